@@ -1,0 +1,35 @@
+package io.proxyfleet.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** The proxy protocol a fleet serves. Every protocol requires client authentication. */
+public enum Protocol {
+  /** SOCKS5 with username/password authentication (RFC 1928, RFC 1929). */
+  @JsonProperty("socks5")
+  SOCKS5("socks5"),
+  /** HTTP proxy (CONNECT tunnels and absolute-form requests) with Basic proxy authentication. */
+  @JsonProperty("http")
+  HTTP("http"),
+  /** Telegram MTProto proxy with a per-fleet secret. */
+  @JsonProperty("mtproto")
+  MTPROTO("mtproto"),
+  /** Shadowsocks (AEAD) with a per-fleet password. */
+  @JsonProperty("shadowsocks")
+  SHADOWSOCKS("shadowsocks");
+
+  private final String wireName;
+
+  Protocol(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The name used in the API and in connection URIs. */
+  public String wireName() {
+    return wireName;
+  }
+
+  @Override
+  public String toString() {
+    return wireName;
+  }
+}

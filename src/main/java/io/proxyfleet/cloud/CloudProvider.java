@@ -1,0 +1,59 @@
+package io.proxyfleet.cloud;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One cloud account (or the loopback "cloud" of local mode) as the reconcilers see it.
+ *
+ * <p>Every resource a provider creates carries the {@link OwnerTags} it was created with, and every
+ * lookup goes through those tags: that is what makes a launch idempotent after a crash and what lets
+ * the garbage collector find what nobody owns. Methods throw {@link CloudException} with a {@link
+ * CloudException.Reason} the reconcilers act on; adapters map their SDK errors onto those reasons.
+ *
+ * <p>Addresses follow the Elastic IP model: allocated independently, associated to one instance at a
+ * time (associating moves the address and replaces the instance's previous one), left allocated when
+ * the instance terminates, and released only when unassociated.
+ */
+public interface CloudProvider extends AutoCloseable {
+
+  /** Provider type as written in {@code CloudProfile.spec.provider}. */
+  String type();
+
+  /** Subnets usable for proxies in a region, in a stable order. */
+  List<Subnet> subnets(String region);
+
+  /** The live (not terminated) instance owned by a proxy, if any. */
+  Optional<Instance> findInstance(String region, String ownerUid);
+
+  /**
+   * Launches an instance for a proxy, or returns the one it already owns. Idempotent per {@code
+   * spec.owner().proxyUid()}.
+   */
+  Instance launch(LaunchSpec spec);
+
+  /** Terminates an instance; terminating one that is already gone is not an error. */
+  void terminate(String region, String instanceId);
+
+  /** Every live instance in the region carrying this operator's cluster tag. */
+  List<Instance> listManagedInstances(String region, String cluster);
+
+  /**
+   * Allocates a public address tagged with its owner. {@code subnetHint} lets providers whose
+   * addresses belong to subnets draw near the instance; others ignore it.
+   */
+  Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint);
+
+  /** Every allocated address in the region carrying this operator's cluster tag. */
+  List<Address> listManagedAddresses(String region, String cluster);
+
+  /** Associates an address with an instance, replacing the instance's current address. */
+  void associateAddress(String region, String instanceId, Address address);
+
+  /** Releases an unassociated address; releasing one that is already gone is not an error. */
+  void releaseAddress(String region, Address address);
+
+  /** Releases clients and listeners held by this provider object (never cloud resources). */
+  @Override
+  default void close() {}
+}
