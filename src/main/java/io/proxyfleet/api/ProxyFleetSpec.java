@@ -1,0 +1,128 @@
+package io.proxyfleet.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Desired state of a fleet. */
+public class ProxyFleetSpec {
+
+  /** Upper bound on replicas: protects accounts from a typo spending money on ten thousand VMs. */
+  public static final int MAX_REPLICAS = 1000;
+
+  @Required
+  @Min(0)
+  @Max(MAX_REPLICAS)
+  @JsonPropertyDescription("Number of proxies to keep running (0 to 1000).")
+  private Integer replicas;
+
+  @Default("socks5")
+  @JsonPropertyDescription(
+      "Proxy protocol: socks5, http, mtproto or shadowsocks. Every protocol requires authentication.")
+  private Protocol protocol = Protocol.SOCKS5;
+
+  @Default("443")
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("Port every proxy listens on (1-65535). 443 blends in with HTTPS traffic.")
+  private Integer port = 443;
+
+  @Required
+  @Size(min = 1, max = 32)
+  @JsonPropertyDescription(
+      "Where proxies run: each entry names a CloudProfile and its regions. Replicas are spread over"
+          + " entries by weight, then evenly over each entry's regions and subnets.")
+  private List<Placement> placement = new ArrayList<>();
+
+  @JsonPropertyDescription("How proxies are rotated: on block and by age.")
+  private RotationPolicy rotation = new RotationPolicy();
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "Names of cluster-scoped Blocklists whose ranges this fleet must avoid. A proxy whose IP falls"
+          + " in any of them is rotated according to rotation.onBlocked.")
+  private List<String> blocklists = new ArrayList<>();
+
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  @JsonPropertyDescription(
+      "Secret in the fleet's namespace with keys 'username' and 'password' that proxies demand from"
+          + " clients. When empty, the operator generates '<fleet>-credentials'.")
+  private String credentialsSecret;
+
+  @Default("10m")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription(
+      "How long a proxy may take from creation to Running before it is marked Failed and replaced"
+          + " (Go duration, e.g. 90s, 10m).")
+  private String launchTimeout = "10m";
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public Protocol getProtocol() {
+    return protocol;
+  }
+
+  public void setProtocol(Protocol protocol) {
+    this.protocol = protocol;
+  }
+
+  public Integer getPort() {
+    return port;
+  }
+
+  public void setPort(Integer port) {
+    this.port = port;
+  }
+
+  public List<Placement> getPlacement() {
+    return placement;
+  }
+
+  public void setPlacement(List<Placement> placement) {
+    this.placement = placement;
+  }
+
+  public RotationPolicy getRotation() {
+    return rotation;
+  }
+
+  public void setRotation(RotationPolicy rotation) {
+    this.rotation = rotation;
+  }
+
+  public List<String> getBlocklists() {
+    return blocklists;
+  }
+
+  public void setBlocklists(List<String> blocklists) {
+    this.blocklists = blocklists;
+  }
+
+  public String getCredentialsSecret() {
+    return credentialsSecret;
+  }
+
+  public void setCredentialsSecret(String credentialsSecret) {
+    this.credentialsSecret = credentialsSecret;
+  }
+
+  public String getLaunchTimeout() {
+    return launchTimeout;
+  }
+
+  public void setLaunchTimeout(String launchTimeout) {
+    this.launchTimeout = launchTimeout;
+  }
+}

@@ -1,0 +1,119 @@
+package io.proxyfleet.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Where and what one proxy is. Written once by its fleet. */
+@ValidationRule(value = "self == oldSelf", message = "Proxy spec is immutable; delete the Proxy and let its fleet create another")
+public class ProxySpec {
+  @Required
+  @JsonPropertyDescription("Name of the owning ProxyFleet.")
+  private String fleet;
+
+  @Required
+  @JsonPropertyDescription("CloudProfile the proxy runs in.")
+  private String cloudProfile;
+
+  @JsonPropertyDescription("Provider type of that profile (aws, gcp, local), for display.")
+  private String provider;
+
+  @Required
+  @JsonPropertyDescription("Region the proxy runs in.")
+  private String region;
+
+  @JsonPropertyDescription("Zone of the chosen subnet.")
+  private String zone;
+
+  @Required
+  @JsonPropertyDescription("Subnet id the VM is launched into.")
+  private String subnet;
+
+  @Required
+  @JsonPropertyDescription("Proxy protocol.")
+  private Protocol protocol;
+
+  @Required
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("Port the proxy listens on.")
+  private Integer port;
+
+  @Required
+  @JsonPropertyDescription("Secret with the username and password the proxy demands.")
+  private String credentialsSecret;
+
+  public String getFleet() {
+    return fleet;
+  }
+
+  public void setFleet(String fleet) {
+    this.fleet = fleet;
+  }
+
+  public String getCloudProfile() {
+    return cloudProfile;
+  }
+
+  public void setCloudProfile(String cloudProfile) {
+    this.cloudProfile = cloudProfile;
+  }
+
+  public String getProvider() {
+    return provider;
+  }
+
+  public void setProvider(String provider) {
+    this.provider = provider;
+  }
+
+  public String getRegion() {
+    return region;
+  }
+
+  public void setRegion(String region) {
+    this.region = region;
+  }
+
+  public String getZone() {
+    return zone;
+  }
+
+  public void setZone(String zone) {
+    this.zone = zone;
+  }
+
+  public String getSubnet() {
+    return subnet;
+  }
+
+  public void setSubnet(String subnet) {
+    this.subnet = subnet;
+  }
+
+  public Protocol getProtocol() {
+    return protocol;
+  }
+
+  public void setProtocol(Protocol protocol) {
+    this.protocol = protocol;
+  }
+
+  public Integer getPort() {
+    return port;
+  }
+
+  public void setPort(Integer port) {
+    this.port = port;
+  }
+
+  public String getCredentialsSecret() {
+    return credentialsSecret;
+  }
+
+  public void setCredentialsSecret(String credentialsSecret) {
+    this.credentialsSecret = credentialsSecret;
+  }
+}
