@@ -1,7 +1,7 @@
 package io.proxyfleet.api;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,19 +9,10 @@ import java.util.Map;
 /** Provider and provider-specific settings. */
 public class CloudProfileSpec {
 
-  /** Cloud providers ProxyFleet can drive. */
-  public enum Provider {
-    @JsonProperty("aws")
-    aws,
-    @JsonProperty("gcp")
-    gcp,
-    @JsonProperty("local")
-    local
-  }
-
   @Required
+  @Pattern("^(aws|gcp|local)$")
   @JsonPropertyDescription("Cloud provider: aws, gcp or local (loopback proxies for local mode and tests).")
-  private Provider provider;
+  private String provider;
 
   @JsonPropertyDescription("Settings of the local provider.")
   private LocalProviderSpec local;
@@ -29,11 +20,11 @@ public class CloudProfileSpec {
   @JsonPropertyDescription("Extra tags (labels on GCP) written on every resource, beside ownership tags.")
   private Map<String, String> tags = new LinkedHashMap<>();
 
-  public Provider getProvider() {
+  public String getProvider() {
     return provider;
   }
 
-  public void setProvider(Provider provider) {
+  public void setProvider(String provider) {
     this.provider = provider;
   }
 

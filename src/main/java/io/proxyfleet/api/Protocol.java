@@ -17,7 +17,20 @@ public enum Protocol {
   @JsonProperty("shadowsocks")
   SHADOWSOCKS("shadowsocks");
 
+  /** Schema pattern accepting exactly the wire names. */
+  public static final String PATTERN = "^(socks5|http|mtproto|shadowsocks)$";
+
   private final String wireName;
+
+  /** The protocol with this wire name, if any. */
+  public static java.util.Optional<Protocol> fromWireName(String name) {
+    for (Protocol p : values()) {
+      if (p.wireName.equals(name)) {
+        return java.util.Optional.of(p);
+      }
+    }
+    return java.util.Optional.empty();
+  }
 
   Protocol(String wireName) {
     this.wireName = wireName;

@@ -22,10 +22,13 @@ public class ProxyFleetSpec {
   @JsonPropertyDescription("Number of proxies to keep running (0 to 1000).")
   private Integer replicas;
 
+  // A string, not the Protocol enum: an unknown value must reach the validator as a clear error,
+  // not break deserialization of every fleet where no API server enforced the schema.
   @Default("socks5")
+  @Pattern(Protocol.PATTERN)
   @JsonPropertyDescription(
       "Proxy protocol: socks5, http, mtproto or shadowsocks. Every protocol requires authentication.")
-  private Protocol protocol = Protocol.SOCKS5;
+  private String protocol = "socks5";
 
   @Default("443")
   @Min(1)
@@ -70,11 +73,11 @@ public class ProxyFleetSpec {
     this.replicas = replicas;
   }
 
-  public Protocol getProtocol() {
+  public String getProtocol() {
     return protocol;
   }
 
-  public void setProtocol(Protocol protocol) {
+  public void setProtocol(String protocol) {
     this.protocol = protocol;
   }
 

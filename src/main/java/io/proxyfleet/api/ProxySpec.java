@@ -32,8 +32,9 @@ public class ProxySpec {
   private String subnet;
 
   @Required
-  @JsonPropertyDescription("Proxy protocol.")
-  private Protocol protocol;
+  @io.fabric8.generator.annotation.Pattern(Protocol.PATTERN)
+  @JsonPropertyDescription("Proxy protocol: socks5, http, mtproto or shadowsocks.")
+  private String protocol;
 
   @Required
   @Min(1)
@@ -93,11 +94,11 @@ public class ProxySpec {
     this.subnet = subnet;
   }
 
-  public Protocol getProtocol() {
+  public String getProtocol() {
     return protocol;
   }
 
-  public void setProtocol(Protocol protocol) {
+  public void setProtocol(String protocol) {
     this.protocol = protocol;
   }
 

@@ -15,9 +15,10 @@ public class RotationPolicy {
   private String maxAge;
 
   @Default("ReassignIP")
+  @Pattern("^(ReassignIP|Replace)$")
   @JsonPropertyDescription(
       "What to do when a proxy's IP is blocked: ReassignIP (new IP, same VM) or Replace (new VM).")
-  private OnBlocked onBlocked = OnBlocked.ReassignIP;
+  private String onBlocked = "ReassignIP";
 
   @Default("25%")
   @JsonPropertyDescription(
@@ -39,11 +40,11 @@ public class RotationPolicy {
     this.maxAge = maxAge;
   }
 
-  public OnBlocked getOnBlocked() {
+  public String getOnBlocked() {
     return onBlocked;
   }
 
-  public void setOnBlocked(OnBlocked onBlocked) {
+  public void setOnBlocked(String onBlocked) {
     this.onBlocked = onBlocked;
   }
 

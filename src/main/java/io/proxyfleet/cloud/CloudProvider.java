@@ -20,6 +20,11 @@ public interface CloudProvider extends AutoCloseable {
   /** Provider type as written in {@code CloudProfile.spec.provider}. */
   String type();
 
+  /** Whether this provider can run a proxy daemon for the protocol. */
+  default boolean supports(io.proxyfleet.api.Protocol protocol) {
+    return true;
+  }
+
   /** Subnets usable for proxies in a region, in a stable order. */
   List<Subnet> subnets(String region);
 

@@ -1,0 +1,169 @@
+package io.proxyfleet.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.proxyfleet.api.Blocklist;
+import io.proxyfleet.api.Proxy;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.ProxyPhase;
+import io.proxyfleet.local.LocalEnvironment;
+import io.proxyfleet.operator.OperatorSettings;
+import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * End-to-end benchmark of local mode: the real operator, the embedded API and real loopback proxies
+ * in this JVM. Reports figures; it asserts nothing (timings belong here, not in unit tests).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure fleet start-up, reaction to a blocklist change and heap use in local mode.")
+final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--replicas", defaultValue = "100", description = "Fleet size for start-up and block reaction. Default: ${DEFAULT-VALUE}.")
+  int replicas;
+
+  @Option(names = "--heap-replicas", defaultValue = "1000", description = "Fleet size for the heap measurement (0 skips it). Default: ${DEFAULT-VALUE}.")
+  int heapReplicas;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Repetitions of each timing; the report shows each run and the median. Default: ${DEFAULT-VALUE}.")
+  int runs;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> report = new ArrayList<>();
+    report.add(String.format("java %s, %d cores, max heap %d MB", System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20));
+    List<Long> startup = new ArrayList<>();
+    List<Long> block10 = new ArrayList<>();
+    List<Long> blockAll = new ArrayList<>();
+    for (int run = 0; run < runs; run++) {
+      try (LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.defaults("bench"))) {
+        KubernetesClient client = env.client();
+        apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, 4));
+        long t0 = System.nanoTime();
+        waitFor(() -> runningClean(client, replicas, Set.of()), Duration.ofMinutes(2));
+        startup.add(ms(t0));
+
+        block10.add(blockAndWait(env, 10));
+        blockAll.add(blockAndWait(env, replicas));
+      }
+    }
+    report.add(line("apply " + replicas + "-proxy fleet -> all Running", startup, "target < 5000 ms"));
+    report.add(line("blocklist change, 10 proxies affected -> all on clean IPs", block10, "target < 3000 ms"));
+    report.add(line("blocklist change, " + replicas + " proxies affected -> all on clean IPs", blockAll, "target < 3000 ms"));
+
+    if (heapReplicas > 0) {
+      try (LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.defaults("bench"))) {
+        apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(heapReplicas, 8));
+        long t0 = System.nanoTime();
+        waitFor(() -> runningClean(env.client(), heapReplicas, Set.of()), Duration.ofMinutes(5));
+        long up = ms(t0);
+        long heap = heapAfterGc();
+        report.add(String.format("%-62s %6d MB (all Running after %d ms, %d listeners open)  target < 256 MB",
+            "heap after GC with " + heapReplicas + " proxies (whole process)", heap >> 20, up, env.network().openListeners()));
+      }
+    }
+    System.out.println(String.join(System.lineSeparator(), report));
+    return 0;
+  }
+
+  /** Blocks the current IPs of {@code affected} proxies and times until each runs on a clean IP. */
+  private static long blockAndWait(LocalEnvironment env, int affected) throws InterruptedException {
+    KubernetesClient client = env.client();
+    List<Proxy> proxies = client.resources(Proxy.class).inNamespace("default").list().getItems();
+    List<String> ips = proxies.stream().limit(affected).map(p -> p.getStatus().getPublicIp()).toList();
+    Set<String> blocked = Set.copyOf(ips);
+    long t0 = System.nanoTime();
+    client.resources(Blocklist.class).withName("manual").edit(b -> {
+      b.getSpec().setCidrs(ips.stream().map(ip -> ip + "/32").collect(Collectors.toList()));
+      return b;
+    });
+    int replicas = proxies.size();
+    waitFor(() -> runningClean(client, replicas, blocked), Duration.ofMinutes(2));
+    long elapsed = ms(t0);
+    // Reset for the next measurement.
+    client.resources(Blocklist.class).withName("manual").edit(b -> {
+      b.getSpec().setCidrs(new ArrayList<>());
+      return b;
+    });
+    return elapsed;
+  }
+
+  private static boolean runningClean(KubernetesClient client, int replicas, Set<String> blocked) {
+    List<Proxy> proxies = client.resources(Proxy.class).inNamespace("default").list().getItems();
+    long ok = proxies.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
+        && p.getStatus().getPhase() == ProxyPhase.Running && p.getStatus().getPublicIp() != null
+        && !blocked.contains(p.getStatus().getPublicIp()) && p.getStatus().getBlockedBy() == null).count();
+    return ok == replicas && proxies.size() == replicas;
+  }
+
+  private static void waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("timed out after " + timeout);
+      Thread.sleep(10);
+    }
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static void apply(LocalEnvironment env, String yaml) {
+    env.apply(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static String line(String what, List<Long> values, String target) {
+    List<Long> sorted = values.stream().sorted().toList();
+    return String.format("%-62s %6d ms (runs: %s)  %s", what, sorted.get(sorted.size() / 2),
+        values.stream().map(String::valueOf).collect(Collectors.joining(", ")), target);
+  }
+
+  private static long ms(long t0) {
+    return Duration.ofNanos(System.nanoTime() - t0).toMillis();
+  }
+
+  static String profileYaml() {
+    return """
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: CloudProfile
+        metadata: {name: local, namespace: default}
+        spec: {provider: local, local: {subnetsPerRegion: 4}}
+        ---
+        """;
+  }
+
+  static String blocklistYaml(List<String> cidrs) {
+    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: manual}\nspec: {cidrs: " + cidrs + "}\n---\n";
+  }
+
+  static String fleetYaml(int replicas, int regions) {
+    String list = java.util.stream.IntStream.rangeClosed(1, regions).mapToObj(r -> "local-" + (100 + r)).collect(Collectors.joining(", "));
+    return """
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: ProxyFleet
+        metadata: {name: bench, namespace: default}
+        spec:
+          replicas: %d
+          protocol: socks5
+          port: 1080
+          placement: [{cloudProfile: local, regions: [%s]}]
+          blocklists: [manual]
+        """.formatted(replicas, list);
+  }
+
+}

@@ -1,0 +1,62 @@
+package io.proxyfleet.cli;
+
+import io.proxyfleet.local.FleetTable;
+import io.proxyfleet.local.LocalEnvironment;
+import io.proxyfleet.operator.OperatorSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The embedded default: API, operator, loopback cloud and an example fleet in one process. */
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = "Run an in-process Kubernetes API, the operator and real loopback proxies, and apply examples/local/.")
+final class LocalCommand implements Callable<Integer> {
+
+  @Option(names = "--kubeconfig-out", defaultValue = ".proxyfleet/kubeconfig", description = "Where to write the kubeconfig for kubectl. Default: ${DEFAULT-VALUE}.")
+  Path kubeconfig;
+
+  @Option(names = "--api-port", defaultValue = "0", description = "Port of the embedded API on 127.0.0.1 (0 = any free port). Default: ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(names = "--examples", defaultValue = "examples/local", description = "YAML file or directory applied at start (skipped if missing). Default: ${DEFAULT-VALUE}.")
+  Path examples;
+
+  @Option(names = "--quiet", description = "Do not print the fleet table on changes.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    long started = System.nanoTime();
+    LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.defaults("local"));
+    CountDownLatch done = new CountDownLatch(1);
+    FleetTable table = quiet ? null : FleetTable.start(env.client(), System.out);
+    Thread hook = new Thread(() -> {
+      long t = System.nanoTime();
+      if (table != null) table.close();
+      env.close();
+      System.err.printf("proxyfleet local stopped in %d ms; every proxy listener is closed.%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
+      done.countDown();
+    }, "proxyfleet-local-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    env.api().writeKubeconfig(kubeconfig);
+    if (Files.exists(examples)) {
+      env.apply(examples);
+    } else {
+      System.err.println("Examples " + examples + " not found; starting with an empty API.");
+    }
+    System.err.printf("""
+        proxyfleet local is up in %d ms: Kubernetes API at %s
+          export KUBECONFIG=%s
+          kubectl get proxyfleets,proxies            # pf / px for short
+          kubectl get secret demo-endpoints -o jsonpath='{.data.endpoints\\.json}' | base64 -d
+          kubectl patch blocklist manual --type=merge -p '{"spec":{"cidrs":["127.1.0.0/24"]}}'
+        Press Ctrl-C to stop; every proxy closes.
+        """, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), env.api().url(), kubeconfig.toAbsolutePath());
+    done.await();
+    return 0;
+  }
+}

@@ -1,0 +1,64 @@
+package io.proxyfleet.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.proxyfleet.cloud.CloudProviderFactory;
+import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.local.LocalCloudProviderFactory;
+import io.proxyfleet.cloud.local.LoopbackNetwork;
+import io.proxyfleet.operator.OperatorSettings;
+import io.proxyfleet.operator.ProxyFleetOperator;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.random.RandomGenerator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Production mode: the operator against the current kubeconfig or in-cluster config. */
+@Command(name = "operator", mixinStandardHelpOptions = true, description = "Run the operator against a Kubernetes cluster (kubeconfig or in-cluster).")
+final class OperatorCommand implements Callable<Integer> {
+
+  @Option(names = "--cluster-name", defaultValue = "${env:PROXYFLEET_CLUSTER:-default}",
+      description = "Written as tag proxyfleet.io/cluster on every cloud resource. Operators sharing a cloud account need different names. Default: ${DEFAULT-VALUE}.")
+  String cluster;
+
+  @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE}",
+      description = "Namespace of the leader-election Lease; leader election is off when empty. Default: $POD_NAMESPACE.")
+  String leaderElectionNamespace;
+
+  @Option(names = "--enable-local-provider", description = "Also serve CloudProfiles with provider 'local' (proxies on the operator's own loopback; for trials only).")
+  boolean enableLocal;
+
+  @Option(names = "--reconcile-threads", defaultValue = "16", description = "Concurrent reconciles. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom());
+    List<CloudProviderFactory> factories = new ArrayList<>();
+    LoopbackNetwork network = enableLocal ? new LoopbackNetwork(settings.clock(), settings.names()) : null;
+    if (network != null) {
+      factories.add(new LocalCloudProviderFactory(network));
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    CloudProviders providers = new CloudProviders(factories);
+    ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings,
+        Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank()));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      operator.close();
+      providers.close();
+      if (network != null) network.close();
+      client.close();
+      stopped.countDown();
+    }, "proxyfleet-shutdown"));
+    operator.start();
+    System.err.println("proxyfleet operator started (cluster tag '" + cluster + "')");
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,57 @@
+package io.proxyfleet.cloud;
+
+import io.proxyfleet.api.CloudProfile;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Provider objects per CloudProfile, rebuilt when the profile's generation changes (new credentials,
+ * endpoint or settings) and closed when replaced or when the operator stops.
+ */
+public final class CloudProviders implements AutoCloseable {
+
+  private final Map<String, CloudProviderFactory> factories;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  private record Cached(String uid, Long generation, CloudProvider provider) {}
+
+  public CloudProviders(List<CloudProviderFactory> factories) {
+    this.factories =
+        factories.stream().collect(Collectors.toUnmodifiableMap(CloudProviderFactory::type, Function.identity()));
+  }
+
+  /** The provider for a profile; throws {@link CloudException} INVALID for an unsupported provider. */
+  public CloudProvider forProfile(CloudProfile profile) {
+    String key = profile.getMetadata().getNamespace() + "/" + profile.getMetadata().getName();
+    Cached cached = cache.get(key);
+    if (cached != null
+        && Objects.equals(cached.uid(), profile.getMetadata().getUid())
+        && Objects.equals(cached.generation(), profile.getMetadata().getGeneration())) {
+      return cached.provider();
+    }
+    String type = profile.getSpec() == null || profile.getSpec().getProvider() == null ? null : profile.getSpec().getProvider();
+    CloudProviderFactory factory = type == null ? null : factories.get(type);
+    if (factory == null) {
+      throw new CloudException(
+          CloudException.Reason.INVALID,
+          "CloudProfile " + key + ": spec.provider '" + type + "' is not available in this build;"
+              + " supported: " + String.join(", ", factories.keySet().stream().sorted().toList()));
+    }
+    CloudProvider provider = factory.create(profile);
+    Cached previous = cache.put(key, new Cached(profile.getMetadata().getUid(), profile.getMetadata().getGeneration(), provider));
+    if (previous != null) {
+      previous.provider().close();
+    }
+    return provider;
+  }
+
+  @Override
+  public void close() {
+    cache.values().forEach(c -> c.provider().close());
+    cache.clear();
+  }
+}

@@ -1,0 +1,108 @@
+package io.proxyfleet.events;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes core/v1 Events about our resources. A repeat of the same event on the same object within
+ * ten minutes bumps the existing event's count instead of creating another, as kubelet's recorder
+ * does, so a stuck fleet cannot flood etcd. Recording never fails a reconcile.
+ */
+public final class EventRecorder {
+
+  public static final String NORMAL = "Normal";
+  public static final String WARNING = "Warning";
+  private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
+  private static final Duration AGGREGATION_WINDOW = Duration.ofMinutes(10);
+  private static final int REMEMBERED = 4096;
+
+  private final KubernetesClient client;
+  private final Clock clock;
+  private final String component;
+  private final Map<String, Recent> recent =
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Recent> eldest) {
+          return size() > REMEMBERED;
+        }
+      };
+
+  private record Recent(String eventName, String namespace, int count, Instant last) {}
+
+  public EventRecorder(KubernetesClient client, Clock clock, String component) {
+    this.client = client;
+    this.clock = clock;
+    this.component = component;
+  }
+
+  public void normal(HasMetadata about, String reason, String message) {
+    record(about, NORMAL, reason, message);
+  }
+
+  public void warning(HasMetadata about, String reason, String message) {
+    record(about, WARNING, reason, message);
+  }
+
+  private void record(HasMetadata about, String type, String reason, String message) {
+    String namespace = Objects.requireNonNullElse(about.getMetadata().getNamespace(), "default");
+    String key = about.getMetadata().getUid() + "|" + type + "|" + reason + "|" + message;
+    Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
+    try {
+      Recent previous;
+      synchronized (recent) {
+        previous = recent.get(key);
+      }
+      if (previous != null && previous.last().plus(AGGREGATION_WINDOW).isAfter(now)) {
+        int count = previous.count() + 1;
+        client.v1().events().inNamespace(previous.namespace()).withName(previous.eventName())
+            .edit(e -> new EventBuilder(e).withCount(count).withLastTimestamp(now.toString()).build());
+        remember(key, new Recent(previous.eventName(), previous.namespace(), count, now));
+        return;
+      }
+      String name = about.getMetadata().getName() + "." + Long.toHexString(System.nanoTime());
+      Event event =
+          new EventBuilder()
+              .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+              .withInvolvedObject(
+                  new ObjectReferenceBuilder()
+                      .withApiVersion(about.getApiVersion())
+                      .withKind(about.getKind())
+                      .withName(about.getMetadata().getName())
+                      .withNamespace(about.getMetadata().getNamespace())
+                      .withUid(about.getMetadata().getUid())
+                      .build())
+              .withType(type)
+              .withReason(reason)
+              .withMessage(message)
+              .withCount(1)
+              .withFirstTimestamp(now.toString())
+              .withLastTimestamp(now.toString())
+              .withNewSource().withComponent(component).endSource()
+              .withReportingComponent(component)
+              .build();
+      client.v1().events().inNamespace(namespace).resource(event).create();
+      remember(key, new Recent(name, namespace, 1, now));
+    } catch (KubernetesClientException e) {
+      log.warn("Could not record event {} on {}/{}: {}", reason, namespace, about.getMetadata().getName(), e.getMessage());
+    }
+  }
+
+  private void remember(String key, Recent value) {
+    synchronized (recent) {
+      recent.put(key, value);
+    }
+  }
+}

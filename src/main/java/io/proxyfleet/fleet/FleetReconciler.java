@@ -1,0 +1,531 @@
+package io.proxyfleet.fleet;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.proxyfleet.api.ApiGroup;
+import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.Durations;
+import io.proxyfleet.api.OnBlocked;
+import io.proxyfleet.api.Placement;
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.api.Proxy;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.ProxyFleetSpec;
+import io.proxyfleet.api.ProxyFleetStatus;
+import io.proxyfleet.api.ProxySpec;
+import io.proxyfleet.api.RegionStatus;
+import io.proxyfleet.api.RotationPolicy;
+import io.proxyfleet.block.BlockIndexRegistry;
+import io.proxyfleet.block.BlockMatch;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.CloudProvider;
+import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.ProxyCredentials;
+import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.events.EventRecorder;
+import io.proxyfleet.planner.FleetPlan;
+import io.proxyfleet.planner.FleetPlanner;
+import io.proxyfleet.planner.PlacementView;
+import io.proxyfleet.planner.PlanInput;
+import io.proxyfleet.planner.ProxyView;
+import io.proxyfleet.planner.RotationSettings;
+import io.proxyfleet.planner.SlotKey;
+import io.proxyfleet.status.Conditions;
+import io.proxyfleet.status.StatusChange;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a ProxyFleet: observe (proxies, profiles, blocklists), validate, plan, act, record.
+ *
+ * <p>It owns the fleet's Proxy objects and Secrets and never touches a cloud resource directly: it
+ * only reads subnets to place proxies. Everything that must survive a restart lives in the API
+ * (proxies, annotations, status), so the reconciler itself keeps nothing but caches.
+ */
+public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<ProxyFleet> {
+
+  public static final String READY = "Ready";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+  private static final Logger log = LoggerFactory.getLogger(FleetReconciler.class);
+  private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+  private final CloudProviders providers;
+  private final BlockIndexRegistry blocklists;
+  private final BlocklistSubscriptions subscriptions;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final RandomGenerator names;
+  private final RandomGenerator secrets;
+  private final Conditions conditions;
+  private final FleetValidator validator = new FleetValidator();
+  private final FleetPlanner planner = new FleetPlanner();
+  /** How long a slot receives no new proxies after one failed to find any unblocked address there. */
+  static final Duration BURNED_SLOT_HOLD = Duration.ofMinutes(1);
+
+  // Slots (per fleet) where every drawn address was blocked: new proxies there would only fail again.
+  // Kept in memory on purpose: after a restart one more attempt is cheap and re-detects the burn.
+  private final Map<ResourceID, Map<SlotKey, Instant>> burnedUntil = new java.util.concurrent.ConcurrentHashMap<>();
+  private InformerEventSource<Proxy, ProxyFleet> proxyEvents;
+  private InformerEventSource<Secret, ProxyFleet> secretEvents;
+
+  public FleetReconciler(
+      CloudProviders providers,
+      BlockIndexRegistry blocklists,
+      BlocklistSubscriptions subscriptions,
+      EventRecorder events,
+      Clock clock,
+      RandomGenerator names,
+      RandomGenerator secrets) {
+    this.providers = providers;
+    this.blocklists = blocklists;
+    this.subscriptions = subscriptions;
+    this.events = events;
+    this.clock = clock;
+    this.names = names;
+    this.secrets = secrets;
+    this.conditions = new Conditions(clock);
+  }
+
+  @Override
+  public List<EventSource<?, ProxyFleet>> prepareEventSources(EventSourceContext<ProxyFleet> context) {
+    proxyEvents =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Proxy.class, ProxyFleet.class)
+                .withName("proxies")
+                .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
+                .build(),
+            context);
+    secretEvents =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Secret.class, ProxyFleet.class)
+                .withName("fleet-secrets")
+                .withLabelSelector(ApiGroup.FLEET_LABEL)
+                .withSecondaryToPrimaryMapper(s -> Set.of(new ResourceID(s.getMetadata().getLabels().get(ApiGroup.FLEET_LABEL), s.getMetadata().getNamespace())))
+                .build(),
+            context);
+    var primaries = context.getPrimaryCache();
+    InformerEventSource<CloudProfile, ProxyFleet> profileEvents =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(CloudProfile.class, ProxyFleet.class)
+                .withName("cloud-profiles")
+                .withSecondaryToPrimaryMapper(
+                    profile ->
+                        primaries
+                            .list(f -> Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace())
+                                && f.getSpec() != null && f.getSpec().getPlacement() != null
+                                && f.getSpec().getPlacement().stream().anyMatch(p -> profile.getMetadata().getName().equals(p.getCloudProfile())))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            context);
+    SimpleInboundEventSource<ProxyFleet> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
+    blocklists.addListener(name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
+    return List.of(proxyEvents, secretEvents, profileEvents, blocklistEvents);
+  }
+
+  @Override
+  public UpdateControl<ProxyFleet> reconcile(ProxyFleet fleet, Context<ProxyFleet> context) {
+    KubernetesClient client = context.getClient();
+    ResourceID id = ResourceID.fromResource(fleet);
+    ProxyFleetSpec spec = fleet.getSpec();
+    subscriptions.record(id, spec == null ? List.of() : spec.getBlocklists());
+    ProxyFleetStatus previous = fleet.getStatus();
+    ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
+    status.setObservedGeneration(fleet.getMetadata().getGeneration());
+    Long generation = fleet.getMetadata().getGeneration();
+    List<Proxy> proxies = context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
+
+    List<Problem> invalid = validator.validate(fleet);
+    if (!invalid.isEmpty()) {
+      // Leave every proxy as it is: a typo must never tear a fleet down.
+      String message = invalid.stream().map(Problem::toString).collect(Collectors.joining("; "));
+      summarizeProxies(status, proxies, spec == null ? List.of() : spec.getBlocklists(), null);
+      conditions.set(status.getConditions(), DEGRADED, true, "InvalidSpec", message, generation);
+      conditions.set(status.getConditions(), PROGRESSING, false, "InvalidSpec", "Waiting for the spec to be fixed", generation);
+      setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
+      if (StatusChange.changed(previous, status)) {
+        events.warning(fleet, "InvalidSpec", message);
+      }
+      return patchIfChanged(fleet, previous, status, null);
+    }
+
+    List<Problem> problems = new ArrayList<>();
+    Protocol protocol = Protocol.fromWireName(spec.getProtocol()).orElseThrow();
+    for (int i = 0; i < spec.getBlocklists().size(); i++) {
+      String list = spec.getBlocklists().get(i);
+      if (!blocklists.isPublished(list)) {
+        problems.add(new Problem("spec.blocklists[" + i + "]", "Blocklist '" + list + "' not found; create it or remove it from the list"));
+      }
+    }
+
+    // Credentials: without them no proxy can be launched, but existing ones keep serving.
+    Optional<ProxyCredentials> credentials = credentials(fleet, client, problems);
+    status.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
+
+    // Slots whose addresses were all blocked get a pause instead of a launch/fail loop.
+    Instant observed = Instant.now(clock);
+    Map<SlotKey, Instant> burned = burnedUntil.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
+    burned.values().removeIf(until -> !until.isAfter(observed));
+    for (Proxy p : proxies) {
+      if (p.getStatus() != null && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Failed
+          && Conditions.find(p.getStatus().getConditions(), "Ready").map(c -> "NoCleanAddress".equals(c.getReason())).orElse(false)) {
+        burned.putIfAbsent(new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()), observed.plus(BURNED_SLOT_HOLD));
+      }
+    }
+
+    // Observe: subnets per slot from each placement's provider.
+    Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
+    Map<String, CloudProfile> profiles = new HashMap<>();
+    for (int i = 0; i < spec.getPlacement().size(); i++) {
+      Placement placement = spec.getPlacement().get(i);
+      String at = "spec.placement[" + i + "]";
+      Optional<CloudProfile> profile = context.getSecondaryResources(CloudProfile.class).stream()
+          .filter(c -> c.getMetadata().getName().equals(placement.getCloudProfile())).findFirst();
+      if (profile.isEmpty()) {
+        problems.add(new Problem(at + ".cloudProfile", "CloudProfile '" + placement.getCloudProfile() + "' not found in namespace '" + fleet.getMetadata().getNamespace() + "'; create it or fix the name"));
+        continue;
+      }
+      profiles.put(placement.getCloudProfile(), profile.get());
+      CloudProvider provider;
+      try {
+        provider = providers.forProfile(profile.get());
+      } catch (CloudException e) {
+        problems.add(new Problem(at + ".cloudProfile", e.getMessage()));
+        continue;
+      }
+      if (!provider.supports(protocol)) {
+        problems.add(new Problem("spec.protocol", protocol + " is not supported by CloudProfile '" + placement.getCloudProfile() + "' (provider " + provider.type() + "); choose another protocol or profile"));
+        continue;
+      }
+      if (credentials.isEmpty()) {
+        continue;
+      }
+      for (int r = 0; r < placement.getRegions().size(); r++) {
+        String region = placement.getRegions().get(r);
+        Instant holdUntil = burned.get(new SlotKey(placement.getCloudProfile(), region));
+        if (holdUntil != null) {
+          problems.add(new Problem(at + ".regions[" + r + "]", "every address drawn in '" + region + "' was blocked; no new proxies there until " + holdUntil));
+          continue;
+        }
+        try {
+          subnets.put(new SlotKey(placement.getCloudProfile(), region), provider.subnets(region));
+        } catch (CloudException e) {
+          problems.add(new Problem(at + ".regions[" + r + "]", e.getMessage()));
+        }
+      }
+    }
+
+    RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
+    int replicas = spec.getReplicas();
+    RotationSettings settings =
+        new RotationSettings(
+            rotation.getMaxAge() == null || rotation.getMaxAge().isEmpty() ? null : Durations.parse(rotation.getMaxAge()),
+            OnBlocked.valueOf(Optional.ofNullable(rotation.getOnBlocked()).orElse("ReassignIP")),
+            RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxSurge()).map(v -> v.getValue()).orElse("25%")), replicas, true),
+            RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxUnavailable()).map(v -> v.getValue()).orElse(0)), replicas, false));
+
+    Instant now = Instant.now(clock);
+    List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists())).toList();
+    FleetPlan plan =
+        planner.plan(new PlanInput(
+            replicas,
+            spec.getPlacement().stream().map(p -> new PlacementView(p.getCloudProfile(), p.getRegions(), Optional.ofNullable(p.getWeight()).orElse(1))).toList(),
+            settings,
+            views,
+            subnets,
+            now));
+
+    // Act.
+    Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+    for (FleetPlan.Delete delete : plan.deletes()) {
+      Proxy proxy = byName.get(delete.name());
+      client.resource(proxy).delete();
+      events.normal(fleet, "DeletingProxy", "Deleting proxy " + delete.name() + describeReason(delete.reason(), proxy, spec.getBlocklists()));
+    }
+    for (FleetPlan.RotateIp rotate : plan.ipRotations()) {
+      Proxy proxy = byName.get(rotate.name());
+      String request = rotate.reason() + "-" + now.toEpochMilli();
+      client.resource(proxy).edit(p -> {
+        p.getMetadata().getAnnotations().put(ApiGroup.ROTATE_IP_ANNOTATION, request);
+        return p;
+      });
+      events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists()));
+    }
+    for (FleetPlan.Create create : plan.creates()) {
+      Proxy proxy = newProxy(fleet, create, profiles.get(create.slot().cloudProfile()), subnets.get(create.slot()));
+      Proxy created = client.resource(proxy).create();
+      // The informer has not seen it yet; without this the next reconcile would launch it twice.
+      proxyEvents.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      events.normal(fleet, "LaunchingProxy", "Launching proxy " + created.getMetadata().getName() + " in " + create.slot().region() + " (" + create.subnet() + "): " + create.reason());
+    }
+    plan.rotationsStarted().forEach((reason, count) -> {
+      status.getRotationsByReason().merge(reason.name(), (long) count, Long::sum);
+      status.setRotations(status.getRotations() + count);
+    });
+
+    // Publish endpoints of ready proxies.
+    credentials.ifPresent(c -> publishEndpoints(fleet, client, proxies, views, protocol, c, context));
+    status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
+
+    // Record.
+    summarizeProxies(status, proxies, spec.getBlocklists(), plan);
+    for (SlotKey slot : plan.slotsWithoutSubnets()) {
+      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent()) {
+        problems.add(new Problem("spec.placement", "no usable subnet in " + slot));
+      }
+    }
+    if (problems.isEmpty()) {
+      conditions.set(status.getConditions(), DEGRADED, false, "AsExpected", "The spec is valid and every placement is usable", generation);
+    } else {
+      String message = problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
+      conditions.set(status.getConditions(), DEGRADED, true, reasonFor(problems), message, generation);
+    }
+    boolean acting = !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
+    boolean settled = status.getReadyReplicas() == replicas && status.getReplicas() == replicas && status.getBlockedReplicas() == 0;
+    if (acting || !settled) {
+      conditions.set(status.getConditions(), PROGRESSING, true, progressReason(plan),
+          status.getReadyReplicas() + " of " + replicas + " proxies ready", generation);
+    } else {
+      conditions.set(status.getConditions(), PROGRESSING, false, "Stable", "All " + replicas + " proxies ready", generation);
+    }
+    setReady(status, replicas, generation);
+    if (!problems.isEmpty() && StatusChange.changed(previous == null ? null : previous.getConditions(), status.getConditions())) {
+      events.warning(fleet, reasonFor(problems), problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+    }
+    Duration next = settings.maxAge() == null ? null : clamp(settings.maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    Optional<Instant> nextHoldEnd = burned.values().stream().min(Comparator.naturalOrder());
+    if (nextHoldEnd.isPresent()) {
+      Duration untilHoldEnds = Duration.between(Instant.now(clock), nextHoldEnd.get()).plusMillis(100);
+      next = next == null || untilHoldEnds.compareTo(next) < 0 ? untilHoldEnds : next;
+    }
+    return patchIfChanged(fleet, previous, status, next);
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<ProxyFleet> updateErrorStatus(ProxyFleet fleet, Context<ProxyFleet> context, Exception e) {
+    ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(fleet.getStatus(), ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
+    String message = e instanceof KubernetesClientException k ? "Kubernetes API error " + k.getCode() + ": " + k.getMessage() : e.toString();
+    conditions.set(status.getConditions(), DEGRADED, true, "ReconcileError", message + " (retrying)", fleet.getMetadata().getGeneration());
+    fleet.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(fleet);
+  }
+
+  /** Deletes the fleet's proxies and waits until their finalizers have torn the VMs down. */
+  @Override
+  public DeleteControl cleanup(ProxyFleet fleet, Context<ProxyFleet> context) {
+    KubernetesClient client = context.getClient();
+    subscriptions.forget(ResourceID.fromResource(fleet));
+    burnedUntil.remove(ResourceID.fromResource(fleet));
+    List<Proxy> remaining = client.resources(Proxy.class).inNamespace(fleet.getMetadata().getNamespace())
+        .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName()).list().getItems();
+    if (!remaining.isEmpty()) {
+      remaining.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).forEach(p -> client.resource(p).delete());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(1).toMillis());
+    }
+    client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.endpointsName(fleet)).delete();
+    if (FleetSecrets.generatesCredentials(fleet)) {
+      client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.credentialsName(fleet)).delete();
+    }
+    events.normal(fleet, "Deleted", "Every proxy of the fleet is gone");
+    return DeleteControl.defaultDelete();
+  }
+
+  private Optional<ProxyCredentials> credentials(ProxyFleet fleet, KubernetesClient client, List<Problem> problems) {
+    String name = FleetSecrets.credentialsName(fleet);
+    String ns = fleet.getMetadata().getNamespace();
+    Secret secret = secretEvents.get(new ResourceID(name, ns)).orElse(null);
+    if (secret == null && !FleetSecrets.generatesCredentials(fleet)) {
+      secret = client.secrets().inNamespace(ns).withName(name).get();
+    }
+    if (secret == null && FleetSecrets.generatesCredentials(fleet)) {
+      Secret created = client.resource(FleetSecrets.newCredentials(fleet, secrets)).create();
+      secretEvents.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      events.normal(fleet, "CredentialsGenerated", "Generated proxy credentials in Secret " + name);
+      secret = created;
+    }
+    if (secret == null) {
+      problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
+      return Optional.empty();
+    }
+    Optional<ProxyCredentials> read = FleetSecrets.read(secret);
+    if (read.isEmpty()) {
+      problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
+    }
+    return read;
+  }
+
+  private void publishEndpoints(ProxyFleet fleet, KubernetesClient client, List<Proxy> proxies, List<ProxyView> views,
+      Protocol protocol, ProxyCredentials credentials, Context<ProxyFleet> context) {
+    Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+    ArrayNode list = JsonNodeFactory.instance.arrayNode();
+    views.stream().filter(ProxyView::ready).sorted(Comparator.comparing(ProxyView::name)).forEach(v -> {
+      Proxy p = byName.get(v.name());
+      ObjectNode node = list.addObject();
+      node.put("name", v.name());
+      node.put("cloudProfile", p.getSpec().getCloudProfile());
+      node.put("region", p.getSpec().getRegion());
+      node.put("zone", p.getSpec().getZone());
+      node.put("ip", v.publicIp());
+      node.put("port", p.getSpec().getPort());
+      node.put("protocol", protocol.wireName());
+      node.put("uri", ProxyUris.uri(protocol, v.publicIp(), p.getSpec().getPort(), credentials));
+    });
+    Secret desired = FleetSecrets.endpoints(fleet, list.toPrettyString());
+    Optional<Secret> current = secretEvents.get(ResourceID.fromResource(desired));
+    if (current.isPresent() && Objects.equals(current.get().getData(), desired.getData())) {
+      return;
+    }
+    Secret written = current.isPresent()
+        ? client.resource(current.get()).edit(s -> { s.setData(desired.getData()); return s; })
+        : client.resource(desired).create();
+    if (current.isPresent()) {
+      secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(written), written, current.get());
+    } else {
+      secretEvents.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+    }
+  }
+
+  private Proxy newProxy(ProxyFleet fleet, FleetPlan.Create create, CloudProfile profile, List<Subnet> subnets) {
+    Proxy proxy = new Proxy();
+    proxy.getMetadata().setName(fleet.getMetadata().getName() + "-" + suffix());
+    proxy.getMetadata().setNamespace(fleet.getMetadata().getNamespace());
+    proxy.getMetadata().setLabels(new LinkedHashMap<>(Map.of(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())));
+    proxy.getMetadata().setAnnotations(new LinkedHashMap<>(Map.of("proxyfleet.io/created-for", create.reason().name())));
+    proxy.getMetadata().setOwnerReferences(List.of(FleetSecrets.ownerReference(fleet)));
+    ProxySpec spec = new ProxySpec();
+    spec.setFleet(fleet.getMetadata().getName());
+    spec.setCloudProfile(create.slot().cloudProfile());
+    spec.setProvider(profile.getSpec().getProvider());
+    spec.setRegion(create.slot().region());
+    spec.setSubnet(create.subnet());
+    spec.setZone(subnets.stream().filter(s -> s.id().equals(create.subnet())).map(Subnet::zone).findFirst().orElse(null));
+    spec.setProtocol(fleet.getSpec().getProtocol());
+    spec.setPort(fleet.getSpec().getPort());
+    spec.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
+    proxy.setSpec(spec);
+    return proxy;
+  }
+
+  private ProxyView view(Proxy p, List<String> lists) {
+    var s = p.getStatus();
+    String ip = s == null ? null : s.getPublicIp();
+    BlockMatch match = ip == null ? null : blocklists.match(lists, ip).orElse(null);
+    String request = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(ApiGroup.ROTATE_IP_ANNOTATION);
+    boolean pending = request != null && !request.equals(s == null ? null : s.getIpRotationHandled());
+    return new ProxyView(
+        p.getMetadata().getName(),
+        p.getMetadata().getUid(),
+        new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()),
+        p.getSpec().getSubnet(),
+        s == null || s.getPhase() == null ? io.proxyfleet.api.ProxyPhase.Pending : s.getPhase(),
+        ip,
+        match,
+        p.getMetadata().getDeletionTimestamp() != null,
+        pending,
+        Instant.parse(p.getMetadata().getCreationTimestamp() == null ? Instant.now(clock).toString() : p.getMetadata().getCreationTimestamp()));
+  }
+
+  private void summarizeProxies(ProxyFleetStatus status, List<Proxy> proxies, List<String> lists, FleetPlan plan) {
+    List<ProxyView> views = proxies.stream().map(p -> view(p, lists == null ? List.of() : lists)).filter(v -> !v.terminating()).toList();
+    status.setReplicas(views.size());
+    status.setReadyReplicas((int) views.stream().filter(ProxyView::ready).count());
+    status.setBlockedReplicas((int) views.stream().filter(ProxyView::blocked).count());
+    if (plan != null) {
+      status.setRegions(plan.slots().stream()
+          .map(s -> new RegionStatus(s.slot().cloudProfile(), s.slot().region(), s.desired(), s.replicas(), s.ready(), s.blocked()))
+          .toList());
+    }
+  }
+
+  private void setReady(ProxyFleetStatus status, int replicas, Long generation) {
+    boolean ready = status.getReadyReplicas() >= replicas;
+    conditions.set(status.getConditions(), READY, ready, ready ? "ProxiesReady" : "ProxiesNotReady",
+        status.getReadyReplicas() + " of " + replicas + " proxies serve on unblocked IPs", generation);
+  }
+
+  private UpdateControl<ProxyFleet> patchIfChanged(ProxyFleet fleet, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
+    UpdateControl<ProxyFleet> control;
+    if (StatusChange.changed(previous, status)) {
+      fleet.setStatus(status);
+      control = UpdateControl.patchStatus(fleet);
+    } else {
+      control = UpdateControl.noUpdate();
+    }
+    return next == null ? control : control.rescheduleAfter(next);
+  }
+
+  private String describeReason(FleetPlan.Reason reason, Proxy proxy, List<String> lists) {
+    return switch (reason) {
+      case Blocked -> {
+        String ip = proxy.getStatus() == null ? null : proxy.getStatus().getPublicIp();
+        yield ": " + ip + " is blocked by " + blocklists.match(lists, ip).map(BlockMatch::toString).orElse("a blocklist");
+      }
+      case MaxAge -> ": older than rotation.maxAge";
+      case Failed -> ": failed (" + Optional.ofNullable(proxy.getStatus()).map(s -> s.getMessage()).orElse("unknown") + ")";
+      case ScaleDown -> ": scaling down";
+      case ScaleUp -> "";
+    };
+  }
+
+  private static String reasonFor(List<Problem> problems) {
+    String first = problems.get(0).field();
+    if (first.startsWith("spec.blocklists")) return "BlocklistNotFound";
+    if (first.startsWith("spec.credentialsSecret")) return "CredentialsNotFound";
+    if (first.startsWith("spec.protocol")) return "ProtocolNotSupported";
+    if (problems.get(0).message().startsWith("every address drawn")) return "RegionBurned";
+    return "PlacementUnavailable";
+  }
+
+  private static String progressReason(FleetPlan plan) {
+    if (!plan.ipRotations().isEmpty() || plan.rotationsStarted().containsKey(FleetPlan.Reason.Blocked)) return "RotatingBlocked";
+    if (plan.creates().stream().anyMatch(c -> c.reason() == FleetPlan.Reason.MaxAge)) return "RotatingByAge";
+    if (!plan.creates().isEmpty()) return "ScalingUp";
+    if (!plan.deletes().isEmpty()) return "ScalingDown";
+    return "WaitingForProxies";
+  }
+
+  private static boolean ownedBy(Proxy p, ProxyFleet fleet) {
+    return p.getSpec() != null && fleet.getMetadata().getName().equals(p.getSpec().getFleet());
+  }
+
+  private String suffix() {
+    StringBuilder sb = new StringBuilder(5);
+    for (int i = 0; i < 5; i++) sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
+    return sb.toString();
+  }
+
+  private static Duration clamp(Duration d, Duration min, Duration max) {
+    return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+  }
+}

@@ -1,0 +1,144 @@
+package io.proxyfleet.fleet;
+
+import io.proxyfleet.api.Durations;
+import io.proxyfleet.api.OnBlocked;
+import io.proxyfleet.api.Placement;
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.ProxyFleetSpec;
+import io.proxyfleet.api.RotationPolicy;
+import io.proxyfleet.planner.RotationSettings;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks a fleet spec for everything the CRD schema says, and what it cannot say. The schema rejects
+ * most of this at admission on a real API server; the operator checks again because specs can come
+ * from places that skip the schema (an older CRD, the embedded API of local mode) and a bad spec must
+ * end in a condition naming the field, never in a crash or a lost proxy.
+ */
+public final class FleetValidator {
+
+  /** Proxy names are the fleet name plus a 6-character suffix and must fit a 63-character label. */
+  public static final int MAX_FLEET_NAME = 57;
+
+  private static final String DNS_NAME = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
+  private static final String INT_OR_PERCENT = "^[0-9]+%?$";
+
+  public List<Problem> validate(ProxyFleet fleet) {
+    List<Problem> problems = new ArrayList<>();
+    String name = fleet.getMetadata().getName();
+    if (name.length() > MAX_FLEET_NAME) {
+      problems.add(new Problem("metadata.name", "is " + name.length() + " characters; use at most " + MAX_FLEET_NAME));
+    }
+    ProxyFleetSpec spec = fleet.getSpec();
+    if (spec == null) {
+      problems.add(new Problem("spec", "is required"));
+      return problems;
+    }
+    Integer replicas = spec.getReplicas();
+    if (replicas == null) {
+      problems.add(new Problem("spec.replicas", "is required; set the number of proxies (0 to " + ProxyFleetSpec.MAX_REPLICAS + ")"));
+    } else if (replicas < 0) {
+      problems.add(new Problem("spec.replicas", replicas + " is negative; set 0 to " + ProxyFleetSpec.MAX_REPLICAS));
+    } else if (replicas > ProxyFleetSpec.MAX_REPLICAS) {
+      problems.add(new Problem("spec.replicas", replicas + " is above the limit of " + ProxyFleetSpec.MAX_REPLICAS + "; split the fleet or lower it"));
+    }
+    if (Protocol.fromWireName(spec.getProtocol()).isEmpty()) {
+      problems.add(new Problem("spec.protocol", "'" + spec.getProtocol() + "' is not a protocol; use socks5, http, mtproto or shadowsocks"));
+    }
+    if (spec.getPort() == null || spec.getPort() < 1 || spec.getPort() > 65535) {
+      problems.add(new Problem("spec.port", spec.getPort() + " is outside 1-65535; pick a port such as 443 or 1080"));
+    }
+    checkDuration(problems, "spec.launchTimeout", spec.getLaunchTimeout(), false);
+    if (spec.getCredentialsSecret() != null && !spec.getCredentialsSecret().matches(DNS_NAME)) {
+      problems.add(new Problem("spec.credentialsSecret", "'" + spec.getCredentialsSecret() + "' is not a valid Secret name"));
+    }
+    List<Placement> placements = spec.getPlacement();
+    if (placements == null || placements.isEmpty()) {
+      problems.add(new Problem("spec.placement", "needs at least one entry naming a cloudProfile and its regions"));
+    } else {
+      for (int i = 0; i < placements.size(); i++) {
+        Placement p = placements.get(i);
+        String at = "spec.placement[" + i + "]";
+        if (p.getCloudProfile() == null || !p.getCloudProfile().matches(DNS_NAME)) {
+          problems.add(new Problem(at + ".cloudProfile", "'" + p.getCloudProfile() + "' is not a CloudProfile name"));
+        }
+        if (p.getRegions() == null || p.getRegions().isEmpty()) {
+          problems.add(new Problem(at + ".regions", "is empty; list at least one region of that profile"));
+        } else {
+          Set<String> seen = new HashSet<>();
+          for (int r = 0; r < p.getRegions().size(); r++) {
+            String region = p.getRegions().get(r);
+            if (region == null || region.isBlank()) {
+              problems.add(new Problem(at + ".regions[" + r + "]", "is empty; name a region"));
+            } else if (!seen.add(region)) {
+              problems.add(new Problem(at + ".regions[" + r + "]", "'" + region + "' is listed twice; list each region once"));
+            }
+          }
+        }
+        if (p.getWeight() != null && (p.getWeight() < 1 || p.getWeight() > 1000)) {
+          problems.add(new Problem(at + ".weight", p.getWeight() + " is outside 1-1000"));
+        }
+      }
+    }
+    RotationPolicy rotation = spec.getRotation();
+    if (rotation != null) {
+      if (rotation.getOnBlocked() != null && !isOnBlocked(rotation.getOnBlocked())) {
+        problems.add(new Problem("spec.rotation.onBlocked", "'" + rotation.getOnBlocked() + "' is not a policy; use ReassignIP or Replace"));
+      }
+      checkDuration(problems, "spec.rotation.maxAge", rotation.getMaxAge(), true);
+      boolean surgeOk = checkIntOrPercent(problems, "spec.rotation.maxSurge", rotation.getMaxSurge());
+      boolean unavailableOk = checkIntOrPercent(problems, "spec.rotation.maxUnavailable", rotation.getMaxUnavailable());
+      if (surgeOk && unavailableOk && rotation.getMaxAge() != null && replicas != null && replicas > 0) {
+        int surge = RotationSettings.resolve(String.valueOf(rotation.getMaxSurge().getValue()), replicas, true);
+        int unavailable = RotationSettings.resolve(String.valueOf(rotation.getMaxUnavailable().getValue()), replicas, false);
+        if (surge == 0 && unavailable == 0) {
+          problems.add(new Problem("spec.rotation", "maxSurge and maxUnavailable are both 0, so age rotation could never progress; allow a surge (e.g. maxSurge: 1)"));
+        }
+      }
+    }
+    List<String> lists = spec.getBlocklists();
+    if (lists != null) {
+      for (int i = 0; i < lists.size(); i++) {
+        if (lists.get(i) == null || !lists.get(i).matches(DNS_NAME)) {
+          problems.add(new Problem("spec.blocklists[" + i + "]", "'" + lists.get(i) + "' is not a Blocklist name"));
+        }
+      }
+    }
+    return problems;
+  }
+
+  static boolean isOnBlocked(String value) {
+    for (OnBlocked o : OnBlocked.values()) {
+      if (o.name().equals(value)) return true;
+    }
+    return false;
+  }
+
+  private static void checkDuration(List<Problem> problems, String field, String value, boolean optional) {
+    if (value == null || value.isEmpty()) {
+      if (!optional) problems.add(new Problem(field, "is required (Go duration such as 10m)"));
+      return;
+    }
+    try {
+      if (Durations.parse(value).isZero()) {
+        problems.add(new Problem(field, "must be longer than 0"));
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem(field, e.getMessage()));
+    }
+  }
+
+  private static boolean checkIntOrPercent(List<Problem> problems, String field, io.fabric8.kubernetes.api.model.IntOrString value) {
+    if (value == null || value.getValue() == null) return true;
+    String text = String.valueOf(value.getValue());
+    if (!text.matches(INT_OR_PERCENT)) {
+      problems.add(new Problem(field, "'" + text + "' is neither a count nor a percentage such as 25%"));
+      return false;
+    }
+    return true;
+  }
+}

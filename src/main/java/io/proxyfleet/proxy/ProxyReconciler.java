@@ -1,0 +1,337 @@
+package io.proxyfleet.proxy;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.proxyfleet.api.ApiGroup;
+import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.Durations;
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.api.Proxy;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.ProxyPhase;
+import io.proxyfleet.api.ProxyStatus;
+import io.proxyfleet.block.BlockChecker;
+import io.proxyfleet.block.BlockIndexRegistry;
+import io.proxyfleet.block.BlockMatch;
+import io.proxyfleet.cloud.Address;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.CloudProvider;
+import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.Instance;
+import io.proxyfleet.cloud.LaunchSpec;
+import io.proxyfleet.cloud.OwnerTags;
+import io.proxyfleet.cloud.ProxyCredentials;
+import io.proxyfleet.events.EventRecorder;
+import io.proxyfleet.fleet.FleetSecrets;
+import io.proxyfleet.status.Conditions;
+import io.proxyfleet.status.StatusChange;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles one Proxy against its cloud.
+ *
+ * <p>Crash safety comes from the cloud, not from memory: the instance and its addresses are looked
+ * up by the Proxy UID tag on every pass, so a crash between any two calls is repaired by the next
+ * pass (an unassociated address owned by this proxy is adopted or released; a launched instance is
+ * found instead of launched again). The finalizer (added by the framework before the first
+ * reconcile, so before any cloud call) keeps the Proxy until instance and addresses are gone.
+ */
+public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> {
+
+  public static final String READY = "Ready";
+  public static final String BLOCKED = "Blocked";
+  private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
+  private static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
+
+  private final CloudProviders providers;
+  private final BlockIndexRegistry blocklists;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final String cluster;
+  private final int maxAddressDraws;
+  private final Conditions conditions;
+
+  public ProxyReconciler(CloudProviders providers, BlockIndexRegistry blocklists, EventRecorder events, Clock clock, String cluster, int maxAddressDraws) {
+    this.providers = providers;
+    this.blocklists = blocklists;
+    this.events = events;
+    this.clock = clock;
+    this.cluster = cluster;
+    this.maxAddressDraws = maxAddressDraws;
+    this.conditions = new Conditions(clock);
+  }
+
+  @Override
+  public List<EventSource<?, Proxy>> prepareEventSources(EventSourceContext<Proxy> context) {
+    var primaries = context.getPrimaryCache();
+    InformerEventSource<ProxyFleet, Proxy> fleets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(ProxyFleet.class, Proxy.class)
+                .withName("fleets")
+                .withPrimaryToSecondaryMapper((Proxy p) -> Set.of(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(f -> primaries
+                    .list(p -> Objects.equals(p.getMetadata().getNamespace(), f.getMetadata().getNamespace()) && f.getMetadata().getName().equals(p.getSpec().getFleet()))
+                    .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                // Only spec changes (blocklists) matter to proxies; fleet status churn must not fan out.
+                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration()))
+                .build(),
+            context);
+    InformerEventSource<CloudProfile, Proxy> profiles =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(CloudProfile.class, Proxy.class)
+                .withName("cloud-profiles")
+                .withPrimaryToSecondaryMapper((Proxy p) -> Set.of(new ResourceID(p.getSpec().getCloudProfile(), p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(c -> primaries
+                    .list(p -> Objects.equals(p.getMetadata().getNamespace(), c.getMetadata().getNamespace()) && c.getMetadata().getName().equals(p.getSpec().getCloudProfile()))
+                    .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build(),
+            context);
+    SimpleInboundEventSource<Proxy> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
+    blocklists.addListener(list -> primaries
+        .list(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
+        .filter(p -> fleets.get(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace()))
+            .map(f -> f.getSpec() != null && f.getSpec().getBlocklists() != null && f.getSpec().getBlocklists().contains(list)).orElse(false))
+        .forEach(p -> blocklistEvents.propagateEvent(ResourceID.fromResource(p))));
+    return List.of(fleets, profiles, blocklistEvents);
+  }
+
+  @Override
+  public UpdateControl<Proxy> reconcile(Proxy proxy, Context<Proxy> context) {
+    ProxyStatus previous = proxy.getStatus();
+    ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
+    Optional<ProxyFleet> fleet = context.getSecondaryResource(ProxyFleet.class);
+    BlockChecker checker = blocklists.checkerFor(fleet.map(f -> f.getSpec().getBlocklists()).orElse(List.of()));
+    Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class);
+    if (profile.isEmpty()) {
+      return finish(proxy, previous, status, ProxyPhase.Pending, "CloudProfileNotFound",
+          "CloudProfile '" + proxy.getSpec().getCloudProfile() + "' not found; create it", checker, null);
+    }
+    String region = proxy.getSpec().getRegion();
+    String uid = proxy.getMetadata().getUid();
+    Instant created = Instant.parse(proxy.getMetadata().getCreationTimestamp());
+    Duration launchTimeout = fleet.map(f -> f.getSpec().getLaunchTimeout()).map(this::durationOrDefault).orElse(DEFAULT_LAUNCH_TIMEOUT);
+    boolean timedOut = Duration.between(created, Instant.now(clock)).compareTo(launchTimeout) > 0;
+
+    try {
+      CloudProvider provider = providers.forProfile(profile.get());
+      Optional<Instance> found = provider.findInstance(region, uid);
+      if (found.isEmpty()) {
+        if (status.getInstanceId() != null) {
+          events.warning(proxy, "InstanceLost", "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
+          return finish(proxy, previous, status, ProxyPhase.Failed, "InstanceLost", "Instance " + status.getInstanceId() + " is gone", checker, null);
+        }
+        if (timedOut) {
+          return failLaunch(proxy, previous, status, launchTimeout, checker);
+        }
+        ProxyCredentials credentials = credentials(proxy, context.getClient());
+        Instance launched = provider.launch(new LaunchSpec(owner(proxy), region, proxy.getSpec().getSubnet(),
+            Protocol.fromWireName(proxy.getSpec().getProtocol()).orElseThrow(() -> new CloudException(CloudException.Reason.INVALID, "spec.protocol: '" + proxy.getSpec().getProtocol() + "' is not a protocol")),
+            proxy.getSpec().getPort(), credentials));
+        status.setInstanceId(launched.id());
+        status.setLaunchedAt(Optional.ofNullable(launched.launchedAt()).orElse(Instant.now(clock)).toString());
+        events.normal(proxy, "Launched", "Launched instance " + launched.id() + " in " + region + " (" + proxy.getSpec().getSubnet() + ")");
+        found = Optional.of(launched);
+      }
+      Instance instance = found.get();
+      status.setInstanceId(instance.id());
+      if (status.getLaunchedAt() == null && instance.launchedAt() != null) {
+        status.setLaunchedAt(instance.launchedAt().toString());
+      }
+      if (instance.state() == Instance.State.PENDING) {
+        if (timedOut) {
+          return failLaunch(proxy, previous, status, launchTimeout, checker);
+        }
+        return finish(proxy, previous, status, ProxyPhase.Launching, "Booting", "Instance " + instance.id() + " is booting", checker, Duration.ofSeconds(2));
+      }
+      if (instance.state() != Instance.State.RUNNING) {
+        return finish(proxy, previous, status, ProxyPhase.Failed, "InstanceStopped", "Instance " + instance.id() + " is " + instance.state(), checker, null);
+      }
+
+      String request = Optional.ofNullable(proxy.getMetadata().getAnnotations()).map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION)).orElse(null);
+      boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
+      if (instance.publicIp() == null || rotationRequested) {
+        String oldIp = instance.publicIp();
+        Address fresh = cleanAddress(provider, proxy, instance, checker);
+        if (fresh == null) {
+          events.warning(proxy, "NoCleanAddress", "Every one of " + maxAddressDraws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
+          return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
+              maxAddressDraws + " addresses drawn in " + region + " were all blocked", checker, null);
+        }
+        provider.associateAddress(region, instance.id(), fresh);
+        releaseStrayAddresses(provider, proxy, fresh.id());
+        status.setPublicIp(fresh.ip());
+        status.setAddressId(fresh.id());
+        status.setIpAssignedAt(conditions.now());
+        if (oldIp != null) {
+          status.setIpRotations(Optional.ofNullable(status.getIpRotations()).orElse(0) + 1);
+          events.normal(proxy, "IPRotated", "Moved from " + oldIp + " to " + fresh.ip() + (request == null ? "" : " (" + request + ")"));
+        } else {
+          events.normal(proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
+        }
+        if (request != null) {
+          status.setIpRotationHandled(request);
+        }
+      } else {
+        status.setPublicIp(instance.publicIp());
+        status.setAddressId(instance.addressId());
+      }
+      return finish(proxy, previous, status, ProxyPhase.Running, "Serving", "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
+    } catch (CloudException e) {
+      return onCloudError(proxy, previous, status, e, checker);
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(Proxy proxy, Context<Proxy> context) {
+    Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class)
+        .or(() -> Optional.ofNullable(context.getClient().resources(CloudProfile.class)
+            .inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCloudProfile()).get()));
+    if (profile.isEmpty()) {
+      // Without the profile we cannot reach the cloud; keeping the finalizer keeps the VM visible.
+      events.warning(proxy, "CloudProfileNotFound", "Cannot delete the VM: CloudProfile '" + proxy.getSpec().getCloudProfile() + "' is gone; recreate it so cleanup can finish");
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(30).toMillis());
+    }
+    try {
+      CloudProvider provider = providers.forProfile(profile.get());
+      String region = proxy.getSpec().getRegion();
+      Optional<Instance> instance = provider.findInstance(region, proxy.getMetadata().getUid());
+      if (instance.isPresent()) {
+        provider.terminate(region, instance.get().id());
+        if (provider.findInstance(region, proxy.getMetadata().getUid()).isPresent()) {
+          return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2).toMillis());
+        }
+      }
+      releaseStrayAddresses(provider, proxy, null);
+      return DeleteControl.defaultDelete();
+    } catch (CloudException e) {
+      log.warn("Cleanup of proxy {}/{} failed ({}): {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.reason(), e.getMessage());
+      events.warning(proxy, "CleanupFailed", e.reason() + ": " + e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(e).toMillis());
+    }
+  }
+
+  /** Draws addresses until one is not blocked, releasing each blocked one; adopts a stray one first. */
+  private Address cleanAddress(CloudProvider provider, Proxy proxy, Instance instance, BlockChecker checker) {
+    String region = proxy.getSpec().getRegion();
+    // A crash between allocate and associate leaves an unassociated address owned by us: reuse it.
+    for (Address a : ownedAddresses(provider, proxy)) {
+      if (a.instanceId() == null && !checker.isBlocked(a.ip()) && !a.ip().equals(instance.publicIp())) {
+        return a;
+      }
+    }
+    Optional<String> hint = instance.publicIp() == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
+    for (int draw = 0; draw < maxAddressDraws; draw++) {
+      Address a = provider.allocateAddress(region, owner(proxy), draw == 0 ? hint : Optional.empty());
+      Optional<BlockMatch> blocked = checker.check(a.ip());
+      if (blocked.isEmpty()) {
+        return a;
+      }
+      log.debug("Drew blocked address {} for {} ({}); releasing it", a.ip(), proxy.getMetadata().getName(), blocked.get());
+      provider.releaseAddress(region, a);
+    }
+    return null;
+  }
+
+  /** Releases every unassociated address this proxy owns except {@code keepId}. */
+  private void releaseStrayAddresses(CloudProvider provider, Proxy proxy, String keepId) {
+    for (Address a : ownedAddresses(provider, proxy)) {
+      if (a.instanceId() == null && !a.id().equals(keepId)) {
+        provider.releaseAddress(proxy.getSpec().getRegion(), a);
+      }
+    }
+  }
+
+  private List<Address> ownedAddresses(CloudProvider provider, Proxy proxy) {
+    String uid = proxy.getMetadata().getUid();
+    return provider.listManagedAddresses(proxy.getSpec().getRegion(), cluster).stream().filter(a -> uid.equals(a.ownerUid())).toList();
+  }
+
+  private UpdateControl<Proxy> onCloudError(Proxy proxy, ProxyStatus previous, ProxyStatus status, CloudException e, BlockChecker checker) {
+    ProxyPhase phase = Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending);
+    return switch (e.reason()) {
+      // Retrying will not help until the profile or its Secret changes; the profile informer wakes us.
+      case UNAUTHORIZED -> finish(proxy, previous, status, phase, "Unauthorized", e.getMessage(), checker, null);
+      case INVALID -> {
+        events.warning(proxy, "InvalidRequest", e.getMessage());
+        yield finish(proxy, previous, status, ProxyPhase.Failed, "InvalidRequest", e.getMessage(), checker, null);
+      }
+      case CAPACITY_UNAVAILABLE, QUOTA_EXCEEDED -> {
+        events.warning(proxy, e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? "QuotaExceeded" : "CapacityUnavailable", e.getMessage());
+        yield finish(proxy, previous, status, phase, e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? "QuotaExceeded" : "CapacityUnavailable", e.getMessage(), checker, backoff(e));
+      }
+      default -> finish(proxy, previous, status, phase, e.reason() == CloudException.Reason.THROTTLED ? "Throttled" : "CloudError", e.getMessage(), checker, backoff(e));
+    };
+  }
+
+  private UpdateControl<Proxy> failLaunch(Proxy proxy, ProxyStatus previous, ProxyStatus status, Duration timeout, BlockChecker checker) {
+    String message = "Not Running within launchTimeout " + Durations.human(timeout);
+    events.warning(proxy, "LaunchTimeout", message + "; the fleet will replace this proxy");
+    return finish(proxy, previous, status, ProxyPhase.Failed, "LaunchTimeout", message, checker, null);
+  }
+
+  private UpdateControl<Proxy> finish(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyPhase phase, String reason, String message, BlockChecker checker, Duration next) {
+    status.setPhase(phase);
+    status.setMessage(message);
+    Long generation = proxy.getMetadata().getGeneration();
+    boolean running = phase == ProxyPhase.Running;
+    Optional<BlockMatch> blocked = status.getPublicIp() == null ? Optional.empty() : checker.check(status.getPublicIp());
+    status.setBlockedBy(blocked.map(BlockMatch::toString).orElse(null));
+    conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), blocked.isPresent() ? "InBlocklist" : "NotBlocked",
+        blocked.map(b -> status.getPublicIp() + " is blocked by " + b).orElse(status.getPublicIp() == null ? "No public IP yet" : status.getPublicIp() + " is in no blocklist of the fleet"), generation);
+    conditions.set(status.getConditions(), READY, running && blocked.isEmpty(), running && blocked.isPresent() ? "Blocked" : reason, message, generation);
+    UpdateControl<Proxy> control;
+    if (StatusChange.changed(previous, status)) {
+      proxy.setStatus(status);
+      control = UpdateControl.patchStatus(proxy);
+    } else {
+      control = UpdateControl.noUpdate();
+    }
+    return next == null ? control : control.rescheduleAfter(next);
+  }
+
+  private ProxyCredentials credentials(Proxy proxy, KubernetesClient client) {
+    Secret secret = client.secrets().inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCredentialsSecret()).get();
+    return FleetSecrets.read(secret).orElseThrow(() -> new CloudException(CloudException.Reason.TRANSIENT,
+        "Secret '" + proxy.getSpec().getCredentialsSecret() + "' with keys username and password not found yet"));
+  }
+
+  private OwnerTags owner(Proxy proxy) {
+    return new OwnerTags(cluster, proxy.getMetadata().getNamespace(), proxy.getSpec().getFleet(), proxy.getMetadata().getName(), proxy.getMetadata().getUid());
+  }
+
+  private Duration durationOrDefault(String text) {
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_LAUNCH_TIMEOUT;
+    }
+  }
+
+  private static Duration backoff(CloudException e) {
+    return switch (e.reason()) {
+      case THROTTLED -> Duration.ofSeconds(10);
+      case CAPACITY_UNAVAILABLE, QUOTA_EXCEEDED -> Duration.ofMinutes(1);
+      default -> Duration.ofSeconds(5);
+    };
+  }
+}
