@@ -324,6 +324,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       events.warning(fleet, reasonFor(problems), problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
     }
     Duration next = settings.maxAge() == null ? null : clamp(settings.maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    if (credentials.isEmpty()) {
+      // A Secret the user names carries no fleet label, so no event tells us it appeared: poll.
+      next = next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
+    }
     Optional<Instant> nextHoldEnd = burned.values().stream().min(Comparator.naturalOrder());
     if (nextHoldEnd.isPresent()) {
       Duration untilHoldEnds = Duration.between(Instant.now(clock), nextHoldEnd.get()).plusMillis(100);
