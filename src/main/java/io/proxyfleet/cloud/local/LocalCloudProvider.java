@@ -62,6 +62,11 @@ public final class LocalCloudProvider implements CloudProvider {
   }
 
   @Override
+  public boolean supports(io.proxyfleet.api.Protocol protocol) {
+    return protocol == io.proxyfleet.api.Protocol.SOCKS5 || protocol == io.proxyfleet.api.Protocol.HTTP;
+  }
+
+  @Override
   public List<Subnet> subnets(String region) {
     network.recordCall("subnets");
     int r = LocalRegions.regionNumber(region);

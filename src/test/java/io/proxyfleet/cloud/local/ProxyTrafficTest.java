@@ -1,5 +1,7 @@
 package io.proxyfleet.cloud.local;
 
+import io.proxyfleet.testing.OriginServer;
+
 import static io.proxyfleet.cloud.local.TestSupport.CREDENTIALS;
 import static io.proxyfleet.cloud.local.TestSupport.T0;
 import static io.proxyfleet.cloud.local.TestSupport.basic;
