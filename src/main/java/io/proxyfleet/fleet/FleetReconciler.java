@@ -139,6 +139,11 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(CloudProfile.class, ProxyFleet.class)
                 .withName("cloud-profiles")
+                // Profiles usually exist before the fleets that name them, so the index built from
+                // profile events alone would miss them: map fleet -> profiles explicitly.
+                .withPrimaryToSecondaryMapper((ProxyFleet f) -> f.getSpec() == null || f.getSpec().getPlacement() == null ? Set.<ResourceID>of()
+                    : f.getSpec().getPlacement().stream().filter(p -> p.getCloudProfile() != null)
+                        .map(p -> new ResourceID(p.getCloudProfile(), f.getMetadata().getNamespace())).collect(Collectors.toSet()))
                 .withSecondaryToPrimaryMapper(
                     profile ->
                         primaries
