@@ -148,14 +148,14 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
             Protocol.fromWireName(proxy.getSpec().getProtocol()).orElseThrow(() -> new CloudException(CloudException.Reason.INVALID, "spec.protocol: '" + proxy.getSpec().getProtocol() + "' is not a protocol")),
             proxy.getSpec().getPort(), credentials));
         status.setInstanceId(launched.id());
-        status.setLaunchedAt(Optional.ofNullable(launched.launchedAt()).orElse(Instant.now(clock)).toString());
+        status.setLaunchedAt(rfc3339(Optional.ofNullable(launched.launchedAt()).orElse(Instant.now(clock))));
         events.normal(proxy, "Launched", "Launched instance " + launched.id() + " in " + region + " (" + proxy.getSpec().getSubnet() + ")");
         found = Optional.of(launched);
       }
       Instance instance = found.get();
       status.setInstanceId(instance.id());
       if (status.getLaunchedAt() == null && instance.launchedAt() != null) {
-        status.setLaunchedAt(instance.launchedAt().toString());
+        status.setLaunchedAt(rfc3339(instance.launchedAt()));
       }
       if (instance.state() == Instance.State.PENDING) {
         if (timedOut) {
@@ -313,6 +313,11 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     Secret secret = client.secrets().inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCredentialsSecret()).get();
     return FleetSecrets.read(secret).orElseThrow(() -> new CloudException(CloudException.Reason.TRANSIENT,
         "Secret '" + proxy.getSpec().getCredentialsSecret() + "' with keys username and password not found yet"));
+  }
+
+  /** Timestamps the way the API server writes them: RFC 3339, whole seconds. */
+  private static String rfc3339(Instant instant) {
+    return instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
   }
 
   private OwnerTags owner(Proxy proxy) {
