@@ -39,13 +39,4 @@ public final class Durations {
     }
     return Duration.ofMillis(Math.round(millis));
   }
-
-  /** Formats a duration the way kubectl prints ages: 45s, 3m12s, 5h2m, 3d4h. */
-  public static String human(Duration d) {
-    long s = Math.max(0, d.getSeconds());
-    if (s < 60) return s + "s";
-    if (s < 3600) return (s / 60) + "m" + (s % 60 == 0 ? "" : (s % 60) + "s");
-    if (s < 86400) return (s / 3600) + "h" + ((s % 3600) / 60 == 0 ? "" : ((s % 3600) / 60) + "m");
-    return (s / 86400) + "d" + ((s % 86400) / 3600 == 0 ? "" : ((s % 86400) / 3600) + "h");
-  }
 }

@@ -81,12 +81,6 @@ public final class BlockIndex {
     }
   }
 
-  /** Whether a range lies entirely inside one merged blocked range. */
-  public boolean coversIpv4(long start, long end) {
-    int i = findIpv4(start);
-    return i >= 0 && v4End[i] >= end;
-  }
-
   private int findIpv4(long ip) {
     // Last range whose start <= ip.
     int lo = 0;

@@ -28,8 +28,4 @@ public final class BlocklistSubscriptions {
         .map(Map.Entry::getKey)
         .collect(java.util.stream.Collectors.toSet());
   }
-
-  public List<String> listsOf(ResourceID fleet) {
-    return byFleet.getOrDefault(fleet, List.of());
-  }
 }

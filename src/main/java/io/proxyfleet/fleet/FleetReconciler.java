@@ -62,8 +62,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a ProxyFleet: observe (proxies, profiles, blocklists), validate, plan, act, record.
@@ -77,7 +75,6 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   public static final String READY = "Ready";
   public static final String PROGRESSING = "Progressing";
   public static final String DEGRADED = "Degraded";
-  private static final Logger log = LoggerFactory.getLogger(FleetReconciler.class);
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private final CloudProviders providers;

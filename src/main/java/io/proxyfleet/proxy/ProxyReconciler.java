@@ -284,7 +284,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   }
 
   private UpdateControl<Proxy> failLaunch(Proxy proxy, ProxyStatus previous, ProxyStatus status, Duration timeout, BlockChecker checker) {
-    String message = "Not Running within launchTimeout " + Durations.human(timeout);
+    String message = "Not Running within launchTimeout (" + timeout.toSeconds() + "s)";
     events.warning(proxy, "LaunchTimeout", message + "; the fleet will replace this proxy");
     return finish(proxy, previous, status, ProxyPhase.Failed, "LaunchTimeout", message, checker, null);
   }

@@ -42,10 +42,6 @@ public final class Conditions {
     return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
-  public static boolean isTrue(List<Condition> conditions, String type) {
-    return find(conditions, type).map(c -> "True".equals(c.getStatus())).orElse(false);
-  }
-
   /** RFC 3339 at second precision, as the API server writes timestamps. */
   public String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
