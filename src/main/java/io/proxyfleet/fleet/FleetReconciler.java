@@ -172,7 +172,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (!invalid.isEmpty()) {
       // Leave every proxy as it is: a typo must never tear a fleet down.
       String message = invalid.stream().map(Problem::toString).collect(Collectors.joining("; "));
-      summarizeProxies(status, proxies, spec == null ? List.of() : spec.getBlocklists(), null);
+      List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
+      summarizeProxies(status, proxies.stream().map(p -> view(p, lists)).toList(), null);
       conditions.set(status.getConditions(), DEGRADED, true, "InvalidSpec", message, generation);
       conditions.set(status.getConditions(), PROGRESSING, false, "InvalidSpec", "Waiting for the spec to be fixed", generation);
       setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
@@ -301,7 +302,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
 
     // Record.
-    summarizeProxies(status, proxies, spec.getBlocklists(), plan);
+    summarizeProxies(status, views, plan);
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
       if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent()) {
         problems.add(new Problem("spec.placement", "no usable subnet in " + slot));
@@ -462,8 +463,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         Instant.parse(p.getMetadata().getCreationTimestamp() == null ? Instant.now(clock).toString() : p.getMetadata().getCreationTimestamp()));
   }
 
-  private void summarizeProxies(ProxyFleetStatus status, List<Proxy> proxies, List<String> lists, FleetPlan plan) {
-    List<ProxyView> views = proxies.stream().map(p -> view(p, lists == null ? List.of() : lists)).filter(v -> !v.terminating()).toList();
+  private void summarizeProxies(ProxyFleetStatus status, List<ProxyView> all, FleetPlan plan) {
+    List<ProxyView> views = all.stream().filter(v -> !v.terminating()).toList();
     status.setReplicas(views.size());
     status.setReadyReplicas((int) views.stream().filter(ProxyView::ready).count());
     status.setBlockedReplicas((int) views.stream().filter(ProxyView::blocked).count());

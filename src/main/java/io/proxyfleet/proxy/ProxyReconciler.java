@@ -171,14 +171,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
       if (instance.publicIp() == null || rotationRequested) {
         String oldIp = instance.publicIp();
-        Address fresh = cleanAddress(provider, proxy, instance, checker);
+        // One listing serves both adopting a stray address and releasing the rest afterwards.
+        List<Address> owned = ownedAddresses(provider, proxy);
+        Address fresh = cleanAddress(provider, proxy, instance, checker, owned);
         if (fresh == null) {
           events.warning(proxy, "NoCleanAddress", "Every one of " + maxAddressDraws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
           return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
               maxAddressDraws + " addresses drawn in " + region + " were all blocked", checker, null);
         }
         provider.associateAddress(region, instance.id(), fresh);
-        releaseStrayAddresses(provider, proxy, fresh.id());
+        releaseStrayAddresses(provider, proxy, owned, fresh.id());
         status.setPublicIp(fresh.ip());
         status.setAddressId(fresh.id());
         status.setIpAssignedAt(conditions.now());
@@ -221,7 +223,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
           return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2).toMillis());
         }
       }
-      releaseStrayAddresses(provider, proxy, null);
+      releaseStrayAddresses(provider, proxy, ownedAddresses(provider, proxy), null);
       return DeleteControl.defaultDelete();
     } catch (CloudException e) {
       log.warn("Cleanup of proxy {}/{} failed ({}): {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.reason(), e.getMessage());
@@ -231,10 +233,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   }
 
   /** Draws addresses until one is not blocked, releasing each blocked one; adopts a stray one first. */
-  private Address cleanAddress(CloudProvider provider, Proxy proxy, Instance instance, BlockChecker checker) {
+  private Address cleanAddress(CloudProvider provider, Proxy proxy, Instance instance, BlockChecker checker, List<Address> owned) {
     String region = proxy.getSpec().getRegion();
     // A crash between allocate and associate leaves an unassociated address owned by us: reuse it.
-    for (Address a : ownedAddresses(provider, proxy)) {
+    for (Address a : owned) {
       if (a.instanceId() == null && !checker.isBlocked(a.ip()) && !a.ip().equals(instance.publicIp())) {
         return a;
       }
@@ -252,10 +254,13 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     return null;
   }
 
-  /** Releases every unassociated address this proxy owns except {@code keepId}. */
-  private void releaseStrayAddresses(CloudProvider provider, Proxy proxy, String keepId) {
-    for (Address a : ownedAddresses(provider, proxy)) {
-      if (a.instanceId() == null && !a.id().equals(keepId)) {
+  /**
+   * Releases the proxy's addresses except {@code keepId} that were unassociated when listed, or
+   * that were associated with its instance then (the previous IP, which associating replaced).
+   */
+  private void releaseStrayAddresses(CloudProvider provider, Proxy proxy, List<Address> owned, String keepId) {
+    for (Address a : owned) {
+      if (!a.id().equals(keepId)) {
         provider.releaseAddress(proxy.getSpec().getRegion(), a);
       }
     }

@@ -150,6 +150,9 @@ class FleetOperatorTest {
       assertThat(f.getStatus().getRotationsByReason()).containsEntry("Blocked", (long) affected.size());
       assertThat(f.getStatus().getBlockedReplicas()).isZero();
     });
+    var cloud = new io.proxyfleet.cloud.local.LocalCloudProvider(env.network(), 4, Duration.ZERO);
+    assertThat(cloud.listManagedAddresses("local-21", "test").size() + cloud.listManagedAddresses("local-22", "test").size())
+        .as("rotation released every old address: exactly one per proxy").isEqualTo(8);
     String someone = affected.iterator().next();
     assertThat(Fixtures.events(client, someone)).anyMatch(e -> "IPRotated".equals(e.getReason()) && e.getMessage().contains("Moved from"));
     assertThat(Fixtures.events(client, "block")).anyMatch(e -> "RotatingIP".equals(e.getReason()) && e.getMessage().contains("block-list (127.21.0.0/24)"));

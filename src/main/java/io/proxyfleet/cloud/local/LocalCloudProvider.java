@@ -94,7 +94,7 @@ public final class LocalCloudProvider implements CloudProvider {
     }
     int r = LocalRegions.regionNumber(spec.region());
     int s = LocalRegions.subnetIndex(spec.region(), r, spec.subnetId(), subnetsPerRegion);
-    if (spec.protocol() != Protocol.SOCKS5 && spec.protocol() != Protocol.HTTP) {
+    if (!supports(spec.protocol())) {
       throw new CloudException(
           Reason.INVALID,
           "protocol "
