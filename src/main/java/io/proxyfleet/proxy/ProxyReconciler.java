@@ -68,7 +68,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   private final EventRecorder events;
   private final Clock clock;
   private final String cluster;
-  private final int maxAddressDraws;
+  private final AddressAssignment addresses;
   private final Conditions conditions;
 
   public ProxyReconciler(CloudProviders providers, BlockIndexRegistry blocklists, EventRecorder events, Clock clock, String cluster, int maxAddressDraws) {
@@ -77,7 +77,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     this.events = events;
     this.clock = clock;
     this.cluster = cluster;
-    this.maxAddressDraws = maxAddressDraws;
+    this.addresses = new AddressAssignment(cluster, maxAddressDraws);
     this.conditions = new Conditions(clock);
   }
 
@@ -171,16 +171,14 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
       if (instance.publicIp() == null || rotationRequested) {
         String oldIp = instance.publicIp();
-        // One listing serves both adopting a stray address and releasing the rest afterwards.
-        List<Address> owned = ownedAddresses(provider, proxy);
-        Address fresh = cleanAddress(provider, proxy, instance, checker, owned);
-        if (fresh == null) {
-          events.warning(proxy, "NoCleanAddress", "Every one of " + maxAddressDraws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
+        Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
+        AddressAssignment.Result result = addresses.assignClean(provider, region, owner(proxy), instance, hint, checker);
+        if (!result.clean()) {
+          events.warning(proxy, "NoCleanAddress", "Every one of " + addresses.maxDraws() + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
           return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
-              maxAddressDraws + " addresses drawn in " + region + " were all blocked", checker, null);
+              addresses.maxDraws() + " addresses drawn in " + region + " were all blocked", checker, null);
         }
-        provider.associateAddress(region, instance.id(), fresh);
-        releaseStrayAddresses(provider, proxy, owned, fresh.id());
+        Address fresh = result.address();
         status.setPublicIp(fresh.ip());
         status.setAddressId(fresh.id());
         status.setIpAssignedAt(conditions.now());
@@ -223,52 +221,13 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
           return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2).toMillis());
         }
       }
-      releaseStrayAddresses(provider, proxy, ownedAddresses(provider, proxy), null);
+      addresses.releaseAll(provider, region, proxy.getMetadata().getUid());
       return DeleteControl.defaultDelete();
     } catch (CloudException e) {
       log.warn("Cleanup of proxy {}/{} failed ({}): {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.reason(), e.getMessage());
       events.warning(proxy, "CleanupFailed", e.reason() + ": " + e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(e).toMillis());
     }
-  }
-
-  /** Draws addresses until one is not blocked, releasing each blocked one; adopts a stray one first. */
-  private Address cleanAddress(CloudProvider provider, Proxy proxy, Instance instance, BlockChecker checker, List<Address> owned) {
-    String region = proxy.getSpec().getRegion();
-    // A crash between allocate and associate leaves an unassociated address owned by us: reuse it.
-    for (Address a : owned) {
-      if (a.instanceId() == null && !checker.isBlocked(a.ip()) && !a.ip().equals(instance.publicIp())) {
-        return a;
-      }
-    }
-    Optional<String> hint = instance.publicIp() == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
-    for (int draw = 0; draw < maxAddressDraws; draw++) {
-      Address a = provider.allocateAddress(region, owner(proxy), draw == 0 ? hint : Optional.empty());
-      Optional<BlockMatch> blocked = checker.check(a.ip());
-      if (blocked.isEmpty()) {
-        return a;
-      }
-      log.debug("Drew blocked address {} for {} ({}); releasing it", a.ip(), proxy.getMetadata().getName(), blocked.get());
-      provider.releaseAddress(region, a);
-    }
-    return null;
-  }
-
-  /**
-   * Releases the proxy's addresses except {@code keepId} that were unassociated when listed, or
-   * that were associated with its instance then (the previous IP, which associating replaced).
-   */
-  private void releaseStrayAddresses(CloudProvider provider, Proxy proxy, List<Address> owned, String keepId) {
-    for (Address a : owned) {
-      if (!a.id().equals(keepId)) {
-        provider.releaseAddress(proxy.getSpec().getRegion(), a);
-      }
-    }
-  }
-
-  private List<Address> ownedAddresses(CloudProvider provider, Proxy proxy) {
-    String uid = proxy.getMetadata().getUid();
-    return provider.listManagedAddresses(proxy.getSpec().getRegion(), cluster).stream().filter(a -> uid.equals(a.ownerUid())).toList();
   }
 
   private UpdateControl<Proxy> onCloudError(Proxy proxy, ProxyStatus previous, ProxyStatus status, CloudException e, BlockChecker checker) {

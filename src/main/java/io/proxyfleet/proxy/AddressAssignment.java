@@ -1,0 +1,105 @@
+package io.proxyfleet.proxy;
+
+import io.proxyfleet.block.BlockChecker;
+import io.proxyfleet.block.BlockMatch;
+import io.proxyfleet.cloud.Address;
+import io.proxyfleet.cloud.CloudProvider;
+import io.proxyfleet.cloud.Instance;
+import io.proxyfleet.cloud.OwnerTags;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives an instance a clean public address: the one rotation routine shared by the Proxy reconciler
+ * and the blockade replay, so what the replay measures is what production does.
+ *
+ * <p>Crash safe by construction: the proxy's addresses are found by its owner tag, an unassociated
+ * clean one left by a crash between allocate and associate is adopted, and every other address it
+ * owns is released only after the new one is associated (so the proxy never serves with no IP).
+ */
+public final class AddressAssignment {
+
+  private static final Logger log = LoggerFactory.getLogger(AddressAssignment.class);
+
+  /**
+   * @param address the associated clean address, or null when every draw was blocked
+   * @param draws addresses allocated in this call (0 when a stray one was adopted)
+   * @param blockedDraws draws that were blocked and released again
+   */
+  public record Result(Address address, int draws, int blockedDraws) {
+    public boolean clean() {
+      return address != null;
+    }
+  }
+
+  private final String cluster;
+  private final int maxDraws;
+
+  public AddressAssignment(String cluster, int maxDraws) {
+    this.cluster = cluster;
+    this.maxDraws = maxDraws;
+  }
+
+  public int maxDraws() {
+    return maxDraws;
+  }
+
+  /**
+   * Associates a clean address with the instance and releases the proxy's other addresses (the
+   * previous IP included). {@code subnetHint} is used for the first draw only.
+   */
+  public Result assignClean(CloudProvider provider, String region, OwnerTags owner, Instance instance, Optional<String> subnetHint, BlockChecker checker) {
+    // One listing serves both adopting a stray address and releasing the rest afterwards.
+    List<Address> owned = owned(provider, region, owner.proxyUid());
+    Address fresh = null;
+    for (Address a : owned) {
+      if (a.instanceId() == null && !checker.isBlocked(a.ip()) && !a.ip().equals(instance.publicIp())) {
+        fresh = a;
+        break;
+      }
+    }
+    int draws = 0;
+    int blocked = 0;
+    while (fresh == null && draws < maxDraws) {
+      Address a = provider.allocateAddress(region, owner, draws == 0 ? subnetHint : Optional.empty());
+      draws++;
+      Optional<BlockMatch> match = checker.check(a.ip());
+      if (match.isEmpty()) {
+        fresh = a;
+      } else {
+        blocked++;
+        log.debug("Drew blocked address {} for {} ({}); releasing it", a.ip(), owner.proxyName(), match.get());
+        provider.releaseAddress(region, a);
+      }
+    }
+    if (fresh == null) {
+      return new Result(null, draws, blocked);
+    }
+    provider.associateAddress(region, instance.id(), fresh);
+    release(provider, region, owned, fresh.id());
+    return new Result(fresh, draws, blocked);
+  }
+
+  /** Releases every address the proxy owns (after its instance is gone). */
+  public void releaseAll(CloudProvider provider, String region, String proxyUid) {
+    release(provider, region, owned(provider, region, proxyUid), null);
+  }
+
+  private List<Address> owned(CloudProvider provider, String region, String proxyUid) {
+    return provider.listManagedAddresses(region, cluster).stream().filter(a -> proxyUid.equals(a.ownerUid())).toList();
+  }
+
+  /**
+   * Releases the listed addresses except {@code keepId}: those unassociated when listed, and the one
+   * associated with the instance then (the previous IP, which associating replaced).
+   */
+  private static void release(CloudProvider provider, String region, List<Address> owned, String keepId) {
+    for (Address a : owned) {
+      if (!a.id().equals(keepId)) {
+        provider.releaseAddress(region, a);
+      }
+    }
+  }
+}
