@@ -81,6 +81,45 @@ public final class BlockIndex {
     }
   }
 
+  /**
+   * How many IPv4 addresses in {@code [start, end]} this index covers: the overlap used to compute a
+   * cloud region's blocked fraction. Logarithmic in the ranges plus linear in those overlapping.
+   */
+  public long ipv4CoveredIn(long start, long end) {
+    if (end < start) {
+      return 0;
+    }
+    // First merged range that could overlap: the one containing start, else the next one.
+    int i = findIpv4(start);
+    if (i < 0) {
+      int lo = 0;
+      int hi = v4Start.length;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (v4Start[mid] < start) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      i = lo;
+    }
+    long covered = 0;
+    for (; i < v4Start.length && v4Start[i] <= end; i++) {
+      covered += Math.min(end, v4End[i]) - Math.max(start, v4Start[i]) + 1;
+    }
+    return covered;
+  }
+
+  /** The merged IPv4 ranges in ascending order (for reports and tools; lookups use {@link #match}). */
+  public List<IpRange> ipv4Ranges() {
+    List<IpRange> ranges = new ArrayList<>(v4Start.length);
+    for (int i = 0; i < v4Start.length; i++) {
+      ranges.add(IpRange.ipv4(v4Start[i], v4End[i]));
+    }
+    return ranges;
+  }
+
   private int findIpv4(long ip) {
     // Last range whose start <= ip.
     int lo = 0;

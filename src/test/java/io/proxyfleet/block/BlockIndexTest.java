@@ -85,4 +85,29 @@ class BlockIndexTest {
       assertThat(index.ipv4Addresses()).isEqualTo(covered);
     }
   }
+
+  @Test
+  void countsCoveredAddressesInAnInterval() {
+    BlockIndex index = BlockIndex.builder()
+        .add(IpAddresses.parseRange("10.0.0.0/24"))
+        .add(IpAddresses.parseRange("10.0.2.0/24"))
+        .add(IpAddresses.parseRange("10.0.4.0/23"))
+        .build();
+    long base = IpAddresses.parseIpv4("10.0.0.0");
+    assertThat(index.ipv4CoveredIn(base, base + 0xFFFF)).isEqualTo(256 + 256 + 512);
+    assertThat(index.ipv4CoveredIn(base + 128, base + 2 * 256 + 9)).isEqualTo(128 + 10);
+    assertThat(index.ipv4CoveredIn(base + 256, base + 511)).isZero();
+    assertThat(index.ipv4CoveredIn(base + 5 * 256 + 255, base + 5 * 256 + 255)).isEqualTo(1);
+    assertThat(index.ipv4CoveredIn(base + 9, base + 3)).isZero();
+    java.util.Random random = new java.util.Random(7);
+    for (int n = 0; n < 500; n++) {
+      long a = base + random.nextInt(7 * 256);
+      long b = a + random.nextInt(3 * 256);
+      long expected = 0;
+      for (long ip = a; ip <= b; ip++) {
+        expected += index.containsIpv4(ip) ? 1 : 0;
+      }
+      assertThat(index.ipv4CoveredIn(a, b)).as("[%d, %d]", a, b).isEqualTo(expected);
+    }
+  }
 }
