@@ -58,6 +58,15 @@ public class ProxyFleetSpec {
           + " clients. When empty, the operator generates '<fleet>-credentials'.")
   private String credentialsSecret;
 
+  @Default("50")
+  @Min(1)
+  @Max(100)
+  @JsonPropertyDescription(
+      "Avoid regions where the fleet's blocklists cover more than this percentage of the cloud's"
+          + " published compute address space (AWS service EC2, Google Cloud scopes): their share of"
+          + " replicas moves to the other regions. 100 never avoids a region.")
+  private Integer maxRegionBlockedPercent = 50;
+
   @Default("10m")
   @Pattern(Durations.PATTERN)
   @JsonPropertyDescription(
@@ -127,5 +136,13 @@ public class ProxyFleetSpec {
 
   public void setLaunchTimeout(String launchTimeout) {
     this.launchTimeout = launchTimeout;
+  }
+
+  public Integer getMaxRegionBlockedPercent() {
+    return maxRegionBlockedPercent;
+  }
+
+  public void setMaxRegionBlockedPercent(Integer maxRegionBlockedPercent) {
+    this.maxRegionBlockedPercent = maxRegionBlockedPercent;
   }
 }

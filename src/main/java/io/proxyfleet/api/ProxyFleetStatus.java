@@ -28,6 +28,15 @@ public class ProxyFleetStatus {
   @JsonPropertyDescription("Rotations by reason: Blocked, MaxAge, Failed.")
   private Map<String, Long> rotationsByReason = new LinkedHashMap<>();
 
+  @JsonPropertyDescription("Rotations held back right now because the rotation budget is spent.")
+  private Integer rotationsHeld = 0;
+
+  @JsonPropertyDescription("The rotation budget's state (maxRotationsPerHour); absent without a budget.")
+  private RotationBudgetStatus rotationBudget;
+
+  @JsonPropertyDescription("Regions where every drawn address was blocked, and until when they receive no new proxies.")
+  private List<BurnedRegion> burnedRegions = new ArrayList<>();
+
   @JsonPropertyDescription("Per cloud profile and region: desired, existing, ready and blocked proxies.")
   private List<RegionStatus> regions = new ArrayList<>();
 
@@ -118,5 +127,29 @@ public class ProxyFleetStatus {
 
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions;
+  }
+
+  public Integer getRotationsHeld() {
+    return rotationsHeld;
+  }
+
+  public void setRotationsHeld(Integer rotationsHeld) {
+    this.rotationsHeld = rotationsHeld;
+  }
+
+  public RotationBudgetStatus getRotationBudget() {
+    return rotationBudget;
+  }
+
+  public void setRotationBudget(RotationBudgetStatus rotationBudget) {
+    this.rotationBudget = rotationBudget;
+  }
+
+  public List<BurnedRegion> getBurnedRegions() {
+    return burnedRegions;
+  }
+
+  public void setBurnedRegions(List<BurnedRegion> burnedRegions) {
+    this.burnedRegions = burnedRegions;
   }
 }

@@ -22,6 +22,14 @@ public class RegionStatus {
   @JsonPropertyDescription("Proxies here whose IP is blocked.")
   private Integer blocked;
 
+  @JsonPropertyDescription(
+      "Share of the region's published compute address space the fleet's blocklists cover, as a"
+          + " percentage with two decimals; empty when the provider publishes no ranges.")
+  private String blockedPercent;
+
+  @JsonPropertyDescription("Why the region receives no new proxies now (burned or too blocked); empty when usable.")
+  private String unavailable;
+
   public RegionStatus() {}
 
   public RegionStatus(String cloudProfile, String region, int desired, int replicas, int ready, int blocked) {
@@ -79,5 +87,21 @@ public class RegionStatus {
 
   public void setBlocked(Integer blocked) {
     this.blocked = blocked;
+  }
+
+  public String getBlockedPercent() {
+    return blockedPercent;
+  }
+
+  public void setBlockedPercent(String blockedPercent) {
+    this.blockedPercent = blockedPercent;
+  }
+
+  public String getUnavailable() {
+    return unavailable;
+  }
+
+  public void setUnavailable(String unavailable) {
+    this.unavailable = unavailable;
   }
 }

@@ -2,6 +2,8 @@ package io.proxyfleet.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
@@ -31,6 +33,30 @@ public class RotationPolicy {
       "How many of the replicas may be unavailable during age rotation: a count or a percentage of"
           + " replicas (rounded down). maxSurge and maxUnavailable cannot both be 0.")
   private IntOrString maxUnavailable = new IntOrString(0);
+
+  @Min(1)
+  @Max(100000)
+  @JsonPropertyDescription(
+      "Rotation budget: at most this many rotations (new IPs and replacements for blocked or aged"
+          + " proxies) start per hour, refilled continuously. Rotations over budget are held back, not"
+          + " dropped (condition RotationsHeld, event) and run as the budget refills. Empty: no budget.")
+  private Integer maxRotationsPerHour;
+
+  @Default("10")
+  @Min(1)
+  @Max(100)
+  @JsonPropertyDescription(
+      "ReassignIP: how many fresh addresses a proxy draws until one is unblocked. When all are blocked"
+          + " the proxy fails and its region is treated as burned for burnedRegionCooldown; the"
+          + " replacement goes to the fleet's other regions.")
+  private Integer maxAddressDraws = 10;
+
+  @Default("30m")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription(
+      "How long a region where every drawn address was blocked receives no new proxies (Go duration)."
+          + " Its share moves to the fleet's other regions meanwhile.")
+  private String burnedRegionCooldown = "30m";
 
   public String getMaxAge() {
     return maxAge;
@@ -62,5 +88,29 @@ public class RotationPolicy {
 
   public void setMaxUnavailable(IntOrString maxUnavailable) {
     this.maxUnavailable = maxUnavailable;
+  }
+
+  public Integer getMaxRotationsPerHour() {
+    return maxRotationsPerHour;
+  }
+
+  public void setMaxRotationsPerHour(Integer maxRotationsPerHour) {
+    this.maxRotationsPerHour = maxRotationsPerHour;
+  }
+
+  public Integer getMaxAddressDraws() {
+    return maxAddressDraws;
+  }
+
+  public void setMaxAddressDraws(Integer maxAddressDraws) {
+    this.maxAddressDraws = maxAddressDraws;
+  }
+
+  public String getBurnedRegionCooldown() {
+    return burnedRegionCooldown;
+  }
+
+  public void setBurnedRegionCooldown(String burnedRegionCooldown) {
+    this.burnedRegionCooldown = burnedRegionCooldown;
   }
 }

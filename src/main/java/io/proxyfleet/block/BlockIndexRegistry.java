@@ -1,5 +1,6 @@
 package io.proxyfleet.block;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -64,5 +65,51 @@ public final class BlockIndexRegistry {
   public BlockChecker checkerFor(Collection<String> blocklists) {
     List<String> names = List.copyOf(blocklists == null ? List.of() : blocklists);
     return ip -> match(names, ip);
+  }
+
+  /**
+   * The union of the named lists' indexes, cached until one of them is republished: fleets ask for
+   * it on every reconcile to compute region exposure, and merging a registry-sized list each time
+   * would be wasteful.
+   */
+  public BlockIndex union(Collection<String> blocklists) {
+    List<BlockIndex> parts = new ArrayList<>();
+    for (String name : blocklists == null ? List.<String>of() : blocklists) {
+      BlockIndex index = published.get(name);
+      if (index != null && !index.isEmpty()) {
+        parts.add(index);
+      }
+    }
+    if (parts.isEmpty()) {
+      return BlockIndex.EMPTY;
+    }
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    Union cached = lastUnion;
+    if (cached != null && sameInstances(cached.parts(), parts)) {
+      return cached.index();
+    }
+    BlockIndex.Builder builder = BlockIndex.builder();
+    parts.forEach(builder::addAll);
+    BlockIndex index = builder.build();
+    lastUnion = new Union(List.copyOf(parts), index);
+    return index;
+  }
+
+  private record Union(List<BlockIndex> parts, BlockIndex index) {}
+
+  private volatile Union lastUnion;
+
+  private static boolean sameInstances(List<BlockIndex> a, List<BlockIndex> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

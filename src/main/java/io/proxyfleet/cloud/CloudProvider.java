@@ -25,6 +25,15 @@ public interface CloudProvider extends AutoCloseable {
     return true;
   }
 
+  /**
+   * The public address space this provider draws addresses from in a region, when the provider
+   * itself knows it; empty means "ask the published cloud ranges" (AWS ip-ranges.json, Google
+   * cloud.json). Used to compute how much of a region a blocklist covers.
+   */
+  default List<io.proxyfleet.block.IpRange> addressSpace(String region) {
+    return List.of();
+  }
+
   /** Subnets usable for proxies in a region, in a stable order. */
   List<Subnet> subnets(String region);
 

@@ -19,6 +19,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.proxyfleet.api.ApiGroup;
+import io.proxyfleet.api.BurnedRegion;
 import io.proxyfleet.api.CloudProfile;
 import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.OnBlocked;
@@ -75,6 +76,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   public static final String READY = "Ready";
   public static final String PROGRESSING = "Progressing";
   public static final String DEGRADED = "Degraded";
+  public static final String ROTATIONS_HELD = "RotationsHeld";
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private final CloudProviders providers;
@@ -87,12 +89,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final Conditions conditions;
   private final FleetValidator validator = new FleetValidator();
   private final FleetPlanner planner = new FleetPlanner();
-  /** How long a slot receives no new proxies after one failed to find any unblocked address there. */
-  static final Duration BURNED_SLOT_HOLD = Duration.ofMinutes(1);
-
-  // Slots (per fleet) where every drawn address was blocked: new proxies there would only fail again.
-  // Kept in memory on purpose: after a restart one more attempt is cheap and re-detects the burn.
-  private final Map<ResourceID, Map<SlotKey, Instant>> burnedUntil = new java.util.concurrent.ConcurrentHashMap<>();
+  private final RegionExposure exposure;
+  private final WrittenStatus written = new WrittenStatus();
   private InformerEventSource<Proxy, ProxyFleet> proxyEvents;
   private InformerEventSource<Secret, ProxyFleet> secretEvents;
 
@@ -103,7 +101,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       EventRecorder events,
       Clock clock,
       RandomGenerator names,
-      RandomGenerator secrets) {
+      RandomGenerator secrets,
+      RegionExposure exposure) {
     this.providers = providers;
     this.blocklists = blocklists;
     this.subscriptions = subscriptions;
@@ -112,6 +111,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     this.names = names;
     this.secrets = secrets;
     this.conditions = new Conditions(clock);
+    this.exposure = exposure;
   }
 
   @Override
@@ -164,6 +164,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     subscriptions.record(id, spec == null ? List.of() : spec.getBlocklists());
     ProxyFleetStatus previous = fleet.getStatus();
     ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
+    // The informer may hand us a fleet from before our last status write; the budget, counters and
+    // burned regions must not go backwards because of that.
+    written.catchUp(id, status);
     status.setObservedGeneration(fleet.getMetadata().getGeneration());
     Long generation = fleet.getMetadata().getGeneration();
     List<Proxy> proxies = context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
@@ -173,14 +176,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       // Leave every proxy as it is: a typo must never tear a fleet down.
       String message = invalid.stream().map(Problem::toString).collect(Collectors.joining("; "));
       List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
-      summarizeProxies(status, proxies.stream().map(p -> view(p, lists)).toList(), null);
+      summarizeProxies(status, proxies.stream().map(p -> view(p, lists)).toList(), null, Map.of());
       conditions.set(status.getConditions(), DEGRADED, true, "InvalidSpec", message, generation);
       conditions.set(status.getConditions(), PROGRESSING, false, "InvalidSpec", "Waiting for the spec to be fixed", generation);
       setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
       if (StatusChange.changed(previous, status)) {
         events.warning(fleet, "InvalidSpec", message);
       }
-      return patchIfChanged(fleet, previous, status, null);
+      return patchIfChanged(fleet, context, previous, status, null);
     }
 
     List<Problem> problems = new ArrayList<>();
@@ -196,19 +199,18 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Optional<ProxyCredentials> credentials = credentials(fleet, client, problems);
     status.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
 
-    // Slots whose addresses were all blocked get a pause instead of a launch/fail loop.
-    Instant observed = Instant.now(clock);
-    Map<SlotKey, Instant> burned = burnedUntil.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
-    burned.values().removeIf(until -> !until.isAfter(observed));
-    for (Proxy p : proxies) {
-      if (p.getStatus() != null && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Failed
-          && Conditions.find(p.getStatus().getConditions(), "Ready").map(c -> "NoCleanAddress".equals(c.getReason())).orElse(false)) {
-        burned.putIfAbsent(new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()), observed.plus(BURNED_SLOT_HOLD));
-      }
-    }
+    RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
+    Instant now = Instant.now(clock);
+    // Regions whose addresses were all blocked get no new proxies for a while (their share moves to
+    // the other regions) instead of a launch/fail loop. Kept in status so a restart remembers them.
+    Map<SlotKey, BurnedRegion> burned = burnedRegions(fleet, status, proxies, rotation, now);
 
-    // Observe: subnets per slot from each placement's provider.
+    // Observe: subnets per slot from each placement's provider, and how blocked each region is.
     Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
+    Map<SlotKey, String> unavailable = new LinkedHashMap<>();
+    Map<SlotKey, Double> blockedFractions = new HashMap<>();
+    io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(spec.getBlocklists());
+    int maxBlockedPercent = Optional.ofNullable(spec.getMaxRegionBlockedPercent()).orElse(50);
     Map<String, CloudProfile> profiles = new HashMap<>();
     for (int i = 0; i < spec.getPlacement().size(); i++) {
       Placement placement = spec.getPlacement().get(i);
@@ -236,20 +238,29 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       }
       for (int r = 0; r < placement.getRegions().size(); r++) {
         String region = placement.getRegions().get(r);
-        Instant holdUntil = burned.get(new SlotKey(placement.getCloudProfile(), region));
-        if (holdUntil != null) {
-          problems.add(new Problem(at + ".regions[" + r + "]", "every address drawn in '" + region + "' was blocked; no new proxies there until " + holdUntil));
+        SlotKey slot = new SlotKey(placement.getCloudProfile(), region);
+        exposure.blockedFraction(provider, region, fleetIndex).ifPresent(f -> blockedFractions.put(slot, f));
+        BurnedRegion burn = burned.get(slot);
+        if (burn != null) {
+          unavailable.put(slot, "burned until " + burn.getUntil());
+          problems.add(new Problem(at + ".regions[" + r + "]", "every address drawn in '" + region + "' was blocked; no new proxies there until " + burn.getUntil()));
           continue;
         }
+        Double fraction = blockedFractions.get(slot);
+        if (fraction != null && fraction * 100 > maxBlockedPercent) {
+          String why = RegionExposure.percent(fraction) + " of its address space is blocked (maxRegionBlockedPercent " + maxBlockedPercent + ")";
+          unavailable.put(slot, why);
+          problems.add(new Problem(at + ".regions[" + r + "]", "region '" + region + "' is avoided: " + why
+              + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
+        }
         try {
-          subnets.put(new SlotKey(placement.getCloudProfile(), region), provider.subnets(region));
+          subnets.put(slot, provider.subnets(region));
         } catch (CloudException e) {
           problems.add(new Problem(at + ".regions[" + r + "]", e.getMessage()));
         }
       }
     }
 
-    RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
     int replicas = spec.getReplicas();
     RotationSettings settings =
         new RotationSettings(
@@ -258,8 +269,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxSurge()).map(v -> v.getValue()).orElse("25%")), replicas, true),
             RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxUnavailable()).map(v -> v.getValue()).orElse(0)), replicas, false));
 
-    Instant now = Instant.now(clock);
     List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists())).toList();
+    Integer perHour = rotation.getMaxRotationsPerHour();
+    double budget = perHour == null ? PlanInput.UNLIMITED : RotationBudget.available(status.getRotationBudget(), perHour, now);
     FleetPlan plan =
         planner.plan(new PlanInput(
             replicas,
@@ -267,7 +279,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             settings,
             views,
             subnets,
-            now));
+            now,
+            unavailable,
+            perHour == null ? PlanInput.UNLIMITED : (int) Math.floor(budget)));
 
     // Act.
     Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
@@ -279,10 +293,13 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (FleetPlan.RotateIp rotate : plan.ipRotations()) {
       Proxy proxy = byName.get(rotate.name());
       String request = rotate.reason() + "-" + now.toEpochMilli();
-      client.resource(proxy).edit(p -> {
+      // By name, not by the cached copy: its resourceVersion may be stale and the edit would 409.
+      Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name()).edit(p -> {
         p.getMetadata().getAnnotations().put(ApiGroup.ROTATE_IP_ANNOTATION, request);
         return p;
       });
+      // Without this the next reconcile could run on the cached proxy, see no request and ask again.
+      proxyEvents.handleRecentResourceUpdate(ResourceID.fromResource(requested), requested, proxy);
       events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists()));
     }
     for (FleetPlan.Create create : plan.creates()) {
@@ -296,13 +313,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       status.getRotationsByReason().merge(reason.name(), (long) count, Long::sum);
       status.setRotations(status.getRotations() + count);
     });
+    Duration untilBudget = recordBudget(fleet, status, previous, plan, perHour, budget, now, generation);
 
     // Publish endpoints of ready proxies.
     credentials.ifPresent(c -> publishEndpoints(fleet, client, proxies, views, protocol, c, context));
     status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
 
     // Record.
-    summarizeProxies(status, views, plan);
+    summarizeProxies(status, views, plan, blockedFractions);
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
       if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent()) {
         problems.add(new Problem("spec.placement", "no usable subnet in " + slot));
@@ -331,12 +349,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       // A Secret the user names carries no fleet label, so no event tells us it appeared: poll.
       next = next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
     }
-    Optional<Instant> nextHoldEnd = burned.values().stream().min(Comparator.naturalOrder());
+    Optional<Instant> nextHoldEnd = burned.values().stream().map(b -> Instant.parse(b.getUntil())).min(Comparator.naturalOrder());
     if (nextHoldEnd.isPresent()) {
-      Duration untilHoldEnds = Duration.between(Instant.now(clock), nextHoldEnd.get()).plusMillis(100);
-      next = next == null || untilHoldEnds.compareTo(next) < 0 ? untilHoldEnds : next;
+      next = earliest(next, Duration.between(now, nextHoldEnd.get()).plusMillis(100));
     }
-    return patchIfChanged(fleet, previous, status, next);
+    if (untilBudget != null) {
+      next = earliest(next, untilBudget);
+    }
+    return patchIfChanged(fleet, context, previous, status, next);
   }
 
   @Override
@@ -353,7 +373,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   public DeleteControl cleanup(ProxyFleet fleet, Context<ProxyFleet> context) {
     KubernetesClient client = context.getClient();
     subscriptions.forget(ResourceID.fromResource(fleet));
-    burnedUntil.remove(ResourceID.fromResource(fleet));
+    written.forget(ResourceID.fromResource(fleet));
     List<Proxy> remaining = client.resources(Proxy.class).inNamespace(fleet.getMetadata().getNamespace())
         .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName()).list().getItems();
     if (!remaining.isEmpty()) {
@@ -463,14 +483,20 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         Instant.parse(p.getMetadata().getCreationTimestamp() == null ? Instant.now(clock).toString() : p.getMetadata().getCreationTimestamp()));
   }
 
-  private void summarizeProxies(ProxyFleetStatus status, List<ProxyView> all, FleetPlan plan) {
+  private void summarizeProxies(ProxyFleetStatus status, List<ProxyView> all, FleetPlan plan, Map<SlotKey, Double> blockedFractions) {
     List<ProxyView> views = all.stream().filter(v -> !v.terminating()).toList();
     status.setReplicas(views.size());
     status.setReadyReplicas((int) views.stream().filter(ProxyView::ready).count());
     status.setBlockedReplicas((int) views.stream().filter(ProxyView::blocked).count());
     if (plan != null) {
       status.setRegions(plan.slots().stream()
-          .map(s -> new RegionStatus(s.slot().cloudProfile(), s.slot().region(), s.desired(), s.replicas(), s.ready(), s.blocked()))
+          .map(s -> {
+            RegionStatus region = new RegionStatus(s.slot().cloudProfile(), s.slot().region(), s.desired(), s.replicas(), s.ready(), s.blocked());
+            Double fraction = blockedFractions.get(s.slot());
+            region.setBlockedPercent(fraction == null ? null : RegionExposure.percent(fraction));
+            region.setUnavailable(s.unavailable());
+            return region;
+          })
           .toList());
     }
   }
@@ -481,9 +507,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         status.getReadyReplicas() + " of " + replicas + " proxies serve on unblocked IPs", generation);
   }
 
-  private UpdateControl<ProxyFleet> patchIfChanged(ProxyFleet fleet, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
+  private UpdateControl<ProxyFleet> patchIfChanged(ProxyFleet fleet, Context<ProxyFleet> context, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
     UpdateControl<ProxyFleet> control;
     if (StatusChange.changed(previous, status)) {
+      written.remember(ResourceID.fromResource(fleet), status);
       fleet.setStatus(status);
       control = UpdateControl.patchStatus(fleet);
     } else {
@@ -491,6 +518,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
     return next == null ? control : control.rescheduleAfter(next);
   }
+
+
 
   private String describeReason(FleetPlan.Reason reason, Proxy proxy, List<String> lists) {
     return switch (reason) {
@@ -501,6 +530,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       case MaxAge -> ": older than rotation.maxAge";
       case Failed -> ": failed (" + Optional.ofNullable(proxy.getStatus()).map(s -> s.getMessage()).orElse("unknown") + ")";
       case ScaleDown -> ": scaling down";
+      case Rebalance -> ": its region receives no proxies now (" + proxy.getSpec().getRegion() + " is burned or too blocked)";
       case ScaleUp -> "";
     };
   }
@@ -511,6 +541,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (first.startsWith("spec.credentialsSecret")) return "CredentialsNotFound";
     if (first.startsWith("spec.protocol")) return "ProtocolNotSupported";
     if (problems.get(0).message().startsWith("every address drawn")) return "RegionBurned";
+    if (problems.get(0).message().contains("is avoided:")) return "RegionsAvoided";
     return "PlacementUnavailable";
   }
 
@@ -530,6 +561,85 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     StringBuilder sb = new StringBuilder(5);
     for (int i = 0; i < 5; i++) sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
     return sb.toString();
+  }
+
+  /**
+   * Burned regions still in force, plus any a proxy just burned (it drew only blocked addresses).
+   * Written into status; a warning event for each newly burned region.
+   */
+  private Map<SlotKey, BurnedRegion> burnedRegions(ProxyFleet fleet, ProxyFleetStatus status, List<Proxy> proxies, RotationPolicy rotation, Instant now) {
+    Map<SlotKey, BurnedRegion> burned = new LinkedHashMap<>();
+    for (BurnedRegion b : status.getBurnedRegions()) {
+      try {
+        if (Instant.parse(b.getUntil()).isAfter(now)) {
+          burned.put(new SlotKey(b.getCloudProfile(), b.getRegion()), b);
+        }
+      } catch (RuntimeException e) {
+        // An unreadable entry (edited by hand) is dropped rather than blocking the region forever.
+      }
+    }
+    Duration cooldown = durationOr(rotation.getBurnedRegionCooldown(), Duration.ofMinutes(30));
+    for (Proxy p : proxies) {
+      boolean burnedHere = p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
+          && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Failed
+          && Conditions.find(p.getStatus().getConditions(), "Ready").map(c -> "NoCleanAddress".equals(c.getReason())).orElse(false);
+      SlotKey slot = new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion());
+      if (burnedHere && !burned.containsKey(slot)) {
+        String until = now.plus(cooldown).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String why = "proxy " + p.getMetadata().getName() + ": " + Optional.ofNullable(p.getStatus().getMessage()).orElse("no clean address");
+        burned.put(slot, new BurnedRegion(slot.cloudProfile(), slot.region(), until, why));
+        events.warning(fleet, "RegionBurned", "Region " + slot.region() + " (" + slot.cloudProfile() + ") is burned until " + until
+            + " (" + why + "); its proxies go to the fleet's other regions meanwhile");
+      }
+    }
+    status.setBurnedRegions(new ArrayList<>(burned.values()));
+    return burned;
+  }
+
+  /**
+   * Charges the rotation budget for the rotations this plan started and reports held ones. Returns
+   * when to plan again for held rotations, or null.
+   */
+  private Duration recordBudget(ProxyFleet fleet, ProxyFleetStatus status, ProxyFleetStatus previous, FleetPlan plan,
+      Integer perHour, double available, Instant now, Long generation) {
+    int held = plan.rotationsHeldTotal();
+    status.setRotationsHeld(held);
+    if (perHour == null) {
+      status.setRotationBudget(null);
+      Conditions.remove(status.getConditions(), ROTATIONS_HELD);
+      return null;
+    }
+    int started = plan.rotationsStartedTotal();
+    if (started > 0 || status.getRotationBudget() == null) {
+      status.setRotationBudget(RotationBudget.charge(available, started, now));
+    }
+    if (held == 0) {
+      conditions.set(status.getConditions(), ROTATIONS_HELD, false, "WithinBudget",
+          "Rotations run as needed (budget " + perHour + " per hour)", generation);
+      return null;
+    }
+    String breakdown = plan.rotationsHeld().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    Duration wait = RotationBudget.untilNextToken(available - started, perHour);
+    String message = held + " rotations held back (" + breakdown + "): rotation.maxRotationsPerHour " + perHour
+        + " is spent; the next starts in about " + wait.toSeconds() + "s";
+    conditions.set(status.getConditions(), ROTATIONS_HELD, true, "BudgetSpent", message, generation);
+    int heldBefore = previous == null || previous.getRotationsHeld() == null ? 0 : previous.getRotationsHeld();
+    if (heldBefore == 0) {
+      events.warning(fleet, "RotationsHeld", message);
+    }
+    return wait.plusMillis(50);
+  }
+
+  private static Duration earliest(Duration a, Duration b) {
+    return a == null || b.compareTo(a) < 0 ? b : a;
+  }
+
+  private static Duration durationOr(String text, Duration fallback) {
+    try {
+      return text == null || text.isEmpty() ? fallback : Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      return fallback;
+    }
   }
 
   private static Duration clamp(Duration d, Duration min, Duration max) {

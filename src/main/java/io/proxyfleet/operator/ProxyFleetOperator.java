@@ -10,6 +10,7 @@ import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.fleet.FleetReconciler;
+import io.proxyfleet.fleet.RegionExposure;
 import io.proxyfleet.proxy.ProxyReconciler;
 import java.time.Duration;
 import java.util.Optional;
@@ -45,7 +46,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
         new BlocklistReconciler(registry, events, settings.clock()),
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist"));
     operator.register(
-        new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets()),
+        new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
+            new RegionExposure(RegionExposure.PublishedRanges.NONE)),
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet"));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),

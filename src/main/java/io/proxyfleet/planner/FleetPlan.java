@@ -10,7 +10,17 @@ public record FleetPlan(
     List<RotateIp> ipRotations,
     List<SlotSummary> slots,
     List<SlotKey> slotsWithoutSubnets,
-    Map<Reason, Integer> rotationsStarted) {
+    Map<Reason, Integer> rotationsStarted,
+    Map<Reason, Integer> rotationsHeld) {
+
+  /** Rotations started by this plan, over all reasons: what the rotation budget is charged. */
+  public int rotationsStartedTotal() {
+    return rotationsStarted.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  public int rotationsHeldTotal() {
+    return rotationsHeld.values().stream().mapToInt(Integer::intValue).sum();
+  }
 
   /** Why the planner acts. */
   public enum Reason {
@@ -23,7 +33,9 @@ public record FleetPlan(
     /** The proxy outlived rotation.maxAge. */
     MaxAge,
     /** The proxy failed (launch timeout, lost instance, no clean IP). */
-    Failed
+    Failed,
+    /** Its region became unavailable (burned, or too much of it blocked): the share moves elsewhere. */
+    Rebalance
   }
 
   /** Launch a new proxy into a slot and subnet. */
@@ -36,5 +48,6 @@ public record FleetPlan(
   public record RotateIp(String name, Reason reason) {}
 
   /** Per-slot counts for status. */
-  public record SlotSummary(SlotKey slot, int desired, int replicas, int ready, int blocked) {}
+  /** Per-slot counts for status; {@code unavailable} says why the slot gets no proxies now, or is null. */
+  public record SlotSummary(SlotKey slot, int desired, int replicas, int ready, int blocked, String unavailable) {}
 }

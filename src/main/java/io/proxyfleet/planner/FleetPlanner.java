@@ -28,16 +28,20 @@ import java.util.Set;
  * <p>The rules, in order:
  *
  * <ol>
- *   <li>Failed proxies are deleted; blocked proxies are re-IP'd ({@code ReassignIP}) or deleted
- *       ({@code Replace}) at once: a blocked proxy serves nobody, so no budget holds this back.
+ *   <li>Failed proxies are deleted and replaced. Blocked proxies are re-IP'd ({@code ReassignIP})
+ *       or deleted ({@code Replace}) at once, within the rotation budget: over budget they are held
+ *       (counted in {@link FleetPlan#rotationsHeld()}) and planned again on the next pass.
  *   <li>Replicas are spread over placements by weight (largest remainder), evenly over each
- *       placement's regions, and over each region's subnets by least load.
+ *       placement's regions, and over each region's subnets by least load. Unavailable slots
+ *       (burned regions, regions above the blocked-fraction threshold) get no share; their
+ *       proxies become excess and leave as {@code Rebalance} once the others are ready.
  *   <li>Each slot keeps its best proxies up to its desired count (ready, then coming up, then
  *       expired, then blocked; newest first); the rest are deleted, not-ready ones freely, ready
  *       ones only while at least {@code replicas - maxUnavailable} stay ready.
  *   <li>Proxies past their jittered {@code maxAge} are replaced surge-first: a new one is created
  *       within {@code maxSurge}; once it is ready the old one becomes excess and is retired. With no
- *       surge room, old ones are retired first within {@code maxUnavailable}.
+ *       surge room, old ones are retired first within {@code maxUnavailable}. Retirements are
+ *       charged to the rotation budget.
  * </ol>
  *
  * Executing a plan and planning again converges; the planner never needs to remember anything.
@@ -46,12 +50,12 @@ public final class FleetPlanner {
 
   public FleetPlan plan(PlanInput in) {
     RotationSettings rotation = in.rotation();
-    Map<SlotKey, Integer> desired = desiredPerSlot(in.replicas(), in.placements());
+    Map<SlotKey, Integer> desired = desiredPerSlot(in.replicas(), in.placements(), in.unavailable().keySet());
 
     List<Create> creates = new ArrayList<>();
     List<Delete> deletes = new ArrayList<>();
     List<RotateIp> ipRotations = new ArrayList<>();
-    Map<Reason, Integer> started = new EnumMap<>(Reason.class);
+    Budget budget = new Budget(in.rotationBudget());
     Set<SlotKey> withoutSubnets = new LinkedHashSet<>();
 
     // 1. Failed and blocked proxies.
@@ -62,14 +66,13 @@ public final class FleetPlanner {
       if (p.phase() == ProxyPhase.Failed) {
         deletes.add(new Delete(p.name(), Reason.Failed));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Failed);
-      } else if (p.blocked() && rotation.onBlocked() == OnBlocked.Replace) {
+      } else if (p.blocked() && rotation.onBlocked() == OnBlocked.Replace && budget.start(Reason.Blocked)) {
         deletes.add(new Delete(p.name(), Reason.Blocked));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Blocked);
-        started.merge(Reason.Blocked, 1, Integer::sum);
       } else {
-        if (p.blocked() && !p.ipRotationPending() && p.phase() == ProxyPhase.Running) {
+        if (p.blocked() && rotation.onBlocked() == OnBlocked.ReassignIP && !p.ipRotationPending()
+            && p.phase() == ProxyPhase.Running && budget.start(Reason.Blocked)) {
           ipRotations.add(new RotateIp(p.name(), Reason.Blocked));
-          started.merge(Reason.Blocked, 1, Integer::sum);
         }
         members.add(p);
       }
@@ -125,10 +128,13 @@ public final class FleetPlanner {
         availability--;
       }
       boolean expired = expired(p, rotation, in);
-      Reason reason = expired ? Reason.MaxAge : Reason.ScaleDown;
-      if (expired) {
-        started.merge(Reason.MaxAge, 1, Integer::sum);
+      if (expired && !budget.start(Reason.MaxAge)) {
+        if (p.ready()) {
+          availability++;
+        }
+        continue;
       }
+      Reason reason = expired ? Reason.MaxAge : in.unavailable().containsKey(p.slot()) ? Reason.Rebalance : Reason.ScaleDown;
       deletes.add(new Delete(p.name(), reason));
       excessDeleted++;
     }
@@ -145,33 +151,97 @@ public final class FleetPlanner {
                 .toList();
         for (ProxyView p : expiredKept) {
           if (surge > 0) {
-            if (addCreate(in, e.getKey(), subnetLoad.get(e.getKey()), Reason.MaxAge, creates)) {
+            // The surge itself starts nothing (the old proxy's retirement is charged), but a plan
+            // never surges for more rotations than the budget could then retire.
+            if (!budget.canReserve()) {
+              budget.hold(Reason.MaxAge);
+            } else if (addCreate(in, e.getKey(), subnetLoad.get(e.getKey()), Reason.MaxAge, creates)) {
               surge--;
+              budget.reserve();
             } else {
               withoutSubnets.add(e.getKey());
             }
           } else if (p.ready() && availability > 0) {
-            availability--;
-            deletes.add(new Delete(p.name(), Reason.MaxAge));
-            started.merge(Reason.MaxAge, 1, Integer::sum);
+            if (budget.start(Reason.MaxAge)) {
+              availability--;
+              deletes.add(new Delete(p.name(), Reason.MaxAge));
+            }
           }
         }
       }
     }
 
     return new FleetPlan(
-        creates, deletes, ipRotations, summaries(desired, live), List.copyOf(withoutSubnets), started);
+        creates, deletes, ipRotations, summaries(desired, live, in.unavailable()), List.copyOf(withoutSubnets),
+        budget.started, budget.held);
   }
 
-  /** Replicas per slot: by weight over placements (largest remainder), then evenly over regions. */
+  /**
+   * The rotation budget of one plan: each rotation start is charged one unit; over budget the
+   * rotation is held (counted, and planned again on a later pass, so nothing is dropped).
+   */
+  private static final class Budget {
+    private int left;
+    private int reserved;
+    private final Map<Reason, Integer> started = new EnumMap<>(Reason.class);
+    private final Map<Reason, Integer> held = new EnumMap<>(Reason.class);
+
+    Budget(int available) {
+      this.left = Math.max(0, available);
+    }
+
+    boolean start(Reason reason) {
+      if (left <= 0) {
+        hold(reason);
+        return false;
+      }
+      if (left != PlanInput.UNLIMITED) {
+        left--;
+      }
+      started.merge(reason, 1, Integer::sum);
+      return true;
+    }
+
+    void hold(Reason reason) {
+      held.merge(reason, 1, Integer::sum);
+    }
+
+    boolean canReserve() {
+      return left == PlanInput.UNLIMITED || left - reserved > 0;
+    }
+
+    void reserve() {
+      reserved++;
+    }
+  }
+
   static Map<SlotKey, Integer> desiredPerSlot(int replicas, List<PlacementView> placements) {
+    return desiredPerSlot(replicas, placements, Set.of());
+  }
+
+  /**
+   * Replicas per slot: by weight over placements (largest remainder), then evenly over regions,
+   * skipping unavailable slots (a placement with none left gives its weight to the others). When
+   * every slot is unavailable there is nowhere better to go, so the plain spread applies.
+   */
+  static Map<SlotKey, Integer> desiredPerSlot(int replicas, List<PlacementView> placements, Set<SlotKey> unavailable) {
+    boolean anyAvailable = placements.stream()
+        .anyMatch(p -> p.regions().stream().anyMatch(r -> !unavailable.contains(new SlotKey(p.cloudProfile(), r))));
+    Set<SlotKey> skip = anyAvailable ? unavailable : Set.of();
     Map<SlotKey, Integer> out = new LinkedHashMap<>();
-    int[] perPlacement =
-        apportion(replicas, placements.stream().mapToInt(PlacementView::weight).toArray());
+    int[] placementWeights = new int[placements.size()];
+    for (int i = 0; i < placements.size(); i++) {
+      PlacementView p = placements.get(i);
+      boolean usable = p.regions().stream().anyMatch(r -> !skip.contains(new SlotKey(p.cloudProfile(), r)));
+      placementWeights[i] = usable ? p.weight() : 0;
+    }
+    int[] perPlacement = apportion(replicas, placementWeights);
     for (int i = 0; i < placements.size(); i++) {
       PlacementView p = placements.get(i);
       int[] weights = new int[p.regions().size()];
-      java.util.Arrays.fill(weights, 1);
+      for (int r = 0; r < weights.length; r++) {
+        weights[r] = skip.contains(new SlotKey(p.cloudProfile(), p.regions().get(r))) ? 0 : 1;
+      }
       int[] perRegion = apportion(perPlacement[i], weights);
       for (int r = 0; r < weights.length; r++) {
         out.merge(new SlotKey(p.cloudProfile(), p.regions().get(r)), perRegion[r], Integer::sum);
@@ -250,7 +320,7 @@ public final class FleetPlanner {
     return !p.createdAt().plusMillis(deadlineMillis).isAfter(in.now());
   }
 
-  private static List<SlotSummary> summaries(Map<SlotKey, Integer> desired, List<ProxyView> live) {
+  private static List<SlotSummary> summaries(Map<SlotKey, Integer> desired, List<ProxyView> live, Map<SlotKey, String> unavailable) {
     Map<SlotKey, int[]> counts = new LinkedHashMap<>();
     desired.keySet().forEach(k -> counts.put(k, new int[3]));
     Set<SlotKey> extra = new HashSet<>();
@@ -265,7 +335,7 @@ public final class FleetPlanner {
       if (p.blocked()) c[2]++;
     }
     List<SlotSummary> out = new ArrayList<>();
-    counts.forEach((k, c) -> out.add(new SlotSummary(k, desired.getOrDefault(k, 0), c[0], c[1], c[2])));
+    counts.forEach((k, c) -> out.add(new SlotSummary(k, desired.getOrDefault(k, 0), c[0], c[1], c[2], unavailable.get(k))));
     return out;
   }
 }

@@ -9,6 +9,9 @@ import java.util.Map;
  * Everything the planner looks at.
  *
  * @param subnets usable subnets per slot; a slot missing here cannot receive new proxies
+ * @param unavailable slots that should receive no proxies now (burned, or too much of the region
+ *     blocked), with the reason; their share moves to the other slots
+ * @param rotationBudget rotations that may start now ({@link #UNLIMITED} without a budget)
  */
 public record PlanInput(
     int replicas,
@@ -16,4 +19,24 @@ public record PlanInput(
     RotationSettings rotation,
     List<ProxyView> proxies,
     Map<SlotKey, List<Subnet>> subnets,
-    Instant now) {}
+    Instant now,
+    Map<SlotKey, String> unavailable,
+    int rotationBudget) {
+
+  public static final int UNLIMITED = Integer.MAX_VALUE;
+
+  public PlanInput {
+    unavailable = Map.copyOf(unavailable);
+  }
+
+  /** Input with every slot available and no rotation budget. */
+  public PlanInput(
+      int replicas,
+      List<PlacementView> placements,
+      RotationSettings rotation,
+      List<ProxyView> proxies,
+      Map<SlotKey, List<Subnet>> subnets,
+      Instant now) {
+    this(replicas, placements, rotation, proxies, subnets, now, Map.of(), UNLIMITED);
+  }
+}

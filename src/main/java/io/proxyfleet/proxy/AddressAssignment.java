@@ -51,6 +51,11 @@ public final class AddressAssignment {
    * previous IP included). {@code subnetHint} is used for the first draw only.
    */
   public Result assignClean(CloudProvider provider, String region, OwnerTags owner, Instance instance, Optional<String> subnetHint, BlockChecker checker) {
+    return assignClean(provider, region, owner, instance, subnetHint, checker, maxDraws);
+  }
+
+  /** As above with the fleet's own draw limit ({@code rotation.maxAddressDraws}). */
+  public Result assignClean(CloudProvider provider, String region, OwnerTags owner, Instance instance, Optional<String> subnetHint, BlockChecker checker, int maxDraws) {
     // One listing serves both adopting a stray address and releasing the rest afterwards.
     List<Address> owned = owned(provider, region, owner.proxyUid());
     Address fresh = null;

@@ -172,11 +172,12 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       if (instance.publicIp() == null || rotationRequested) {
         String oldIp = instance.publicIp();
         Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
-        AddressAssignment.Result result = addresses.assignClean(provider, region, owner(proxy), instance, hint, checker);
+        int draws = fleet.map(f -> f.getSpec().getRotation()).map(r -> r.getMaxAddressDraws()).orElse(addresses.maxDraws());
+        AddressAssignment.Result result = addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws);
         if (!result.clean()) {
-          events.warning(proxy, "NoCleanAddress", "Every one of " + addresses.maxDraws() + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
+          events.warning(proxy, "NoCleanAddress", "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
           return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
-              addresses.maxDraws() + " addresses drawn in " + region + " were all blocked", checker, null);
+              draws + " addresses drawn in " + region + " were all blocked", checker, null);
         }
         Address fresh = result.address();
         status.setPublicIp(fresh.ip());

@@ -42,6 +42,13 @@ public final class Conditions {
     return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
+  /** Drops a condition that no longer applies (e.g. a feature switched off in the spec). */
+  public static void remove(List<Condition> conditions, String type) {
+    if (conditions != null) {
+      conditions.removeIf(c -> type.equals(c.getType()));
+    }
+  }
+
   /** RFC 3339 at second precision, as the API server writes timestamps. */
   public String now() {
     return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();

@@ -134,7 +134,8 @@ class BadInputTest {
     assertThat(Fixtures.events(client, "messy")).anyMatch(e -> "ParseErrors".equals(e.getReason()));
     // The valid entry still protects fleets: local-93 is entirely blocked, local-94 is not.
     apply(env, fleet("messy-fleet", 2, "socks5", 1080, "local", List.of("local-93", "local-94"), List.of("messy"), ""));
-    await().atMost(TIMEOUT).until(() -> "RegionBurned".equals(condition(get("messy-fleet"), "Degraded", c -> c.getReason())));
+    await().atMost(TIMEOUT).until(() -> "RegionsAvoided".equals(condition(get("messy-fleet"), "Degraded", c -> c.getReason()))
+        && Fixtures.running(client, "messy-fleet").size() == 2);
     assertThat(Fixtures.running(client, "messy-fleet")).allMatch(p -> p.getStatus().getPublicIp().startsWith("127.94."));
   }
 

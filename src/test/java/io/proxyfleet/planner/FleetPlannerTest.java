@@ -216,4 +216,101 @@ class FleetPlannerTest {
     assertThat(RotationSettings.resolve("25%", 6, false)).isEqualTo(1);
     assertThat(RotationSettings.resolve("3", 6, true)).isEqualTo(3);
   }
+
+  static ProxyView blockedProxy(String name, String region) {
+    return new ProxyView(name, name, new SlotKey("p", region), region + "-s0", ProxyPhase.Running, "1.1.1." + name.length(), BLOCK, false, false, T0);
+  }
+
+  @Test
+  void rotationBudgetHoldsBlockedRotationsBackAndCountsThem() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r"), 1));
+    List<ProxyView> proxies = List.of(blockedProxy("a", "r"), blockedProxy("bb", "r"), blockedProxy("ccc", "r"), proxy("d", "p", "r", "r-s0", ProxyPhase.Running, T0));
+    FleetPlan plan = planner.plan(new PlanInput(4, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), proxies, subnets(placements, 1), T0, Map.of(), 2));
+    assertThat(plan.ipRotations()).hasSize(2);
+    assertThat(plan.rotationsStarted()).containsExactly(Map.entry(Reason.Blocked, 2));
+    assertThat(plan.rotationsHeld()).containsExactly(Map.entry(Reason.Blocked, 1));
+    assertThat(plan.creates()).isEmpty();
+
+    // Budget refilled by one: the held rotation runs, nothing was dropped.
+    List<ProxyView> after = List.of(
+        new ProxyView("a", "a", new SlotKey("p", "r"), "r-s0", ProxyPhase.Running, "1.1.1.1", BLOCK, false, true, T0),
+        new ProxyView("bb", "bb", new SlotKey("p", "r"), "r-s0", ProxyPhase.Running, "1.1.1.2", BLOCK, false, true, T0),
+        blockedProxy("ccc", "r"), proxy("d", "p", "r", "r-s0", ProxyPhase.Running, T0));
+    FleetPlan next = planner.plan(new PlanInput(4, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), after, subnets(placements, 1), T0, Map.of(), 1));
+    assertThat(next.ipRotations()).extracting(FleetPlan.RotateIp::name).containsExactly("ccc");
+    assertThat(next.rotationsHeld()).isEmpty();
+  }
+
+  @Test
+  void spentBudgetKeepsBlockedReplaceProxiesAndAgeRotationsWaiting() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r"), 1));
+    List<ProxyView> proxies = List.of(blockedProxy("a", "r"), proxy("old", "p", "r", "r-s0", ProxyPhase.Running, T0));
+    FleetPlan plan = planner.plan(new PlanInput(2, placements, rotation(Duration.ofHours(1), OnBlocked.Replace, 1, 1), proxies,
+        subnets(placements, 1), T0.plus(Duration.ofHours(2)), Map.of(), 0));
+    assertThat(plan.deletes()).isEmpty();
+    assertThat(plan.creates()).isEmpty();
+    assertThat(plan.ipRotations()).isEmpty();
+    assertThat(plan.rotationsStarted()).isEmpty();
+    assertThat(plan.rotationsHeld()).containsEntry(Reason.Blocked, 1).containsKey(Reason.MaxAge);
+  }
+
+  @Test
+  void failedProxiesAndScaleUpAreNeverHeldByTheBudget() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r"), 1));
+    FleetPlan plan = planner.plan(new PlanInput(3, placements, rotation(null, OnBlocked.ReassignIP, 1, 0),
+        List.of(proxy("x", "p", "r", "r-s0", ProxyPhase.Failed, T0)), subnets(placements, 1), T0, Map.of(), 0));
+    assertThat(plan.deletes()).containsExactly(new Delete("x", Reason.Failed));
+    assertThat(plan.creates()).hasSize(3);
+    assertThat(plan.rotationsHeld()).isEmpty();
+  }
+
+  @Test
+  void aBurnedRegionsShareMovesToTheOtherRegionsAndComesBackAfterwards() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r1", "r2", "r3"), 1));
+    Map<SlotKey, List<Subnet>> subnets = subnets(placements, 1);
+    subnets.remove(new SlotKey("p", "r1"));
+    FleetPlan plan = planner.plan(new PlanInput(6, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), List.of(), subnets, T0,
+        Map.of(new SlotKey("p", "r1"), "burned"), PlanInput.UNLIMITED));
+    Map<String, Long> perRegion = plan.creates().stream().collect(Collectors.groupingBy(c -> c.slot().region(), Collectors.counting()));
+    assertThat(perRegion).containsOnly(Map.entry("r2", 3L), Map.entry("r3", 3L));
+    assertThat(plan.slotsWithoutSubnets()).isEmpty();
+    assertThat(plan.slots()).filteredOn(sl -> sl.slot().region().equals("r1")).singleElement()
+        .satisfies(sl -> assertThat(sl.desired()).isZero()).satisfies(sl -> assertThat(sl.unavailable()).isEqualTo("burned"));
+  }
+
+  @Test
+  void aPlacementWithEveryRegionUnavailableGivesItsWeightToTheOthers() {
+    List<PlacementView> placements = List.of(new PlacementView("aws", List.of("r1"), 3), new PlacementView("gcp", List.of("g1"), 1));
+    FleetPlan plan = planner.plan(new PlanInput(4, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), List.of(), subnets(placements, 1), T0,
+        Map.of(new SlotKey("aws", "r1"), "87.00% blocked"), PlanInput.UNLIMITED));
+    assertThat(plan.creates()).extracting(c -> c.slot().cloudProfile()).containsOnly("gcp").hasSize(4);
+  }
+
+  @Test
+  void whenEveryRegionIsUnavailableThePlainSpreadApplies() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r1", "r2"), 1));
+    FleetPlan plan = planner.plan(new PlanInput(4, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), List.of(), subnets(placements, 1), T0,
+        Map.of(new SlotKey("p", "r1"), "too blocked", new SlotKey("p", "r2"), "too blocked"), PlanInput.UNLIMITED));
+    assertThat(plan.creates()).hasSize(4);
+  }
+
+  @Test
+  void proxiesInAnAvoidedRegionMoveOutOnlyOnceReplacementsAreReady() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r1", "r2"), 1));
+    List<ProxyView> proxies = List.of(
+        proxy("a", "p", "r1", "r1-s0", ProxyPhase.Running, T0), proxy("b", "p", "r1", "r1-s0", ProxyPhase.Running, T0),
+        proxy("c", "p", "r2", "r2-s0", ProxyPhase.Running, T0), proxy("d", "p", "r2", "r2-s0", ProxyPhase.Running, T0));
+    Map<SlotKey, String> avoid = Map.of(new SlotKey("p", "r1"), "90.00% blocked");
+    FleetPlan plan = planner.plan(new PlanInput(4, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), proxies, subnets(placements, 1), T0, avoid, PlanInput.UNLIMITED));
+    assertThat(plan.creates()).extracting(c -> c.slot().region()).containsExactly("r2", "r2");
+    assertThat(plan.deletes()).as("maxUnavailable 0: nothing ready leaves before its replacement is ready").isEmpty();
+
+    List<ProxyView> later = new ArrayList<>(proxies);
+    later.add(proxy("e", "p", "r2", "r2-s0", ProxyPhase.Running, T0.plusSeconds(60)));
+    later.add(proxy("f", "p", "r2", "r2-s0", ProxyPhase.Running, T0.plusSeconds(60)));
+    FleetPlan then = planner.plan(new PlanInput(4, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), later, subnets(placements, 1), T0.plusSeconds(60), avoid, PlanInput.UNLIMITED));
+    assertThat(then.deletes()).extracting(Delete::name).containsExactlyInAnyOrder("a", "b");
+    assertThat(then.deletes()).allMatch(d -> d.reason() == Reason.Rebalance);
+    assertThat(then.creates()).isEmpty();
+  }
 }

@@ -77,6 +77,18 @@ public final class LocalCloudProvider implements CloudProvider {
     return List.copyOf(subnets);
   }
 
+  /** Hosts .1 to .254 of each subnet: exactly what {@link #allocateAddress} draws from. */
+  @Override
+  public List<io.proxyfleet.block.IpRange> addressSpace(String region) {
+    int r = LocalRegions.regionNumber(region);
+    List<io.proxyfleet.block.IpRange> ranges = new ArrayList<>(subnetsPerRegion);
+    for (int s = 0; s < subnetsPerRegion; s++) {
+      long base = (127L << 24) | ((long) r << 16) | ((long) s << 8);
+      ranges.add(io.proxyfleet.block.IpRange.ipv4(base + LocalRegions.FIRST_HOST, base + LocalRegions.LAST_HOST));
+    }
+    return List.copyOf(ranges);
+  }
+
   @Override
   public Optional<Instance> findInstance(String region, String ownerUid) {
     network.recordCall("findInstance");

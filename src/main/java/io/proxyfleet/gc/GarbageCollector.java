@@ -1,0 +1,143 @@
+package io.proxyfleet.gc;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.Proxy;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.cloud.Address;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.CloudProvider;
+import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.Instance;
+import io.proxyfleet.events.EventRecorder;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes cloud resources this operator created but no Proxy owns.
+ *
+ * <p>Order matters (as in Karpenter's collector): the cloud is listed first, the Proxies second. A
+ * Proxy object always exists before its instance or address is created, so anything seen in the
+ * cloud listing whose owner is missing from the later Proxy listing is truly orphaned, not merely
+ * too new to be seen. The minimum age is a second guard against clock skew and informer lag.
+ *
+ * <p>Only resources carrying this operator's cluster tag are ever listed, so untagged resources and
+ * other clusters' resources are never touched. Addresses still associated with an orphaned
+ * instance are released on a later pass, once the instance is gone (EC2 refuses earlier).
+ */
+public final class GarbageCollector {
+
+  private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+
+  /** What one pass removed, and what it could not reach. */
+  public record Report(List<String> terminatedInstances, List<String> releasedAddresses, List<String> errors) {
+    public boolean removedAnything() {
+      return !terminatedInstances.isEmpty() || !releasedAddresses.isEmpty();
+    }
+  }
+
+  private final KubernetesClient client;
+  private final CloudProviders providers;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final String cluster;
+  private final Duration minAge;
+
+  public GarbageCollector(KubernetesClient client, CloudProviders providers, EventRecorder events, Clock clock, String cluster, Duration minAge) {
+    this.client = client;
+    this.providers = providers;
+    this.events = events;
+    this.clock = clock;
+    this.cluster = cluster;
+    this.minAge = minAge;
+  }
+
+  /** One pass over every CloudProfile in the cluster. Never throws for a cloud error; it reports it. */
+  public Report collect() {
+    List<String> terminated = new ArrayList<>();
+    List<String> released = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    List<CloudProfile> profiles = client.resources(CloudProfile.class).inAnyNamespace().list().getItems();
+    List<ProxyFleet> fleets = client.resources(ProxyFleet.class).inAnyNamespace().list().getItems();
+    for (CloudProfile profile : profiles) {
+      String key = profile.getMetadata().getNamespace() + "/" + profile.getMetadata().getName();
+      CloudProvider provider;
+      try {
+        provider = providers.forProfile(profile);
+      } catch (CloudException e) {
+        continue; // an unusable profile is reported by its own reconciler
+      }
+      for (String region : regions(profile, fleets)) {
+        try {
+          // 1. The cloud first ...
+          List<Instance> instances = provider.listManagedInstances(region, cluster);
+          List<Address> addresses = provider.listManagedAddresses(region, cluster);
+          if (instances.isEmpty() && addresses.isEmpty()) {
+            continue;
+          }
+          // 2. ... then the owners.
+          Set<String> owners = client.resources(Proxy.class).inAnyNamespace().list().getItems().stream()
+              .map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+          Instant cutoff = Instant.now(clock).minus(minAge);
+          Set<String> liveOrphans = new TreeSet<>();
+          for (Instance i : instances) {
+            if (orphaned(i.ownerUid(), owners) && old(i.launchedAt(), cutoff)) {
+              provider.terminate(region, i.id());
+              terminated.add(region + "/" + i.id());
+              liveOrphans.add(i.id());
+              log.info("Terminated orphaned instance {} in {} ({}): no Proxy with UID {}", i.id(), region, key, i.ownerUid());
+              events.warning(profile, "OrphanTerminated", "Terminated instance " + i.id() + " in " + region
+                  + ": it carries this operator's tags but no Proxy owns it (owner UID " + i.ownerUid() + ")");
+            }
+          }
+          for (Address a : addresses) {
+            boolean stillAttached = a.instanceId() != null
+                && (liveOrphans.contains(a.instanceId()) || instances.stream().anyMatch(i -> i.id().equals(a.instanceId())));
+            if (orphaned(a.ownerUid(), owners) && old(a.allocatedAt(), cutoff) && !stillAttached) {
+              provider.releaseAddress(region, a);
+              released.add(region + "/" + a.ip());
+              log.info("Released orphaned address {} in {} ({}): no Proxy with UID {}", a.ip(), region, key, a.ownerUid());
+              events.warning(profile, "OrphanReleased", "Released address " + a.ip() + " in " + region
+                  + ": it carries this operator's tags but no Proxy owns it (owner UID " + a.ownerUid() + ")");
+            }
+          }
+        } catch (CloudException e) {
+          errors.add(key + " " + region + ": " + e.reason() + ": " + e.getMessage());
+          log.warn("Garbage collection of {} in {} failed ({}): {}", key, region, e.reason(), e.getMessage());
+        }
+      }
+    }
+    return new Report(List.copyOf(terminated), List.copyOf(released), List.copyOf(errors));
+  }
+
+  /** Regions the profile may hold resources in: its own list, and every fleet region that names it. */
+  static Set<String> regions(CloudProfile profile, List<ProxyFleet> fleets) {
+    Set<String> regions = new TreeSet<>();
+    for (ProxyFleet f : fleets) {
+      if (!Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace()) || f.getSpec() == null || f.getSpec().getPlacement() == null) {
+        continue;
+      }
+      f.getSpec().getPlacement().stream()
+          .filter(p -> profile.getMetadata().getName().equals(p.getCloudProfile()) && p.getRegions() != null)
+          .forEach(p -> regions.addAll(p.getRegions()));
+    }
+    return regions;
+  }
+
+  private static boolean orphaned(String ownerUid, Set<String> owners) {
+    return ownerUid != null && !owners.contains(ownerUid);
+  }
+
+  private static boolean old(Instant created, Instant cutoff) {
+    return created == null || !created.isAfter(cutoff);
+  }
+}
