@@ -20,8 +20,6 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.CloudProfile;
-import io.proxyfleet.api.Durations;
-import io.proxyfleet.api.OnBlocked;
 import io.proxyfleet.api.Placement;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
@@ -30,7 +28,6 @@ import io.proxyfleet.api.ProxyFleetSpec;
 import io.proxyfleet.api.ProxyFleetStatus;
 import io.proxyfleet.api.ProxySpec;
 import io.proxyfleet.api.RegionStatus;
-import io.proxyfleet.api.RotationPolicy;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.block.BlockMatch;
 import io.proxyfleet.cloud.CloudException;
@@ -41,7 +38,6 @@ import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.planner.FleetPlan;
 import io.proxyfleet.planner.FleetPlanner;
-import io.proxyfleet.planner.PlacementView;
 import io.proxyfleet.planner.PlanInput;
 import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.RotationSettings;
@@ -87,8 +83,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final Conditions conditions;
   private final FleetValidator validator = new FleetValidator();
   private final FleetPlanner planner = new FleetPlanner();
-  /** How long a slot receives no new proxies after one failed to find any unblocked address there. */
-  static final Duration BURNED_SLOT_HOLD = Duration.ofMinutes(1);
+  static final Duration BURNED_SLOT_HOLD = FleetPolicy.BURNED_SLOT_HOLD;
 
   // Slots (per fleet) where every drawn address was blocked: new proxies there would only fail again.
   // Kept in memory on purpose: after a restart one more attempt is cheap and re-detects the burn.
@@ -249,21 +244,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       }
     }
 
-    RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
     int replicas = spec.getReplicas();
-    RotationSettings settings =
-        new RotationSettings(
-            rotation.getMaxAge() == null || rotation.getMaxAge().isEmpty() ? null : Durations.parse(rotation.getMaxAge()),
-            OnBlocked.valueOf(Optional.ofNullable(rotation.getOnBlocked()).orElse("ReassignIP")),
-            RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxSurge()).map(v -> v.getValue()).orElse("25%")), replicas, true),
-            RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxUnavailable()).map(v -> v.getValue()).orElse(0)), replicas, false));
+    RotationSettings settings = FleetPolicy.rotation(spec);
 
     Instant now = Instant.now(clock);
     List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists())).toList();
     FleetPlan plan =
         planner.plan(new PlanInput(
             replicas,
-            spec.getPlacement().stream().map(p -> new PlacementView(p.getCloudProfile(), p.getRegions(), Optional.ofNullable(p.getWeight()).orElse(1))).toList(),
+            FleetPolicy.placements(spec),
             settings,
             views,
             subnets,
