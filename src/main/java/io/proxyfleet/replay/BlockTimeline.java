@@ -121,7 +121,8 @@ public record BlockTimeline(List<Event> events, int rows, int skippedRows, List<
     return new BlockTimeline(events, rows, skipped, errors);
   }
 
-  static Instant parseTime(String text) {
+  /** Parses a timeline time: ISO instant, offset or local date-time (UTC), or a date (midnight UTC). */
+  public static Instant parseTime(String text) {
     if (text.isEmpty()) {
       throw new DateTimeParseException("empty", text, 0);
     }
