@@ -322,6 +322,7 @@ final class ReplayCommand implements Callable<Integer> {
       n.put("desired", x.desired());
       n.put("proxies", x.proxies());
       n.put("serving", x.serving());
+      n.put("onBlockedIp", x.onBlockedIp());
     }
     ArrayNode exposure = root.putArray("finalRegionExposure");
     for (ReplayReport.Exposure e : r.finalExposure()) {

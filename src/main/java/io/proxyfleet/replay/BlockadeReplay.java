@@ -419,7 +419,9 @@ public final class BlockadeReplay {
     }
     desired.forEach((slot, want) -> {
       List<SimProxy> in = proxies.values().stream().filter(p -> p.slot.equals(slot) && !p.terminating).toList();
-      spread.add(new ReplayReport.Spread(slot.cloudProfile(), slot.region(), want, in.size(), (int) in.stream().filter(p -> serving(p, trueIndex)).count()));
+      int serving = (int) in.stream().filter(p -> serving(p, trueIndex)).count();
+      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && !serving(p, trueIndex)).count();
+      spread.add(new ReplayReport.Spread(slot.cloudProfile(), slot.region(), want, in.size(), serving, onBlocked));
     });
     List<ReplayReport.Exposure> exposure = new ArrayList<>();
     for (SlotKey slot : desired.keySet()) {

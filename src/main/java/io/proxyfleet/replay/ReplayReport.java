@@ -68,8 +68,11 @@ public record ReplayReport(
    */
   public record Recovery(int affectedEvents, int recovered, int unrecovered, Duration p50, Duration p95, Duration max) {}
 
-  /** One slot at the end: what the planner wanted, what existed, what served on an unblocked IP. */
-  public record Spread(String cloudProfile, String region, int desired, int proxies, int serving) {}
+  /**
+   * One slot at the end: what the planner wanted, what existed, what served on an unblocked IP, and
+   * what was Running on a blocked one (not yet detected or not yet rotated).
+   */
+  public record Spread(String cloudProfile, String region, int desired, int proxies, int serving, int onBlockedIp) {}
 
   /** A fleet region's exposure at the end, with the provider whose range file it comes from. */
   public record Exposure(String provider, RegionExposure exposure) {}
