@@ -250,11 +250,11 @@ final class ReplayCommand implements Callable<Integer> {
     b.append("at the end:\n");
     int width = Math.max("REGION".length(), r.finalSpread().stream().mapToInt(x -> x.region().length()).max().orElse(0));
     int pw = Math.max("PROFILE".length(), r.finalSpread().stream().mapToInt(x -> x.cloudProfile().length()).max().orElse(0));
-    b.append(String.format(Locale.ROOT, "  %-" + pw + "s  %-" + width + "s  %7s  %7s  %7s  %14s%n", "PROFILE", "REGION", "DESIRED", "PROXIES", "SERVING", "REGION BLOCKED"));
+    b.append(String.format(Locale.ROOT, "  %-" + pw + "s  %-" + width + "s  %7s  %7s  %7s  %10s  %14s%n", "PROFILE", "REGION", "DESIRED", "PROXIES", "SERVING", "ON BLOCKED", "REGION BLOCKED"));
     for (ReplayReport.Spread x : r.finalSpread()) {
       String blocked = r.finalExposure().stream().filter(e -> e.exposure().region().equals(x.region())).findFirst()
           .map(e -> RangesCommand.percent(e.exposure().fraction())).orElse("-");
-      b.append(String.format(Locale.ROOT, "  %-" + pw + "s  %-" + width + "s  %7d  %7d  %7d  %14s%n", x.cloudProfile(), x.region(), x.desired(), x.proxies(), x.serving(), blocked));
+      b.append(String.format(Locale.ROOT, "  %-" + pw + "s  %-" + width + "s  %7d  %7d  %7d  %10d  %14s%n", x.cloudProfile(), x.region(), x.desired(), x.proxies(), x.serving(), x.onBlockedIp(), blocked));
     }
     return b.toString().stripTrailing();
   }

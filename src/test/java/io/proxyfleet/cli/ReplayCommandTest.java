@@ -52,7 +52,7 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("onBlocked Replace").contains("detection delay 5m").contains("availability: ")
         .contains("recovery: ").contains("IPs drawn: ").contains("rotations by reason: ").contains("2018-04-17T12:08:28Z")
-        .contains("eu-central-1");
+        .contains("eu-central-1").contains("ON BLOCKED");
   }
 
   @Test
@@ -69,7 +69,7 @@ class ReplayCommandTest {
     Path mars = Files.writeString(dir.resolve("mars.yaml"), Files.readString(Path.of(FLEET)).replace("us-east-1", "mars-1"));
     CliRun region = CliRun.of("replay", "--fleet", mars.toString(), "--aws", AWS, "--timeline", TIMELINE);
     assertThat(region.exitCode()).isEqualTo(2);
-    assertThat(region.err()).contains("region 'mars-1'").contains("eu-central-1");
+    assertThat(region.err()).contains("region 'mars-1'").contains("eu-central-1").contains("ON BLOCKED");
 
     CliRun noRanges = CliRun.of("replay", "--fleet", FLEET, "--timeline", TIMELINE);
     assertThat(noRanges.exitCode()).isEqualTo(2);
