@@ -69,7 +69,7 @@ class ReplayCommandTest {
     Path mars = Files.writeString(dir.resolve("mars.yaml"), Files.readString(Path.of(FLEET)).replace("us-east-1", "mars-1"));
     CliRun region = CliRun.of("replay", "--fleet", mars.toString(), "--aws", AWS, "--timeline", TIMELINE);
     assertThat(region.exitCode()).isEqualTo(2);
-    assertThat(region.err()).contains("region 'mars-1'").contains("eu-central-1").contains("ON BLOCKED");
+    assertThat(region.err()).contains("region 'mars-1'").contains("eu-central-1");
 
     CliRun noRanges = CliRun.of("replay", "--fleet", FLEET, "--timeline", TIMELINE);
     assertThat(noRanges.exitCode()).isEqualTo(2);
