@@ -21,8 +21,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.BurnedRegion;
 import io.proxyfleet.api.CloudProfile;
-import io.proxyfleet.api.Durations;
-import io.proxyfleet.api.OnBlocked;
 import io.proxyfleet.api.Placement;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
@@ -31,7 +29,6 @@ import io.proxyfleet.api.ProxyFleetSpec;
 import io.proxyfleet.api.ProxyFleetStatus;
 import io.proxyfleet.api.ProxySpec;
 import io.proxyfleet.api.RegionStatus;
-import io.proxyfleet.api.RotationPolicy;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.block.BlockMatch;
 import io.proxyfleet.cloud.CloudException;
@@ -42,7 +39,6 @@ import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.planner.FleetPlan;
 import io.proxyfleet.planner.FleetPlanner;
-import io.proxyfleet.planner.PlacementView;
 import io.proxyfleet.planner.PlanInput;
 import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.RotationSettings;
@@ -89,7 +85,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final Conditions conditions;
   private final FleetValidator validator = new FleetValidator();
   private final FleetPlanner planner = new FleetPlanner();
-  private final RegionExposure exposure;
+  private final BlockedFractions exposure;
   private final WrittenStatus written = new WrittenStatus();
   private InformerEventSource<Proxy, ProxyFleet> proxyEvents;
   private InformerEventSource<Secret, ProxyFleet> secretEvents;
@@ -102,7 +98,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       Clock clock,
       RandomGenerator names,
       RandomGenerator secrets,
-      RegionExposure exposure) {
+      BlockedFractions exposure) {
     this.providers = providers;
     this.blocklists = blocklists;
     this.subscriptions = subscriptions;
@@ -199,18 +195,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Optional<ProxyCredentials> credentials = credentials(fleet, client, problems);
     status.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
 
-    RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
     Instant now = Instant.now(clock);
     // Regions whose addresses were all blocked get no new proxies for a while (their share moves to
     // the other regions) instead of a launch/fail loop. Kept in status so a restart remembers them.
-    Map<SlotKey, BurnedRegion> burned = burnedRegions(fleet, status, proxies, rotation, now);
+    Map<SlotKey, BurnedRegion> burned = burnedRegions(fleet, status, proxies, now);
 
     // Observe: subnets per slot from each placement's provider, and how blocked each region is.
     Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
     Map<SlotKey, String> unavailable = new LinkedHashMap<>();
     Map<SlotKey, Double> blockedFractions = new HashMap<>();
     io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(spec.getBlocklists());
-    int maxBlockedPercent = Optional.ofNullable(spec.getMaxRegionBlockedPercent()).orElse(50);
+    int maxBlockedPercent = FleetPolicy.maxRegionBlockedPercent(spec);
     Map<String, CloudProfile> profiles = new HashMap<>();
     for (int i = 0; i < spec.getPlacement().size(); i++) {
       Placement placement = spec.getPlacement().get(i);
@@ -247,8 +242,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
           continue;
         }
         Double fraction = blockedFractions.get(slot);
-        if (fraction != null && fraction * 100 > maxBlockedPercent) {
-          String why = RegionExposure.percent(fraction) + " of its address space is blocked (maxRegionBlockedPercent " + maxBlockedPercent + ")";
+        String why = fraction == null ? null : FleetPolicy.avoidance(fraction, maxBlockedPercent);
+        if (why != null) {
           unavailable.put(slot, why);
           problems.add(new Problem(at + ".regions[" + r + "]", "region '" + region + "' is avoided: " + why
               + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
@@ -262,20 +257,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
 
     int replicas = spec.getReplicas();
-    RotationSettings settings =
-        new RotationSettings(
-            rotation.getMaxAge() == null || rotation.getMaxAge().isEmpty() ? null : Durations.parse(rotation.getMaxAge()),
-            OnBlocked.valueOf(Optional.ofNullable(rotation.getOnBlocked()).orElse("ReassignIP")),
-            RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxSurge()).map(v -> v.getValue()).orElse("25%")), replicas, true),
-            RotationSettings.resolve(String.valueOf(Optional.ofNullable(rotation.getMaxUnavailable()).map(v -> v.getValue()).orElse(0)), replicas, false));
+    RotationSettings settings = FleetPolicy.rotation(spec);
 
     List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists())).toList();
-    Integer perHour = rotation.getMaxRotationsPerHour();
+    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
     double budget = perHour == null ? PlanInput.UNLIMITED : RotationBudget.available(status.getRotationBudget(), perHour, now);
     FleetPlan plan =
         planner.plan(new PlanInput(
             replicas,
-            spec.getPlacement().stream().map(p -> new PlacementView(p.getCloudProfile(), p.getRegions(), Optional.ofNullable(p.getWeight()).orElse(1))).toList(),
+            FleetPolicy.placements(spec),
             settings,
             views,
             subnets,
@@ -493,7 +483,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
           .map(s -> {
             RegionStatus region = new RegionStatus(s.slot().cloudProfile(), s.slot().region(), s.desired(), s.replicas(), s.ready(), s.blocked());
             Double fraction = blockedFractions.get(s.slot());
-            region.setBlockedPercent(fraction == null ? null : RegionExposure.percent(fraction));
+            region.setBlockedPercent(fraction == null ? null : BlockedFractions.percent(fraction));
             region.setUnavailable(s.unavailable());
             return region;
           })
@@ -567,7 +557,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    * Burned regions still in force, plus any a proxy just burned (it drew only blocked addresses).
    * Written into status; a warning event for each newly burned region.
    */
-  private Map<SlotKey, BurnedRegion> burnedRegions(ProxyFleet fleet, ProxyFleetStatus status, List<Proxy> proxies, RotationPolicy rotation, Instant now) {
+  private Map<SlotKey, BurnedRegion> burnedRegions(ProxyFleet fleet, ProxyFleetStatus status, List<Proxy> proxies, Instant now) {
     Map<SlotKey, BurnedRegion> burned = new LinkedHashMap<>();
     for (BurnedRegion b : status.getBurnedRegions()) {
       try {
@@ -578,7 +568,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         // An unreadable entry (edited by hand) is dropped rather than blocking the region forever.
       }
     }
-    Duration cooldown = durationOr(rotation.getBurnedRegionCooldown(), Duration.ofMinutes(30));
+    Duration cooldown = FleetPolicy.burnedRegionCooldown(fleet.getSpec());
     for (Proxy p : proxies) {
       boolean burnedHere = p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
           && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Failed
@@ -632,14 +622,6 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
 
   private static Duration earliest(Duration a, Duration b) {
     return a == null || b.compareTo(a) < 0 ? b : a;
-  }
-
-  private static Duration durationOr(String text, Duration fallback) {
-    try {
-      return text == null || text.isEmpty() ? fallback : Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      return fallback;
-    }
   }
 
   private static Duration clamp(Duration d, Duration min, Duration max) {

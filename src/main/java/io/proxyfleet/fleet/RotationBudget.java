@@ -9,12 +9,12 @@ import java.time.Instant;
  * perHour} per hour, each rotation start costs one token. The state lives in the fleet's status and
  * changes only when rotations consume it, so an idle fleet writes nothing.
  */
-final class RotationBudget {
+public final class RotationBudget {
 
   private RotationBudget() {}
 
   /** Tokens available now (fractional). */
-  static double available(RotationBudgetStatus state, int perHour, Instant now) {
+  public static double available(RotationBudgetStatus state, int perHour, Instant now) {
     if (state == null || state.getAvailable() == null || state.getUpdatedAt() == null) {
       return perHour;
     }
@@ -29,12 +29,12 @@ final class RotationBudget {
   }
 
   /** The state after {@code started} rotations at {@code now}. */
-  static RotationBudgetStatus charge(double available, int started, Instant now) {
+  public static RotationBudgetStatus charge(double available, int started, Instant now) {
     return new RotationBudgetStatus(Math.max(0, available - started), now.toString());
   }
 
   /** When the next whole token is there, from a level below one. */
-  static Duration untilNextToken(double available, int perHour) {
+  public static Duration untilNextToken(double available, int perHour) {
     if (available >= 1) {
       return Duration.ZERO;
     }

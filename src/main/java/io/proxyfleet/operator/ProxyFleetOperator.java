@@ -10,7 +10,7 @@ import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.fleet.FleetReconciler;
-import io.proxyfleet.fleet.RegionExposure;
+import io.proxyfleet.fleet.BlockedFractions;
 import io.proxyfleet.proxy.ProxyReconciler;
 import java.time.Duration;
 import java.util.Optional;
@@ -47,7 +47,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist"));
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
-            new RegionExposure(RegionExposure.PublishedRanges.NONE)),
+            new BlockedFractions(publishedRanges())),
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet"));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
@@ -66,5 +66,20 @@ public final class ProxyFleetOperator implements AutoCloseable {
   @Override
   public void close() {
     operator.stop();
+  }
+
+  /**
+   * AWS and Google publish which prefixes belong to which region; the snapshot shipped in the jar
+   * is loaded once, lazily (it is a few MB of JSON), and only for the providers that publish.
+   */
+  private static BlockedFractions.PublishedRanges publishedRanges() {
+    java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
+    return (provider, region) -> {
+      if (!provider.equals("aws") && !provider.equals("gcp")) {
+        return java.util.List.of();
+      }
+      io.proxyfleet.ranges.CloudRangeCatalog loaded = catalog.updateAndGet(c -> c != null ? c : io.proxyfleet.ranges.CloudRangeCatalog.official());
+      return loaded.ranges(provider).region(region).map(io.proxyfleet.ranges.RegionRanges::ranges).orElse(java.util.List.of());
+    };
   }
 }

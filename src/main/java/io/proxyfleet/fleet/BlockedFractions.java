@@ -14,7 +14,7 @@ import java.util.WeakHashMap;
  * provider when it knows it (local mode), else from the clouds' published ranges. Results are cached
  * per block index instance, so a fleet pays for the computation only when a list changes.
  */
-public final class RegionExposure {
+public final class BlockedFractions {
 
   /** The published compute ranges of a cloud region (AWS service EC2, Google Cloud scopes). */
   @FunctionalInterface
@@ -27,7 +27,7 @@ public final class RegionExposure {
   private final PublishedRanges published;
   private final Map<BlockIndex, Map<String, OptionalDouble>> cache = new WeakHashMap<>();
 
-  public RegionExposure(PublishedRanges published) {
+  public BlockedFractions(PublishedRanges published) {
     this.published = published;
   }
 
@@ -49,7 +49,7 @@ public final class RegionExposure {
   }
 
   /** The covered share of IPv4 ranges (assumed disjoint, as published ranges merged are). */
-  static OptionalDouble fraction(List<IpRange> space, BlockIndex index) {
+  public static OptionalDouble fraction(List<IpRange> space, BlockIndex index) {
     long total = 0;
     long covered = 0;
     for (IpRange r : space) {

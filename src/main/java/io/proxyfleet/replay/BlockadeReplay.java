@@ -1,0 +1,485 @@
+package io.proxyfleet.replay;
+
+import io.proxyfleet.api.Durations;
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.ProxyFleetSpec;
+import io.proxyfleet.api.ProxyPhase;
+import io.proxyfleet.block.BlockChecker;
+import io.proxyfleet.block.BlockIndex;
+import io.proxyfleet.block.BlockMatch;
+import io.proxyfleet.block.IpAddresses;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.Instance;
+import io.proxyfleet.cloud.LaunchSpec;
+import io.proxyfleet.cloud.OwnerTags;
+import io.proxyfleet.cloud.ProxyCredentials;
+import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.fleet.FleetPolicy;
+import io.proxyfleet.planner.FleetPlan;
+import io.proxyfleet.planner.FleetPlanner;
+import io.proxyfleet.planner.PlacementView;
+import io.proxyfleet.planner.PlanInput;
+import io.proxyfleet.planner.ProxyView;
+import io.proxyfleet.planner.RotationSettings;
+import io.proxyfleet.planner.SlotKey;
+import io.proxyfleet.proxy.AddressAssignment;
+import io.proxyfleet.ranges.CloudRanges;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runs one fleet through a block timeline on a simulated clock against {@link SimulatedCloud}s.
+ *
+ * <p>Every decision is the production code's: {@link FleetPlanner#plan} decides creates, deletes
+ * and IP rotations from the fleet spec read by {@link FleetPolicy}, and every address comes from
+ * {@link AddressAssignment#assignClean}. What is simulated is only what the Kubernetes API and the
+ * controllers' plumbing do around them: the fleet step mirrors {@code FleetReconciler} (burned slot
+ * hold included), the proxy step mirrors {@code ProxyReconciler} (launch, boot, assign, fail,
+ * clean up). Passes run every {@link ReplaySettings#period()} and also at block events, boot
+ * completions and hold expiries; within a pass, fleet and proxy steps repeat until nothing changes,
+ * as their watch events would make them do. Cloud calls take no simulated time.
+ */
+public final class BlockadeReplay {
+
+  static final String CLUSTER = "replay";
+  private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+  private static final int MAX_ROUNDS_PER_PASS = 10;
+  private static final ProxyCredentials CREDENTIALS = new ProxyCredentials("replay", "replay");
+
+  private final ProxyFleet fleet;
+  private final ProxyFleetSpec spec;
+  private final Map<String, SimulatedCloud> clouds;
+  private final BlockTimeline timeline;
+  private final ReplaySettings settings;
+  private final SimulatedClock clock;
+  private final RandomGenerator names;
+  private final FleetPlanner planner = new FleetPlanner();
+  private final AddressAssignment addresses;
+  private final Duration launchTimeout;
+  // Pure functions of the spec, which a replay never changes: computed once instead of every pass.
+  private final List<PlacementView> placements;
+  private final RotationSettings rotation;
+
+  private final Map<String, SimProxy> proxies = new LinkedHashMap<>();
+  private final Map<SlotKey, Instant> burnedUntil = new HashMap<>();
+  private final Map<SlotKey, String> unavailable = new LinkedHashMap<>();
+  private io.proxyfleet.api.RotationBudgetStatus budget;
+
+  private BlockIndex trueIndex = BlockIndex.EMPTY;
+  private BlockIndex operatorIndex = BlockIndex.EMPTY;
+  private FleetPlan lastPlan;
+
+  private long passes;
+  private long drawsBlocked;
+  private long draws;
+  private long ipRotations;
+  private final Map<String, Long> rotationsByReason = new TreeMap<>();
+  private final Map<String, Long> deletesByReason = new TreeMap<>();
+  private final Map<String, Long> failuresByReason = new TreeMap<>();
+
+  /** One proxy as the API would hold it: spec fields plus the status the proxy step writes. */
+  private static final class SimProxy {
+    final String name;
+    final String uid;
+    final SlotKey slot;
+    final String subnet;
+    final Instant createdAt;
+    ProxyPhase phase = ProxyPhase.Pending;
+    String publicIp;
+    String instanceId;
+    String failure;
+    boolean rotationPending;
+    boolean terminating;
+
+    SimProxy(String name, String uid, SlotKey slot, String subnet, Instant createdAt) {
+      this.name = name;
+      this.uid = uid;
+      this.slot = slot;
+      this.subnet = subnet;
+      this.createdAt = createdAt;
+    }
+  }
+
+  /**
+   * @param fleet a fleet that passed {@code FleetValidator}
+   * @param clouds the simulated cloud of every cloud profile the fleet places proxies with
+   * @param clock the clock the clouds were built with
+   * @param names randomness for proxy names and UIDs
+   */
+  public BlockadeReplay(ProxyFleet fleet, Map<String, SimulatedCloud> clouds, BlockTimeline timeline, ReplaySettings settings,
+      SimulatedClock clock, RandomGenerator names) {
+    this.fleet = fleet;
+    this.spec = fleet.getSpec();
+    this.clouds = Map.copyOf(clouds);
+    this.timeline = timeline;
+    this.settings = settings;
+    this.clock = clock;
+    this.names = names;
+    this.addresses = new AddressAssignment(CLUSTER, settings.maxDraws());
+    this.launchTimeout = spec.getLaunchTimeout() == null ? Duration.ofMinutes(10) : Durations.parse(spec.getLaunchTimeout());
+    this.placements = FleetPolicy.placements(spec);
+    this.rotation = FleetPolicy.rotation(spec);
+    for (PlacementView p : placements) {
+      if (!clouds.containsKey(p.cloudProfile())) {
+        throw new IllegalArgumentException("no simulated cloud for cloudProfile '" + p.cloudProfile() + "'");
+      }
+    }
+  }
+
+  /** A replay whose clouds draw from the given ranges (per cloud profile), all randomness from one seed. */
+  public static BlockadeReplay create(ProxyFleet fleet, Map<String, CloudRanges> rangesByProfile, BlockTimeline timeline, ReplaySettings settings) {
+    SimulatedClock clock = new SimulatedClock(settings.start());
+    SplittableRandom root = new SplittableRandom(settings.seed());
+    Map<String, SimulatedCloud> clouds = new LinkedHashMap<>();
+    // Profiles sorted so the same seed gives each cloud the same stream, whatever the map order.
+    new TreeMap<>(rangesByProfile).forEach((profile, ranges) -> clouds.put(profile,
+        new SimulatedCloud(ranges.publisher().wireName(), ranges, clock, root.split(), settings.bootDelay(), settings.subnetsPerRegion())));
+    return new BlockadeReplay(fleet, clouds, timeline, settings, clock, root.split());
+  }
+
+  public ReplayReport run() {
+    long wallStart = System.nanoTime();
+    Instant start = settings.start();
+    Instant end = settings.end();
+    TreeMap<Instant, List<BlockTimeline.Event>> steps = timeline.steps();
+    TreeSet<Instant> trueTimes = new TreeSet<>(steps.subMap(start, false, end, false).keySet());
+    TreeSet<Instant> detectTimes = new TreeSet<>();
+    steps.keySet().forEach(t -> detectTimes.add(t.plus(settings.detectionDelay())));
+    trueIndex = timeline.indexAt(start);
+    // CIDRs reported before, shown once: later sources repeating a range do not make a new block.
+    java.util.Set<String> reported = new java.util.HashSet<>();
+    steps.headMap(start, true).values().forEach(list -> list.forEach(e -> reported.add(e.cidr())));
+    operatorIndex = timeline.indexAt(start.minus(settings.detectionDelay()));
+
+    List<OpenStep> events = new ArrayList<>();
+    Instant readySince = null;
+    double servingAll = 0;
+    double servingReady = 0;
+    double desiredAll = 0;
+    double desiredReady = 0;
+    int replicas = spec.getReplicas();
+    Instant t = start;
+    Instant nextTick = start;
+    while (t.isBefore(end)) {
+      if (trueTimes.contains(t)) {
+        BlockIndex before = trueIndex;
+        trueIndex = timeline.indexAt(t);
+        int affected = 0;
+        for (SimProxy p : proxies.values()) {
+          if (serving(p, before) && !serving(p, trueIndex)) affected++;
+        }
+        List<String> cidrs = steps.get(t).stream().map(BlockTimeline.Event::cidr).distinct().filter(reported::add).toList();
+        events.add(new OpenStep(t, cidrs, trueIndex.ipv4Addresses() - before.ipv4Addresses(), affected));
+      }
+      if (detectTimes.contains(t)) {
+        operatorIndex = timeline.indexAt(t.minus(settings.detectionDelay()));
+      }
+      clock.set(t);
+      pass(t);
+      int servingNow = (int) proxies.values().stream().filter(p -> serving(p, trueIndex)).count();
+      if (servingNow >= replicas) {
+        if (readySince == null) readySince = t;
+        for (OpenStep e : events) {
+          if (e.affected > 0 && e.recoveredAt == null) e.recoveredAt = t;
+        }
+      }
+      if (!nextTick.isAfter(t)) {
+        nextTick = nextTick.plus(settings.period());
+        while (!nextTick.isAfter(t)) nextTick = nextTick.plus(settings.period());
+      }
+      Instant next = min(nextTick, end);
+      next = min(next, trueTimes.higher(t));
+      next = min(next, detectTimes.higher(t));
+      for (SimulatedCloud c : clouds.values()) next = min(next, c.nextBootAfter(t).orElse(null));
+      for (Instant hold : burnedUntil.values()) if (hold.isAfter(t)) next = min(next, hold);
+      double seconds = Duration.between(t, next).toMillis() / 1000.0;
+      double served = Math.min(servingNow, replicas) * seconds;
+      servingAll += served;
+      desiredAll += replicas * seconds;
+      if (readySince != null) {
+        servingReady += served;
+        desiredReady += replicas * seconds;
+      }
+      t = next;
+    }
+    return report(end, events, readySince, readySince != null ? servingReady : servingAll,
+        readySince != null ? desiredReady : desiredAll, System.nanoTime() - wallStart);
+  }
+
+  /** One reconcile pass: fleet and proxy steps until neither has anything left to do. */
+  private void pass(Instant now) {
+    passes++;
+    BlockChecker checker = ip -> operatorIndex.match(ip).map(r -> new BlockMatch("timeline", r.describe()));
+    for (int round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
+      boolean acted = fleetStep(now, checker);
+      boolean changed = false;
+      for (SimProxy p : List.copyOf(proxies.values())) {
+        changed |= proxyStep(p, now, checker);
+      }
+      if (!acted && !changed) {
+        return;
+      }
+    }
+  }
+
+  /** What {@code FleetReconciler.reconcile} does after validation, minus the API writes. */
+  private boolean fleetStep(Instant now, BlockChecker checker) {
+    burnedUntil.values().removeIf(until -> !until.isAfter(now));
+    for (SimProxy p : proxies.values()) {
+      if (p.phase == ProxyPhase.Failed && "NoCleanAddress".equals(p.failure) && !p.terminating) {
+        burnedUntil.putIfAbsent(p.slot, now.plus(FleetPolicy.burnedRegionCooldown(spec)));
+      }
+    }
+    Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
+    unavailable.clear();
+    for (PlacementView placement : placements) {
+      for (String region : placement.regions()) {
+        SlotKey slot = new SlotKey(placement.cloudProfile(), region);
+        if (burnedUntil.containsKey(slot)) {
+          unavailable.put(slot, "burned until " + burnedUntil.get(slot));
+          continue;
+        }
+        SimulatedCloud cloud = clouds.get(placement.cloudProfile());
+        java.util.OptionalDouble fraction = io.proxyfleet.fleet.BlockedFractions.fraction(cloud.addressSpace(region), operatorIndex);
+        String why = fraction.isPresent() ? FleetPolicy.avoidance(fraction.getAsDouble(), FleetPolicy.maxRegionBlockedPercent(spec)) : null;
+        if (why != null) {
+          unavailable.put(slot, why);
+        }
+        try {
+          subnets.put(slot, clouds.get(placement.cloudProfile()).subnets(region));
+        } catch (CloudException e) {
+          // Like the reconciler: a region the cloud refuses gets no new proxies; the report shows the gap.
+        }
+      }
+    }
+    List<ProxyView> views = proxies.values().stream().map(p -> view(p, checker)).toList();
+    FleetPlan plan = planner.plan(planInput(now, views, subnets));
+    lastPlan = plan;
+    for (FleetPlan.Delete d : plan.deletes()) {
+      proxies.get(d.name()).terminating = true;
+      deletesByReason.merge(d.reason().name(), 1L, Long::sum);
+    }
+    for (FleetPlan.RotateIp r : plan.ipRotations()) {
+      proxies.get(r.name()).rotationPending = true;
+    }
+    for (FleetPlan.Create c : plan.creates()) {
+      SimProxy p = new SimProxy(newName(), new UUID(names.nextLong(), names.nextLong()).toString(), c.slot(), c.subnet(), now);
+      proxies.put(p.name, p);
+    }
+    plan.rotationsStarted().forEach((reason, count) -> rotationsByReason.merge(reason.name(), (long) count, Long::sum));
+    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
+    if (perHour != null && plan.rotationsStartedTotal() > 0) {
+      budget = io.proxyfleet.fleet.RotationBudget.charge(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now), plan.rotationsStartedTotal(), now);
+    }
+    return !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
+  }
+
+  /**
+   * The planner's input, built the way {@code FleetReconciler} builds it. The one place to pass new
+   * {@link PlanInput} fields.
+   */
+  PlanInput planInput(Instant now, List<ProxyView> views, Map<SlotKey, List<Subnet>> subnets) {
+    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
+    int available = perHour == null ? PlanInput.UNLIMITED : (int) Math.floor(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now));
+    return new PlanInput(spec.getReplicas(), placements, rotation, views, subnets, now, unavailable, available);
+  }
+
+  /** What {@code ProxyReconciler} does for one proxy (reconcile, or cleanup once deleted). */
+  private boolean proxyStep(SimProxy p, Instant now, BlockChecker checker) {
+    SimulatedCloud cloud = clouds.get(p.slot.cloudProfile());
+    String region = p.slot.region();
+    try {
+      if (p.terminating) {
+        cloud.findInstance(region, p.uid).ifPresent(i -> cloud.terminate(region, i.id()));
+        addresses.releaseAll(cloud, region, p.uid);
+        proxies.remove(p.name);
+        return true;
+      }
+      if (p.phase == ProxyPhase.Failed) {
+        return false;
+      }
+      ProxyPhase phaseBefore = p.phase;
+      String ipBefore = p.publicIp;
+      boolean timedOut = Duration.between(p.createdAt, now).compareTo(launchTimeout) > 0;
+      Optional<Instance> found = cloud.findInstance(region, p.uid);
+      if (found.isEmpty()) {
+        if (p.instanceId != null) {
+          return fail(p, "InstanceLost");
+        }
+        if (timedOut) {
+          return fail(p, "LaunchTimeout");
+        }
+        Instance launched = cloud.launch(new LaunchSpec(owner(p), region, p.subnet,
+            Protocol.fromWireName(spec.getProtocol()).orElse(Protocol.SOCKS5), spec.getPort(), CREDENTIALS));
+        p.instanceId = launched.id();
+        found = Optional.of(launched);
+      }
+      Instance instance = found.get();
+      if (instance.state() == Instance.State.PENDING) {
+        if (timedOut) {
+          return fail(p, "LaunchTimeout");
+        }
+        p.phase = ProxyPhase.Launching;
+        return p.phase != phaseBefore;
+      }
+      if (instance.publicIp() == null || p.rotationPending) {
+        Optional<String> hint = instance.publicIp() == null ? Optional.of(p.subnet) : Optional.empty();
+        AddressAssignment.Result result = addresses.assignClean(cloud, region, owner(p), instance, hint, checker);
+        draws += result.draws();
+        drawsBlocked += result.blockedDraws();
+        if (!result.clean()) {
+          return fail(p, "NoCleanAddress");
+        }
+        if (instance.publicIp() != null) {
+          ipRotations++;
+        }
+        p.publicIp = result.address().ip();
+        p.rotationPending = false;
+      } else {
+        p.publicIp = instance.publicIp();
+      }
+      p.phase = ProxyPhase.Running;
+      return p.phase != phaseBefore || !Objects.equals(ipBefore, p.publicIp);
+    } catch (CloudException e) {
+      if (e.reason() == CloudException.Reason.INVALID) {
+        return fail(p, "InvalidRequest");
+      }
+      // Throttling, capacity, quota: the reconciler keeps the phase and retries later.
+      return false;
+    }
+  }
+
+  private boolean fail(SimProxy p, String reason) {
+    p.phase = ProxyPhase.Failed;
+    p.failure = reason;
+    failuresByReason.merge(reason, 1L, Long::sum);
+    return true;
+  }
+
+  private ProxyView view(SimProxy p, BlockChecker checker) {
+    BlockMatch match = p.publicIp == null ? null : checker.check(p.publicIp).orElse(null);
+    return new ProxyView(p.name, p.uid, p.slot, p.subnet, p.phase, p.publicIp, match, p.terminating, p.rotationPending, p.createdAt);
+  }
+
+  /** Serving on an address that is really unblocked (whether or not the operator knows yet). */
+  private static boolean serving(SimProxy p, BlockIndex truth) {
+    return !p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp));
+  }
+
+  private OwnerTags owner(SimProxy p) {
+    return new OwnerTags(CLUSTER, fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), p.name, p.uid);
+  }
+
+  private String newName() {
+    while (true) {
+      StringBuilder sb = new StringBuilder(fleet.getMetadata().getName()).append('-');
+      for (int i = 0; i < 5; i++) sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
+      if (!proxies.containsKey(sb.toString())) return sb.toString();
+    }
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return b == null || a.isBefore(b) ? a : b;
+  }
+
+  /** A block event while the replay runs: recovery is filled in when the fleet is whole again. */
+  private static final class OpenStep {
+    final Instant at;
+    final List<String> cidrs;
+    final long newlyBlocked;
+    final int affected;
+    Instant recoveredAt;
+
+    OpenStep(Instant at, List<String> cidrs, long newlyBlocked, int affected) {
+      this.at = at;
+      this.cidrs = cidrs;
+      this.newlyBlocked = newlyBlocked;
+      this.affected = affected;
+    }
+  }
+
+  private ReplayReport report(Instant end, List<OpenStep> open, Instant readySince, double servingSeconds, double desiredSeconds, long wallNanos) {
+    List<ReplayReport.Step> steps = new ArrayList<>();
+    List<Duration> recoveries = new ArrayList<>();
+    int affected = 0;
+    for (OpenStep e : open) {
+      Duration recovery = e.affected > 0 && e.recoveredAt != null ? Duration.between(e.at, e.recoveredAt) : null;
+      steps.add(new ReplayReport.Step(e.at, e.cidrs, e.newlyBlocked, e.affected, recovery));
+      if (e.affected > 0) {
+        affected++;
+        if (recovery != null) recoveries.add(recovery);
+      }
+    }
+    recoveries.sort(Comparator.naturalOrder());
+    ReplayReport.Recovery recovery = new ReplayReport.Recovery(affected, recoveries.size(), affected - recoveries.size(),
+        percentile(recoveries, 50), percentile(recoveries, 95), recoveries.isEmpty() ? null : recoveries.get(recoveries.size() - 1));
+
+    List<ReplayReport.Spread> spread = new ArrayList<>();
+    Map<SlotKey, Integer> desired = new LinkedHashMap<>();
+    if (lastPlan != null) lastPlan.slots().forEach(s -> desired.put(s.slot(), s.desired()));
+    for (PlacementView p : placements) {
+      for (String r : p.regions()) desired.putIfAbsent(new SlotKey(p.cloudProfile(), r), 0);
+    }
+    desired.forEach((slot, want) -> {
+      List<SimProxy> in = proxies.values().stream().filter(p -> p.slot.equals(slot) && !p.terminating).toList();
+      int serving = (int) in.stream().filter(p -> serving(p, trueIndex)).count();
+      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && !serving(p, trueIndex)).count();
+      spread.add(new ReplayReport.Spread(slot.cloudProfile(), slot.region(), want, in.size(), serving, onBlocked));
+    });
+    List<ReplayReport.Exposure> exposure = new ArrayList<>();
+    for (SlotKey slot : desired.keySet()) {
+      SimulatedCloud cloud = clouds.get(slot.cloudProfile());
+      cloud.ranges().exposure(slot.region(), trueIndex).ifPresent(x -> exposure.add(new ReplayReport.Exposure(cloud.type(), x)));
+    }
+    long launched = clouds.values().stream().mapToLong(SimulatedCloud::launches).sum();
+    long allocated = clouds.values().stream().mapToLong(SimulatedCloud::allocations).sum();
+    int inWindow = (int) timeline.events().stream().filter(e -> !e.at().isBefore(settings.start()) && e.at().isBefore(end)).count();
+    return new ReplayReport(fleet.getMetadata().getName(), spec.getReplicas(), rotation.onBlocked().name(), settings, end,
+        inWindow, passes, readySince == null ? null : Duration.between(settings.start(), readySince),
+        desiredSeconds == 0 ? 1.0 : servingSeconds / desiredSeconds, servingSeconds / 3600, desiredSeconds / 3600,
+        steps, recovery, allocated, drawsBlocked, Map.copyOf(rotationsByReason), Map.copyOf(deletesByReason), Map.copyOf(failuresByReason),
+        ipRotations, launched, spread, exposure, wallNanos / 1_000_000);
+  }
+
+  /** Nearest rank: the smallest value with at least p% of the values at or below it. */
+  static Duration percentile(List<Duration> sorted, int p) {
+    if (sorted.isEmpty()) return null;
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.max(0, rank - 1));
+  }
+
+  /** Draws counted by the assignments (equal to the clouds' allocations; kept for a cross-check). */
+  long drawsCounted() {
+    return draws;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** The proxies alive at the end, for tests: name, slot, phase, IP. */
+  List<String> describeProxies() {
+    List<String> out = new ArrayList<>();
+    for (Iterator<SimProxy> it = proxies.values().iterator(); it.hasNext(); ) {
+      SimProxy p = it.next();
+      out.add(p.name + " " + p.slot + " " + p.phase + " " + p.publicIp);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,100 @@
+package io.proxyfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.proxyfleet.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReplayCommandTest {
+
+  static final String AWS = TestData.path(TestData.AWS_2018).toString();
+  static final String TIMELINE = TestData.path(TestData.TIMELINE_2018).toString();
+  static final String FLEET = Path.of("examples/replay/fleet-2018-reassign.yaml").toString();
+
+  @Test
+  void replaysThe2018BlockadeWithTheExampleFleet() throws Exception {
+    CliRun run = CliRun.of("replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE, "--duration", "30h",
+        "--start", "2018-04-16T12:00:00Z", "--output", "json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode r = new ObjectMapper().readTree(run.out());
+    assertThat(r.get("replicas").asInt()).isEqualTo(24);
+    assertThat(r.get("availability").asDouble()).isGreaterThan(0).isLessThanOrEqualTo(1);
+    // Blocks before the start are in force from the start: the first proxies draw around them.
+    assertThat(r.get("ips").get("blockedDraws").asLong()).isPositive();
+    assertThat(r.get("ips").get("drawn").asLong()).isGreaterThanOrEqualTo(24 + r.get("ips").get("blockedDraws").asLong());
+    List<String> regions = new ArrayList<>();
+    for (JsonNode s : r.get("finalSpread")) {
+      regions.add(s.get("region").asText());
+      assertThat(s.get("desired").asInt()).isEqualTo(8);
+      assertThat(s.get("onBlockedIp").asInt()).isZero();
+      assertThat(s.get("serving").asInt()).isLessThanOrEqualTo(s.get("proxies").asInt());
+    }
+    assertThat(regions).containsExactly("eu-central-1", "eu-west-1", "us-east-1");
+    // 2018-04-17 12:08 blocks 52.0.0.0/11 and 34.192.0.0/10: proxies in us-east-1 sit there often.
+    JsonNode last = r.get("blockEvents").get(r.get("blockEvents").size() - 1);
+    assertThat(last.get("at").asText()).isEqualTo("2018-04-17T12:08:28Z");
+    assertThat(last.get("newlyBlockedAddresses").asLong()).isEqualTo(8_388_608L);
+    assertThat(r.get("finalRegionExposure").get(0).get("blockedFraction").asDouble()).isBetween(0.8739, 0.8740);
+    assertThat(r.get("recovery").get("affectedEvents").asInt()).isEqualTo(r.get("recovery").get("recovered").asInt() + r.get("recovery").get("unrecovered").asInt());
+  }
+
+  @Test
+  void textReportNamesEveryFigure() {
+    CliRun run = CliRun.of("replay", "--fleet", Path.of("examples/replay/fleet-2018-replace.yaml").toString(), "--aws", AWS,
+        "--timeline", TIMELINE, "--duration", "6h", "--start", "2018-04-17T08:00:00Z", "--detection-delay", "5m");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("onBlocked Replace").contains("detection delay 5m").contains("availability: ")
+        .contains("recovery: ").contains("IPs drawn: ").contains("rotations by reason: ").contains("2018-04-17T12:08:28Z")
+        .contains("eu-central-1").contains("ON BLOCKED");
+  }
+
+  @Test
+  void badInputExitsWithTwoAndSaysWhy(@TempDir Path dir) throws Exception {
+    CliRun noFleet = CliRun.of("replay", "--fleet", dir.resolve("none.yaml").toString(), "--aws", AWS, "--timeline", TIMELINE);
+    assertThat(noFleet.exitCode()).isEqualTo(2);
+    assertThat(noFleet.err()).contains("--fleet: file").contains("none.yaml not found");
+
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(Path.of(FLEET)).replace("replicas: 24", "replicas: -1"));
+    CliRun invalid = CliRun.of("replay", "--fleet", bad.toString(), "--aws", AWS, "--timeline", TIMELINE);
+    assertThat(invalid.exitCode()).isEqualTo(2);
+    assertThat(invalid.err()).contains("spec.replicas").contains("negative");
+
+    Path mars = Files.writeString(dir.resolve("mars.yaml"), Files.readString(Path.of(FLEET)).replace("us-east-1", "mars-1"));
+    CliRun region = CliRun.of("replay", "--fleet", mars.toString(), "--aws", AWS, "--timeline", TIMELINE);
+    assertThat(region.exitCode()).isEqualTo(2);
+    assertThat(region.err()).contains("region 'mars-1'").contains("eu-central-1");
+
+    CliRun noRanges = CliRun.of("replay", "--fleet", FLEET, "--timeline", TIMELINE);
+    assertThat(noRanges.exitCode()).isEqualTo(2);
+    assertThat(noRanges.err()).contains("--aws FILE and/or --gcp FILE");
+
+    CliRun gcpOnly = CliRun.of("replay", "--fleet", FLEET, "--gcp", TestData.path(TestData.GCP_2021).toString(), "--timeline", TIMELINE);
+    assertThat(gcpOnly.exitCode()).isEqualTo(2);
+    assertThat(gcpOnly.err()).contains("cloudProfile 'aws-prod' is aws: give --aws FILE");
+
+    Path header = Files.writeString(dir.resolve("t.csv"), "when,range\n2018-04-16,10.0.0.0/8\n");
+    CliRun timeline = CliRun.of("replay", "--fleet", FLEET, "--aws", AWS, "--timeline", header.toString());
+    assertThat(timeline.exitCode()).isEqualTo(2);
+    assertThat(timeline.err()).contains("needs a 'cidr' column");
+
+    CliRun duration = CliRun.of("replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE, "--duration", "two days");
+    assertThat(duration.exitCode()).isEqualTo(2);
+    assertThat(duration.err()).contains("--duration 'two days'");
+
+    CliRun start = CliRun.of("replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE, "--start", "April");
+    assertThat(start.exitCode()).isEqualTo(2);
+    assertThat(start.err()).contains("--start 'April'");
+
+    Path yaml = Files.writeString(dir.resolve("broken.yaml"), "kind: ProxyFleet\nspec: [unclosed\n");
+    CliRun broken = CliRun.of("replay", "--fleet", yaml.toString(), "--aws", AWS, "--timeline", TIMELINE);
+    assertThat(broken.exitCode()).isEqualTo(2);
+    assertThat(broken.err()).contains("--fleet").contains(yaml.toString());
+  }
+}
