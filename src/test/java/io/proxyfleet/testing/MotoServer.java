@@ -13,7 +13,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -54,10 +56,12 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
       return Optional.of(Path.of(explicit));
     }
     String path = System.getenv("PATH");
-    if (path == null) {
-      return Optional.empty();
-    }
-    for (String dir : path.split(File.pathSeparator)) {
+    String home = System.getProperty("user.home");
+    List<String> dirs = new ArrayList<>(path == null ? List.of() : List.of(path.split(File.pathSeparator)));
+    // Where pip and pyenv put it when the PATH of a CI shell does not name those directories.
+    dirs.add(home + "/.pyenv/shims");
+    dirs.add(home + "/.local/bin");
+    for (String dir : dirs) {
       Path candidate = Path.of(dir, "moto_server");
       if (Files.isExecutable(candidate)) {
         return Optional.of(candidate);
