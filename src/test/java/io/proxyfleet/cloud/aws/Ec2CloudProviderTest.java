@@ -167,7 +167,11 @@ class Ec2CloudProviderTest {
   void launchingTwiceForOneProxyGivesOneInstanceAlsoAfterACrash() {
     Ec2CloudProvider p = provider(spec());
     OwnerTags owner = owner("proxy-b");
+    java.util.concurrent.atomic.AtomicReference<String> launchedByEc2 = new java.util.concurrent.atomic.AtomicReference<>();
+    // The hook a crash test uses to stop the operator right after EC2 accepted the launch.
+    faults.afterSuccess("RunInstances", call -> launchedByEc2.set(call.param("ClientToken")));
     Instance first = p.launch(launchSpec(owner, EU, euNet.subnetIds().get(1)));
+    assertThat(launchedByEc2.get()).startsWith(owner.proxyUid());
     Instance again = p.launch(launchSpec(owner, EU, euNet.subnetIds().get(1)));
     assertThat(again.id()).isEqualTo(first.id());
 
