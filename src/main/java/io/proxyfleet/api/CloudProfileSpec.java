@@ -3,10 +3,12 @@ package io.proxyfleet.api;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Provider and provider-specific settings. */
+@ValidationRule(value = "self.provider != 'aws' || has(self.aws)", message = "spec.aws is required when provider is aws")
 public class CloudProfileSpec {
 
   @Required
@@ -17,7 +19,12 @@ public class CloudProfileSpec {
   @JsonPropertyDescription("Settings of the local provider.")
   private LocalProviderSpec local;
 
-  @JsonPropertyDescription("Extra tags (labels on GCP) written on every resource, beside ownership tags.")
+  @JsonPropertyDescription("Settings of the AWS EC2 provider; required when provider is aws.")
+  private AwsProviderSpec aws;
+
+  @JsonPropertyDescription(
+      "Extra tags (labels on GCP) written on every resource, beside ownership tags; they never override the"
+          + " operator's proxyfleet.io/* and Name tags.")
   private Map<String, String> tags = new LinkedHashMap<>();
 
   public String getProvider() {
@@ -34,6 +41,14 @@ public class CloudProfileSpec {
 
   public void setLocal(LocalProviderSpec local) {
     this.local = local;
+  }
+
+  public AwsProviderSpec getAws() {
+    return aws;
+  }
+
+  public void setAws(AwsProviderSpec aws) {
+    this.aws = aws;
   }
 
   public Map<String, String> getTags() {

@@ -4,8 +4,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.proxyfleet.cloud.CloudProviderFactory;
 import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.aws.Ec2CloudProviderFactory;
+import io.proxyfleet.cloud.aws.Ec2Settings;
 import io.proxyfleet.cloud.local.LocalCloudProviderFactory;
 import io.proxyfleet.cloud.local.LoopbackNetwork;
+import io.proxyfleet.operator.KubernetesSecretReader;
 import io.proxyfleet.operator.OperatorSettings;
 import io.proxyfleet.operator.ProxyFleetOperator;
 import java.time.Clock;
@@ -39,12 +42,13 @@ final class OperatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom());
+    KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
+    factories.add(new Ec2CloudProviderFactory(cluster, new KubernetesSecretReader(client), Ec2Settings.defaults(), settings.clock()));
     LoopbackNetwork network = enableLocal ? new LoopbackNetwork(settings.clock(), settings.names()) : null;
     if (network != null) {
       factories.add(new LocalCloudProviderFactory(network));
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
     CloudProviders providers = new CloudProviders(factories);
     ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings,
         Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank()));

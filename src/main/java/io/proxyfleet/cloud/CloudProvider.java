@@ -34,6 +34,25 @@ public interface CloudProvider extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * Checks cheaply that the profile's credentials work and its settings are usable, for the
+   * CloudProfile status. Throws {@link CloudException} with {@link CloudException.Reason#UNAUTHORIZED}
+   * for rejected credentials or missing permissions, {@link CloudException.Reason#INVALID} for a bad
+   * setting (naming the field), {@link CloudException.Reason#THROTTLED} or {@link
+   * CloudException.Reason#TRANSIENT} when the check itself could not run. Providers without
+   * credentials (local) accept by default.
+   */
+  default void verifyAccess() {}
+
+  /**
+   * Zones of a region that launches currently skip because the cloud reported no capacity there for
+   * the profile's instance type (each for a limited time), for the CloudProfile status. Empty by
+   * default.
+   */
+  default java.util.Set<String> unavailableZones(String region) {
+    return java.util.Set.of();
+  }
+
   /** Subnets usable for proxies in a region, in a stable order. */
   List<Subnet> subnets(String region);
 

@@ -1,0 +1,75 @@
+package io.proxyfleet.cloud.aws;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * A listing reused for a while: at most one fetch at a time (concurrent callers wait for it and share
+ * the result), reused until {@code ttl} passes or {@link #invalidate()} is called. A fetch that was
+ * running while the listing was invalidated is handed to its callers but not kept, so a mutation is
+ * never hidden by a listing started before it.
+ */
+final class Snapshot<T> {
+
+  private final Supplier<T> fetch;
+  private final Clock clock;
+  private final Duration ttl;
+  private final Object lock = new Object();
+  private volatile T value;
+  private volatile Instant fetchedAt;
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+
+  Snapshot(Supplier<T> fetch, Clock clock, Duration ttl) {
+    this.fetch = fetch;
+    this.clock = clock;
+    this.ttl = ttl;
+  }
+
+  T get() {
+    T v = fresh();
+    if (v != null) {
+      return v;
+    }
+    synchronized (lock) {
+      v = fresh();
+      if (v != null) {
+        return v;
+      }
+      long started = generation.get();
+      Instant at = clock.instant();
+      T fetched = fetch.get();
+      if (generation.get() == started) {
+        value = fetched;
+        fetchedAt = at;
+      }
+      return fetched;
+    }
+  }
+
+  /** Forgets the listing: the next {@link #get()} fetches. */
+  void invalidate() {
+    generation.incrementAndGet();
+    value = null;
+  }
+
+  /** The kept listing, fresh or not, without fetching; null when there is none. */
+  T peek() {
+    return value;
+  }
+
+  /** When the kept listing was fetched, or null. */
+  Instant fetchedAt() {
+    return value == null ? null : fetchedAt;
+  }
+
+  private T fresh() {
+    T v = value;
+    Instant at = fetchedAt;
+    if (v == null || at == null) {
+      return null;
+    }
+    return clock.instant().isBefore(at.plus(ttl)) ? v : null;
+  }
+}

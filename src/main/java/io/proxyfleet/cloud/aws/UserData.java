@@ -1,0 +1,306 @@
+package io.proxyfleet.cloud.aws;
+
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.CloudException.Reason;
+import io.proxyfleet.cloud.ProxyCredentials;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The boot script of a proxy VM (EC2 user data), per protocol. Pure: same input, same script.
+ *
+ * <p>Every daemon demands authentication and listens on the LaunchSpec port only. Credentials never
+ * appear in shell syntax: each file that holds them is written from a base64 block (base64 has no
+ * shell metacharacters), so no password can inject a command; the one other value from outside, the
+ * SOCKS username, must match a strict pattern and is single-quoted besides. The daemons run as the
+ * unprivileged user {@code pf-proxy}, whose connections to link-local (instance metadata), loopback
+ * and private ranges are rejected by the firewall, so a proxy user cannot reach the VPC or metadata.
+ *
+ * <p>Targets Debian 12+ and Ubuntu 22.04+ images (apt, systemd).
+ */
+public final class UserData {
+
+  /** Cipher of Shadowsocks proxies; the connection URIs name the same one. */
+  public static final String SHADOWSOCKS_METHOD = "chacha20-ietf-poly1305";
+
+  /**
+   * mtprotoproxy (github.com/alexbers/mtprotoproxy), pinned to one commit: a single Python file that
+   * accepts the plain 16-byte secrets the fleet publishes (classic mode) and their "dd" form.
+   */
+  static final String MTPROTOPROXY_URL =
+      "https://raw.githubusercontent.com/alexbers/mtprotoproxy/b26873176ac9c3a039887ddbb9eab0a038170477/mtprotoproxy.py";
+
+  static final String RUN_USER = "pf-proxy";
+
+  // Linux account names dante authenticates against (useradd's default NAME_REGEX, 32 chars).
+  private static final Pattern SOCKS_USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
+  // Accounts a fresh Debian/Ubuntu image has or cloud-init creates; the script refuses any existing one too.
+  private static final Set<String> RESERVED_USERS = Set.of(
+      "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
+      "backup", "list", "irc", "gnats", "nobody", "admin", "debian", "ubuntu", "ec2-user", "systemd-network",
+      "systemd-resolve", "messagebus", "sshd", "_apt", "tinyproxy", "danted", RUN_USER);
+  // tinyproxy's config grammar allows only these in BasicAuth (conf.c: ALNUM is [-a-z0-9._]+).
+  private static final Pattern TINYPROXY_TOKEN = Pattern.compile("^[-A-Za-z0-9._]+$");
+  private static final int MAX_CREDENTIAL = 255;
+  private static final String[] BLOCKED_V4 = {"169.254.0.0/16", "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"};
+  private static final String[] BLOCKED_V6 = {"fe80::/10", "::1/128", "fc00::/7", "fd00:ec2::/32"};
+
+  private UserData() {}
+
+  /** The script; throws INVALID naming the field when the credentials or port cannot be served. */
+  public static String render(Protocol protocol, int port, ProxyCredentials credentials) {
+    validate(protocol, port, credentials);
+    StringBuilder s = new StringBuilder();
+    s.append("#!/bin/bash\n")
+        .append("# ProxyFleet proxy VM: ").append(protocol.wireName()).append(" on TCP port ").append(port)
+        .append(", authentication required.\n")
+        .append("# Files holding credentials are written from base64 blocks; nothing here echoes them.\n")
+        .append("set -euo pipefail\n")
+        .append("umask 077\n")
+        .append("exec >>/var/log/proxyfleet-boot.log 2>&1\n")
+        .append("export DEBIAN_FRONTEND=noninteractive\n")
+        .append("PF_PORT=").append(port).append('\n')
+        .append("pf_install() {\n")
+        .append("  # The Elastic IP may arrive a little after boot: retry until the archive answers.\n")
+        .append("  for attempt in $(seq 1 60); do\n")
+        .append("    if apt-get update -q && apt-get install -y -q --no-install-recommends \"$@\"; then return 0; fi\n")
+        .append("    sleep 10\n")
+        .append("  done\n")
+        .append("  echo \"proxyfleet: could not install $*\" >&2\n")
+        .append("  return 1\n")
+        .append("}\n")
+        .append("pf_write() { # path mode owner base64\n")
+        .append("  install -d -m 0755 \"$(dirname \"$1\")\"\n")
+        .append("  printf '%s' \"$4\" | base64 -d >\"$1.new\"\n")
+        .append("  chmod \"$2\" \"$1.new\"; chown \"$3\" \"$1.new\"; mv -f \"$1.new\" \"$1\"\n")
+        .append("}\n");
+    String packages = switch (protocol) {
+      case SOCKS5 -> "dante-server";
+      case HTTP -> "tinyproxy";
+      case SHADOWSOCKS -> "shadowsocks-libev";
+      case MTPROTO -> "python3 python3-cryptography curl ca-certificates";
+    };
+    s.append("pf_install iptables ").append(packages).append('\n');
+    s.append("id -u ").append(RUN_USER).append(" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ")
+        .append(RUN_USER).append('\n');
+    firewall(s);
+    switch (protocol) {
+      case SOCKS5 -> socks5(s, port, credentials);
+      case HTTP -> http(s, port, credentials);
+      case SHADOWSOCKS -> shadowsocks(s, port, credentials);
+      case MTPROTO -> mtproto(s, port, credentials);
+    }
+    s.append("echo \"proxyfleet: ").append(protocol.wireName()).append(" proxy listening on $PF_PORT\"\n");
+    return s.toString();
+  }
+
+  /** {@link #render} as EC2 wants it: base64. */
+  public static String base64(Protocol protocol, int port, ProxyCredentials credentials) {
+    return Base64.getEncoder().encodeToString(render(protocol, port, credentials).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The MTProto secret for these credentials: the first 16 bytes of SHA-256(password), hex. */
+  public static String mtprotoSecret(ProxyCredentials credentials) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(credentials.password().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Checks that the protocol's daemon can enforce these credentials on this port. */
+  public static void validate(Protocol protocol, int port, ProxyCredentials c) {
+    if (protocol == null) {
+      throw new CloudException(Reason.INVALID, "protocol must be set");
+    }
+    if (port < 1 || port > 65535) {
+      throw new CloudException(Reason.INVALID, "port " + port + " is not a TCP port (1..65535)");
+    }
+    if (port == 22) {
+      throw new CloudException(Reason.INVALID, "port 22 is taken by sshd on the proxy VM; choose another spec.port");
+    }
+    if (c == null) {
+      throw new CloudException(Reason.INVALID, "credentials must be set: proxies always require authentication");
+    }
+    check("username", c.username());
+    check("password", c.password());
+    switch (protocol) {
+      case SOCKS5 -> {
+        if (!SOCKS_USER.matcher(c.username()).matches() || RESERVED_USERS.contains(c.username())) {
+          throw new CloudException(Reason.INVALID, "credentials username must be a fresh Linux account name for socks5 on aws"
+              + " (dante checks system accounts): ^[a-z_][a-z0-9_-]{0,31}$ and not a system account such as root");
+        }
+      }
+      case HTTP -> {
+        if (!TINYPROXY_TOKEN.matcher(c.username()).matches() || !TINYPROXY_TOKEN.matcher(c.password()).matches()) {
+          throw new CloudException(Reason.INVALID, "credentials username and password may contain only letters, digits,"
+              + " '-', '.' and '_' for http on aws (tinyproxy BasicAuth syntax)");
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private static void check(String field, String value) {
+    if (value == null || value.isEmpty() || value.length() > MAX_CREDENTIAL) {
+      throw new CloudException(Reason.INVALID, "credentials " + field + " must be 1.." + MAX_CREDENTIAL + " characters");
+    }
+    if (!value.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
+      throw new CloudException(Reason.INVALID, "credentials " + field + " must be printable ASCII");
+    }
+  }
+
+  private static void firewall(StringBuilder s) {
+    StringBuilder rules = new StringBuilder("#!/bin/sh\n# Proxy users must not reach instance metadata, the VM itself or private networks.\n");
+    for (String cmd : new String[] {"iptables", "ip6tables"}) {
+      rules.append(cmd).append(" -N PROXYFLEET 2>/dev/null || ").append(cmd).append(" -F PROXYFLEET\n");
+      for (String range : cmd.equals("iptables") ? BLOCKED_V4 : BLOCKED_V6) {
+        rules.append(cmd).append(" -A PROXYFLEET -d ").append(range).append(" -j REJECT\n");
+      }
+      rules.append(cmd).append(" -C OUTPUT -m owner --uid-owner ").append(RUN_USER).append(" -j PROXYFLEET 2>/dev/null || ")
+          .append(cmd).append(" -I OUTPUT -m owner --uid-owner ").append(RUN_USER).append(" -j PROXYFLEET\n");
+    }
+    String unit = """
+        [Unit]
+        Description=ProxyFleet egress rules for proxy users
+        Before=network-online.target
+        [Service]
+        Type=oneshot
+        ExecStart=/usr/local/sbin/proxyfleet-firewall
+        RemainAfterExit=yes
+        [Install]
+        WantedBy=multi-user.target
+        """;
+    write(s, "/usr/local/sbin/proxyfleet-firewall", "0755", "root:root", rules.toString());
+    write(s, "/etc/systemd/system/proxyfleet-firewall.service", "0644", "root:root", unit);
+    s.append("systemctl daemon-reload\n")
+        .append("systemctl enable --now proxyfleet-firewall.service\n");
+  }
+
+  private static void socks5(StringBuilder s, int port, ProxyCredentials c) {
+    StringBuilder conf = new StringBuilder()
+        .append("# dante: SOCKS5 with username/password checked against the local account below.\n")
+        .append("logoutput: syslog\n")
+        .append("internal: 0.0.0.0 port = ").append(port).append('\n')
+        .append("external: @IFACE@\n")
+        .append("clientmethod: none\n")
+        .append("socksmethod: username\n")
+        .append("user.privileged: root\n")
+        .append("user.unprivileged: ").append(RUN_USER).append('\n')
+        .append("client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: error }\n");
+    for (String range : BLOCKED_V4) {
+      conf.append("socks block { from: 0.0.0.0/0 to: ").append(range).append(" log: error }\n");
+    }
+    conf.append("socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 socksmethod: username log: error }\n");
+    s.append("PF_USER=").append(shellQuote(c.username())).append('\n')
+        .append("if getent passwd \"$PF_USER\" >/dev/null; then\n")
+        .append("  echo \"proxyfleet: account $PF_USER exists on the image; refusing to set its password\" >&2; exit 1\n")
+        .append("fi\n")
+        .append("useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \"$PF_USER\"\n")
+        .append("# chpasswd reads user:password; the pair comes from base64, never from shell words.\n")
+        .append("printf '%s' ").append(shellQuote(b64(c.username() + ":" + c.password() + "\n"))).append(" | base64 -d | chpasswd\n")
+        .append("PF_IFACE=$(ip -4 route show default | awk '{print $5; exit}')\n");
+    write(s, "/etc/danted.conf", "0644", "root:root", conf.toString());
+    s.append("sed -i \"s/@IFACE@/${PF_IFACE}/\" /etc/danted.conf\n")
+        .append("systemctl enable danted\n")
+        .append("systemctl restart danted\n");
+  }
+
+  private static void http(StringBuilder s, int port, ProxyCredentials c) {
+    String conf = "# tinyproxy: HTTP proxy (CONNECT and absolute-form) with Basic proxy authentication.\n"
+        + "User " + RUN_USER + "\n"
+        + "Group " + RUN_USER + "\n"
+        + "Port " + port + "\n"
+        + "Timeout 600\n"
+        + "MaxClients 500\n"
+        + "LogLevel Warning\n"
+        + "Syslog On\n"
+        + "DisableViaHeader Yes\n"
+        + "BasicAuth " + c.username() + " " + c.password() + "\n";
+    write(s, "/etc/tinyproxy/tinyproxy.conf", "0640", "root:" + RUN_USER, conf);
+    s.append("systemctl enable tinyproxy\n")
+        .append("systemctl restart tinyproxy\n");
+  }
+
+  private static void shadowsocks(StringBuilder s, int port, ProxyCredentials c) {
+    String json = "{\"server\":[\"0.0.0.0\"],\"server_port\":" + port + ",\"password\":" + jsonString(c.password())
+        + ",\"method\":\"" + SHADOWSOCKS_METHOD + "\",\"mode\":\"tcp_only\",\"timeout\":300}\n";
+    write(s, "/etc/proxyfleet/shadowsocks.json", "0640", "root:" + RUN_USER, json);
+    s.append("systemctl disable --now shadowsocks-libev.service >/dev/null 2>&1 || true\n");
+    service(s, "ShadowSocks (AEAD, " + SHADOWSOCKS_METHOD + ")", "/usr/bin/ss-server -c /etc/proxyfleet/shadowsocks.json");
+  }
+
+  private static void mtproto(StringBuilder s, int port, ProxyCredentials c) {
+    String config = "# mtprotoproxy: Telegram MTProto proxy; clients must know the secret.\n"
+        + "PORT = " + port + "\n"
+        + "USERS = {\"proxyfleet\": \"" + mtprotoSecret(c) + "\"}\n"
+        + "MODES = {\"classic\": True, \"secure\": True, \"tls\": False}\n"
+        + "LISTEN_ADDR_IPV6 = None\n";
+    s.append("install -d -m 0755 /opt/proxyfleet\n")
+        .append("curl -fsSL --retry 30 --retry-delay 10 --retry-all-errors -o /opt/proxyfleet/mtprotoproxy.py ")
+        .append(shellQuote(MTPROTOPROXY_URL)).append('\n')
+        .append("chmod 0644 /opt/proxyfleet/mtprotoproxy.py\n");
+    write(s, "/etc/proxyfleet/mtproto.py", "0640", "root:" + RUN_USER, config);
+    service(s, "MTProto", "/usr/bin/python3 /opt/proxyfleet/mtprotoproxy.py /etc/proxyfleet/mtproto.py");
+  }
+
+  private static void service(StringBuilder s, String what, String execStart) {
+    String unit = "[Unit]\n"
+        + "Description=ProxyFleet " + what + " proxy\n"
+        + "After=network-online.target proxyfleet-firewall.service\n"
+        + "Wants=network-online.target\n"
+        + "[Service]\n"
+        + "User=" + RUN_USER + "\n"
+        + "Group=" + RUN_USER + "\n"
+        + "ExecStart=" + execStart + "\n"
+        + "AmbientCapabilities=CAP_NET_BIND_SERVICE\n"
+        + "NoNewPrivileges=yes\n"
+        + "Restart=always\n"
+        + "RestartSec=2\n"
+        + "[Install]\n"
+        + "WantedBy=multi-user.target\n";
+    write(s, "/etc/systemd/system/proxyfleet-proxy.service", "0644", "root:root", unit);
+    s.append("systemctl daemon-reload\n")
+        .append("systemctl enable proxyfleet-proxy.service\n")
+        .append("systemctl restart proxyfleet-proxy.service\n");
+  }
+
+  private static void write(StringBuilder s, String path, String mode, String owner, String content) {
+    s.append("pf_write ").append(path).append(' ').append(mode).append(' ').append(owner).append(' ')
+        .append(shellQuote(b64(content))).append('\n');
+  }
+
+  private static String b64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** One shell word for any string: single-quoted, with each ' written as '\''. */
+  static String shellQuote(String value) {
+    return "'" + value.replace("'", "'\\''") + "'";
+  }
+
+  static String jsonString(String value) {
+    StringBuilder out = new StringBuilder("\"");
+    for (char ch : value.toCharArray()) {
+      switch (ch) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        default -> {
+          if (ch < 0x20 || ch > 0x7e) {
+            out.append(String.format("\\u%04x", (int) ch));
+          } else {
+            out.append(ch);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
+  }
+}

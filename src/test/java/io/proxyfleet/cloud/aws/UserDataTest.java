@@ -1,0 +1,195 @@
+package io.proxyfleet.cloud.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.ProxyCredentials;
+import io.proxyfleet.fleet.ProxyUris;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The boot scripts: authentication configured per protocol, credentials only there, no injection. */
+class UserDataTest {
+
+  static final ProxyCredentials CREDS = new ProxyCredentials("pf-abc123", "Zx9QwErTy7uIoP3aSdFgHjKl2ZxCvBnM");
+  static final Pattern WRITE = Pattern.compile("^pf_write (\\S+) (\\S+) (\\S+) '([A-Za-z0-9+/=]*)'$", Pattern.MULTILINE);
+
+  /** Path -> decoded content of every file the script writes. */
+  static Map<String, String> files(String script) {
+    Map<String, String> files = new LinkedHashMap<>();
+    Matcher m = WRITE.matcher(script);
+    while (m.find()) {
+      files.put(m.group(1), new String(Base64.getDecoder().decode(m.group(4)), StandardCharsets.UTF_8));
+    }
+    return files;
+  }
+
+  /** Every base64 block of the script, decoded. */
+  static List<String> blobs(String script) {
+    List<String> out = new ArrayList<>();
+    Matcher m = Pattern.compile("'([A-Za-z0-9+/=]{8,})'").matcher(script);
+    while (m.find()) {
+      out.add(new String(Base64.getDecoder().decode(m.group(1)), StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  /** The script with every base64 block blanked: what a shell parses as words. */
+  static String shellText(String script) {
+    return script.replaceAll("'[A-Za-z0-9+/=]{8,}'", "'<b64>'");
+  }
+
+  @Test
+  void socks5RunsDanteWithUsernameAuthAgainstAFreshAccount() {
+    String script = UserData.render(Protocol.SOCKS5, 1080, CREDS);
+    Map<String, String> files = files(script);
+    String conf = files.get("/etc/danted.conf");
+    assertThat(conf).contains("internal: 0.0.0.0 port = 1080").contains("socksmethod: username")
+        .contains("socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 socksmethod: username")
+        .doesNotContain("socksmethod: none").doesNotContain(CREDS.password());
+    assertThat(conf).as("metadata and private ranges are blocked").contains("to: 169.254.0.0/16").contains("to: 10.0.0.0/8");
+    assertThat(script).contains("pf_install iptables dante-server").contains("PF_USER='pf-abc123'")
+        .contains("if getent passwd \"$PF_USER\"").contains("| base64 -d | chpasswd").contains("systemctl restart danted");
+    String chpasswd = script.lines().filter(l -> l.endsWith("| base64 -d | chpasswd")).findFirst().orElseThrow();
+    String pair = new String(Base64.getDecoder().decode(chpasswd.split("'")[3]), StandardCharsets.UTF_8);
+    assertThat(pair).isEqualTo(CREDS.username() + ":" + CREDS.password() + "\n");
+    assertThat(script).as("the password appears nowhere in clear").doesNotContain(CREDS.password());
+  }
+
+  @Test
+  void httpRunsTinyproxyWithBasicAuthOnThePort() {
+    String script = UserData.render(Protocol.HTTP, 8080, CREDS);
+    String conf = files(script).get("/etc/tinyproxy/tinyproxy.conf");
+    assertThat(conf).contains("Port 8080\n").contains("BasicAuth " + CREDS.username() + " " + CREDS.password() + "\n")
+        .contains("User " + UserData.RUN_USER);
+    assertThat(script).contains("pf_install iptables tinyproxy").contains("systemctl restart tinyproxy").doesNotContain(CREDS.password());
+  }
+
+  @Test
+  void shadowsocksUsesTheUriCipherAndThePassword() {
+    ProxyCredentials weird = new ProxyCredentials("u", "pa\"ss\\wo'rd $(reboot) `id`");
+    String script = UserData.render(Protocol.SHADOWSOCKS, 8388, weird);
+    String json = files(script).get("/etc/proxyfleet/shadowsocks.json");
+    assertThat(json).contains("\"server_port\":8388").contains("\"method\":\"" + UserData.SHADOWSOCKS_METHOD + "\"")
+        .contains("\"password\":\"pa\\\"ss\\\\wo'rd $(reboot) `id`\"");
+    String uri = ProxyUris.uri(Protocol.SHADOWSOCKS, "1.2.3.4", 8388, weird);
+    String userInfo = new String(Base64.getUrlDecoder().decode(uri.substring("ss://".length(), uri.indexOf('@'))), StandardCharsets.UTF_8);
+    assertThat(userInfo).as("the published URI names the cipher the server runs").isEqualTo(UserData.SHADOWSOCKS_METHOD + ":" + weird.password());
+    assertThat(files(script).get("/etc/systemd/system/proxyfleet-proxy.service")).contains("ExecStart=/usr/bin/ss-server -c /etc/proxyfleet/shadowsocks.json")
+        .contains("User=" + UserData.RUN_USER);
+    assertThat(script).doesNotContain("reboot");
+  }
+
+  @Test
+  void mtprotoServesTheSecretThePublishedLinkCarries() {
+    String script = UserData.render(Protocol.MTPROTO, 443, CREDS);
+    String config = files(script).get("/etc/proxyfleet/mtproto.py");
+    String link = ProxyUris.uri(Protocol.MTPROTO, "1.2.3.4", 443, CREDS);
+    String secret = link.substring(link.indexOf("secret=") + "secret=".length());
+    assertThat(secret).hasSize(32).isEqualTo(UserData.mtprotoSecret(CREDS));
+    assertThat(config).contains("PORT = 443\n").contains("\"proxyfleet\": \"" + secret + "\"").contains("\"classic\": True");
+    assertThat(script).contains(UserData.MTPROTOPROXY_URL).doesNotContain(secret).doesNotContain(CREDS.password());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void everyProtocolDemandsAuthenticationOnExactlyItsPortAndBlocksMetadata(Protocol protocol) {
+    String script = UserData.render(protocol, 4433, CREDS);
+    assertThat(script).startsWith("#!/bin/bash\n").contains("set -euo pipefail").contains("PF_PORT=4433");
+    String firewall = files(script).get("/usr/local/sbin/proxyfleet-firewall");
+    assertThat(firewall).contains("-d 169.254.0.0/16 -j REJECT").contains("--uid-owner " + UserData.RUN_USER);
+    String all = String.join("\n", blobs(script));
+    assertThat(all).contains("4433");
+    assertThat(all.contains(CREDS.password()) || all.contains(UserData.mtprotoSecret(CREDS))).as("credentials configured").isTrue();
+    assertThat(UserData.render(protocol, 4433, CREDS)).as("pure").isEqualTo(script);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"'; reboot; '", "$(curl evil)", "`id`", "a'b\"c\\d", "x\\'", "!!", "%s%n", "-- -rf /"})
+  void weirdPasswordsCannotInjectShell(String password) throws Exception {
+    ProxyCredentials c = new ProxyCredentials("pf-user", password);
+    for (Protocol protocol : List.of(Protocol.SOCKS5, Protocol.SHADOWSOCKS, Protocol.MTPROTO)) {
+      String script = UserData.render(protocol, 1080, c);
+      assertThat(shellText(script)).as(protocol + ": the password never reaches shell words").doesNotContain(password);
+      assertThat(bashSyntaxOk(script)).as(protocol + ": bash -n accepts the script").isTrue();
+    }
+    assertThatThrownBy(() -> UserData.render(Protocol.HTTP, 8080, c)).isInstanceOf(CloudException.class)
+        .hasMessageContaining("tinyproxy");
+  }
+
+  @Test
+  void shellQuoteRoundTripsThroughBash() throws Exception {
+    for (String s : List.of("plain", "it's", "'", "''", "$HOME `x` \\ \" !", "")) {
+      Process p = new ProcessBuilder("bash", "-c", "printf '%s' " + UserData.shellQuote(s)).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(out).isEqualTo(s);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"root", "Root", "1abc", "a b", "ubuntu", "pf-proxy", "x;reboot", "abcdefghijklmnopqrstuvwxyz0123456789"})
+  void socksUsernamesMustBeFreshLinuxAccounts(String username) {
+    assertThatThrownBy(() -> UserData.render(Protocol.SOCKS5, 1080, new ProxyCredentials(username, "pw")))
+        .isInstanceOf(CloudException.class).hasMessageContaining("Linux account");
+  }
+
+  @Test
+  void badInputIsInvalid() {
+    assertThatThrownBy(() -> UserData.render(Protocol.SOCKS5, 0, CREDS)).hasMessageContaining("port");
+    assertThatThrownBy(() -> UserData.render(Protocol.SOCKS5, 22, CREDS)).hasMessageContaining("sshd");
+    assertThatThrownBy(() -> UserData.render(Protocol.SOCKS5, 1080, null)).hasMessageContaining("authentication");
+    assertThatThrownBy(() -> UserData.render(Protocol.SHADOWSOCKS, 1080, new ProxyCredentials("u", "line\nbreak"))).hasMessageContaining("printable");
+    assertThatThrownBy(() -> UserData.render(Protocol.SHADOWSOCKS, 1080, new ProxyCredentials("u", ""))).hasMessageContaining("1..255");
+  }
+
+  @Test
+  void fleetGeneratedCredentialsFitEveryProtocol() {
+    var fleet = new io.proxyfleet.api.ProxyFleet();
+    fleet.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("f").withNamespace("d").withUid("u").build());
+    fleet.setSpec(new io.proxyfleet.api.ProxyFleetSpec());
+    for (int i = 0; i < 50; i++) {
+      ProxyCredentials c = io.proxyfleet.fleet.FleetSecrets.read(io.proxyfleet.fleet.FleetSecrets.newCredentials(fleet, new java.security.SecureRandom())).orElseThrow();
+      for (Protocol protocol : Protocol.values()) {
+        UserData.validate(protocol, 1080, c);
+      }
+    }
+  }
+
+  @Test
+  void userDataStaysWellUnderEc2sLimit() {
+    List<Integer> sizes = new ArrayList<>();
+    for (Protocol protocol : Protocol.values()) {
+      sizes.add(UserData.base64(protocol, 1080, CREDS).length());
+    }
+    assertThat(sizes).allSatisfy(s -> assertThat(s).isLessThan(16 * 1024));
+  }
+
+  static boolean bashSyntaxOk(String script) throws IOException, InterruptedException {
+    Path f = Files.createTempFile("userdata", ".sh");
+    try {
+      Files.writeString(f, script);
+      Process p = new ProcessBuilder("bash", "-n", f.toString()).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } finally {
+      Files.deleteIfExists(f);
+    }
+  }
+}
