@@ -49,6 +49,14 @@ public final class CloudProviders implements AutoCloseable {
     return provider;
   }
 
+  /** Drops the cached provider so the next use re-reads credentials (a Secret fixed in place). */
+  public void invalidate(CloudProfile profile) {
+    Cached cached = cache.remove(profile.getMetadata().getNamespace() + "/" + profile.getMetadata().getName());
+    if (cached != null) {
+      cached.provider().close();
+    }
+  }
+
   @Override
   public void close() {
     cache.values().forEach(c -> c.provider().close());

@@ -147,6 +147,11 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     return client;
   }
 
+  /** A separate client (its own connections and informers) that the caller closes, e.g. one per operator process in tests. */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(clientConfig(url())).withHttpClientFactory(new JdkHttpClientFactory()).build();
+  }
+
   /** The base URL, e.g. {@code http://127.0.0.1:43567}. */
   public String url() {
     return "http://" + hostAndPort();

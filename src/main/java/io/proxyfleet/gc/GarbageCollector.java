@@ -122,6 +122,9 @@ public final class GarbageCollector {
   /** Regions the profile may hold resources in: its own list, and every fleet region that names it. */
   static Set<String> regions(CloudProfile profile, List<ProxyFleet> fleets) {
     Set<String> regions = new TreeSet<>();
+    if (profile.getSpec() != null && profile.getSpec().getAws() != null && profile.getSpec().getAws().getRegions() != null) {
+      regions.addAll(profile.getSpec().getAws().getRegions());
+    }
     for (ProxyFleet f : fleets) {
       if (!Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace()) || f.getSpec() == null || f.getSpec().getPlacement() == null) {
         continue;

@@ -9,7 +9,9 @@ import io.proxyfleet.blocklist.BlocklistReconciler;
 import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.fleet.BlocklistSubscriptions;
+import io.proxyfleet.cloudprofile.CloudProfileReconciler;
 import io.proxyfleet.fleet.FleetReconciler;
+import io.proxyfleet.gc.GarbageCollector;
 import io.proxyfleet.fleet.BlockedFractions;
 import io.proxyfleet.proxy.ProxyReconciler;
 import java.time.Duration;
@@ -26,6 +28,19 @@ public final class ProxyFleetOperator implements AutoCloseable {
 
   private final Operator operator;
   private final BlockIndexRegistry registry = new BlockIndexRegistry();
+
+  /** How often the garbage collector lists the clouds. */
+  static final Duration GC_INTERVAL = Duration.ofMinutes(2);
+  /** Orphans younger than this are left alone: a launch may be between its cloud call and its status write. */
+  static final Duration GC_MIN_AGE = Duration.ofMinutes(5);
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyFleetOperator.class);
+
+  private final GarbageCollector collector;
+  private final java.util.concurrent.ScheduledExecutorService gcTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "proxyfleet-gc");
+    t.setDaemon(true);
+    return t;
+  });
 
   public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<String> leaderElectionNamespace) {
     operator =
@@ -53,10 +68,30 @@ public final class ProxyFleetOperator implements AutoCloseable {
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false));
+    operator.register(new CloudProfileReconciler(providers, events, settings.clock()), c -> c.withName("cloudprofile"));
+    collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE);
   }
 
   public void start() {
     operator.start();
+    gcTimer.scheduleWithFixedDelay(this::collectGarbage, GC_INTERVAL.toSeconds(), GC_INTERVAL.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** The collector, for tests and tools that want a pass now instead of on the timer. */
+  public GarbageCollector garbageCollector() {
+    return collector;
+  }
+
+  private void collectGarbage() {
+    try {
+      GarbageCollector.Report report = collector.collect();
+      if (report.removedAnything() || !report.errors().isEmpty()) {
+        log.info("Garbage collection: terminated {}, released {}, errors {}", report.terminatedInstances(), report.releasedAddresses(), report.errors());
+      }
+    } catch (RuntimeException e) {
+      // The timer must survive an API hiccup; the next pass tries again.
+      log.warn("Garbage collection pass failed: {}", e.toString());
+    }
   }
 
   public BlockIndexRegistry registry() {
@@ -65,6 +100,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    gcTimer.shutdownNow();
     operator.stop();
   }
 
