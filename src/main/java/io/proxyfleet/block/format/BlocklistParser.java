@@ -66,8 +66,13 @@ public final class BlocklistParser {
     Charset cs = charset == null ? format.defaultCharset() : charset;
     InputStream body = ungzip(new BufferedInputStream(in, 1 << 16));
     boolean direct = Utf8Transcoding.asciiCompatible(cs);
+    if (direct) {
+      BufferedInputStream peek = body instanceof BufferedInputStream b ? b : new BufferedInputStream(body, 1 << 16);
+      rejectUtf16ByteOrderMark(peek, cs);
+      body = peek;
+    }
     Run run = new Run(format, direct ? cs : StandardCharsets.UTF_8, combined);
-    run.read(new LineReader(direct ? body : new Utf8Transcoding(body, cs)), cs, direct);
+    run.read(new LineReader(direct ? body : new Utf8Transcoding(body, cs)));
     if (run.errors > run.entries) {
       throw new BlocklistParseException(run.errors + " of " + (run.errors + run.entries)
           + " values did not parse (first: " + String.join("; ", run.messages) + "): this is not a "
@@ -75,6 +80,20 @@ public final class BlocklistParser {
     }
     return new ParsedBlocklist(run.builder.build(), run.entries, run.errors, run.messages,
         new RowCounts(run.lines, run.rows, run.extraFields, run.severalUrls, run.withoutIps));
+  }
+
+  // Windows tools often save lists as UTF-16 with a byte order mark; name the fix instead of
+  // reporting the NUL bytes that follow.
+  private static void rejectUtf16ByteOrderMark(BufferedInputStream in, Charset declared)
+      throws IOException, BlocklistParseException {
+    in.mark(2);
+    int b0 = in.read();
+    int b1 = in.read();
+    in.reset();
+    if ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF)) {
+      throw new BlocklistParseException("the data starts with a UTF-16 byte order mark but is read as "
+          + declared.name() + "; set the encoding to UTF-16");
+    }
   }
 
   private static InputStream ungzip(BufferedInputStream in) throws IOException {
@@ -139,8 +158,7 @@ public final class BlocklistParser {
       this.combined = combined;
     }
 
-    void read(LineReader reader, Charset declared, boolean direct)
-        throws IOException, BlocklistParseException {
+    void read(LineReader reader) throws IOException, BlocklistParseException {
       boolean sawContent = false;
       while (reader.next()) {
         byte[] b = reader.buffer();
@@ -151,10 +169,6 @@ public final class BlocklistParser {
         if (line == 1) {
           if (e - s >= 3 && b[s] == (byte) 0xEF && b[s + 1] == (byte) 0xBB && b[s + 2] == (byte) 0xBF) {
             s += 3; // UTF-8 byte order mark
-          } else if (direct && e - s >= 2 && ((b[s] == (byte) 0xFF && b[s + 1] == (byte) 0xFE)
-              || (b[s] == (byte) 0xFE && b[s + 1] == (byte) 0xFF))) {
-            throw new BlocklistParseException("the data starts with a UTF-16 byte order mark but is read as "
-                + declared.name() + "; set the encoding to UTF-16");
           }
         }
         while (s < e && isBlank(b[s])) {
