@@ -21,8 +21,9 @@ public final class BlockIndex {
    */
   private static final int BUCKET_THRESHOLD = 1024;
 
-  private final long[] v4Start;
-  private final long[] v4End;
+  // IPv4 ranges packed as (start << 32) | end, ascending: start and end share a cache line, and a
+  // registry-sized list is one array of a few hundred KiB.
+  private final long[] v4;
   // bucket[k] = number of ranges starting below k << 16: narrows a lookup to the few ranges that
   // start in the address's /16, so a registry-sized list is searched in two or three steps.
   private final int[] v4Bucket;
@@ -37,10 +38,9 @@ public final class BlockIndex {
   private final int distinctIpv4Values;
   private final int distinctIpv6Values;
 
-  private BlockIndex(long[] v4s, long[] v4e, long[] sHi, long[] sLo, long[] eHi, long[] eLo,
+  private BlockIndex(long[] v4, long[] sHi, long[] sLo, long[] eHi, long[] eLo,
       int ipv4Values, int ipv6Values, int distinctIpv4Values, int distinctIpv6Values) {
-    this.v4Start = v4s;
-    this.v4End = v4e;
+    this.v4 = v4;
     this.v6StartHi = sHi;
     this.v6StartLo = sLo;
     this.v6EndHi = eHi;
@@ -50,16 +50,16 @@ public final class BlockIndex {
     this.distinctIpv4Values = distinctIpv4Values;
     this.distinctIpv6Values = distinctIpv6Values;
     long total = 0;
-    for (int i = 0; i < v4s.length; i++) {
-      total += v4e[i] - v4s[i] + 1;
+    for (int i = 0; i < v4.length; i++) {
+      total += end(i) - start(i) + 1;
     }
     this.ipv4Addresses = total;
-    if (v4s.length >= BUCKET_THRESHOLD) {
+    if (v4.length >= BUCKET_THRESHOLD) {
       int[] bucket = new int[(1 << 16) + 1];
       int r = 0;
       for (int k = 0; k <= 1 << 16; k++) {
         long base = (long) k << 16;
-        while (r < v4s.length && v4s[r] < base) {
+        while (r < v4.length && start(r) < base) {
           r++;
         }
         bucket[k] = r;
@@ -81,12 +81,12 @@ public final class BlockIndex {
 
   /** Merged ranges, IPv4 plus IPv6. */
   public int rangeCount() {
-    return v4Start.length + v6StartHi.length;
+    return v4.length + v6StartHi.length;
   }
 
   /** Merged IPv4 ranges. */
   public int ipv4RangeCount() {
-    return v4Start.length;
+    return v4.length;
   }
 
   /** Merged IPv6 ranges. */
@@ -141,29 +141,29 @@ public final class BlockIndex {
       hi = v4Bucket[k + 1] - 1;
     } else {
       lo = 0;
-      hi = v4Start.length - 1;
+      hi = v4.length - 1;
     }
     int found = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      if (v4Start[mid] <= ip) {
+      if ((v4[mid] >>> 32) <= ip) {
         found = mid;
         lo = mid + 1;
       } else {
         hi = mid - 1;
       }
     }
-    return found >= 0 && v4End[found] >= ip ? found : -1;
+    return found >= 0 && (v4[found] & 0xFFFFFFFFL) >= ip ? found : -1;
   }
 
   /** First address of the merged IPv4 range at {@code position} (from {@link #findIpv4}). */
   public long ipv4RangeStart(int position) {
-    return v4Start[position];
+    return start(position);
   }
 
   /** Last address of the merged IPv4 range at {@code position} (from {@link #findIpv4}). */
   public long ipv4RangeEnd(int position) {
-    return v4End[position];
+    return end(position);
   }
 
   /** The merged range containing an address, if any. Unparseable input is never blocked. */
@@ -174,7 +174,7 @@ public final class BlockIndex {
     try {
       if (ip.indexOf(':') < 0) {
         int i = findIpv4(IpAddresses.parseIpv4(ip));
-        return i < 0 ? Optional.empty() : Optional.of(IpRange.ipv4(v4Start[i], v4End[i]));
+        return i < 0 ? Optional.empty() : Optional.of(IpRange.ipv4(start(i), end(i)));
       }
       long[] v = IpAddresses.parseIpv6(ip);
       int i = findIpv6(v[0], v[1]);
@@ -198,10 +198,10 @@ public final class BlockIndex {
     int i = findIpv4(start);
     if (i < 0) {
       int lo = 0;
-      int hi = v4Start.length;
+      int hi = v4.length;
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
-        if (v4Start[mid] < start) {
+        if (start(mid) < start) {
           lo = mid + 1;
         } else {
           hi = mid;
@@ -210,17 +210,17 @@ public final class BlockIndex {
       i = lo;
     }
     long covered = 0;
-    for (; i < v4Start.length && v4Start[i] <= end; i++) {
-      covered += Math.min(end, v4End[i]) - Math.max(start, v4Start[i]) + 1;
+    for (; i < v4.length && start(i) <= end; i++) {
+      covered += Math.min(end, end(i)) - Math.max(start, start(i)) + 1;
     }
     return covered;
   }
 
   /** The merged IPv4 ranges in ascending order (for reports and tools; lookups use {@link #match}). */
   public List<IpRange> ipv4Ranges() {
-    List<IpRange> ranges = new ArrayList<>(v4Start.length);
-    for (int i = 0; i < v4Start.length; i++) {
-      ranges.add(IpRange.ipv4(v4Start[i], v4End[i]));
+    List<IpRange> ranges = new ArrayList<>(v4.length);
+    for (int i = 0; i < v4.length; i++) {
+      ranges.add(IpRange.ipv4(start(i), end(i)));
     }
     return ranges;
   }
@@ -232,6 +232,14 @@ public final class BlockIndex {
       ranges.add(new IpRange(true, v6StartHi[i], v6StartLo[i], v6EndHi[i], v6EndLo[i]));
     }
     return ranges;
+  }
+
+  private long start(int i) {
+    return v4[i] >>> 32;
+  }
+
+  private long end(int i) {
+    return v4[i] & 0xFFFFFFFFL;
   }
 
   private int findIpv6(long hi, long lo) {
@@ -257,8 +265,8 @@ public final class BlockIndex {
 
   /** Collects ranges in any order, overlapping or not; {@link #build()} merges them. */
   public static final class Builder {
-    private long[] v4s = new long[16];
-    private long[] v4e = new long[16];
+    // IPv4 ranges packed as in the index, unsorted.
+    private long[] v4 = new long[16];
     private int v4n;
     // IPv6 ranges as consecutive (startHi, startLo, endHi, endLo) quadruples.
     private long[] v6 = new long[16];
@@ -273,12 +281,10 @@ public final class BlockIndex {
 
     /** Adds the IPv4 range [start, end] (0..2^32-1, start <= end) without allocating an object. */
     public Builder addIpv4(long start, long end) {
-      if (v4n == v4s.length) {
-        v4s = Arrays.copyOf(v4s, v4n * 2);
-        v4e = Arrays.copyOf(v4e, v4n * 2);
+      if (v4n == v4.length) {
+        v4 = Arrays.copyOf(v4, v4n * 2);
       }
-      v4s[v4n] = start;
-      v4e[v4n] = end;
+      v4[v4n] = (start << 32) | end;
       v4n++;
       return this;
     }
@@ -299,8 +305,8 @@ public final class BlockIndex {
 
     /** Adds another index's merged ranges (its ranges become this builder's values). */
     public Builder addAll(BlockIndex other) {
-      for (int i = 0; i < other.v4Start.length; i++) {
-        addIpv4(other.v4Start[i], other.v4End[i]);
+      for (int i = 0; i < other.v4.length; i++) {
+        addIpv4(other.start(i), other.end(i));
       }
       for (int i = 0; i < other.v6StartHi.length; i++) {
         addIpv6(other.v6StartHi[i], other.v6StartLo[i], other.v6EndHi[i], other.v6EndLo[i]);
@@ -309,11 +315,11 @@ public final class BlockIndex {
     }
 
     public BlockIndex build() {
-      // Sort IPv4 by start: pack (start, end) into one long each to sort without boxing. Starts
-      // reach 2^32-1, so the sign bit is flipped to make the signed sort an unsigned one.
+      // Sort the packed IPv4 ranges by start without boxing. Starts reach 2^32-1, so the sign bit
+      // is flipped to make the signed sort an unsigned one.
       long[] packed = new long[v4n];
       for (int i = 0; i < v4n; i++) {
-        packed[i] = ((v4s[i] << 32) | v4e[i]) ^ Long.MIN_VALUE;
+        packed[i] = v4[i] ^ Long.MIN_VALUE;
       }
       Arrays.sort(packed);
       long[] ms = new long[v4n];
@@ -387,7 +393,11 @@ public final class BlockIndex {
         eLo[n] = reLo;
         n++;
       }
-      return new BlockIndex(Arrays.copyOf(ms, m), Arrays.copyOf(me, m), Arrays.copyOf(sHi, n),
+      long[] merged = new long[m];
+      for (int i = 0; i < m; i++) {
+        merged[i] = (ms[i] << 32) | me[i];
+      }
+      return new BlockIndex(merged, Arrays.copyOf(sHi, n),
           Arrays.copyOf(sLo, n), Arrays.copyOf(eHi, n), Arrays.copyOf(eLo, n), v4n, v6n, distinct4, distinct6);
     }
   }
