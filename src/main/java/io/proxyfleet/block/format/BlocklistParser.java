@@ -75,8 +75,8 @@ public final class BlocklistParser {
     run.read(new LineReader(direct ? body : new Utf8Transcoding(body, cs)));
     if (run.errors > run.entries) {
       throw new BlocklistParseException(run.errors + " of " + (run.errors + run.entries)
-          + " values did not parse (first: " + String.join("; ", run.messages) + "): this is not a "
-          + format.wireName() + " list in " + cs.name() + ", or it is damaged; check the format and the encoding");
+          + " values did not parse (first: " + String.join("; ", run.messages) + "): this is not a list in the "
+          + format.wireName() + " format and " + cs.name() + " encoding, or it is damaged; check both");
     }
     return new ParsedBlocklist(run.builder.build(), run.entries, run.errors, run.messages,
         new RowCounts(run.lines, run.rows, run.extraFields, run.severalUrls, run.withoutIps));
@@ -185,7 +185,7 @@ public final class BlocklistParser {
           sawContent = true;
           if (b[s] == '<') {
             throw new BlocklistParseException("line " + line + " starts with '<': this looks like an HTML page"
-                + " (an error page served instead of the list?), not a " + format.wireName() + " list");
+                + " (an error page served instead of the list?), not a list in the " + format.wireName() + " format");
           }
           if (format == BlocklistFormat.ZAPRET_CSV && startsWith(b, s, e, "Updated:")) {
             continue; // the dump's header line
@@ -227,8 +227,12 @@ public final class BlocklistParser {
       int last1 = -1;
       int last2 = -1;
       int last3 = -1;
+      // The first " | " after the URL's start: there are several URLs when it lies before the
+      // URL's end, known only at the end of the row. Found in the same pass over the bytes.
+      int firstBar = -1;
       for (int i = s; i < e; i++) {
-        if (b[i] == ';') {
+        byte c = b[i];
+        if (c == ';') {
           semicolons++;
           if (first < 0) {
             first = i;
@@ -238,6 +242,8 @@ public final class BlocklistParser {
           last3 = last2;
           last2 = last1;
           last1 = i;
+        } else if (c == '|' && firstBar < 0 && second >= 0 && b[i - 1] == ' ' && i + 1 < e && b[i + 1] == ' ') {
+          firstBar = i - 1;
         }
       }
       int fields = semicolons + 1;
@@ -249,7 +255,7 @@ public final class BlocklistParser {
       if (fields > 6) {
         extraFields++;
       }
-      if (contains(b, second + 1, last3, " | ")) {
+      if (firstBar >= 0 && firstBar + 3 <= last3) {
         severalUrls++;
       }
       int is = s;
@@ -330,14 +336,5 @@ public final class BlocklistParser {
       }
     }
     return true;
-  }
-
-  private static boolean contains(byte[] b, int from, int to, String ascii) {
-    for (int i = from; i <= to - ascii.length(); i++) {
-      if (startsWith(b, i, to, ascii)) {
-        return true;
-      }
-    }
-    return false;
   }
 }
