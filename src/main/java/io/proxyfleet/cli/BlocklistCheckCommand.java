@@ -87,19 +87,17 @@ final class BlocklistCheckCommand implements Callable<Integer> {
       for (int i = 0; i < files.size(); i++) {
         Optional<IpRange> range = lists.get(i).index().match(ip);
         if (range.isPresent()) {
-          matches.add(Map.of("file", files.get(i), "range", range.get().describe()));
+          Map<String, String> match = new LinkedHashMap<>();
+          match.put("file", files.get(i));
+          match.put("range", range.get().describe());
+          matches.add(match);
         }
       }
       anyBlocked |= !matches.isEmpty();
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("ip", ip);
       result.put("blocked", !matches.isEmpty());
-      result.put("matches", matches.stream().map(m -> {
-        Map<String, String> ordered = new LinkedHashMap<>();
-        ordered.put("file", m.get("file"));
-        ordered.put("range", m.get("range"));
-        return ordered;
-      }).toList());
+      result.put("matches", matches);
       results.add(result);
     }
     PrintWriter out = spec.commandLine().getOut();
