@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
  * in this JVM. Reports figures; it asserts nothing (timings belong here, not in unit tests).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure fleet start-up, reaction to a blocklist change and heap use in local mode.")
+    description = "Measure fleet start-up, reaction to a blocklist change and heap use in local mode.",
+    subcommands = BlocklistBenchCommand.class)
 final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--replicas", defaultValue = "100", description = "Fleet size for start-up and block reaction. Default: ${DEFAULT-VALUE}.")

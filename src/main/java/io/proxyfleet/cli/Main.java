@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "proxyfleet 0.1.0",
     description = "Keeps fleets of proxies alive while a censor blocks their IP ranges.",
-    subcommands = {OperatorCommand.class, LocalCommand.class, BenchCommand.class, RangesCommand.class, ReplayCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {OperatorCommand.class, LocalCommand.class, BenchCommand.class, BlocklistCommand.class, RangesCommand.class,
+      ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
@@ -17,6 +18,11 @@ public final class Main {
   }
 
   public static int run(String... args) {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line, for callers (and tests) that redirect its output. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 }

@@ -7,9 +7,16 @@ import java.util.Optional;
 
 /** The list formats a Blocklist source can be written in, by their wire names in the CRD. */
 public enum BlocklistFormat {
-  /** One IPv4/IPv6 address or CIDR per line, {@code #} comments, blank lines (antifilter, ip_all.lst). */
+  /**
+   * One IPv4/IPv6 address or CIDR per line; {@code #} comments (whole line or trailing), blank
+   * lines, CRLF, a UTF-8 byte order mark (antifilter lists, {@code ip_all.lst}).
+   */
   IP_LIST("ip-list", StandardCharsets.UTF_8),
-  /** The Roskomnadzor registry dump as republished by zapret-info ({@code ips;domain;url;org;number;date}). */
+  /**
+   * The Roskomnadzor registry dump as republished by zapret-info: {@code
+   * ips;domain;url;org;decision_number;decision_date}, cp1251, an optional {@code Updated:} first
+   * line, IPs joined by {@code |} or {@code " | "}, URLs that contain {@code ;}, domain-only rows.
+   */
   ZAPRET_CSV("zapret-csv", Charset.forName("windows-1251"));
 
   private final String wireName;
