@@ -127,6 +127,11 @@ public class HttpSourceFetcher {
     CappedInputStream capped = new CappedInputStream(body, request.maxBytes());
     try (InputStream in = capped) {
       ParsedBlocklist parsed = BlocklistParser.parse(in, request.format(), request.charset());
+      Optional<String> insane = ParseSanity.problem(parsed);
+      if (insane.isPresent()) {
+        return failed(FailureReason.PARSE_FAILED, request, insane.get() + "; check " + request.field() + ".format and "
+            + request.field() + ".encoding");
+      }
       return new FetchResult.Fetched(parsed,
           ConditionalGet.validator(response.headers().firstValue("ETag")).orElse(null),
           ConditionalGet.validator(response.headers().firstValue("Last-Modified")).orElse(null),

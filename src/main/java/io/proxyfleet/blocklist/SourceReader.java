@@ -135,6 +135,12 @@ final class SourceReader {
     }
     try {
       ParsedBlocklist parsed = BlocklistParser.parse(new ByteArrayInputStream(bytes), source.format(), charset);
+      Optional<String> insane = ParseSanity.problem(parsed);
+      if (insane.isPresent()) {
+        state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + insane.get() + "; check "
+            + source.field() + ".format and " + source.field() + ".encoding"));
+        return;
+      }
       state.accept(parsed, now);
     } catch (IOException e) {
       state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": the content cannot be read ("
