@@ -162,12 +162,10 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
   }
 
   private boolean refreshRequested(Blocklist list, ListState state) {
-    String request = annotation(list, REFRESH_ANNOTATION);
-    boolean requested = request != null && state.refreshRequest != null && !request.equals(state.refreshRequest);
-    // The first value seen after a start is only remembered: everything is fetched at start anyway.
-    if (request != null && (state.refreshRequest == null || requested)) {
-      state.refreshRequest = request;
-    }
+    String request = Objects.requireNonNullElse(annotation(list, REFRESH_ANNOTATION), "");
+    // The value seen on the first reconcile after a start is only remembered: everything is fetched then anyway.
+    boolean requested = state.refreshRequest != null && !request.equals(state.refreshRequest);
+    state.refreshRequest = request;
     return requested;
   }
 
