@@ -10,22 +10,37 @@ public class BlocklistStatus {
   @JsonPropertyDescription("The generation this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Entries read that parsed.")
+  @JsonPropertyDescription("Values read that parsed (addresses and CIDRs, before merging).")
   private Integer entries = 0;
 
   @JsonPropertyDescription("IPv4 addresses covered after merging overlapping ranges.")
   private Long ipv4Addresses = 0L;
 
-  @JsonPropertyDescription("Merged ranges (IPv4 and IPv6) in the index.")
+  @JsonPropertyDescription("Merged ranges (IPv4 and IPv6).")
   private Integer ranges = 0;
 
-  @JsonPropertyDescription("Entries skipped because they did not parse.")
+  @JsonPropertyDescription("Merged IPv6 ranges.")
+  private Integer ipv6Ranges = 0;
+
+  @JsonPropertyDescription("Values skipped because they did not parse.")
   private Integer parseErrors = 0;
 
-  @JsonPropertyDescription("The first few parse errors with their position.")
+  @JsonPropertyDescription("The first few parse errors with their source and line.")
   private List<String> errors = new ArrayList<>();
 
-  @JsonPropertyDescription("Ready (index built and published) and Degraded (some entries skipped).")
+  @JsonPropertyDescription("sha256 of the merged index in force: the same ranges give the same hash, whatever the sources, their order or format.")
+  private String hash;
+
+  @JsonPropertyDescription("When the index in force last changed.")
+  private String lastChangeTime;
+
+  @JsonPropertyDescription("The update held by the feed sanity guard, if any.")
+  private BlocklistHeldVersion held;
+
+  @JsonPropertyDescription("Per source: what was read, when, and the last failure.")
+  private List<BlocklistSourceStatus> sources = new ArrayList<>();
+
+  @JsonPropertyDescription("Ready (index published from every source), Stale (a source failed; its last good version stays in force), Degraded (entries skipped or spec problems), Held (an update is held by the guard).")
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {
@@ -60,6 +75,14 @@ public class BlocklistStatus {
     this.ranges = ranges;
   }
 
+  public Integer getIpv6Ranges() {
+    return ipv6Ranges;
+  }
+
+  public void setIpv6Ranges(Integer ipv6Ranges) {
+    this.ipv6Ranges = ipv6Ranges;
+  }
+
   public Integer getParseErrors() {
     return parseErrors;
   }
@@ -74,6 +97,38 @@ public class BlocklistStatus {
 
   public void setErrors(List<String> errors) {
     this.errors = errors;
+  }
+
+  public String getHash() {
+    return hash;
+  }
+
+  public void setHash(String hash) {
+    this.hash = hash;
+  }
+
+  public String getLastChangeTime() {
+    return lastChangeTime;
+  }
+
+  public void setLastChangeTime(String lastChangeTime) {
+    this.lastChangeTime = lastChangeTime;
+  }
+
+  public BlocklistHeldVersion getHeld() {
+    return held;
+  }
+
+  public void setHeld(BlocklistHeldVersion held) {
+    this.held = held;
+  }
+
+  public List<BlocklistSourceStatus> getSources() {
+    return sources;
+  }
+
+  public void setSources(List<BlocklistSourceStatus> sources) {
+    this.sources = sources;
   }
 
   public List<Condition> getConditions() {

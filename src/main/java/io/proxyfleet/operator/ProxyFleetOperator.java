@@ -59,7 +59,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock()),
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist"));
+        // Not generation-aware: the accept-update and refresh annotations do not bump generation.
+        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false));
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
             new BlockedFractions(publishedRanges())),

@@ -1,0 +1,26 @@
+package io.proxyfleet.blocklist;
+
+import io.proxyfleet.api.BlocklistGuardSpec;
+import java.util.Optional;
+
+/** The guard's thresholds with defaults filled in; see {@link BlocklistGuardSpec} for their meaning. */
+public record GuardSettings(int minIpv4Prefix, long maxNewIpv4Addresses, int maxGrowthFactor, long growthFloor) {
+
+  public static final GuardSettings DEFAULTS =
+      new GuardSettings(
+          BlocklistGuardSpec.DEFAULT_MIN_IPV4_PREFIX,
+          BlocklistGuardSpec.DEFAULT_MAX_NEW_IPV4_ADDRESSES,
+          BlocklistGuardSpec.DEFAULT_MAX_GROWTH_FACTOR,
+          BlocklistGuardSpec.DEFAULT_GROWTH_FLOOR);
+
+  public static GuardSettings from(BlocklistGuardSpec spec) {
+    if (spec == null) {
+      return DEFAULTS;
+    }
+    return new GuardSettings(
+        Optional.ofNullable(spec.getMinIpv4Prefix()).orElse(DEFAULTS.minIpv4Prefix),
+        Optional.ofNullable(spec.getMaxNewIpv4Addresses()).orElse(DEFAULTS.maxNewIpv4Addresses),
+        Optional.ofNullable(spec.getMaxGrowthFactor()).orElse(DEFAULTS.maxGrowthFactor),
+        Optional.ofNullable(spec.getGrowthFloor()).orElse(DEFAULTS.growthFloor));
+  }
+}
