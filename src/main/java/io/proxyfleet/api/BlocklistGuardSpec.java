@@ -14,7 +14,7 @@ public class BlocklistGuardSpec {
   public static final int DEFAULT_MIN_IPV4_PREFIX = 8;
   /** A /7 worth (0.78% of IPv4): far above the 13.9 M addresses reported blocked in the April 2018 wave. */
   public static final long DEFAULT_MAX_NEW_IPV4_ADDRESSES = 1L << 25;
-  public static final int DEFAULT_MAX_GROWTH_FACTOR = 10;
+  public static final int DEFAULT_MAX_GROWTH_FACTOR = 100;
   /** A /10 worth: below this size a list may grow by any factor (antifilter ipsum.lst covers 3.2 M). */
   public static final long DEFAULT_GROWTH_FLOOR = 1L << 22;
 
@@ -33,11 +33,12 @@ public class BlocklistGuardSpec {
           + " 0.78% of the IPv4 space).")
   private Long maxNewIpv4Addresses = DEFAULT_MAX_NEW_IPV4_ADDRESSES;
 
-  @Default("10")
+  @Default("100")
   @Min(1)
   @JsonPropertyDescription(
       "Hold an update that multiplies the IPv4 addresses covered by more than this factor (default"
-          + " 10), once the list covers more than growthFloor addresses.")
+          + " 100: two orders of magnitude; the real April 2018 wave grew the registry about 57x and must"
+          + " not wait for a human), once the list covers more than growthFloor addresses.")
   private Integer maxGrowthFactor = DEFAULT_MAX_GROWTH_FACTOR;
 
   @Default("4194304")

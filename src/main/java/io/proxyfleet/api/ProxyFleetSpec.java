@@ -58,14 +58,14 @@ public class ProxyFleetSpec {
           + " clients. When empty, the operator generates '<fleet>-credentials'.")
   private String credentialsSecret;
 
-  @Default("50")
+  @Default("80")
   @Min(1)
   @Max(100)
   @JsonPropertyDescription(
       "Avoid regions where the fleet's blocklists cover more than this percentage of the cloud's"
           + " published compute address space (AWS service EC2, Google Cloud scopes): their share of"
-          + " replicas moves to the other regions. 100 never avoids a region.")
-  private Integer maxRegionBlockedPercent = 50;
+          + " replicas moves to the other regions (80: draws there are mostly wasted). 100 never avoids a region.")
+  private Integer maxRegionBlockedPercent = 80;
 
   @Default("10m")
   @Pattern(Durations.PATTERN)

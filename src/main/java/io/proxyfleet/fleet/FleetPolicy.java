@@ -49,9 +49,9 @@ public final class FleetPolicy {
     return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxRotationsPerHour).orElse(null);
   }
 
-  /** spec.maxRegionBlockedPercent (default 50). */
+  /** spec.maxRegionBlockedPercent (default 80). */
   public static int maxRegionBlockedPercent(ProxyFleetSpec spec) {
-    return Optional.ofNullable(spec.getMaxRegionBlockedPercent()).orElse(50);
+    return Optional.ofNullable(spec.getMaxRegionBlockedPercent()).orElse(80);
   }
 
   /** Why a region is avoided for its blocked fraction, or null when it is usable. */

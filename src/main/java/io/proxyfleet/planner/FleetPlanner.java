@@ -66,11 +66,14 @@ public final class FleetPlanner {
       if (p.phase() == ProxyPhase.Failed) {
         deletes.add(new Delete(p.name(), Reason.Failed));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Failed);
-      } else if (p.blocked() && rotation.onBlocked() == OnBlocked.Replace && budget.start(Reason.Blocked)) {
+      } else if (p.blocked() && (rotation.onBlocked() == OnBlocked.Replace || in.unavailable().containsKey(p.slot()))
+          && budget.start(Reason.Blocked)) {
+        // In a slot that gets no proxies now, a new IP would only be drawn from burned space: the
+        // proxy is replaced in another region instead (the fallback to Replace).
         deletes.add(new Delete(p.name(), Reason.Blocked));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Blocked);
       } else {
-        if (p.blocked() && rotation.onBlocked() == OnBlocked.ReassignIP && !p.ipRotationPending()
+        if (p.blocked() && rotation.onBlocked() == OnBlocked.ReassignIP && !in.unavailable().containsKey(p.slot()) && !p.ipRotationPending()
             && p.phase() == ProxyPhase.Running && budget.start(Reason.Blocked)) {
           ipRotations.add(new RotateIp(p.name(), Reason.Blocked));
         }
@@ -87,6 +90,14 @@ public final class FleetPlanner {
     members.stream()
         .sorted(Comparator.comparing(ProxyView::slot))
         .forEach(p -> bySlot.computeIfAbsent(p.slot(), k -> new ArrayList<>()).add(p));
+
+    // Replacements for proxies of slots that now get none go elsewhere, under the same reason.
+    Deque<Reason> displaced = new ArrayDeque<>();
+    replacementReasons.forEach((slot, reasons) -> {
+      if (desired.getOrDefault(slot, 0) == 0) {
+        displaced.addAll(reasons);
+      }
+    });
 
     // 2-3. Keep the best per slot, scale up what is missing, collect excess.
     Map<SlotKey, List<ProxyView>> kept = new LinkedHashMap<>();
@@ -105,7 +116,7 @@ public final class FleetPlanner {
       subnetLoad.put(slot, load);
       Deque<Reason> reasons = replacementReasons.getOrDefault(slot, new ArrayDeque<>());
       for (int i = keep.size(); i < want; i++) {
-        Reason reason = reasons.isEmpty() ? Reason.ScaleUp : reasons.poll();
+        Reason reason = !reasons.isEmpty() ? reasons.poll() : !displaced.isEmpty() ? displaced.poll() : Reason.ScaleUp;
         if (!addCreate(in, slot, load, reason, creates)) {
           withoutSubnets.add(slot);
           break;

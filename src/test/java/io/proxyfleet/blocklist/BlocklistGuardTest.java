@@ -104,15 +104,20 @@ class BlocklistGuardTest {
   }
 
   @Test
-  void theApril2018WaveOnTopOfTheRegistryIsHeldByTheGrowthFactorOnly() throws Exception {
+  void theApril2018WaveOnTopOfTheRegistryPassesTheDefaultsAndIsHeldOnlyByAStricterFactor() throws Exception {
     // The 13 AWS/Google CIDRs reported blocked on 16-17 April 2018, added to a registry snapshot.
     List<String> wave = List.of("52.58.0.0/15", "18.196.0.0/15", "18.194.0.0/15", "18.184.0.0/15", "35.156.0.0/14", "52.0.0.0/11",
         "52.192.0.0/11", "54.160.0.0/12", "34.192.0.0/10", "35.184.0.0/13", "35.192.0.0/12", "35.208.0.0/12", "35.224.0.0/12");
     BlockIndex registry = sample("zi_ipv4_values_2022-07-20T0509Z.txt");
     BlockIndex.Builder b = BlockIndex.builder().addAll(registry);
     wave.forEach(c -> b.add(IpAddresses.parseRange(c)));
-    BlocklistGuard.Verdict v = DEFAULT.check(BlocklistGuard.Baseline.of(registry), b.build());
-    assertThat(v.newIpv4Addresses()).isBetween(13_000_000L, 14_000_000L);
+    BlockIndex withWave = b.build();
+    // A real blockade (about 57x growth) is exactly what fleets must react to without a human.
+    BlocklistGuard.Verdict defaults = DEFAULT.check(BlocklistGuard.Baseline.of(registry), withWave);
+    assertThat(defaults.newIpv4Addresses()).isBetween(13_000_000L, 14_000_000L);
+    assertThat(defaults.held()).isFalse();
+    GuardSettings strict = new GuardSettings(GuardSettings.DEFAULTS.minIpv4Prefix(), GuardSettings.DEFAULTS.maxNewIpv4Addresses(), 10, GuardSettings.DEFAULTS.growthFloor());
+    BlocklistGuard.Verdict v = new BlocklistGuard(strict).check(BlocklistGuard.Baseline.of(registry), withWave);
     assertThat(v.reason()).doesNotContain("wider than").doesNotContain("newly covers").contains("more than 10x");
     assertThat(v.held()).isTrue();
   }

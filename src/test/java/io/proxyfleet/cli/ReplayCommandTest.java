@@ -32,7 +32,8 @@ class ReplayCommandTest {
     List<String> regions = new ArrayList<>();
     for (JsonNode s : r.get("finalSpread")) {
       regions.add(s.get("region").asText());
-      assertThat(s.get("desired").asInt()).isEqualTo(8);
+      // eu-central-1 is 87.39% blocked, above the default maxRegionBlockedPercent 80: its share moves.
+      assertThat(s.get("desired").asInt()).isEqualTo(s.get("region").asText().equals("eu-central-1") ? 0 : 12);
       assertThat(s.get("onBlockedIp").asInt()).isZero();
       assertThat(s.get("serving").asInt()).isLessThanOrEqualTo(s.get("proxies").asInt());
     }

@@ -193,21 +193,84 @@ class FleetOperatorTest {
   }
 
   @Test
-  void scaleDownRemovesBlockedProxiesFirstAndABurnedRegionDoesNotChurn() {
+  void aBurnedRegionsProxiesAreReplacedElsewhereWithoutChurnAndScaleDownKeepsTheHealthy() {
     apply(env, blocklist("scale-list", List.of()));
-    apply(env, fleet("scale", 4, "socks5", 1080, "one-subnet", List.of("local-31", "local-32"), List.of("scale-list"), ""));
+    // 100: never avoid a region up front, so the burn path itself is exercised.
+    apply(env, fleet("scale", 4, "socks5", 1080, "one-subnet", List.of("local-31", "local-32"), List.of("scale-list"), "  maxRegionBlockedPercent: 100\n"));
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "scale", 4));
-    Set<String> healthy = proxies(client, "scale").stream().filter(p -> p.getSpec().getRegion().equals("local-32"))
-        .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
     // local-31 has one subnet, so blocking it leaves those proxies no clean address at all.
     client.resources(Blocklist.class).withName("scale-list").edit(b -> { b.getSpec().setCidrs(List.of("127.31.0.0/24")); return b; });
     await().atMost(TIMEOUT).until(() -> "RegionBurned".equals(Fixtures.condition(Fixtures.fleet(client, "scale"), "Degraded", c -> c.getReason())));
+    // The burned region's share moves: all four serve from local-32 until the cooldown ends.
+    await().atMost(TIMEOUT).until(() -> fleetReady(client, "scale", 4)
+        && proxies(client, "scale").stream().allMatch(p -> p.getSpec().getRegion().equals("local-32")));
     client.resources(ProxyFleet.class).inNamespace("default").withName("scale").edit(f -> { f.getSpec().setReplicas(2); return f; });
-    await().atMost(TIMEOUT).until(() -> proxies(client, "scale").stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet()).equals(healthy));
+    await().atMost(TIMEOUT).until(() -> proxies(client, "scale").size() == 2 && fleetReady(client, "scale", 2));
     assertThat(running(client, "scale")).hasSize(2).allMatch(p -> p.getSpec().getRegion().equals("local-32"));
     long launches = Fixtures.events(client, "scale").stream().filter(e -> "LaunchingProxy".equals(e.getReason()))
         .mapToLong(e -> e.getCount() == null ? 1 : e.getCount()).sum();
-    assertThat(launches).as("4 initial launches and at most one retry into the burned region").isLessThanOrEqualTo(6);
+    assertThat(launches).as("4 initial launches and 2 replacements, none into the burned region").isEqualTo(6);
+    ProxyFleet after = Fixtures.fleet(client, "scale");
+    assertThat(after.getStatus().getBurnedRegions()).singleElement().satisfies(b -> {
+      assertThat(b.getRegion()).isEqualTo("local-31");
+      assertThat(b.getReason()).contains("were all blocked");
+    });
+    assertThat(Fixtures.events(client, "scale")).anyMatch(e -> "RegionBurned".equals(e.getReason()) && e.getMessage().contains("local-31"));
+  }
+
+  @Test
+  void aRegionMostlyCoveredByTheBlocklistsIsAvoidedBeforeAnyLaunchThere() {
+    apply(env, blocklist("avoid-list", List.of("127.41.0.0/24")));
+    // local-41 has four subnets: one blocked is 25.00%, under the threshold, so it stays in use.
+    apply(env, fleet("avoid", 4, "socks5", 1080, "local", List.of("local-41", "local-42"), List.of("avoid-list"), "  maxRegionBlockedPercent: 50\n"));
+    await().atMost(TIMEOUT).until(() -> fleetReady(client, "avoid", 4));
+    assertThat(Fixtures.fleet(client, "avoid").getStatus().getRegions())
+        .extracting(r -> r.getRegion() + " " + r.getBlockedPercent() + " " + r.getDesired())
+        .containsExactly("local-41 25.00% 2", "local-42 0.00% 2");
+    assertThat(running(client, "avoid")).allMatch(p -> !p.getStatus().getPublicIp().startsWith("127.41.0."));
+
+    // Block the whole region: local-41 is now 100% covered and its share moves to local-42.
+    client.resources(Blocklist.class).withName("avoid-list").edit(b -> { b.getSpec().setCidrs(List.of("127.41.0.0/16")); return b; });
+    await().atMost(TIMEOUT).until(() -> fleetReady(client, "avoid", 4)
+        && running(client, "avoid").stream().allMatch(p -> p.getSpec().getRegion().equals("local-42"))
+        && proxies(client, "avoid").size() == 4);
+    ProxyFleet fleet = Fixtures.fleet(client, "avoid");
+    assertThat(fleet.getStatus().getRegions()).filteredOn(r -> r.getRegion().equals("local-41")).singleElement().satisfies(r -> {
+      assertThat(r.getBlockedPercent()).isEqualTo("100.00%");
+      assertThat(r.getDesired()).isZero();
+      assertThat(r.getUnavailable()).contains("100.00%").contains("maxRegionBlockedPercent 50");
+    });
+    assertThat(Fixtures.condition(fleet, "Degraded", c -> c.getReason())).isEqualTo("RegionsAvoided");
+  }
+
+  @Test
+  void theRotationBudgetHoldsRotationsBackAndReleasesThemAsItRefills() {
+    apply(env, blocklist("budget-list", List.of()));
+    apply(env, fleet("budget", 3, "socks5", 1080, "local", List.of("local-51"), List.of("budget-list"), "  maxRegionBlockedPercent: 100\n  rotation: {maxRotationsPerHour: 1}\n"));
+    await().atMost(TIMEOUT).until(() -> fleetReady(client, "budget", 3));
+    Map<String, String> before = ipsByName(running(client, "budget"));
+    client.resources(Blocklist.class).withName("budget-list").edit(b -> {
+      b.getSpec().setCidrs(before.values().stream().map(ip -> ip + "/32").toList());
+      return b;
+    });
+    // One rotation per hour: one proxy moves, two are held (not dropped) and the fleet says so.
+    await().atMost(TIMEOUT).until(() -> "True".equals(Fixtures.condition(Fixtures.fleet(client, "budget"), "RotationsHeld", c -> c.getStatus()))
+        && Fixtures.fleet(client, "budget").getStatus().getReadyReplicas() == 1);
+    ProxyFleet held = Fixtures.fleet(client, "budget");
+    assertThat(held.getStatus().getRotationsHeld()).isEqualTo(2);
+    assertThat(held.getStatus().getRotationsByReason()).containsEntry("Blocked", 1L);
+    assertThat(Fixtures.condition(held, "RotationsHeld", c -> c.getMessage())).contains("2 rotations held back").contains("maxRotationsPerHour 1");
+    assertThat(Fixtures.events(client, "budget")).anyMatch(e -> "RotationsHeld".equals(e.getReason()));
+
+    // A bigger budget refills at once (3600 per hour = one per second): the held rotations run.
+    client.resources(ProxyFleet.class).inNamespace("default").withName("budget")
+        .edit(f -> { f.getSpec().getRotation().setMaxRotationsPerHour(3600); return f; });
+    await().atMost(TIMEOUT).until(() -> fleetReady(client, "budget", 3)
+        && running(client, "budget").stream().noneMatch(p -> before.containsValue(p.getStatus().getPublicIp())));
+    ProxyFleet done = Fixtures.fleet(client, "budget");
+    assertThat(done.getStatus().getRotationsByReason()).containsEntry("Blocked", 3L);
+    assertThat(done.getStatus().getRotationsHeld()).isZero();
+    assertThat(Fixtures.condition(done, "RotationsHeld", c -> c.getStatus())).isEqualTo("False");
   }
 
   @Test

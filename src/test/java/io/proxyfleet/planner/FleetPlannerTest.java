@@ -313,4 +313,16 @@ class FleetPlannerTest {
     assertThat(then.deletes()).allMatch(d -> d.reason() == Reason.Rebalance);
     assertThat(then.creates()).isEmpty();
   }
+
+  @Test
+  void aBlockedProxyInAnUnavailableRegionIsReplacedElsewhereInsteadOfReassigned() {
+    List<PlacementView> placements = List.of(new PlacementView("p", List.of("r1", "r2"), 1));
+    List<ProxyView> proxies = List.of(blockedProxy("a", "r1"), proxy("b", "p", "r2", "r2-s0", ProxyPhase.Running, T0));
+    FleetPlan plan = planner.plan(new PlanInput(2, placements, rotation(null, OnBlocked.ReassignIP, 1, 0), proxies, subnets(placements, 1), T0,
+        Map.of(new SlotKey("p", "r1"), "burned"), PlanInput.UNLIMITED));
+    assertThat(plan.ipRotations()).isEmpty();
+    assertThat(plan.deletes()).containsExactly(new Delete("a", Reason.Blocked));
+    assertThat(plan.creates()).containsExactly(new Create(new SlotKey("p", "r2"), "r2-s0", Reason.Blocked));
+    assertThat(plan.rotationsStarted()).containsExactly(Map.entry(Reason.Blocked, 1));
+  }
 }

@@ -144,30 +144,59 @@ class BlockadeReplayTest {
   }
 
   /**
-   * A region that is entirely blocked at 10:00 can never serve again, whatever is drawn: every
-   * attempt spends its 3 draws, fails, holds the region for a minute and relaunches (30 s boot), so
-   * a cycle takes 90 s. The other region serves throughout.
+   * A region that is entirely blocked at 10:00 is 100% covered, above maxRegionBlockedPercent (80):
+   * the blocked proxy there is replaced in the other region at once (no draw from burned space), the
+   * replacement boots at 10:30 and draws one clean address. Lost: that proxy from 10:00 to 10:30.
    */
   @Test
-  void aBurnedRegionCyclesThroughFailuresAndNeverRecovers() throws Exception {
+  void aFullyBlockedRegionIsAvoidedAndItsProxyReplacedInTheOtherRegion() throws Exception {
     ReplayReport r = BlockadeReplay.create(fleet(2, "r1, r2", "ReassignIP").fleet(),
         Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
         timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"), settings(Duration.ofMinutes(20), Duration.ZERO, 3)).run();
 
-    // 0:30 both draw once (nothing blocked yet); 10:00 the rotation spends 3 blocked draws; then
-    // relaunches at 11:00, 12:30, ... 18:30 each spend 3 more when they boot (the last at 19:00).
-    assertThat(r.ipsDrawn()).isEqualTo(2 + 3 + 6 * 3);
-    assertThat(r.blockedDraws()).isEqualTo(3 + 6 * 3);
-    assertThat(r.instancesLaunched()).isEqualTo(2 + 6);
-    assertThat(r.failuresByReason()).containsExactly(Map.entry("NoCleanAddress", 7L));
-    assertThat(r.deletesByReason()).containsExactly(Map.entry("Failed", 7L));
+    assertThat(r.ipsDrawn()).isEqualTo(2 + 1);
+    assertThat(r.blockedDraws()).isZero();
+    assertThat(r.instancesLaunched()).isEqualTo(3);
+    assertThat(r.failuresByReason()).isEmpty();
+    assertThat(r.deletesByReason()).containsExactly(Map.entry("Blocked", 1L));
     assertThat(r.rotationsByReason()).containsExactly(Map.entry("Blocked", 1L));
-    // From 0:30 to 20:00: r2 serves 1170 s, r1 570 s (0:30 to 10:00), out of 2 x 1170.
-    assertThat(r.availability()).isEqualTo(1740.0 / 2340);
-    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 0, 1, null, null, null));
-    assertThat(r.steps().get(0).recovery()).isNull();
-    assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 1, 0, 0, 0), new ReplayReport.Spread("aws", "r2", 1, 1, 1, 0));
+    // From 0:30 to 20:00: 2 x 1170 wanted; the r1 proxy served 570 s, r2 1170 s, the replacement 570 s.
+    assertThat(r.availability()).isEqualTo(2310.0 / 2340);
+    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+    assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0), new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
     assertThat(r.finalExposure()).extracting(e -> e.exposure().fraction()).containsExactly(1.0, 0.0);
+  }
+
+  /**
+   * The same with avoidance off (maxRegionBlockedPercent 100): the r1 proxy spends its 3 draws at
+   * 10:00, fails, burns r1 for the 30-minute cooldown, and its replacement goes to r2 (booting at
+   * 10:30). Before the cooldown the region was relaunched every 90 s and never served again.
+   */
+  @Test
+  void aBurnedRegionIsLeftForTheCooldownAndTheReplacementGoesElsewhere() throws Exception {
+    String yaml = """
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: ProxyFleet
+        metadata: {name: test, namespace: default}
+        spec:
+          replicas: 2
+          maxRegionBlockedPercent: 100
+          placement: [{cloudProfile: aws, regions: [r1, r2]}]
+          rotation: {onBlocked: ReassignIP, burnedRegionCooldown: 30m}
+        """;
+    ReplayReport r = BlockadeReplay.create(ReplayFleetFile.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).fleet(),
+        Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
+        timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"), settings(Duration.ofMinutes(20), Duration.ZERO, 3)).run();
+
+    assertThat(r.ipsDrawn()).isEqualTo(2 + 3 + 1);
+    assertThat(r.blockedDraws()).isEqualTo(3);
+    assertThat(r.instancesLaunched()).isEqualTo(3);
+    assertThat(r.failuresByReason()).containsExactly(Map.entry("NoCleanAddress", 1L));
+    assertThat(r.deletesByReason()).containsExactly(Map.entry("Failed", 1L));
+    assertThat(r.rotationsByReason()).containsExactly(Map.entry("Blocked", 1L));
+    assertThat(r.availability()).isEqualTo(2310.0 / 2340);
+    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+    assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0), new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
   }
 
   @Test
