@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.proxyfleet.block.IpAddresses;
 import io.proxyfleet.block.IpRange;
 import io.proxyfleet.block.ParsedBlocklist;
-import io.proxyfleet.block.format.BlocklistFormat;
 import java.io.PrintWriter;
-import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,16 +34,7 @@ final class BlocklistCheckCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--format", required = true, converter = BlocklistFileSet.FormatConverter.class,
-      description = "ip-list or zapret-csv.")
-  BlocklistFormat format;
-
-  @Option(names = "--encoding", converter = BlocklistFileSet.CharsetConverter.class,
-      description = "Text encoding. Default: UTF-8 for ip-list, windows-1251 for zapret-csv.")
-  Charset encoding;
-
-  @Option(names = "--output", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
-  BlocklistFileSet.Output output;
+  @Mixin ListOptions list;
 
   @Parameters(arity = "1..*", paramLabel = "FILE... -- IP", description = "Blocklist files, then --, then addresses.")
   List<String> arguments;
@@ -74,7 +64,7 @@ final class BlocklistCheckCommand implements Callable<Integer> {
     List<ParsedBlocklist> lists = new ArrayList<>();
     for (String file : files) {
       try {
-        lists.add(BlocklistFileSet.read(Path.of(file), format, encoding, null));
+        lists.add(BlocklistFileSet.read(Path.of(file), list.format, list.encoding, null));
       } catch (BlocklistFileSet.Unusable e) {
         err.println("blocklist check: " + e.getMessage());
         return 2;
@@ -101,7 +91,7 @@ final class BlocklistCheckCommand implements Callable<Integer> {
       results.add(result);
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (output == BlocklistFileSet.Output.json) {
+    if (list.output == BlocklistFileSet.Output.json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
           .writeValueAsString(Map.of("results", results)));
     } else {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,16 +33,7 @@ final class BlocklistStatsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--format", required = true, converter = BlocklistFileSet.FormatConverter.class,
-      description = "ip-list or zapret-csv.")
-  BlocklistFormat format;
-
-  @Option(names = "--encoding", converter = BlocklistFileSet.CharsetConverter.class,
-      description = "Text encoding. Default: UTF-8 for ip-list, windows-1251 for zapret-csv.")
-  Charset encoding;
-
-  @Option(names = "--output", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
-  BlocklistFileSet.Output output;
+  @Mixin ListOptions list;
 
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "Blocklist files, plain or gzip.")
   List<Path> files;
@@ -62,7 +54,7 @@ final class BlocklistStatsCommand implements Callable<Integer> {
     for (Path file : files) {
       ParsedBlocklist parsed;
       try {
-        parsed = BlocklistFileSet.read(file, format, encoding, combined);
+        parsed = BlocklistFileSet.read(file, list.format, list.encoding, combined);
       } catch (BlocklistFileSet.Unusable e) {
         spec.commandLine().getErr().println("blocklist stats: " + e.getMessage());
         return 2;
@@ -82,10 +74,10 @@ final class BlocklistStatsCommand implements Callable<Integer> {
     Map<String, Object> total = figures("total", combined.build(), lines, rows, values, ipv6, errors, List.of(),
         extra, severalUrls, withoutIps);
     total.remove("firstErrors");
-    Charset charset = encoding == null ? format.defaultCharset() : encoding;
-    if (output == BlocklistFileSet.Output.json) {
+    Charset charset = list.encoding == null ? list.format.defaultCharset() : list.encoding;
+    if (list.output == BlocklistFileSet.Output.json) {
       Map<String, Object> document = new LinkedHashMap<>();
-      document.put("format", format.wireName());
+      document.put("format", list.format.wireName());
       document.put("encoding", charset.name());
       document.put("files", perFile);
       document.put("total", total);
@@ -118,7 +110,7 @@ final class BlocklistStatsCommand implements Callable<Integer> {
   }
 
   private void printText(PrintWriter out, List<Map<String, Object>> perFile, Map<String, Object> total, Charset charset) {
-    out.println("format " + format.wireName() + ", encoding " + charset.name());
+    out.println("format " + list.format.wireName() + ", encoding " + charset.name());
     TextTable table = new TextTable("FILE", "ROWS", "VALUES", "DISTINCT", "IPV6", "IPV4 ADDRESSES",
         "IPV4 RANGES", "IPV6 RANGES", "ERRORS");
     List<Map<String, Object>> all = new ArrayList<>(perFile);
@@ -131,7 +123,7 @@ final class BlocklistStatsCommand implements Callable<Integer> {
     }
     table.print(out);
     for (Map<String, Object> f : perFile) {
-      if (format == BlocklistFormat.ZAPRET_CSV) {
+      if (list.format == BlocklistFormat.ZAPRET_CSV) {
         out.printf("%s: %,d rows with ';' inside the URL, %,d with several URLs, %,d without IPs (domain only)%n",
             f.get("file"), f.get("rowsWithExtraFields"), f.get("rowsWithSeveralUrls"), f.get("rowsWithoutIps"));
       }

@@ -39,8 +39,20 @@ final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--reconcile-threads", defaultValue = "16", description = "Concurrent reconciles. Default: ${DEFAULT-VALUE}.")
   int threads;
 
+  @Option(names = "--cloud-ranges-refresh", defaultValue = "24h",
+      description = "How often to refresh the published AWS and Google ranges from their official URLs (Go duration);"
+          + " 0 keeps the snapshot shipped in the jar. Default: ${DEFAULT-VALUE}.")
+  String rangesRefresh;
+
   @Override
   public Integer call() throws Exception {
+    java.time.Duration refresh;
+    try {
+      refresh = rangesRefresh.equals("0") ? java.time.Duration.ZERO : io.proxyfleet.api.Durations.parse(rangesRefresh);
+    } catch (IllegalArgumentException e) {
+      System.err.println("--cloud-ranges-refresh: " + e.getMessage() + ", or 0 to keep the shipped snapshot");
+      return 2;
+    }
     OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom());
     KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
@@ -61,6 +73,9 @@ final class OperatorCommand implements Callable<Integer> {
       stopped.countDown();
     }, "proxyfleet-shutdown"));
     operator.start();
+    if (!refresh.isZero()) {
+      operator.refreshCloudRangesEvery(refresh);
+    }
     System.err.println("proxyfleet operator started (cluster tag '" + cluster + "')");
     stopped.await();
     return 0;

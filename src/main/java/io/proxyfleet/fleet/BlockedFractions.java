@@ -31,6 +31,11 @@ public final class BlockedFractions {
     this.published = published;
   }
 
+  /** Drops every cached fraction (the published ranges changed). */
+  public synchronized void forget() {
+    cache.clear();
+  }
+
   /** The covered share in [0, 1], or empty when nothing is known about the region's addresses. */
   public synchronized OptionalDouble blockedFraction(CloudProvider provider, String region, BlockIndex index) {
     String key = provider.type() + "/" + region;

@@ -187,9 +187,23 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (int i = 0; i < spec.getBlocklists().size(); i++) {
       String list = spec.getBlocklists().get(i);
       if (!blocklists.isPublished(list)) {
-        problems.add(new Problem("spec.blocklists[" + i + "]", "Blocklist '" + list + "' not found; create it or remove it from the list"));
+        problems.add(new Problem("spec.blocklists[" + i + "]", "Blocklist '" + list + "' not found or not published yet (a first version held by the"
+            + " feed guard or not loaded yet: kubectl describe blocklist " + list + "); create or fix it, or remove it from the list"));
       }
     }
+
+    // Account quotas (addresses, instances) stop the fleet from growing in a region: say so on the
+    // fleet, where on-call looks, not only on the proxy that hit it.
+    Map<SlotKey, String> quotaHits = new LinkedHashMap<>();
+    for (Proxy p : proxies) {
+      if (p.getStatus() != null && p.getMetadata().getDeletionTimestamp() == null) {
+        Conditions.find(p.getStatus().getConditions(), "Ready").filter(c -> "QuotaExceeded".equals(c.getReason()))
+            .ifPresent(c -> quotaHits.putIfAbsent(new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()), c.getMessage()));
+      }
+    }
+    quotaHits.forEach((slot, message) -> problems.add(new Problem("spec.placement",
+        "cloud quota exceeded in " + slot.region() + " (CloudProfile " + slot.cloudProfile() + "): " + message
+            + "; raise the account quota or lower spec.replicas")));
 
     // Credentials: without them no proxy can be launched, but existing ones keep serving.
     Optional<ProxyCredentials> credentials = credentials(fleet, client, problems);
@@ -531,6 +545,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (first.startsWith("spec.credentialsSecret")) return "CredentialsNotFound";
     if (first.startsWith("spec.protocol")) return "ProtocolNotSupported";
     if (problems.get(0).message().startsWith("every address drawn")) return "RegionBurned";
+    if (problems.get(0).message().startsWith("cloud quota exceeded")) return "QuotaExceeded";
     if (problems.get(0).message().contains("is avoided:")) return "RegionsAvoided";
     return "PlacementUnavailable";
   }

@@ -68,6 +68,9 @@ public final class GarbageCollector {
     List<String> errors = new ArrayList<>();
     List<CloudProfile> profiles = client.resources(CloudProfile.class).inAnyNamespace().list().getItems();
     List<ProxyFleet> fleets = client.resources(ProxyFleet.class).inAnyNamespace().list().getItems();
+    // Two profiles may reach the same account (other credentials, other namespace): one pass acts
+    // on each resource once.
+    Set<String> handled = new java.util.HashSet<>();
     for (CloudProfile profile : profiles) {
       String key = profile.getMetadata().getNamespace() + "/" + profile.getMetadata().getName();
       CloudProvider provider;
@@ -90,7 +93,7 @@ public final class GarbageCollector {
           Instant cutoff = Instant.now(clock).minus(minAge);
           Set<String> liveOrphans = new TreeSet<>();
           for (Instance i : instances) {
-            if (orphaned(i.ownerUid(), owners) && old(i.launchedAt(), cutoff)) {
+            if (orphaned(i.ownerUid(), owners) && old(i.launchedAt(), cutoff) && handled.add(region + "/" + i.id())) {
               provider.terminate(region, i.id());
               terminated.add(region + "/" + i.id());
               liveOrphans.add(i.id());
@@ -102,7 +105,7 @@ public final class GarbageCollector {
           for (Address a : addresses) {
             boolean stillAttached = a.instanceId() != null
                 && (liveOrphans.contains(a.instanceId()) || instances.stream().anyMatch(i -> i.id().equals(a.instanceId())));
-            if (orphaned(a.ownerUid(), owners) && old(a.allocatedAt(), cutoff) && !stillAttached) {
+            if (orphaned(a.ownerUid(), owners) && old(a.allocatedAt(), cutoff) && !stillAttached && handled.add(region + "/" + a.id())) {
               provider.releaseAddress(region, a);
               released.add(region + "/" + a.ip());
               log.info("Released orphaned address {} in {} ({}): no Proxy with UID {}", a.ip(), region, key, a.ownerUid());

@@ -15,6 +15,7 @@ import io.proxyfleet.gc.GarbageCollector;
 import io.proxyfleet.fleet.BlockedFractions;
 import io.proxyfleet.proxy.ProxyReconciler;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -36,6 +37,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyFleetOperator.class);
 
   private final GarbageCollector collector;
+  private final BlockedFractions fractions;
+  private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
   private final java.util.concurrent.ScheduledExecutorService gcTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "proxyfleet-gc");
     t.setDaemon(true);
@@ -57,13 +60,14 @@ public final class ProxyFleetOperator implements AutoCloseable {
               leaderElectionNamespace.ifPresent(ns -> o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("proxyfleet-operator", ns)));
             });
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
+    fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock()),
         // Not generation-aware: the accept-update and refresh annotations do not bump generation.
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false));
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
-            new BlockedFractions(publishedRanges())),
+            fractions),
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet"));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
@@ -107,16 +111,40 @@ public final class ProxyFleetOperator implements AutoCloseable {
 
   /**
    * AWS and Google publish which prefixes belong to which region; the snapshot shipped in the jar
-   * is loaded once, lazily (it is a few MB of JSON), and only for the providers that publish.
+   * is loaded on first use (a few MB of JSON), and only for the providers that publish.
    */
-  private static BlockedFractions.PublishedRanges publishedRanges() {
-    java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
-    return (provider, region) -> {
-      if (!provider.equals("aws") && !provider.equals("gcp")) {
-        return java.util.List.of();
-      }
-      io.proxyfleet.ranges.CloudRangeCatalog loaded = catalog.updateAndGet(c -> c != null ? c : io.proxyfleet.ranges.CloudRangeCatalog.official());
-      return loaded.ranges(provider).region(region).map(io.proxyfleet.ranges.RegionRanges::ranges).orElse(java.util.List.of());
-    };
+  private List<io.proxyfleet.block.IpRange> publishedRanges(String provider, String region) {
+    if (io.proxyfleet.ranges.RangePublisher.fromWireName(provider).isEmpty()) {
+      return List.of();
+    }
+    return catalog().ranges(provider).region(region).map(io.proxyfleet.ranges.RegionRanges::ranges).orElse(List.of());
   }
+
+  private io.proxyfleet.ranges.CloudRangeCatalog catalog() {
+    return catalog.updateAndGet(c -> c != null ? c : io.proxyfleet.ranges.CloudRangeCatalog.official());
+  }
+
+  /**
+   * Refreshes the published ranges from the official URLs every {@code period} (conditional GET; a
+   * failed fetch keeps the last good version, starting with the shipped snapshot). Off in local mode
+   * and tests: the snapshot is what they measure against.
+   */
+  public void refreshCloudRangesEvery(Duration period) {
+    gcTimer.scheduleWithFixedDelay(() -> {
+      boolean changed = false;
+      for (io.proxyfleet.ranges.RangePublisher publisher : io.proxyfleet.ranges.RangePublisher.values()) {
+        try {
+          io.proxyfleet.ranges.CloudRangeCatalog.RefreshResult result = catalog().refresh(publisher);
+          log.info("Cloud ranges {}: {} ({})", publisher, result.outcome(), result.message());
+          changed |= result.outcome() == io.proxyfleet.ranges.CloudRangeCatalog.Outcome.UPDATED;
+        } catch (RuntimeException e) {
+          log.warn("Cloud ranges {}: refresh failed, keeping the current version: {}", publisher, e.toString());
+        }
+      }
+      if (changed) {
+        fractions.forget();
+      }
+    }, 0, period.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+  }
+
 }

@@ -5,10 +5,13 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** The replay's clock: it only moves when the replay moves it, so simulated days take milliseconds. */
+/**
+ * A clock that only moves when told to: the replay's clock (simulated days take milliseconds) and
+ * the clock tests move by hand. Volatile because the code reading it may run on other threads.
+ */
 public final class SimulatedClock extends Clock {
 
-  private Instant now;
+  private volatile Instant now;
 
   public SimulatedClock(Instant start) {
     this.now = start;
@@ -20,6 +23,11 @@ public final class SimulatedClock extends Clock {
       throw new IllegalArgumentException("simulated time cannot go back from " + now + " to " + t);
     }
     now = t;
+  }
+
+  /** Moves forward by {@code duration}. */
+  public void advance(java.time.Duration duration) {
+    set(now.plus(duration));
   }
 
   @Override

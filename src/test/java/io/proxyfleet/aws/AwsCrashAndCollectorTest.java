@@ -272,6 +272,48 @@ class AwsCrashAndCollectorTest {
     }
   }
 
+  @Test
+  void throttlingOnEveryThirdCallStillConvergesWithNoLeakAndNoZoneMarkedUnavailable() {
+    faults.throttleEvery(3);
+    try (Process process = Process.start()) {
+      apply(AwsEnvironment.fleet("throttled", 3, "aws", List.of(EU), "none"));
+      await().atMost(TIMEOUT).until(() -> ready("throttled", 3));
+      assertThat(faults.throttledCalls()).as("the fault proxy really throttled").isPositive();
+      assertNothingDuplicatedOrLeaked("throttled", 3);
+      CloudProfile profile = client.resources(CloudProfile.class).inNamespace("default").withName("aws").get();
+      assertThat(profile.getStatus().getUnavailableZones()).as("throttling is never taken for missing capacity").isEmpty();
+      assertThat(client.resources(Proxy.class).inNamespace("default").withLabel("proxyfleet.io/fleet", "throttled").list().getItems())
+          .allSatisfy(p -> assertThat(p.getStatus().getConditions().toString()).doesNotContain("CapacityUnavailable"));
+      faults.clearFaults();
+      client.resources(ProxyFleet.class).inNamespace("default").withName("throttled").delete();
+      await().atMost(TIMEOUT).until(() -> proxies("throttled").isEmpty());
+      assertThat(live("throttled")).isEmpty();
+      assertThat(addresses("throttled")).isEmpty();
+    }
+  }
+
+  @Test
+  void anAddressQuotaRaisesAConditionOnTheFleetAndLeaksNothing() {
+    faults.fail("AllocateAddress", params -> true, 400, "AddressLimitExceeded", Integer.MAX_VALUE);
+    try (Process process = Process.start()) {
+      apply(AwsEnvironment.fleet("quota", 1, "aws", List.of(EU), "none"));
+      await().atMost(TIMEOUT).until(() -> {
+        ProxyFleet f = client.resources(ProxyFleet.class).inNamespace("default").withName("quota").get();
+        return f != null && f.getStatus() != null && f.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Degraded") && c.getStatus().equals("True") && c.getReason().equals("QuotaExceeded"));
+      });
+      ProxyFleet fleet = client.resources(ProxyFleet.class).inNamespace("default").withName("quota").get();
+      assertThat(fleet.getStatus().getConditions()).filteredOn(c -> c.getType().equals("Degraded")).singleElement()
+          .satisfies(c -> assertThat(c.getMessage()).contains("cloud quota exceeded in " + EU).contains("raise the account quota"));
+      assertThat(addresses("quota")).isEmpty();
+      faults.clearFaults();
+      client.resources(ProxyFleet.class).inNamespace("default").withName("quota").delete();
+      await().atMost(TIMEOUT).until(() -> proxies("quota").isEmpty());
+      assertThat(live("quota")).as("the instance launched before the quota hit is gone too").isEmpty();
+      assertThat(addresses("quota")).isEmpty();
+    }
+  }
+
   static String state(String instanceId) {
     return eu.describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0).state().nameAsString();
   }

@@ -9,7 +9,7 @@ import io.proxyfleet.cloud.CloudException.Reason;
 import io.proxyfleet.cloud.SecretReader;
 import io.proxyfleet.testing.AwsTestCloud;
 import io.proxyfleet.testing.MotoServer;
-import io.proxyfleet.testing.TestClock;
+import io.proxyfleet.replay.SimulatedClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ class Ec2AuthenticationTest {
     secret.setName("aws-keys");
     aws.setCredentialsSecret(secret);
     Ec2Settings fast = Ec2Settings.defaults().withRetries(2, Duration.ofMillis(5), Duration.ofMillis(5), Duration.ofMillis(20));
-    try (Ec2CloudProvider p = new Ec2CloudProviderFactory("c", keys, fast, TestClock.now()).create(AwsTestCloud.profile("aws", aws, Map.of()))) {
+    try (Ec2CloudProvider p = new Ec2CloudProviderFactory("c", keys, fast, new SimulatedClock(java.time.Instant.now())).create(AwsTestCloud.profile("aws", aws, Map.of()))) {
       CloudException e = Ec2CloudProviderTest.catchCloud(p::verifyAccess);
       assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reason.UNAUTHORIZED);
       assertThat(e.getMessage()).contains("401").contains("credentialsSecret").doesNotContain("notARealSecretKey123");

@@ -21,7 +21,7 @@ import io.proxyfleet.testing.AwsTestCloud;
 import io.proxyfleet.testing.AwsTestCloud.Network;
 import io.proxyfleet.testing.Ec2FaultProxy;
 import io.proxyfleet.testing.MotoServer;
-import io.proxyfleet.testing.TestClock;
+import io.proxyfleet.replay.SimulatedClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ class Ec2CloudProviderTest {
   Ec2Client us;
   Network euNet;
   Network usNet;
-  TestClock clock;
+  SimulatedClock clock;
   final List<Ec2CloudProvider> providers = new ArrayList<>();
 
   @BeforeEach
@@ -75,7 +75,7 @@ class Ec2CloudProviderTest {
     us = AwsTestCloud.admin(MOTO.endpoint(), US);
     euNet = AwsTestCloud.network(eu, EU, 3, "proxies");
     usNet = AwsTestCloud.network(us, US, 2, "proxies");
-    clock = TestClock.now();
+    clock = new SimulatedClock(java.time.Instant.now());
   }
 
   @AfterEach

@@ -2,7 +2,7 @@ package io.proxyfleet.cloud.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.proxyfleet.testing.TestClock;
+import io.proxyfleet.replay.SimulatedClock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class SnapshotTest {
 
-  final TestClock clock = TestClock.now();
+  final SimulatedClock clock = new SimulatedClock(java.time.Instant.now());
   final AtomicInteger fetches = new AtomicInteger();
 
   @Test

@@ -1,5 +1,6 @@
 package io.proxyfleet.cloud.local;
 
+import io.proxyfleet.replay.SimulatedClock;
 import static io.proxyfleet.cloud.local.TestSupport.CLUSTER;
 import static io.proxyfleet.cloud.local.TestSupport.CREDENTIALS;
 import static io.proxyfleet.cloud.local.TestSupport.T0;
@@ -39,14 +40,14 @@ import org.junit.jupiter.api.Test;
 
 class LocalCloudProviderTest {
 
-  private MutableClock clock;
+  private SimulatedClock clock;
   private LoopbackNetwork network;
   private LocalCloudProvider cloud;
   private int port;
 
   @BeforeEach
   void setUp() {
-    clock = new MutableClock(T0);
+    clock = new SimulatedClock(T0);
     network = new LoopbackNetwork(clock, new SplittableRandom(42));
     cloud = new LocalCloudProvider(network, 3, Duration.ofSeconds(30));
     port = freePort();

@@ -1,5 +1,6 @@
 package io.proxyfleet.cloud.local;
 
+import io.proxyfleet.replay.SimulatedClock;
 import io.proxyfleet.testing.OriginServer;
 
 import static io.proxyfleet.cloud.local.TestSupport.CREDENTIALS;
@@ -51,7 +52,7 @@ class ProxyTrafficTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    network = new LoopbackNetwork(new MutableClock(T0), new SplittableRandom(11));
+    network = new LoopbackNetwork(new SimulatedClock(T0), new SplittableRandom(11));
     cloud = new LocalCloudProvider(network, 2, Duration.ZERO);
     origin = OriginServer.onLoopback();
     port = freePort();
