@@ -44,7 +44,7 @@ final class BlocklistBenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--data", description = "Directory with " + IP_LIST_FILE + " and " + ZAPRET_FILE
-      + ". Default: the nearest shared/data/rkn above the working directory.")
+      + ". Default: src/test/resources/data/rkn in a checkout, else the nearest shared/data/rkn above the working directory.")
   Path data;
 
   @Option(names = "--runs", defaultValue = "7", description = "Measured runs per figure (after warm-up); the median"
@@ -300,6 +300,11 @@ final class BlocklistBenchCommand implements Callable<Integer> {
   }
 
   private static Path locateData() {
+    // A checkout carries the same files as test data.
+    Path inCheckout = Path.of("src", "test", "resources", "data", "rkn");
+    if (Files.isDirectory(inCheckout)) {
+      return inCheckout;
+    }
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path candidate = dir.resolve("shared").resolve("data").resolve("rkn");
       if (Files.isDirectory(candidate)) {

@@ -87,6 +87,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final FleetPlanner planner = new FleetPlanner();
   private final BlockedFractions exposure;
   private final WrittenStatus written = new WrittenStatus();
+  /** Per fleet: rotation requests written but perhaps not yet seen by the informer, by proxy UID. */
+  private final Map<ResourceID, Map<String, String>> requestedRotations = new java.util.concurrent.ConcurrentHashMap<>();
   private InformerEventSource<Proxy, ProxyFleet> proxyEvents;
   private InformerEventSource<Secret, ProxyFleet> secretEvents;
 
@@ -166,13 +168,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     status.setObservedGeneration(fleet.getMetadata().getGeneration());
     Long generation = fleet.getMetadata().getGeneration();
     List<Proxy> proxies = context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
+    Map<String, String> requests = requestedRotations.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
+    requests.keySet().retainAll(proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
 
     List<Problem> invalid = validator.validate(fleet);
     if (!invalid.isEmpty()) {
       // Leave every proxy as it is: a typo must never tear a fleet down.
       String message = invalid.stream().map(Problem::toString).collect(Collectors.joining("; "));
       List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
-      summarizeProxies(status, proxies.stream().map(p -> view(p, lists)).toList(), null, Map.of());
+      summarizeProxies(status, proxies.stream().map(p -> view(p, lists, requests)).toList(), null, Map.of());
       conditions.set(status.getConditions(), DEGRADED, true, "InvalidSpec", message, generation);
       conditions.set(status.getConditions(), PROGRESSING, false, "InvalidSpec", "Waiting for the spec to be fixed", generation);
       setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
@@ -273,7 +277,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     int replicas = spec.getReplicas();
     RotationSettings settings = FleetPolicy.rotation(spec);
 
-    List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists())).toList();
+    List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists(), requests)).toList();
     Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
     double budget = perHour == null ? PlanInput.UNLIMITED : RotationBudget.available(status.getRotationBudget(), perHour, now);
     FleetPlan plan =
@@ -302,8 +306,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         p.getMetadata().getAnnotations().put(ApiGroup.ROTATE_IP_ANNOTATION, request);
         return p;
       });
-      // Without this the next reconcile could run on the cached proxy, see no request and ask again.
-      proxyEvents.handleRecentResourceUpdate(ResourceID.fromResource(requested), requested, proxy);
+      // The next reconcile may run before the informer has this edit: remember the request so it
+      // is not made twice (a second rotation would waste an address and the budget).
+      requests.put(requested.getMetadata().getUid(), request);
       events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists()));
     }
     for (FleetPlan.Create create : plan.creates()) {
@@ -378,6 +383,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     KubernetesClient client = context.getClient();
     subscriptions.forget(ResourceID.fromResource(fleet));
     written.forget(ResourceID.fromResource(fleet));
+    requestedRotations.remove(ResourceID.fromResource(fleet));
     List<Proxy> remaining = client.resources(Proxy.class).inNamespace(fleet.getMetadata().getNamespace())
         .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName()).list().getItems();
     if (!remaining.isEmpty()) {
@@ -468,12 +474,18 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     return proxy;
   }
 
-  private ProxyView view(Proxy p, List<String> lists) {
+  private ProxyView view(Proxy p, List<String> lists, Map<String, String> requests) {
     var s = p.getStatus();
     String ip = s == null ? null : s.getPublicIp();
     BlockMatch match = ip == null ? null : blocklists.match(lists, ip).orElse(null);
     String request = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(ApiGroup.ROTATE_IP_ANNOTATION);
-    boolean pending = request != null && !request.equals(s == null ? null : s.getIpRotationHandled());
+    String handled = s == null ? null : s.getIpRotationHandled();
+    String remembered = requests.get(p.getMetadata().getUid());
+    if (remembered != null && remembered.equals(handled)) {
+      requests.remove(p.getMetadata().getUid(), remembered);
+      remembered = null;
+    }
+    boolean pending = (request != null && !request.equals(handled)) || remembered != null;
     return new ProxyView(
         p.getMetadata().getName(),
         p.getMetadata().getUid(),

@@ -66,14 +66,9 @@ public final class FeedServer implements AutoCloseable {
     server.start();
   }
 
-  /** The real sample data: {@code ../shared/data} next to the project directory. */
+  /** The real sample data (see {@link SharedData}). */
   public static Path sharedData() {
-    Path dir = Path.of("..", "shared", "data").toAbsolutePath().normalize();
-    if (!Files.isDirectory(dir.resolve("rkn"))) {
-      throw new IllegalStateException("Blocklist samples not found at " + dir + ": these tests read the real lists in"
-          + " shared/data/rkn next to the project directory; check out shared/ beside the project");
-    }
-    return dir;
+    return SharedData.root();
   }
 
   public static byte[] sample(String name) {

@@ -4,9 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates the real blocklists and cloud ranges in {@code shared/data}, a sibling of the repository:
- * system property {@code proxyfleet.data} first, else the nearest ancestor of the working directory
- * that has {@code shared/data}. Fails with what to do when neither exists, rather than skipping.
+ * Locates the real blocklists and cloud ranges: the unchanged copies under {@code
+ * src/test/resources/data} (so the tests run on any checkout), or another copy named by the system
+ * property {@code proxyfleet.data}.
  */
 public final class SharedData {
 
@@ -21,14 +21,7 @@ public final class SharedData {
       }
       throw new IllegalStateException("-Dproxyfleet.data=" + property + " has no rkn/ directory");
     }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared").resolve("data");
-      if (Files.isDirectory(candidate.resolve("rkn"))) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("shared/data not found above " + Path.of("").toAbsolutePath()
-        + ": check out the shared data next to the repository or pass -Dproxyfleet.data=/path/to/shared/data");
+    return TestData.path("data");
   }
 
   public static Path rkn(String file) {
