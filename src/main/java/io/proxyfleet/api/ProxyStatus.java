@@ -16,6 +16,14 @@ public class ProxyStatus {
   @JsonPropertyDescription("Cloud id of the public address (e.g. Elastic IP allocation id).")
   private String addressId;
 
+  @JsonPropertyDescription(
+      "Zone the instance actually runs in; differs from spec.zone when a capacity error moved the"
+          + " launch to another zone of the region.")
+  private String zone;
+
+  @JsonPropertyDescription("Subnet the instance actually runs in (see zone).")
+  private String subnet;
+
   @JsonPropertyDescription("Cloud instance id.")
   private String instanceId;
 
@@ -126,5 +134,21 @@ public class ProxyStatus {
 
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions;
+  }
+
+  public String getZone() {
+    return zone;
+  }
+
+  public void setZone(String zone) {
+    this.zone = zone;
+  }
+
+  public String getSubnet() {
+    return subnet;
+  }
+
+  public void setSubnet(String subnet) {
+    this.subnet = subnet;
   }
 }

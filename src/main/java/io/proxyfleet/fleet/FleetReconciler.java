@@ -432,7 +432,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       node.put("name", v.name());
       node.put("cloudProfile", p.getSpec().getCloudProfile());
       node.put("region", p.getSpec().getRegion());
-      node.put("zone", p.getSpec().getZone());
+      node.put("zone", p.getStatus() != null && p.getStatus().getZone() != null ? p.getStatus().getZone() : p.getSpec().getZone());
       node.put("ip", v.publicIp());
       node.put("port", p.getSpec().getPort());
       node.put("protocol", protocol.wireName());

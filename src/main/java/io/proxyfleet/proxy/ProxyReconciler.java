@@ -154,6 +154,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       }
       Instance instance = found.get();
       status.setInstanceId(instance.id());
+      status.setZone(instance.zone());
+      status.setSubnet(instance.subnetId());
       if (status.getLaunchedAt() == null && instance.launchedAt() != null) {
         status.setLaunchedAt(rfc3339(instance.launchedAt()));
       }

@@ -315,6 +315,28 @@ class AwsCrashAndCollectorTest {
     }
   }
 
+  @Test
+  void noCapacityInTheFirstZoneLaunchesInAnotherAndTheProxySaysWhere() {
+    String full = net.subnetIds().get(0);
+    faults.fail("RunInstances", params -> full.equals(params.get("SubnetId")), 500, "InsufficientInstanceCapacity", Integer.MAX_VALUE);
+    try (Process process = Process.start()) {
+      apply(AwsEnvironment.fleet("capacity", 2, "aws", List.of(EU), "none"));
+      await().atMost(TIMEOUT).until(() -> ready("capacity", 2));
+      List<Proxy> proxies = proxies("capacity");
+      assertThat(proxies).allSatisfy(p -> assertThat(p.getStatus().getSubnet()).isNotEqualTo(full));
+      assertThat(proxies).as("the planner put one in the full subnet; it runs elsewhere and says so")
+          .anySatisfy(p -> {
+            assertThat(p.getSpec().getSubnet()).isEqualTo(full);
+            assertThat(p.getStatus().getZone()).isNotEqualTo(p.getSpec().getZone());
+          });
+      assertNothingDuplicatedOrLeaked("capacity", 2);
+      faults.clearFaults();
+      client.resources(ProxyFleet.class).inNamespace("default").withName("capacity").delete();
+      await().atMost(TIMEOUT).until(() -> proxies("capacity").isEmpty());
+      assertThat(live("capacity")).isEmpty();
+    }
+  }
+
   static String state(String instanceId) {
     return eu.describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0).state().nameAsString();
   }

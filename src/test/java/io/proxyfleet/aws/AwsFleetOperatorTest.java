@@ -103,6 +103,8 @@ class AwsFleetOperatorTest {
       assertThat(tags(i.tags())).containsAllEntriesOf(expected);
       assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
       assertThat(i.subnetId()).isEqualTo(p.getSpec().getSubnet());
+      assertThat(p.getStatus().getSubnet()).as("status says where the instance really runs").isEqualTo(i.subnetId());
+      assertThat(p.getStatus().getZone()).isEqualTo(i.placement().availabilityZone());
       ec2.describeVolumes(b -> b.filters(Filter.builder().name("attachment.instance-id").values(i.instanceId()).build())).volumes()
           .forEach(v -> assertThat(tags(v.tags())).containsAllEntriesOf(expected));
       List<Address> own = ec2.describeAddresses(b -> b.filters(Filter.builder().name("tag:" + OwnerTags.PROXY).values(p.getMetadata().getUid()).build())).addresses();
