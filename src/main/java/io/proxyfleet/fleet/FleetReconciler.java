@@ -252,7 +252,11 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       for (int r = 0; r < placement.getRegions().size(); r++) {
         String region = placement.getRegions().get(r);
         SlotKey slot = new SlotKey(placement.getCloudProfile(), region);
-        exposure.blockedFraction(provider, region, fleetIndex).ifPresent(f -> blockedFractions.put(slot, f));
+        try {
+          exposure.blockedFraction(provider, region, fleetIndex).ifPresent(f -> blockedFractions.put(slot, f));
+        } catch (CloudException e) {
+          // A region the provider does not know: subnets() below reports it with the field to fix.
+        }
         BurnedRegion burn = burned.get(slot);
         if (burn != null) {
           unavailable.put(slot, "burned until " + burn.getUntil());

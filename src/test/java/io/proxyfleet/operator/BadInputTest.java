@@ -159,4 +159,13 @@ class BadInputTest {
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "creds", 1));
     assertThat(Fixtures.endpointsJson(client, "creds")).contains("socks5://alice:s3cret-p4ss@");
   }
+
+  @Test
+  void aRegionTheCloudDoesNotKnowIsNamedWhileTheOtherRegionServes() {
+    apply(env, fleet("unknown-region", 2, "socks5", 1080, "local", List.of("local-97", "local-0"), List.of("ok-list"), ""));
+    await().atMost(TIMEOUT).until(() -> "True".equals(condition(get("unknown-region"), "Degraded", c -> c.getStatus()))
+        && Fixtures.running(client, "unknown-region").size() == 1);
+    assertThat(condition(get("unknown-region"), "Degraded", c -> c.getMessage())).contains("spec.placement[0].regions[1]").contains("local-0");
+    assertThat(Fixtures.running(client, "unknown-region")).allMatch(p -> p.getSpec().getRegion().equals("local-97"));
+  }
 }
