@@ -60,7 +60,7 @@ final class BlocklistBenchCommand implements Callable<Integer> {
   int lookupMillis;
 
   @Option(names = "--output", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
-  BlocklistFileSet.Output output;
+  OutputFormat output;
 
   /** Keeps results reachable so the JIT cannot drop the work that produced them. */
   private static volatile long sink;
@@ -137,7 +137,7 @@ final class BlocklistBenchCommand implements Callable<Integer> {
         "proxyfleet", ourCsv.throughput(mb), "baseline", naiveCsv.throughput(mb)));
 
     PrintWriter out = spec.commandLine().getOut();
-    if (output == BlocklistFileSet.Output.json) {
+    if (output == OutputFormat.json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     } else {
       out.printf("java %s, %d cores, max heap %d MB, load average %.2f at start; median of %d runs after warm-up%n",

@@ -91,7 +91,7 @@ final class BlocklistCheckCommand implements Callable<Integer> {
       results.add(result);
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (list.output == BlocklistFileSet.Output.json) {
+    if (list.output == OutputFormat.json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
           .writeValueAsString(Map.of("results", results)));
     } else {

@@ -67,9 +67,4 @@ final class BlocklistFileSet {
       }
     }
   }
-
-  enum Output {
-    text,
-    json
-  }
 }

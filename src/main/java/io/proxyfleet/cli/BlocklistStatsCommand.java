@@ -75,7 +75,7 @@ final class BlocklistStatsCommand implements Callable<Integer> {
         extra, severalUrls, withoutIps);
     total.remove("firstErrors");
     Charset charset = list.encoding == null ? list.format.defaultCharset() : list.encoding;
-    if (list.output == BlocklistFileSet.Output.json) {
+    if (list.output == OutputFormat.json) {
       Map<String, Object> document = new LinkedHashMap<>();
       document.put("format", list.format.wireName());
       document.put("encoding", charset.name());

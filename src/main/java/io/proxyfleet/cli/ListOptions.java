@@ -16,5 +16,5 @@ final class ListOptions {
   Charset encoding;
 
   @Option(names = "--output", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
-  BlocklistFileSet.Output output;
+  OutputFormat output;
 }

@@ -43,7 +43,7 @@ final class RangesCommand implements Callable<Integer> {
   List<String> blocklists;
 
   @Option(names = "--output", defaultValue = "text", paramLabel = "FORMAT", description = "text or json. Default: ${DEFAULT-VALUE}.")
-  String output;
+  OutputFormat output;
 
   @Spec
   CommandSpec spec;
@@ -53,15 +53,12 @@ final class RangesCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      if (!output.equals("text") && !output.equals("json")) {
-        throw new UsageException("--output '" + output + "': use text or json");
-      }
       RangePublisher publisher = source.aws != null ? RangePublisher.AWS : RangePublisher.GCP;
       Path file = source.aws != null ? source.aws : source.gcp;
       CloudRanges ranges = RangeFiles.read(publisher, file, service);
       BlocklistFiles.Merged blocked = BlocklistFiles.read(blocklists);
       List<RegionExposure> regions = ranges.exposure(blocked.index());
-      if (output.equals("json")) {
+      if (output == OutputFormat.json) {
         out.println(json(ranges, file, blocked, regions));
       } else {
         text(out, ranges, file, blocked, regions);

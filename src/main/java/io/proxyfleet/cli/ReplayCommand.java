@@ -70,7 +70,7 @@ final class ReplayCommand implements Callable<Integer> {
       description = "Time from a block event until the operator's blocklist has it (0s = at once). Default: ${DEFAULT-VALUE}.")
   String detectionDelay;
 
-  @Option(names = "--max-draws", defaultValue = "10", paramLabel = "N", description = "Addresses a proxy may draw per assignment. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--max-draws", defaultValue = "10", paramLabel = "N", description = "Addresses a proxy may draw per assignment when the fleet sets no rotation.maxAddressDraws. Default: ${DEFAULT-VALUE}.")
   int maxDraws;
 
   @Option(names = "--subnets", defaultValue = "3", paramLabel = "N", description = "Subnets (zones) per simulated region, 1-26. Default: ${DEFAULT-VALUE}.")
@@ -80,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--output", defaultValue = "text", paramLabel = "FORMAT", description = "text or json. Default: ${DEFAULT-VALUE}.")
-  String output;
+  OutputFormat output;
 
   @Spec
   CommandSpec spec;
@@ -90,9 +90,6 @@ final class ReplayCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      if (!output.equals("text") && !output.equals("json")) {
-        throw new UsageException("--output '" + output + "': use text or json");
-      }
       if (aws == null && gcp == null) {
         throw new UsageException("give --aws FILE and/or --gcp FILE: the ranges the simulated cloud draws public IPs from");
       }
@@ -106,7 +103,7 @@ final class ReplayCommand implements Callable<Integer> {
           duration("--boot-delay", bootDelay), duration("--detection-delay", detectionDelay), positive("--max-draws", maxDraws),
           subnetCount(), seed);
       ReplayReport report = BlockadeReplay.create(fleet.fleet(), byProfile, timeline, settings).run();
-      out.println(output.equals("json") ? json(report) : text(report, timeline));
+      out.println(output == OutputFormat.json ? json(report) : text(report, timeline));
       out.flush();
       return 0;
     } catch (UsageException e) {

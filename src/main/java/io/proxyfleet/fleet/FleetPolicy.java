@@ -44,6 +44,11 @@ public final class FleetPolicy {
     }
   }
 
+  /** rotation.maxAddressDraws: fresh addresses a proxy draws until one is clean; {@code fallback} when unset. */
+  public static int maxAddressDraws(ProxyFleetSpec spec, int fallback) {
+    return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxAddressDraws).orElse(fallback);
+  }
+
   /** rotation.maxRotationsPerHour, or null without a budget. */
   public static Integer maxRotationsPerHour(ProxyFleetSpec spec) {
     return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxRotationsPerHour).orElse(null);

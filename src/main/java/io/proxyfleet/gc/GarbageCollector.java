@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -61,6 +62,13 @@ public final class GarbageCollector {
     this.minAge = minAge;
   }
 
+  /** What one profile holds in one region, as listed before the owners were read. */
+  private record Listing(CloudProfile profile, CloudProvider provider, String region, List<Instance> instances, List<Address> addresses) {
+    String key() {
+      return GarbageCollector.key(profile);
+    }
+  }
+
   /** One pass over every CloudProfile in the cluster. Never throws for a cloud error; it reports it. */
   public Report collect() {
     List<String> terminated = new ArrayList<>();
@@ -68,11 +76,10 @@ public final class GarbageCollector {
     List<String> errors = new ArrayList<>();
     List<CloudProfile> profiles = client.resources(CloudProfile.class).inAnyNamespace().list().getItems();
     List<ProxyFleet> fleets = client.resources(ProxyFleet.class).inAnyNamespace().list().getItems();
-    // Two profiles may reach the same account (other credentials, other namespace): one pass acts
-    // on each resource once.
-    Set<String> handled = new java.util.HashSet<>();
+
+    // 1. The cloud first ...
+    List<Listing> listings = new ArrayList<>();
     for (CloudProfile profile : profiles) {
-      String key = profile.getMetadata().getNamespace() + "/" + profile.getMetadata().getName();
       CloudProvider provider;
       try {
         provider = providers.forProfile(profile);
@@ -81,45 +88,67 @@ public final class GarbageCollector {
       }
       for (String region : regions(profile, fleets)) {
         try {
-          // 1. The cloud first ...
-          List<Instance> instances = provider.listManagedInstances(region, cluster);
-          List<Address> addresses = provider.listManagedAddresses(region, cluster);
-          if (instances.isEmpty() && addresses.isEmpty()) {
-            continue;
-          }
-          // 2. ... then the owners.
-          Set<String> owners = client.resources(Proxy.class).inAnyNamespace().list().getItems().stream()
-              .map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
-          Instant cutoff = Instant.now(clock).minus(minAge);
-          Set<String> liveOrphans = new TreeSet<>();
-          for (Instance i : instances) {
-            if (orphaned(i.ownerUid(), owners) && old(i.launchedAt(), cutoff) && handled.add(region + "/" + i.id())) {
-              provider.terminate(region, i.id());
-              terminated.add(region + "/" + i.id());
-              liveOrphans.add(i.id());
-              log.info("Terminated orphaned instance {} in {} ({}): no Proxy with UID {}", i.id(), region, key, i.ownerUid());
-              events.warning(profile, "OrphanTerminated", "Terminated instance " + i.id() + " in " + region
-                  + ": it carries this operator's tags but no Proxy owns it (owner UID " + i.ownerUid() + ")");
-            }
-          }
-          for (Address a : addresses) {
-            boolean stillAttached = a.instanceId() != null
-                && (liveOrphans.contains(a.instanceId()) || instances.stream().anyMatch(i -> i.id().equals(a.instanceId())));
-            if (orphaned(a.ownerUid(), owners) && old(a.allocatedAt(), cutoff) && !stillAttached && handled.add(region + "/" + a.id())) {
-              provider.releaseAddress(region, a);
-              released.add(region + "/" + a.ip());
-              log.info("Released orphaned address {} in {} ({}): no Proxy with UID {}", a.ip(), region, key, a.ownerUid());
-              events.warning(profile, "OrphanReleased", "Released address " + a.ip() + " in " + region
-                  + ": it carries this operator's tags but no Proxy owns it (owner UID " + a.ownerUid() + ")");
-            }
+          Listing listing = new Listing(profile, provider, region,
+              provider.listManagedInstances(region, cluster), provider.listManagedAddresses(region, cluster));
+          if (!listing.instances().isEmpty() || !listing.addresses().isEmpty()) {
+            listings.add(listing);
           }
         } catch (CloudException e) {
-          errors.add(key + " " + region + ": " + e.reason() + ": " + e.getMessage());
-          log.warn("Garbage collection of {} in {} failed ({}): {}", key, region, e.reason(), e.getMessage());
+          errors.add(failure(profile, region, e));
         }
       }
     }
+    if (listings.isEmpty()) {
+      return new Report(List.of(), List.of(), List.copyOf(errors));
+    }
+
+    // 2. ... then the owners, once for the whole pass.
+    Set<String> owners = client.resources(Proxy.class).inAnyNamespace().list().getItems().stream()
+        .map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    Instant cutoff = Instant.now(clock).minus(minAge);
+    // Two profiles may reach the same account (other credentials, other namespace): one pass acts
+    // on each resource once.
+    Set<String> handled = new HashSet<>();
+    for (Listing l : listings) {
+      String region = l.region();
+      try {
+        for (Instance i : l.instances()) {
+          if (orphaned(i.ownerUid(), owners) && old(i.launchedAt(), cutoff) && handled.add(region + "/" + i.id())) {
+            l.provider().terminate(region, i.id());
+            terminated.add(region + "/" + i.id());
+            log.info("Terminated orphaned instance {} in {} ({}): no Proxy with UID {}", i.id(), region, l.key(), i.ownerUid());
+            events.warning(l.profile(), "OrphanTerminated", "Terminated instance " + i.id() + " in " + region
+                + ": it carries this operator's tags but no Proxy owns it (owner UID " + i.ownerUid() + ")");
+          }
+        }
+        // EC2 refuses to release an address still attached to a live instance: those wait for the
+        // next pass, after the orphan instance is gone.
+        Set<String> liveInstances = l.instances().stream().map(Instance::id).collect(Collectors.toSet());
+        for (Address a : l.addresses()) {
+          boolean attached = a.instanceId() != null && liveInstances.contains(a.instanceId());
+          if (orphaned(a.ownerUid(), owners) && old(a.allocatedAt(), cutoff) && !attached && handled.add(region + "/" + a.id())) {
+            l.provider().releaseAddress(region, a);
+            released.add(region + "/" + a.ip());
+            log.info("Released orphaned address {} in {} ({}): no Proxy with UID {}", a.ip(), region, l.key(), a.ownerUid());
+            events.warning(l.profile(), "OrphanReleased", "Released address " + a.ip() + " in " + region
+                + ": it carries this operator's tags but no Proxy owns it (owner UID " + a.ownerUid() + ")");
+          }
+        }
+      } catch (CloudException e) {
+        errors.add(failure(l.profile(), region, e));
+      }
+    }
     return new Report(List.copyOf(terminated), List.copyOf(released), List.copyOf(errors));
+  }
+
+  private static String key(CloudProfile profile) {
+    return profile.getMetadata().getNamespace() + "/" + profile.getMetadata().getName();
+  }
+
+  private static String failure(CloudProfile profile, String region, CloudException e) {
+    String key = key(profile);
+    log.warn("Garbage collection of {} in {} failed ({}): {}", key, region, e.reason(), e.getMessage());
+    return key + " " + region + ": " + e.reason() + ": " + e.getMessage();
   }
 
   /** Regions the profile may hold resources in: its own list, and every fleet region that names it. */

@@ -33,6 +33,7 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.events.EventRecorder;
+import io.proxyfleet.fleet.FleetPolicy;
 import io.proxyfleet.fleet.FleetSecrets;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.StatusChange;
@@ -174,7 +175,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       if (instance.publicIp() == null || rotationRequested) {
         String oldIp = instance.publicIp();
         Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
-        int draws = fleet.map(f -> f.getSpec().getRotation()).map(r -> r.getMaxAddressDraws()).orElse(addresses.maxDraws());
+        int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
         AddressAssignment.Result result = addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws);
         if (!result.clean()) {
           events.warning(proxy, "NoCleanAddress", "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");

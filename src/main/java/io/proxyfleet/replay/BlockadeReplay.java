@@ -340,7 +340,8 @@ public final class BlockadeReplay {
       }
       if (instance.publicIp() == null || p.rotationPending) {
         Optional<String> hint = instance.publicIp() == null ? Optional.of(p.subnet) : Optional.empty();
-        AddressAssignment.Result result = addresses.assignClean(cloud, region, owner(p), instance, hint, checker);
+        AddressAssignment.Result result = addresses.assignClean(cloud, region, owner(p), instance, hint, checker,
+            FleetPolicy.maxAddressDraws(spec, addresses.maxDraws()));
         draws += result.draws();
         drawsBlocked += result.blockedDraws();
         if (!result.clean()) {

@@ -13,8 +13,9 @@ import java.time.Instant;
  * @param bootDelay how long a launched instance takes to become RUNNING
  * @param detectionDelay how long after a block event the operator's blocklist contains it (a
  *     blocklist source's polling interval); availability always uses the true blocks
- * @param maxDraws addresses a proxy may draw per assignment before it gives up (the operator's
- *     {@code maxAddressDraws})
+ * @param maxDraws addresses a proxy may draw per assignment before it gives up when the fleet does
+ *     not say (the operator-wide {@code maxAddressDraws}); the fleet's {@code
+ *     rotation.maxAddressDraws} wins, as in the operator
  * @param subnetsPerRegion subnets (zones) the simulated cloud offers per region
  * @param seed the only source of randomness (address draws, proxy names)
  */

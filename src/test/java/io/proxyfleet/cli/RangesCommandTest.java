@@ -94,6 +94,6 @@ class RangesCommandTest {
 
     CliRun output = CliRun.of("ranges", "--aws", AWS, "--blocklist", TIMELINE, "--output", "xml");
     assertThat(output.exitCode()).isEqualTo(2);
-    assertThat(output.err()).contains("--output 'xml': use text or json");
+    assertThat(output.err()).contains("--output").contains("xml").contains("[text, json]");
   }
 }

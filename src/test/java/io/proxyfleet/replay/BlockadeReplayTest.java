@@ -182,11 +182,13 @@ class BlockadeReplayTest {
           replicas: 2
           maxRegionBlockedPercent: 100
           placement: [{cloudProfile: aws, regions: [r1, r2]}]
-          rotation: {onBlocked: ReassignIP, burnedRegionCooldown: 30m}
+          rotation: {onBlocked: ReassignIP, burnedRegionCooldown: 30m, maxAddressDraws: 3}
         """;
     ReplayReport r = BlockadeReplay.create(ReplayFleetFile.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).fleet(),
         Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
-        timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"), settings(Duration.ofMinutes(20), Duration.ZERO, 3)).run();
+        timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"), settings(Duration.ofMinutes(20), Duration.ZERO, 10)).run();
+
+    // The fleet's rotation.maxAddressDraws (3) wins over the operator-wide fallback (10).
 
     assertThat(r.ipsDrawn()).isEqualTo(2 + 3 + 1);
     assertThat(r.blockedDraws()).isEqualTo(3);

@@ -43,6 +43,7 @@ public final class FeedServer implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final AtomicLong endlessBytesWritten = new AtomicLong();
   private final AtomicLong endlessFinished = new AtomicLong();
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
   public FeedServer() {
     try {
@@ -134,14 +135,22 @@ public final class FeedServer implements AutoCloseable {
     paths.put(path, exchange -> respond(exchange, 302, null, Map.of("Location", location)));
   }
 
+  /**
+   * Plays a slow server: holds the exchange for up to {@code time}, or until the server closes, so
+   * no handler thread outlives the test that stalled it.
+   */
+  private void hold(Duration time) {
+    try {
+      closed.await(time.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Waits before answering at all. */
   public void slow(String path, Duration delay, byte[] body) {
     paths.put(path, exchange -> {
-      try {
-        Thread.sleep(delay.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      hold(delay);
       respond(exchange, 200, body, Map.of());
     });
   }
@@ -154,11 +163,7 @@ public final class FeedServer implements AutoCloseable {
       OutputStream out = exchange.getResponseBody();
       out.write("10.0.0.0/8\n".getBytes());
       out.flush();
-      try {
-        Thread.sleep(stall.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      hold(stall);
       out.write("10.1.0.0/16\n".getBytes());
     });
   }
@@ -222,6 +227,7 @@ public final class FeedServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
     executor.shutdownNow();
   }
