@@ -19,7 +19,8 @@ public class ProxyFleetSpec {
   @Required
   @Min(0)
   @Max(MAX_REPLICAS)
-  @JsonPropertyDescription("Number of proxies to keep running (0 to 1000).")
+  @JsonPropertyDescription("Number of proxies to keep running (0 to 1000). The scale subresource reads and writes it (kubectl scale pf NAME --replicas=N).")
+  @io.fabric8.kubernetes.model.annotation.SpecReplicas
   private Integer replicas;
 
   // A string, not the Protocol enum: an unknown value must reach the validator as a clear error,

@@ -14,7 +14,12 @@ public class ProxyFleetStatus {
   private Long observedGeneration;
 
   @JsonPropertyDescription("Proxies that exist and are not being deleted.")
+  @io.fabric8.kubernetes.model.annotation.StatusReplicas
   private Integer replicas = 0;
+
+  @JsonPropertyDescription("Label selector of the fleet's Proxies, for the scale subresource (kubectl scale, autoscalers).")
+  @io.fabric8.kubernetes.model.annotation.LabelSelector
+  private String selector;
 
   @JsonPropertyDescription("Proxies Running on an unblocked IP: the ones published in the endpoints Secret.")
   private Integer readyReplicas = 0;
@@ -103,6 +108,14 @@ public class ProxyFleetStatus {
 
   public void setRegions(List<RegionStatus> regions) {
     this.regions = regions;
+  }
+
+  public String getSelector() {
+    return selector;
+  }
+
+  public void setSelector(String selector) {
+    this.selector = selector;
   }
 
   public String getEndpointsSecret() {

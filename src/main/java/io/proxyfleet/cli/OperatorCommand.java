@@ -9,6 +9,7 @@ import io.proxyfleet.cloud.aws.Ec2Settings;
 import io.proxyfleet.cloud.local.LocalCloudProviderFactory;
 import io.proxyfleet.cloud.local.LoopbackNetwork;
 import io.proxyfleet.operator.KubernetesSecretReader;
+import io.proxyfleet.operator.LeaderElectionSettings;
 import io.proxyfleet.operator.OperatorSettings;
 import io.proxyfleet.operator.ProxyFleetOperator;
 import java.time.Clock;
@@ -32,6 +33,11 @@ final class OperatorCommand implements Callable<Integer> {
   @Option(names = "--leader-election-namespace", defaultValue = "${env:POD_NAMESPACE}",
       description = "Namespace of the leader-election Lease; leader election is off when empty. Default: $POD_NAMESPACE.")
   String leaderElectionNamespace;
+
+  @Option(names = "--leader-election-identity", defaultValue = "${env:POD_NAME:-${env:HOSTNAME:-proxyfleet}}",
+      description = "Base of this process's identity in the Lease (a random suffix is always added, so two processes on one host never share it)."
+          + " Default: $POD_NAME, else $HOSTNAME.")
+  String identityBase;
 
   @Option(names = "--enable-local-provider", description = "Also serve CloudProfiles with provider 'local' (proxies on the operator's own loopback; for trials only).")
   boolean enableLocal;
@@ -62,21 +68,30 @@ final class OperatorCommand implements Callable<Integer> {
       factories.add(new LocalCloudProviderFactory(network));
     }
     CloudProviders providers = new CloudProviders(factories);
-    ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings,
-        Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank()));
+    Optional<LeaderElectionSettings> leaderElection = Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank())
+        .map(ns -> LeaderElectionSettings.defaults(ns, LeaderElectionSettings.uniqueIdentity(identityBase, new java.security.SecureRandom())));
+    ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings, leaderElection);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      operator.close();
-      providers.close();
-      if (network != null) network.close();
-      client.close();
-      stopped.countDown();
+      long start = System.nanoTime();
+      // Stop reconciling and give up the Lease first, then close listeners and clients. Everything
+      // here must finish well inside the pod's termination grace period.
+      try {
+        operator.close();
+      } finally {
+        providers.close();
+        if (network != null) network.close();
+        client.close();
+        System.err.printf("proxyfleet operator stopped in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+        stopped.countDown();
+      }
     }, "proxyfleet-shutdown"));
     operator.start();
     if (!refresh.isZero()) {
       operator.refreshCloudRangesEvery(refresh);
     }
-    System.err.println("proxyfleet operator started (cluster tag '" + cluster + "')");
+    System.err.println("proxyfleet operator started (cluster tag '" + cluster + "'"
+        + leaderElection.map(le -> ", leader election in " + le.namespace() + " as " + le.identity()).orElse(", no leader election") + ")");
     stopped.await();
     return 0;
   }

@@ -60,6 +60,8 @@ public final class EventRecorder {
     String namespace = Objects.requireNonNullElse(about.getMetadata().getNamespace(), "default");
     String key = about.getMetadata().getUid() + "|" + type + "|" + reason + "|" + message;
     Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
+    // The log is where an operator process's actions show when events are not at hand (kubectl logs).
+    log.info("{} {} on {} {}: {}", type, reason, about.getKind(), qualifiedName(about), message);
     try {
       Recent previous;
       synchronized (recent) {
@@ -98,6 +100,11 @@ public final class EventRecorder {
     } catch (KubernetesClientException e) {
       log.warn("Could not record event {} on {}/{}: {}", reason, namespace, about.getMetadata().getName(), e.getMessage());
     }
+  }
+
+  private static String qualifiedName(HasMetadata about) {
+    String ns = about.getMetadata().getNamespace();
+    return ns == null ? about.getMetadata().getName() : ns + "/" + about.getMetadata().getName();
   }
 
   private void remember(String key, Recent value) {

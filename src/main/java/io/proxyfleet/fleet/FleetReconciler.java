@@ -166,6 +166,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // burned regions must not go backwards because of that.
     written.catchUp(id, status);
     status.setObservedGeneration(fleet.getMetadata().getGeneration());
+    status.setSelector(ApiGroup.FLEET_LABEL + "=" + fleet.getMetadata().getName());
     Long generation = fleet.getMetadata().getGeneration();
     List<Proxy> proxies = context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
     Map<String, String> requests = requestedRotations.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
@@ -375,8 +376,21 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   @Override
   public ErrorStatusUpdateControl<ProxyFleet> updateErrorStatus(ProxyFleet fleet, Context<ProxyFleet> context, Exception e) {
     ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(fleet.getStatus(), ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
+    Long generation = fleet.getMetadata().getGeneration();
+    boolean forbidden = e instanceof KubernetesClientException k && k.getCode() == 403;
     String message = e instanceof KubernetesClientException k ? "Kubernetes API error " + k.getCode() + ": " + k.getMessage() : e.toString();
-    conditions.set(status.getConditions(), DEGRADED, true, "ReconcileError", message + " (retrying)", fleet.getMetadata().getGeneration());
+    if (forbidden) {
+      message += "; grant the operator's ServiceAccount this permission (see operator/rbac.yaml)";
+    }
+    conditions.set(status.getConditions(), DEGRADED, true, forbidden ? "Forbidden" : "ReconcileError", message + " (retrying)", generation);
+    // Counts come from the proxies that exist now, never from the last good pass: a fleet whose
+    // creates are refused must not keep claiming the replicas it had asked for.
+    ProxyFleetSpec spec = fleet.getSpec();
+    List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
+    Map<String, String> requests = requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
+    summarizeProxies(status, context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet))
+        .map(p -> view(p, lists, requests)).toList(), null, Map.of());
+    setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
     fleet.setStatus(status);
     return ErrorStatusUpdateControl.patchStatus(fleet);
   }

@@ -2,7 +2,13 @@ package io.proxyfleet.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.time.ZonedDateTime;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.blocklist.BlocklistReconciler;
@@ -36,6 +42,20 @@ public final class ProxyFleetOperator implements AutoCloseable {
   static final Duration GC_MIN_AGE = Duration.ofMinutes(5);
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyFleetOperator.class);
 
+  /**
+   * Failed reconciles retry forever with backoff capped at a minute: a fleet whose cause is fixed
+   * outside its spec (RBAC granted, quota raised) must converge without anyone touching it.
+   */
+  static final long RETRY_MAX_INTERVAL_MILLIS = Duration.ofMinutes(1).toMillis();
+  /** Every fleet and proxy is reconciled at least this often even when no event arrives. */
+  static final Duration RESYNC_INTERVAL = Duration.ofMinutes(5);
+
+  private final KubernetesClient client;
+  private final Optional<LeaderElectionSettings> leaderElection;
+  /** True while this process holds the Lease (always true without leader election). */
+  private final AtomicBoolean leading;
+  /** Set before stopping, so losing the Lease because we let it go is not mistaken for losing it. */
+  private final AtomicBoolean closing = new AtomicBoolean();
   private final GarbageCollector collector;
   private final BlockedFractions fractions;
   private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
@@ -45,7 +65,10 @@ public final class ProxyFleetOperator implements AutoCloseable {
     return t;
   });
 
-  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<String> leaderElectionNamespace) {
+  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection) {
+    this.client = client;
+    this.leaderElection = leaderElection;
+    this.leading = new AtomicBoolean(leaderElection.isEmpty());
     operator =
         new Operator(
             o -> {
@@ -57,23 +80,38 @@ public final class ProxyFleetOperator implements AutoCloseable {
                   .withReconciliationTerminationTimeout(Duration.ofSeconds(5))
                   .withStopOnInformerErrorDuringStartup(true)
                   .withCacheSyncTimeout(Duration.ofSeconds(60));
-              leaderElectionNamespace.ifPresent(ns -> o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("proxyfleet-operator", ns)));
+              leaderElection.ifPresent(le -> o.withLeaderElectionConfiguration(
+                  LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LeaderElectionSettings.LEASE_NAME)
+                      .withLeaseNamespace(le.namespace())
+                      .withIdentity(le.identity())
+                      .withLeaseDuration(le.leaseDuration())
+                      .withRenewDeadline(le.renewDeadline())
+                      .withRetryPeriod(le.retryPeriod())
+                      // JOSDK's own exit calls System.exit inside our shutdown hook, which hangs the JVM.
+                      .withExitOnStopLeading(false)
+                      .withLeaderCallbacks(new LeaderCallbacks(this::startedLeading, this::stoppedLeading,
+                          leader -> log.info("Leader is now {}", leader)))
+                      .build()));
             });
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
     fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock()),
         // Not generation-aware: the accept-update and refresh annotations do not bump generation.
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false));
+        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false)
+            .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
             fractions),
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet"));
+        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
+            .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false));
-    operator.register(new CloudProfileReconciler(providers, events, settings.clock()), c -> c.withName("cloudprofile"));
+        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
+            .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
+    operator.register(new CloudProfileReconciler(providers, events, settings.clock()),
+        c -> c.withName("cloudprofile").withRetry(retry()));
     collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE);
   }
 
@@ -87,7 +125,42 @@ public final class ProxyFleetOperator implements AutoCloseable {
     return collector;
   }
 
+  private static GenericRetry retry() {
+    return new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(RETRY_MAX_INTERVAL_MILLIS).withoutMaxAttempts();
+  }
+
+  private void startedLeading() {
+    leading.set(true);
+    log.info("Started leading as {}", leaderElection.map(LeaderElectionSettings::identity).orElse("?"));
+  }
+
+  /**
+   * Losing the Lease while running means another replica may lead now: exit at once so two
+   * leaders never reconcile together (the pod restarts and becomes a standby). Losing it because
+   * we are shutting down is expected. The exit runs on its own thread because this callback may
+   * run inside a shutdown hook, where System.exit blocks forever.
+   */
+  private void stoppedLeading() {
+    leading.set(false);
+    if (closing.get()) {
+      return;
+    }
+    log.error("Lost the leader Lease; exiting so that only one replica reconciles");
+    Thread exit = new Thread(() -> System.exit(1), "proxyfleet-lost-lease");
+    exit.setDaemon(false);
+    exit.start();
+  }
+
+  /** Whether this process reconciles now (the leader, or the only process without leader election). */
+  public boolean isLeader() {
+    return leading.get();
+  }
+
   private void collectGarbage() {
+    if (!leading.get()) {
+      // Standbys watch but never act on the cloud: two collectors could race a launching leader.
+      return;
+    }
     try {
       GarbageCollector.Report report = collector.collect();
       if (report.removedAnything() || !report.errors().isEmpty()) {
@@ -105,8 +178,37 @@ public final class ProxyFleetOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     gcTimer.shutdownNow();
+    boolean wasLeading = leading.get();
     operator.stop();
+    if (wasLeading) {
+      leaderElection.ifPresent(this::releaseLease);
+    }
+  }
+
+  /**
+   * Gives the Lease up on a clean stop, as client-go's ReleaseOnCancel does (holder cleared, a
+   * one-second duration), so a standby takes over within its retry period instead of waiting for
+   * the lease to expire. JOSDK does not release it.
+   */
+  private void releaseLease(LeaderElectionSettings le) {
+    try {
+      Lease lease = client.leases().inNamespace(le.namespace()).withName(LeaderElectionSettings.LEASE_NAME).get();
+      if (lease == null || lease.getSpec() == null || !le.identity().equals(lease.getSpec().getHolderIdentity())) {
+        return;
+      }
+      lease.getSpec().setHolderIdentity(null);
+      lease.getSpec().setLeaseDurationSeconds(1);
+      lease.getSpec().setRenewTime(ZonedDateTime.now(java.time.ZoneOffset.UTC));
+      client.resource(lease).lockResourceVersion(lease.getMetadata().getResourceVersion()).update();
+      log.info("Released the leader Lease {}/{}", le.namespace(), LeaderElectionSettings.LEASE_NAME);
+    } catch (KubernetesClientException e) {
+      // The standby then takes over when the lease expires instead; nothing else is lost.
+      log.warn("Could not release the leader Lease: {}", e.getMessage());
+    }
   }
 
   /**

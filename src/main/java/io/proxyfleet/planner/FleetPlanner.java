@@ -64,6 +64,9 @@ public final class FleetPlanner {
     Map<SlotKey, Deque<Reason>> replacementReasons = new HashMap<>();
     for (ProxyView p : live) {
       if (p.phase() == ProxyPhase.Failed) {
+        // A dead proxy is replaced whatever the budget says (the budget protects against storms
+        // of healthy proxies being churned), but it is a rotation and is counted as one.
+        budget.count(Reason.Failed);
         deletes.add(new Delete(p.name(), Reason.Failed));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Failed);
       } else if (p.blocked() && (rotation.onBlocked() == OnBlocked.Replace || in.unavailable().containsKey(p.slot()))
@@ -211,6 +214,11 @@ public final class FleetPlanner {
       }
       started.merge(reason, 1, Integer::sum);
       return true;
+    }
+
+    /** Records a rotation that is not subject to the budget. */
+    void count(Reason reason) {
+      started.merge(reason, 1, Integer::sum);
     }
 
     void hold(Reason reason) {

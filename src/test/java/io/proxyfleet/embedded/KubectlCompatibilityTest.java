@@ -1,5 +1,6 @@
 package io.proxyfleet.embedded;
 
+import io.proxyfleet.testing.Kubectl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -113,6 +113,7 @@ class FleetPlannerTest {
         List.of(proxy("x", "p", "r", "r-s0", ProxyPhase.Failed, T0)), subnets(placements, 1), T0));
     assertThat(plan.deletes()).containsExactly(new Delete("x", Reason.Failed));
     assertThat(plan.creates()).extracting(Create::reason).containsExactly(Reason.Failed);
+    assertThat(plan.rotationsStarted()).containsExactly(Map.entry(Reason.Failed, 1));
   }
 
   @Test
@@ -262,6 +263,8 @@ class FleetPlannerTest {
     assertThat(plan.deletes()).containsExactly(new Delete("x", Reason.Failed));
     assertThat(plan.creates()).hasSize(3);
     assertThat(plan.rotationsHeld()).isEmpty();
+    // Counted as a rotation by reason Failed (the README's status.rotationsByReason), though it spends no budget.
+    assertThat(plan.rotationsStarted()).containsExactly(Map.entry(Reason.Failed, 1));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.proxyfleet.embedded;
+package io.proxyfleet.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -15,16 +15,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /** Runs the real kubectl against a kubeconfig, with its own discovery cache and a timeout. */
-final class Kubectl {
+public final class Kubectl {
 
-  static final String INSTALL_HINT = "install kubectl 1.32 (e.g. the 'kubectl' Debian package from"
+  public static final String INSTALL_HINT = "install kubectl 1.32 (e.g. the 'kubectl' Debian package from"
       + " the Kubernetes or Google Cloud apt repository, or a release binary on PATH), or point"
       + " the KUBECTL environment variable at one";
 
   private static final long TIMEOUT_SECONDS = 30;
 
   /** Exit code and output of one call; {@link #toString()} is meant for assertion messages. */
-  record Result(List<String> command, int exitCode, String stdout, String stderr) {
+  public record Result(List<String> command, int exitCode, String stdout, String stderr) {
     @Override
     public String toString() {
       return "$ " + String.join(" ", command) + "\nexit code: " + exitCode
@@ -37,7 +37,7 @@ final class Kubectl {
   private final Path cacheDir;
   private final Path workDir;
 
-  Kubectl(String executable, Path kubeconfig, Path workDir) {
+  public Kubectl(String executable, Path kubeconfig, Path workDir) {
     this.executable = executable;
     this.kubeconfig = kubeconfig;
     this.workDir = workDir;
@@ -48,11 +48,11 @@ final class Kubectl {
    * The kubectl to test with; skips the calling test when there is none, except in CI
    * ({@code CI=true}) where a missing kubectl must fail the build instead of hiding these tests.
    */
-  static String locateOrSkip() {
+  public static String locateOrSkip() {
     return require(locate(), "true".equalsIgnoreCase(System.getenv("CI")));
   }
 
-  static String require(Optional<String> found, boolean ci) {
+  public static String require(Optional<String> found, boolean ci) {
     if (found.isPresent()) {
       return found.get();
     }
@@ -84,7 +84,12 @@ final class Kubectl {
     return candidates.stream().filter(Files::isExecutable).findFirst().map(Path::toString);
   }
 
-  Result run(String... args) {
+  public Result run(String... args) {
+    return runWithInput("", args);
+  }
+
+  /** Runs kubectl with {@code stdin} as its standard input (for {@code apply -f -}). */
+  public Result runWithInput(String stdin, String... args) {
     List<String> command = new ArrayList<>(List.of(executable,
         "--kubeconfig", kubeconfig.toString(),
         "--cache-dir", cacheDir.toString(),
@@ -100,8 +105,9 @@ final class Kubectl {
       // Only the files named on the command line may steer kubectl.
       builder.environment().remove("KUBECONFIG");
       Process process = builder.start();
-      // kubectl never needs input here; an empty stdin keeps it from waiting for any.
-      process.getOutputStream().close();
+      try (var in = process.getOutputStream()) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
       if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         fail("kubectl did not finish within " + TIMEOUT_SECONDS + " s:\n" + new Result(command, -1,

@@ -1,0 +1,145 @@
+package io.proxyfleet.realserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.proxyfleet.testing.Kubectl;
+import io.proxyfleet.testing.kube.KubeApiServer;
+import io.proxyfleet.testing.kube.RealKube;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The generated CRDs and every example, as a real API server sees them. */
+@ExtendWith(RealKube.class)
+class CrdSchemaRealServerTest {
+
+  static KubeApiServer server;
+  static KubernetesClient admin;
+
+  @BeforeAll
+  static void connect(KubeApiServer s) {
+    server = s;
+    admin = s.admin();
+    // Examples assume the operator is installed (its namespace holds the ConfigMap of one of them).
+    ShippedOperator.installRbac(admin);
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("schema").endMetadata().build())
+        .createOr(NonDeletingOperation::update);
+  }
+
+  @Test
+  void everyCrdIsEstablishedAndStructural() {
+    List<CustomResourceDefinition> crds = admin.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
+        .filter(c -> c.getSpec().getGroup().equals("proxyfleet.io")).toList();
+    assertThat(crds).extracting(c -> c.getMetadata().getName())
+        .containsExactlyInAnyOrder("proxyfleets.proxyfleet.io", "proxies.proxyfleet.io", "cloudprofiles.proxyfleet.io", "blocklists.proxyfleet.io");
+    for (CustomResourceDefinition crd : crds) {
+      assertThat(crd.getStatus().getConditions())
+          .as(crd.getMetadata().getName())
+          .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"))
+          .noneMatch(c -> c.getType().equals("NonStructuralSchema") && c.getStatus().equals("True"));
+    }
+  }
+
+  @Test
+  void everyExampleIsAcceptedByServerSideDryRun(@TempDir Path work) throws IOException {
+    Kubectl kubectl = new Kubectl(Kubectl.locateOrSkip(), server.writeKubeconfig(work.resolve("kubeconfig"), null, "default"), work);
+    List<Path> files;
+    try (Stream<Path> s = Files.walk(Path.of("examples"))) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(files).hasSizeGreaterThanOrEqualTo(9);
+    for (Path file : files) {
+      // A dry run creates nothing, so the namespaces an example defines must exist for its other objects.
+      for (HasMetadata item : admin.load(Files.newInputStream(file)).items()) {
+        if (item.getKind().equals("Namespace")) {
+          admin.resource(item).createOr(NonDeletingOperation::update);
+        }
+      }
+      Kubectl.Result result = kubectl.run("apply", "--dry-run=server", "-f", file.toAbsolutePath().toString());
+      assertThat(result.exitCode()).as(result.toString()).isZero();
+      assertThat(result.stdout()).as(result.toString()).contains("(server dry run)");
+    }
+  }
+
+  static Stream<Arguments> badObjects() {
+    String fleet = """
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: ProxyFleet
+        metadata: {name: bad, namespace: schema}
+        spec:
+          replicas: %s
+          protocol: %s
+          port: %s
+          placement: [%s]
+        """;
+    String placement = "{cloudProfile: local, regions: [local-1]}";
+    return Stream.of(
+        Arguments.of("replicas -1", fleet.formatted("-1", "socks5", "1080", placement), "spec.replicas"),
+        Arguments.of("replicas 100000", fleet.formatted("100000", "socks5", "1080", placement), "spec.replicas"),
+        Arguments.of("protocol ftp", fleet.formatted("1", "ftp", "1080", placement), "spec.protocol"),
+        Arguments.of("port 0", fleet.formatted("1", "socks5", "0", placement), "spec.port"),
+        Arguments.of("port 70000", fleet.formatted("1", "socks5", "70000", placement), "spec.port"),
+        Arguments.of("empty regions", fleet.formatted("1", "socks5", "1080", "{cloudProfile: local, regions: []}"), "spec.placement[0].regions"),
+        Arguments.of("placement without cloudProfile", fleet.formatted("1", "socks5", "1080", "{regions: [local-1]}"), "spec.placement[0].cloudProfile"),
+        Arguments.of("blocklist cidr nonsense", """
+            apiVersion: proxyfleet.io/v1alpha1
+            kind: Blocklist
+            metadata: {name: schema-bad}
+            spec: {cidrs: [nonsense]}
+            """, "spec.cidrs[0]"),
+        Arguments.of("aws without spec.aws", """
+            apiVersion: proxyfleet.io/v1alpha1
+            kind: CloudProfile
+            metadata: {name: bad, namespace: schema}
+            spec: {provider: aws}
+            """, "spec.aws is required when provider is aws"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badObjects")
+  void theSchemaRejectsWithAMessageNamingTheField(String name, String yaml, String field) {
+    GenericKubernetesResource bad = admin.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class);
+    assertThatThrownBy(() -> admin.resource(bad).dryRun().create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains(field);
+        });
+  }
+
+  @Test
+  void aProxySpecCannotBeChanged() {
+    GenericKubernetesResource proxy = admin.getKubernetesSerialization().unmarshal("""
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: Proxy
+        metadata: {name: immutable, namespace: schema}
+        spec: {fleet: f, cloudProfile: local, region: local-1, subnet: local-1-a, protocol: socks5, port: 1080, credentialsSecret: f-credentials}
+        """, GenericKubernetesResource.class);
+    admin.resource(proxy).createOr(NonDeletingOperation::update);
+    assertThatThrownBy(() -> admin.genericKubernetesResources("proxyfleet.io/v1alpha1", "Proxy").inNamespace("schema").withName("immutable")
+        .edit(p -> {
+          ((java.util.Map<String, Object>) p.getAdditionalProperties().get("spec")).put("region", "local-2");
+          return p;
+        }))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains("Proxy spec is immutable");
+        });
+  }
+}

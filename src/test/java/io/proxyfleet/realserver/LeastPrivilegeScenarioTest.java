@@ -1,0 +1,135 @@
+package io.proxyfleet.realserver;
+
+import static io.proxyfleet.realserver.RealServerFixtures.apply;
+import static io.proxyfleet.realserver.RealServerFixtures.blocklist;
+import static io.proxyfleet.realserver.RealServerFixtures.endpoints;
+import static io.proxyfleet.realserver.RealServerFixtures.fleet;
+import static io.proxyfleet.realserver.RealServerFixtures.profile;
+import static io.proxyfleet.realserver.RealServerFixtures.proxies;
+import static io.proxyfleet.realserver.RealServerFixtures.serving;
+import static io.proxyfleet.realserver.RealServerFixtures.settled;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.proxyfleet.api.Blocklist;
+import io.proxyfleet.api.Proxy;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.testing.FeedServer;
+import io.proxyfleet.testing.OriginServer;
+import io.proxyfleet.testing.ProxyClients;
+import io.proxyfleet.testing.kube.KubeApiServer;
+import io.proxyfleet.testing.kube.OperatorProcess;
+import io.proxyfleet.testing.kube.RealKube;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Least privilege, proven: the operator runs as the shipped ServiceAccount with exactly the shipped
+ * RBAC, leader election on and the local provider, through a whole fleet's life, and never once
+ * hears {@code forbidden}.
+ */
+@ExtendWith(RealKube.class)
+class LeastPrivilegeScenarioTest {
+
+  static final String NS = "least-privilege";
+  static final Duration TIMEOUT = RealKube.TIMEOUT;
+
+  @Test
+  void aWholeScenarioAsTheShippedServiceAccountHearsNoForbidden(KubeApiServer server, @TempDir Path work) throws Exception {
+    KubernetesClient admin = server.admin();
+    ShippedOperator.installRbac(admin);
+    RealServerFixtures.namespace(admin, NS);
+    try (FeedServer feeds = new FeedServer();
+        OriginServer origin = OriginServer.onLoopback();
+        OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), work.resolve("operator.log"), "lp-operator", NS)) {
+      // A URL source with an Authorization header from a Secret in the operator's namespace.
+      String token = "Bearer lp-feed-token";
+      feeds.content("/lp.lst", "203.0.113.0/24\n".getBytes(StandardCharsets.US_ASCII), "\"v1\"", null, null, token);
+      admin.secrets().inNamespace(ShippedOperator.NAMESPACE).resource(new SecretBuilder().withNewMetadata().withName("lp-feed-auth")
+          .addToLabels("proxyfleet.io/blocklist-auth", "true").endMetadata()
+          .addToData("authorization", Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))).build())
+          .createOr(NonDeletingOperation::update);
+      apply(admin, """
+          apiVersion: proxyfleet.io/v1alpha1
+          kind: Blocklist
+          metadata: {name: lp-feed}
+          spec:
+            sources:
+              - url: %s
+                format: ip-list
+                authSecret: {namespace: %s, name: lp-feed-auth, key: authorization}
+          """.formatted(feeds.url("/lp.lst"), ShippedOperator.NAMESPACE));
+      apply(admin, blocklist("lp-manual"));
+      apply(admin, profile(NS, "local"));
+      apply(admin, fleet(NS, "lp", 4, "local", List.of("local-61", "local-62"), List.of("lp-manual", "lp-feed")));
+
+      await().atMost(TIMEOUT).until(() -> settled(admin, NS, "lp", 4));
+      assertThat(feeds.seen("/lp.lst")).isNotEmpty().allSatisfy(s -> assertThat(s.authorization()).isEqualTo(token));
+      Blocklist feed = admin.resources(Blocklist.class).withName("lp-feed").get();
+      assertThat(feed.getStatus().getEntries()).isEqualTo(1);
+
+      // Traffic through a published proxy, with the fleet's credentials.
+      JsonNode published = endpoints(admin, NS, "lp");
+      assertThat(published).hasSize(4);
+      URI first = URI.create(published.get(0).get("uri").asText());
+      assertThat(ProxyClients.get(first, origin.url())).isEqualTo(OriginServer.BODY);
+
+      // A /32 block moves exactly that proxy.
+      Map<String, String> before = ips(proxies(admin, NS, "lp"));
+      String victim = before.keySet().iterator().next();
+      String blockedIp = before.get(victim);
+      apply(admin, blocklist("lp-manual", blockedIp + "/32"));
+      await().atMost(TIMEOUT).until(() -> {
+        Map<String, String> now = ips(serving(admin, NS, "lp"));
+        return now.size() == 4 && now.containsKey(victim) && !now.get(victim).equals(blockedIp);
+      });
+      Map<String, String> after = ips(proxies(admin, NS, "lp"));
+      before.forEach((name, ip) -> {
+        if (!name.equals(victim)) assertThat(after).containsEntry(name, ip);
+      });
+
+      // Scale 4 -> 12 -> 2.
+      scale(admin, 12);
+      await().atMost(TIMEOUT).until(() -> settled(admin, NS, "lp", 12));
+      scale(admin, 2);
+      await().atMost(TIMEOUT).until(() -> settled(admin, NS, "lp", 2));
+
+      // Delete: every Proxy, both Secrets and the fleet itself go away.
+      admin.resources(ProxyFleet.class).inNamespace(NS).withName("lp").delete();
+      await().atMost(TIMEOUT).until(() -> RealServerFixtures.fleet(admin, NS, "lp") == null
+          && proxies(admin, NS, "lp").isEmpty()
+          && admin.secrets().inNamespace(NS).withName("lp-endpoints").get() == null
+          && admin.secrets().inNamespace(NS).withName("lp-credentials").get() == null);
+      admin.resources(Blocklist.class).withName("lp-feed").delete();
+      admin.resources(Blocklist.class).withName("lp-manual").delete();
+      await().atMost(TIMEOUT).until(() -> admin.resources(Blocklist.class).withName("lp-feed").get() == null
+          && admin.resources(Blocklist.class).withName("lp-manual").get() == null);
+
+      assertThat(operator.isAlive()).as(operator.log()).isTrue();
+      assertThat(operator.forbiddenLines()).as("forbidden in the operator's log").isEmpty();
+      assertThat(operator.log()).contains("Started leading");
+    }
+  }
+
+  private static void scale(KubernetesClient admin, int replicas) {
+    admin.resources(ProxyFleet.class).inNamespace(NS).withName("lp").scale(replicas);
+  }
+
+  private static Map<String, String> ips(List<Proxy> proxies) {
+    return proxies.stream().filter(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
+        .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
+  }
+}
