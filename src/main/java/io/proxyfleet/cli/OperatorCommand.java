@@ -11,6 +11,7 @@ import io.proxyfleet.cloud.local.LoopbackNetwork;
 import io.proxyfleet.operator.KubernetesSecretReader;
 import io.proxyfleet.operator.LeaderElectionSettings;
 import io.proxyfleet.operator.OperatorSettings;
+import io.proxyfleet.operator.OperatorSupervisor;
 import io.proxyfleet.operator.ProxyFleetOperator;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -70,14 +71,20 @@ final class OperatorCommand implements Callable<Integer> {
     CloudProviders providers = new CloudProviders(factories);
     Optional<LeaderElectionSettings> leaderElection = Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank())
         .map(ns -> LeaderElectionSettings.defaults(ns, LeaderElectionSettings.uniqueIdentity(identityBase, new java.security.SecureRandom())));
-    ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings, leaderElection);
+    OperatorSupervisor supervisor = new OperatorSupervisor(onLostLease -> {
+      ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings, leaderElection, onLostLease);
+      if (!refresh.isZero()) {
+        operator.refreshCloudRangesEvery(refresh);
+      }
+      return operator;
+    });
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long start = System.nanoTime();
       // Stop reconciling and give up the Lease first, then close listeners and clients. Everything
       // here must finish well inside the pod's termination grace period.
       try {
-        operator.close();
+        supervisor.close();
       } finally {
         providers.close();
         if (network != null) network.close();
@@ -86,10 +93,7 @@ final class OperatorCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "proxyfleet-shutdown"));
-    operator.start();
-    if (!refresh.isZero()) {
-      operator.refreshCloudRangesEvery(refresh);
-    }
+    supervisor.start();
     System.err.println("proxyfleet operator started (cluster tag '" + cluster + "'"
         + leaderElection.map(le -> ", leader election in " + le.namespace() + " as " + le.identity()).orElse(", no leader election") + ")");
     stopped.await();

@@ -52,6 +52,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
 
   private final KubernetesClient client;
   private final Optional<LeaderElectionSettings> leaderElection;
+  private final Runnable onLostLease;
   /** True while this process holds the Lease (always true without leader election). */
   private final AtomicBoolean leading;
   /** Set before stopping, so losing the Lease because we let it go is not mistaken for losing it. */
@@ -66,7 +67,17 @@ public final class ProxyFleetOperator implements AutoCloseable {
   });
 
   public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection) {
+    this(client, providers, settings, leaderElection, ProxyFleetOperator::exitOnLostLease);
+  }
+
+  /**
+   * @param onLostLease called (on the leader-election thread) when this process loses the Lease
+   *     while running; it must make this instance stop reconciling at once, for example by closing it
+   */
+  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection,
+      Runnable onLostLease) {
     this.client = client;
+    this.onLostLease = onLostLease;
     this.leaderElection = leaderElection;
     this.leading = new AtomicBoolean(leaderElection.isEmpty());
     operator =
@@ -135,17 +146,25 @@ public final class ProxyFleetOperator implements AutoCloseable {
   }
 
   /**
-   * Losing the Lease while running means another replica may lead now: exit at once so two
-   * leaders never reconcile together (the pod restarts and becomes a standby). Losing it because
-   * we are shutting down is expected. The exit runs on its own thread because this callback may
-   * run inside a shutdown hook, where System.exit blocks forever.
+   * Losing the Lease while running means another replica may lead now: this instance must stop
+   * reconciling at once so two leaders never act together. Losing it because we are shutting down
+   * is expected.
    */
   private void stoppedLeading() {
     leading.set(false);
     if (closing.get()) {
       return;
     }
-    log.error("Lost the leader Lease; exiting so that only one replica reconciles");
+    log.error("Lost the leader Lease; this instance stops reconciling");
+    onLostLease.run();
+  }
+
+  /**
+   * The default reaction to a lost Lease, as client-go's controllers do: exit, and let the pod
+   * restart as a standby. It runs on a thread of its own because System.exit inside a shutdown hook
+   * (where JOSDK may call us) blocks forever.
+   */
+  static void exitOnLostLease() {
     Thread exit = new Thread(() -> System.exit(1), "proxyfleet-lost-lease");
     exit.setDaemon(false);
     exit.start();

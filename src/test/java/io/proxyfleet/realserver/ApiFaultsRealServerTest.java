@@ -45,7 +45,7 @@ class ApiFaultsRealServerTest {
     KubernetesClient admin = server.admin();
     ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, ns);
-    try (OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), work.resolve("operator.log"), "down", ns)) {
+    try (OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), RealKube.logFile("ApiFaultsRealServerTest", "down"), "down", ns)) {
       Map<String, String> before = upAndServing(admin, ns, "down", 3, "local-101");
       server.stopApiServer();
       try {
@@ -71,7 +71,7 @@ class ApiFaultsRealServerTest {
     KubernetesClient admin = server.admin();
     ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, ns);
-    try (OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), work.resolve("operator.log"), "forbidden", ns)) {
+    try (OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), RealKube.logFile("ApiFaultsRealServerTest", "forbidden"), "forbidden", ns)) {
       Map<String, String> before = upAndServing(admin, ns, "forbidden", 3, "local-102");
       ClusterRoleBinding binding = admin.rbac().clusterRoleBindings().withName(ShippedOperator.SERVICE_ACCOUNT).get();
       admin.rbac().clusterRoleBindings().withName(ShippedOperator.SERVICE_ACCOUNT).delete();
@@ -104,7 +104,7 @@ class ApiFaultsRealServerTest {
       Path kubeconfig = ShippedOperator.kubeconfig(server, work);
       Files.writeString(kubeconfig, Files.readString(kubeconfig).replace(server.url(), proxy.url()));
       proxy.conflictEveryOtherWrite(true);
-      try (OperatorProcess operator = ShippedOperator.start(kubeconfig, work.resolve("operator.log"), "conflict", ns)) {
+      try (OperatorProcess operator = ShippedOperator.start(kubeconfig, RealKube.logFile("ApiFaultsRealServerTest", "conflict"), "conflict", ns)) {
         Map<String, String> first = upAndServing(admin, ns, "conflict", 3, "local-103");
         admin.resources(ProxyFleet.class).inNamespace(ns).withName("conflict").scale(6);
         await().atMost(TIMEOUT).until(() -> settled(admin, ns, "conflict", 6));

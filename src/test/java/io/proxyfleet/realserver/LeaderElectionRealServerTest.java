@@ -69,10 +69,10 @@ class LeaderElectionRealServerTest {
   void sigtermHandsOverWithinSecondsAndKillHandsOverWithinTheLease(@TempDir Path work) {
     Path kubeconfig = ShippedOperator.kubeconfig(server, work);
     // The same pod name on purpose: identities must still differ.
-    a = ShippedOperator.start(kubeconfig, work.resolve("a.log"), "proxyfleet-0", NS);
+    a = ShippedOperator.start(kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "a"), "proxyfleet-0", NS);
     await().atMost(RealKube.TIMEOUT).until(() -> holder() != null && a.log().contains("Started leading"));
     String leaderA = holder();
-    b = ShippedOperator.start(kubeconfig, work.resolve("b.log"), "proxyfleet-0", NS);
+    b = ShippedOperator.start(kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "b"), "proxyfleet-0", NS);
     await().atMost(RealKube.TIMEOUT).until(() -> b.log().contains("proxyfleet operator started"));
     assertThat(leaderA).startsWith("proxyfleet-0-");
 
@@ -105,7 +105,7 @@ class LeaderElectionRealServerTest {
     System.out.printf("leader election: SIGTERM exit %d ms, standby leading %d ms after exit%n", exit.toMillis(), handOver.toMillis());
 
     // kill -9 of the new leader: a third process takes over once the lease expires.
-    OperatorProcess c = ShippedOperator.start(kubeconfig, work.resolve("c.log"), "proxyfleet-0", NS);
+    OperatorProcess c = ShippedOperator.start(kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "c"), "proxyfleet-0", NS);
     try {
       await().atMost(RealKube.TIMEOUT).until(() -> c.log().contains("proxyfleet operator started"));
       b.kill();

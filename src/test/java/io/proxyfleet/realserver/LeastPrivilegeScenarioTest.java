@@ -54,7 +54,7 @@ class LeastPrivilegeScenarioTest {
     RealServerFixtures.namespace(admin, NS);
     try (FeedServer feeds = new FeedServer();
         OriginServer origin = OriginServer.onLoopback();
-        OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), work.resolve("operator.log"), "lp-operator", NS)) {
+        OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work), RealKube.logFile("LeastPrivilegeScenarioTest", "operator"), "lp-operator", NS)) {
       // A URL source with an Authorization header from a Secret in the operator's namespace.
       String token = "Bearer lp-feed-token";
       feeds.content("/lp.lst", "203.0.113.0/24\n".getBytes(StandardCharsets.US_ASCII), "\"v1\"", null, null, token);

@@ -34,7 +34,7 @@ class RestartRealServerTest {
   static final String NS = "restart";
 
   @Test
-  void killDuringScaleUpLeavesExactlyTheDesiredProxies(KubeApiServer server, @TempDir Path work) {
+  void killDuringScaleUpLeavesExactlyTheDesiredProxies(KubeApiServer server, @TempDir Path work) throws InterruptedException {
     KubernetesClient admin = server.admin();
     ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, NS);
@@ -42,7 +42,7 @@ class RestartRealServerTest {
     List<String> lies = new CopyOnWriteArrayList<>();
     ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor();
     try {
-      OperatorProcess first = ShippedOperator.start(kubeconfig, work.resolve("first.log"), "restart", NS);
+      OperatorProcess first = ShippedOperator.start(kubeconfig, RealKube.logFile("RestartRealServerTest", "first"), "restart", NS);
       try {
         apply(admin, blocklist("restart-list"));
         apply(admin, profile(NS, "local"));
@@ -66,7 +66,7 @@ class RestartRealServerTest {
       } finally {
         first.kill();
       }
-      try (OperatorProcess second = ShippedOperator.start(kubeconfig, work.resolve("second.log"), "restart", NS)) {
+      try (OperatorProcess second = ShippedOperator.start(kubeconfig, RealKube.logFile("RestartRealServerTest", "second"), "restart", NS)) {
         await().atMost(RealKube.TIMEOUT.plus(Duration.ofSeconds(30))).until(() -> settled(admin, NS, "restart", 20));
         List<Proxy> all = proxies(admin, NS, "restart");
         assertThat(all).hasSize(20);
@@ -74,6 +74,9 @@ class RestartRealServerTest {
         assertThat(ips).as("one listener per proxy, no address twice").doesNotHaveDuplicates();
         ips.forEach(ip -> assertThat(ProxyClients.acceptsTcp(ip, 1080)).as(ip).isTrue());
         assertThat(second.forbiddenLines()).isEmpty();
+        // Deleting the fleet takes its Proxies first while its status keeps the last count: stop watching.
+        watcher.shutdownNow();
+        watcher.awaitTermination(5, TimeUnit.SECONDS);
         admin.resources(ProxyFleet.class).inNamespace(NS).withName("restart").delete();
         await().atMost(RealKube.TIMEOUT).until(() -> RealServerFixtures.fleet(admin, NS, "restart") == null);
       }

@@ -68,7 +68,7 @@ class StrandedFleetRealServerTest {
     String token = server.serviceAccountToken(NS, SA, Duration.ofHours(1));
     Path kubeconfig = server.writeKubeconfig(work.resolve("kubeconfig"), token, NS);
 
-    try (OperatorProcess operator = ShippedOperator.start(kubeconfig, work.resolve("operator.log"), "stranded", NS)) {
+    try (OperatorProcess operator = ShippedOperator.start(kubeconfig, RealKube.logFile("StrandedFleetRealServerTest", "operator"), "stranded", NS)) {
       apply(admin, blocklist("stranded-list"));
       apply(admin, profile(NS, "local"));
       apply(admin, fleet(NS, "stranded", 3, "local", List.of("local-81"), List.of("stranded-list")));

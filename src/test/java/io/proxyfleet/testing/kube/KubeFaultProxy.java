@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A plain-HTTP proxy in front of the real API server that can answer {@code 409 Conflict} to every
- * other write ({@code PUT}/{@code PATCH}), with the Status body the API server itself sends, as
- * happens when another writer keeps changing the same objects. Watches pass through as streams
+ * other write ({@code PUT}/{@code PATCH}) of each object, with the Status body the API server itself
+ * sends, as happens when another writer keeps changing the same objects. (Counted per object: one
+ * counter for all writes would starve a writer whose period happens to match the alternation.) Watches pass through as streams
  * (HTTP watches only: a WebSocket upgrade is answered 503, on which the Fabric8 client falls back to an
  * HTTP watch, as it does behind real proxies that cannot upgrade).
  */
@@ -42,7 +43,7 @@ public final class KubeFaultProxy implements AutoCloseable {
   private final HttpClient upstream;
   private final String target;
   private volatile boolean conflictEveryOtherWrite;
-  private final AtomicInteger writes = new AtomicInteger();
+  private final java.util.Map<String, AtomicInteger> writes = new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong conflictsSent = new AtomicLong();
 
   public KubeFaultProxy(String target) {
@@ -79,7 +80,8 @@ public final class KubeFaultProxy implements AutoCloseable {
         return;
       }
       boolean write = method.equals("PUT") || method.equals("PATCH");
-      if (write && conflictEveryOtherWrite && writes.incrementAndGet() % 2 == 0) {
+      if (write && conflictEveryOtherWrite
+          && writes.computeIfAbsent(exchange.getRequestURI().getPath(), k -> new AtomicInteger()).incrementAndGet() % 2 == 0) {
         conflictsSent.incrementAndGet();
         exchange.getRequestBody().readAllBytes();
         byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Operation cannot"

@@ -123,6 +123,22 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
     return installed;
   }
 
+  /**
+   * Where operator processes log: under the build directory, so a failed run leaves them to read
+   * (each test's temporary directory is deleted with it).
+   */
+  public static Path logFile(String testClass, String name) {
+    Path dir = Path.of(System.getProperty("proxyfleet.buildDir", "target"), "realserver-logs", testClass);
+    try {
+      Files.createDirectories(dir);
+      Path file = dir.resolve(name + ".log");
+      Files.deleteIfExists(file);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** How long a test should wait for the operator on the real server (it is slower than the mock). */
   public static final Duration TIMEOUT = Duration.ofSeconds(60);
 }
