@@ -39,16 +39,32 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Repetitions of each timing; the report shows each run and the median. Default: ${DEFAULT-VALUE}.")
   int runs;
 
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
+      description = "Run against the cluster of this kubeconfig (its CRDs installed, namespace 'default') instead of the embedded API;"
+          + " the operator and the loopback proxies still run in this JVM. See README: Benchmarks on a real API server.")
+  java.nio.file.Path kubeconfig;
+
+  /** Where the operator under test runs: local mode's embedded API, or a real cluster. */
+  interface Target extends AutoCloseable {
+    KubernetesClient client();
+
+    int openListeners();
+
+    @Override
+    void close();
+  }
+
   @Override
   public Integer call() throws Exception {
     List<String> report = new ArrayList<>();
-    report.add(String.format("java %s, %d cores, max heap %d MB", System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20));
+    report.add(String.format("java %s, %d cores, max heap %d MB, API: %s", System.getProperty("java.version"),
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
+        kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig));
     List<Long> startup = new ArrayList<>();
     List<Long> block10 = new ArrayList<>();
     List<Long> blockAll = new ArrayList<>();
     for (int run = 0; run < runs; run++) {
-      try (LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.defaults("bench"))) {
+      try (Target env = target()) {
         KubernetesClient client = env.client();
         apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, 4));
         long t0 = System.nanoTime();
@@ -64,14 +80,15 @@ final class BenchCommand implements Callable<Integer> {
     report.add(line("blocklist change, " + replicas + " proxies affected -> all on clean IPs", blockAll, "target < 3000 ms"));
 
     if (heapReplicas > 0) {
-      try (LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.defaults("bench"))) {
+      try (Target env = target()) {
         apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(heapReplicas, 8));
         long t0 = System.nanoTime();
         waitFor(() -> runningClean(env.client(), heapReplicas, Set.of()), Duration.ofMinutes(5));
         long up = ms(t0);
         long heap = heapAfterGc();
         report.add(String.format("%-62s %6d MB (all Running after %d ms, %d listeners open)  target < 256 MB",
-            "heap after GC with " + heapReplicas + " proxies (whole process)", heap >> 20, up, env.network().openListeners()));
+            "heap after GC with " + heapReplicas + " proxies (" + (kubeconfig == null ? "whole process" : "operator and proxies") + ")",
+            heap >> 20, up, env.openListeners()));
       }
     }
     System.out.println(String.join(System.lineSeparator(), report));
@@ -79,25 +96,51 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** Blocks the current IPs of {@code affected} proxies and times until each runs on a clean IP. */
-  private static long blockAndWait(LocalEnvironment env, int affected) throws InterruptedException {
+  private static long blockAndWait(Target env, int affected) throws InterruptedException {
     KubernetesClient client = env.client();
     List<Proxy> proxies = client.resources(Proxy.class).inNamespace("default").list().getItems();
     List<String> ips = proxies.stream().limit(affected).map(p -> p.getStatus().getPublicIp()).toList();
     Set<String> blocked = Set.copyOf(ips);
     long t0 = System.nanoTime();
-    client.resources(Blocklist.class).withName("manual").edit(b -> {
-      b.getSpec().setCidrs(ips.stream().map(ip -> ip + "/32").collect(Collectors.toList()));
-      return b;
-    });
+    setCidrs(client, ips.stream().map(ip -> ip + "/32").collect(Collectors.toList()));
     int replicas = proxies.size();
     waitFor(() -> runningClean(client, replicas, blocked), Duration.ofMinutes(2));
     long elapsed = ms(t0);
     // Reset for the next measurement.
-    client.resources(Blocklist.class).withName("manual").edit(b -> {
-      b.getSpec().setCidrs(new ArrayList<>());
-      return b;
-    });
+    setCidrs(client, new ArrayList<>());
     return elapsed;
+  }
+
+  /**
+   * An edit is a read and a conditional write; the operator writes the Blocklist's status in
+   * between often enough to make it 409 on a loaded machine, so it is retried on a fresh read.
+   */
+  static void setCidrs(KubernetesClient client, List<String> cidrs) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(Blocklist.class).withName("bench-manual").edit(b -> {
+          b.getSpec().setCidrs(new ArrayList<>(cidrs));
+          return b;
+        });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private Target target() {
+    if (kubeconfig == null) {
+      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.defaults("bench"));
+      return new Target() {
+        @Override public KubernetesClient client() { return env.client(); }
+        @Override public int openListeners() { return env.network().openListeners(); }
+        @Override public void close() { env.close(); }
+      };
+    }
+    return ClusterTarget.start(kubeconfig);
   }
 
   private static boolean runningClean(KubernetesClient client, int replicas, Set<String> blocked) {
@@ -124,8 +167,11 @@ final class BenchCommand implements Callable<Integer> {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  private static void apply(LocalEnvironment env, String yaml) {
-    env.apply(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+  private static void apply(Target env, String yaml) {
+    KubernetesClient client = env.client();
+    for (var item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
+      client.resource(item).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    }
   }
 
   private static String line(String what, List<Long> values, String target) {
@@ -149,7 +195,7 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   static String blocklistYaml(List<String> cidrs) {
-    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: manual}\nspec: {cidrs: " + cidrs + "}\n---\n";
+    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: bench-manual}\nspec: {cidrs: " + cidrs + "}\n---\n";
   }
 
   static String fleetYaml(int replicas, int regions) {
@@ -163,7 +209,7 @@ final class BenchCommand implements Callable<Integer> {
           protocol: socks5
           port: 1080
           placement: [{cloudProfile: local, regions: [%s]}]
-          blocklists: [manual]
+          blocklists: [bench-manual]
         """.formatted(replicas, list);
   }
 
