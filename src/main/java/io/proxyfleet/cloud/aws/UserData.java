@@ -5,10 +5,7 @@ import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudException.Reason;
 import io.proxyfleet.cloud.ProxyCredentials;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -27,7 +24,7 @@ import java.util.regex.Pattern;
 public final class UserData {
 
   /** Cipher of Shadowsocks proxies; the connection URIs name the same one. */
-  public static final String SHADOWSOCKS_METHOD = "chacha20-ietf-poly1305";
+  public static final String SHADOWSOCKS_METHOD = io.proxyfleet.links.ProxyLinks.SHADOWSOCKS_METHOD;
 
   /**
    * mtprotoproxy (github.com/alexbers/mtprotoproxy), pinned to one commit: a single Python file that
@@ -105,16 +102,6 @@ public final class UserData {
     return Base64.getEncoder().encodeToString(render(protocol, port, credentials).getBytes(StandardCharsets.UTF_8));
   }
 
-  /** The MTProto secret for these credentials: the first 16 bytes of SHA-256(password), hex. */
-  public static String mtprotoSecret(ProxyCredentials credentials) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(credentials.password().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Checks that the protocol's daemon can enforce these credentials on this port. */
   public static void validate(Protocol protocol, int port, ProxyCredentials c) {
     if (protocol == null) {
@@ -142,6 +129,11 @@ public final class UserData {
         if (!TINYPROXY_TOKEN.matcher(c.username()).matches() || !TINYPROXY_TOKEN.matcher(c.password()).matches()) {
           throw new CloudException(Reason.INVALID, "credentials username and password may contain only letters, digits,"
               + " '-', '.' and '_' for http on aws (tinyproxy BasicAuth syntax)");
+        }
+      }
+      case MTPROTO -> {
+        if (c.fakeTls() == null) {
+          throw new CloudException(Reason.INVALID, "an mtproto proxy needs its FakeTLS secret (spec.mtproto.fakeTlsDomain)");
         }
       }
       default -> { }
@@ -240,8 +232,9 @@ public final class UserData {
   private static void mtproto(StringBuilder s, int port, ProxyCredentials c) {
     String config = "# mtprotoproxy: Telegram MTProto proxy; clients must know the secret.\n"
         + "PORT = " + port + "\n"
-        + "USERS = {\"proxyfleet\": \"" + mtprotoSecret(c) + "\"}\n"
-        + "MODES = {\"classic\": True, \"secure\": True, \"tls\": False}\n"
+        + "USERS = {\"proxyfleet\": \"" + c.fakeTls().key() + "\"}\n"
+        + "MODES = {\"classic\": False, \"secure\": False, \"tls\": True}\n"
+        + "TLS_DOMAIN = \"" + c.fakeTls().domain() + "\"\n"
         + "LISTEN_ADDR_IPV6 = None\n";
     s.append("install -d -m 0755 /opt/proxyfleet\n")
         .append("curl -fsSL --retry 30 --retry-delay 10 --retry-all-errors -o /opt/proxyfleet/mtprotoproxy.py ")

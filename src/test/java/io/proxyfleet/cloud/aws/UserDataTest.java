@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.ProxyCredentials;
-import io.proxyfleet.fleet.ProxyUris;
+import io.proxyfleet.links.ProxyLinks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The boot scripts: authentication configured per protocol, credentials only there, no injection. */
 class UserDataTest {
 
-  static final ProxyCredentials CREDS = new ProxyCredentials("pf-abc123", "Zx9QwErTy7uIoP3aSdFgHjKl2ZxCvBnM");
+  static final ProxyCredentials CREDS = new ProxyCredentials("pf-abc123", "Zx9QwErTy7uIoP3aSdFgHjKl2ZxCvBnM",
+      new io.proxyfleet.cloud.FakeTlsSecret("00112233445566778899aabbccddeeff", "www.example.com"));
   static final Pattern WRITE = Pattern.compile("^pf_write (\\S+) (\\S+) (\\S+) '([A-Za-z0-9+/=]*)'$", Pattern.MULTILINE);
 
   /** Path -> decoded content of every file the script writes. */
@@ -88,7 +89,7 @@ class UserDataTest {
     String json = files(script).get("/etc/proxyfleet/shadowsocks.json");
     assertThat(json).contains("\"server_port\":8388").contains("\"method\":\"" + UserData.SHADOWSOCKS_METHOD + "\"")
         .contains("\"password\":\"pa\\\"ss\\\\wo'rd $(reboot) `id`\"");
-    String uri = ProxyUris.uri(Protocol.SHADOWSOCKS, "1.2.3.4", 8388, weird);
+    String uri = ProxyLinks.uri(Protocol.SHADOWSOCKS, "1.2.3.4", 8388, weird);
     String userInfo = new String(Base64.getUrlDecoder().decode(uri.substring("ss://".length(), uri.indexOf('@'))), StandardCharsets.UTF_8);
     assertThat(userInfo).as("the published URI names the cipher the server runs").isEqualTo(UserData.SHADOWSOCKS_METHOD + ":" + weird.password());
     assertThat(files(script).get("/etc/systemd/system/proxyfleet-proxy.service")).contains("ExecStart=/usr/bin/ss-server -c /etc/proxyfleet/shadowsocks.json")
@@ -100,11 +101,12 @@ class UserDataTest {
   void mtprotoServesTheSecretThePublishedLinkCarries() {
     String script = UserData.render(Protocol.MTPROTO, 443, CREDS);
     String config = files(script).get("/etc/proxyfleet/mtproto.py");
-    String link = ProxyUris.uri(Protocol.MTPROTO, "1.2.3.4", 443, CREDS);
+    String link = ProxyLinks.uri(Protocol.MTPROTO, "1.2.3.4", 443, CREDS);
     String secret = link.substring(link.indexOf("secret=") + "secret=".length());
-    assertThat(secret).hasSize(32).isEqualTo(UserData.mtprotoSecret(CREDS));
-    assertThat(config).contains("PORT = 443\n").contains("\"proxyfleet\": \"" + secret + "\"").contains("\"classic\": True");
-    assertThat(script).contains(UserData.MTPROTOPROXY_URL).doesNotContain(secret).doesNotContain(CREDS.password());
+    assertThat(secret).isEqualTo(CREDS.fakeTls().clientSecret());
+    assertThat(config).contains("PORT = 443\n").contains("\"proxyfleet\": \"" + CREDS.fakeTls().key() + "\"")
+        .contains("\"classic\": False").contains("\"tls\": True").contains("TLS_DOMAIN = \"www.example.com\"");
+    assertThat(script).contains(UserData.MTPROTOPROXY_URL).doesNotContain(CREDS.fakeTls().key()).doesNotContain(CREDS.password());
   }
 
   @ParameterizedTest
@@ -116,7 +118,7 @@ class UserDataTest {
     assertThat(firewall).contains("-d 169.254.0.0/16 -j REJECT").contains("--uid-owner " + UserData.RUN_USER);
     String all = String.join("\n", blobs(script));
     assertThat(all).contains("4433");
-    assertThat(all.contains(CREDS.password()) || all.contains(UserData.mtprotoSecret(CREDS))).as("credentials configured").isTrue();
+    assertThat(all.contains(CREDS.password()) || all.contains(CREDS.fakeTls().key())).as("credentials configured").isTrue();
     assertThat(UserData.render(protocol, 4433, CREDS)).as("pure").isEqualTo(script);
   }
 
@@ -125,7 +127,7 @@ class UserDataTest {
   void weirdPasswordsCannotInjectShell(String password) throws Exception {
     ProxyCredentials c = new ProxyCredentials("pf-user", password);
     for (Protocol protocol : List.of(Protocol.SOCKS5, Protocol.SHADOWSOCKS, Protocol.MTPROTO)) {
-      String script = UserData.render(protocol, 1080, c);
+      String script = UserData.render(protocol, 1080, c.withFakeTls(CREDS.fakeTls()));
       assertThat(shellText(script)).as(protocol + ": the password never reaches shell words").doesNotContain(password);
       assertThat(bashSyntaxOk(script)).as(protocol + ": bash -n accepts the script").isTrue();
     }
@@ -167,7 +169,7 @@ class UserDataTest {
     for (int i = 0; i < 50; i++) {
       ProxyCredentials c = io.proxyfleet.fleet.FleetSecrets.read(io.proxyfleet.fleet.FleetSecrets.newCredentials(fleet, new java.security.SecureRandom())).orElseThrow();
       for (Protocol protocol : Protocol.values()) {
-        UserData.validate(protocol, 1080, c);
+        UserData.validate(protocol, 1080, c.withFakeTls(CREDS.fakeTls()));
       }
     }
   }
