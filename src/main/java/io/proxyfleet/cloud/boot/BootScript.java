@@ -95,9 +95,12 @@ public final class BootScript {
         .append("  missing=''\n")
         .append("  for pv in \"$@\"; do pf_pinned \"$pv\" || missing=\"$missing $pv\"; done\n")
         .append("  if [ -n \"$missing\" ]; then\n")
-        .append("    # The public IP may arrive a little after boot: retry until the archive answers.\n")
+        .append("    # The package lists and archives the image already holds first (an image built with the packages\n")
+        .append("    # cached needs no network), then fresh lists; the public IP may arrive a little after boot, so\n")
+        .append("    # retry until the archive answers.\n")
         .append("    for attempt in $(seq 1 60); do\n")
-        .append("      if apt-get update -q && apt-get install -y -q --no-install-recommends $missing; then break; fi\n")
+        .append("      if apt-get install -y -q --no-install-recommends $missing \\\n")
+        .append("          || { apt-get update -q && apt-get install -y -q --no-install-recommends $missing; }; then break; fi\n")
         .append("      sleep 10\n")
         .append("    done\n")
         .append("  fi\n")
@@ -270,11 +273,13 @@ public final class BootScript {
         .append("socksmethod: username\n")
         .append("user.privileged: root\n")
         .append("user.unprivileged: ").append(RUN_USER).append('\n')
-        .append("client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: error }\n");
+        // One keyword per line: dante reads "socksmethod: username log: error" as a method named "log"
+        // and refuses the whole file (found by the Debian boot test).
+        .append("client pass {\n  from: 0.0.0.0/0 to: 0.0.0.0/0\n  log: error\n}\n");
     for (String range : BLOCKED_V4) {
-      conf.append("socks block { from: 0.0.0.0/0 to: ").append(range).append(" log: error }\n");
+      conf.append("socks block {\n  from: 0.0.0.0/0 to: ").append(range).append("\n  log: error\n}\n");
     }
-    conf.append("socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 socksmethod: username log: error }\n");
+    conf.append("socks pass {\n  from: 0.0.0.0/0 to: 0.0.0.0/0\n  socksmethod: username\n  log: error\n}\n");
     s.append("PF_USER=").append(shellQuote(c.username())).append('\n')
         .append("if getent passwd \"$PF_USER\" >/dev/null; then\n")
         .append("  echo \"proxyfleet: account $PF_USER exists on the image; refusing to set its password\" >&2; exit 1\n")
