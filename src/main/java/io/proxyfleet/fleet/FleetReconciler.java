@@ -214,6 +214,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // Credentials: without them no proxy can be launched, but existing ones keep serving.
     Optional<Secret> credentialsSecret = credentialsSecret(fleet, client, problems);
     Optional<ProxyCredentials> credentials = credentialsSecret.flatMap(FleetSecrets::read);
+    // Without a FakeTLS domain an mtproto proxy cannot be launched; the ones running keep serving.
+    Problem noDomain = FleetValidator.fakeTlsDomainMissing(spec);
     status.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
 
     Instant now = Instant.now(clock);
@@ -249,7 +251,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         problems.add(new Problem("spec.protocol", protocol + " is not supported by CloudProfile '" + placement.getCloudProfile() + "' (provider " + provider.type() + "); choose another protocol or profile"));
         continue;
       }
-      if (credentials.isEmpty()) {
+      if (credentials.isEmpty() || noDomain != null) {
         continue;
       }
       for (int r = 0; r < placement.getRegions().size(); r++) {
@@ -281,6 +283,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       }
     }
 
+    if (noDomain != null) {
+      problems.add(noDomain);
+    }
     int replicas = spec.getReplicas();
     RotationSettings settings = FleetPolicy.rotation(spec);
 
@@ -348,7 +353,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // Record.
     summarizeProxies(status, views, plan, blockedFractions);
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
-      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent()) {
+      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent() && noDomain == null) {
         problems.add(new Problem("spec.placement", "no usable subnet in " + slot));
       }
     }
@@ -639,6 +644,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (first.startsWith("spec.blocklists")) return "BlocklistNotFound";
     if (first.startsWith("spec.credentialsSecret")) return "CredentialsNotFound";
     if (first.startsWith("spec.protocol")) return "ProtocolNotSupported";
+    if (first.startsWith("spec.mtproto")) return "InvalidSpec";
     if (problems.get(0).message().startsWith("every address drawn")) return "RegionBurned";
     if (problems.get(0).message().startsWith("cloud quota exceeded")) return "QuotaExceeded";
     if (problems.get(0).message().contains("is avoided:")) return "RegionsAvoided";

@@ -114,13 +114,22 @@ public final class FleetValidator {
     return problems;
   }
 
+  /** The problem of an mtproto fleet without a FakeTLS domain, or null: no proxy can be launched without one. */
+  public static Problem fakeTlsDomainMissing(ProxyFleetSpec spec) {
+    boolean isMtproto = Protocol.MTPROTO.wireName().equals(spec.getProtocol());
+    MtprotoSpec mtproto = spec.getMtproto();
+    if (isMtproto && (mtproto == null || mtproto.getFakeTlsDomain() == null)) {
+      return new Problem("spec.mtproto.fakeTlsDomain", "is required for mtproto fleets (FakeTLS); name a popular HTTPS site"
+          + " reachable from the proxies, such as www.example.com");
+    }
+    return null;
+  }
+
   private static void checkMtproto(List<Problem> problems, ProxyFleetSpec spec) {
     MtprotoSpec mtproto = spec.getMtproto();
     boolean isMtproto = Protocol.MTPROTO.wireName().equals(spec.getProtocol());
-    if (isMtproto && (mtproto == null || mtproto.getFakeTlsDomain() == null)) {
-      problems.add(new Problem("spec.mtproto.fakeTlsDomain", "is required for mtproto fleets (FakeTLS); name a popular HTTPS site"
-          + " reachable from the proxies, such as www.example.com"));
-    }
+    // A missing domain is not checked here but by the reconciler (FleetReconciler#fakeTlsDomainMissing):
+    // it only stops launches, so a provider that cannot run mtproto at all is still named first.
     if (mtproto == null) return;
     if (!isMtproto && Protocol.fromWireName(spec.getProtocol()).isPresent()) {
       problems.add(new Problem("spec.mtproto", "applies to mtproto fleets only; remove it or set spec.protocol: mtproto"));

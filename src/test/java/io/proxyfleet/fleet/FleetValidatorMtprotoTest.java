@@ -46,8 +46,13 @@ class FleetValidatorMtprotoTest {
   }
 
   @Test
-  void mtprotoNeedsADomain() {
-    assertThat(fields(fleet("mtproto", null, null, null))).containsExactly("spec.mtproto.fakeTlsDomain");
+  void mtprotoNeedsADomainBeforeAnythingIsLaunched() {
+    // Not InvalidSpec: the reconciler reports it and launches nothing, after naming an unsupported provider.
+    assertThat(fields(fleet("mtproto", null, null, null))).isEmpty();
+    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", null, null, null).getSpec()).field()).isEqualTo("spec.mtproto.fakeTlsDomain");
+    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", null, "proxy", null).getSpec())).isNotNull();
+    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", "www.example.com", null, null).getSpec())).isNull();
+    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("socks5", null, null, null).getSpec())).isNull();
   }
 
   @Test

@@ -141,7 +141,7 @@ class BadInputTest {
 
   @Test
   void unsupportedProtocolForTheProviderIsNamedWithoutLaunching() {
-    apply(env, fleet("mtproto", 2, "mtproto", 443, "local", List.of("local-95"), List.of("ok-list"), "  mtproto: {fakeTlsDomain: www.example.com}\n"));
+    apply(env, fleet("mtproto", 2, "mtproto", 443, "local", List.of("local-95"), List.of("ok-list"), ""));
     await().atMost(TIMEOUT).until(() -> "ProtocolNotSupported".equals(condition(get("mtproto"), "Degraded", c -> c.getReason())));
     assertThat(condition(get("mtproto"), "Degraded", c -> c.getMessage())).contains("spec.protocol").contains("mtproto");
     assertThat(proxies(client, "mtproto")).isEmpty();
