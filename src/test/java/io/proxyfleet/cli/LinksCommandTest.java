@@ -210,6 +210,36 @@ class LinksCommandTest {
     assertThat(logText).doesNotContain(password);
   }
 
+  @Test
+  void credentialsALinkCannotCarryAreDegradedOnTheFieldWithoutShowingThem() throws Exception {
+    env.client().secrets().resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("tab-creds")
+        .withNamespace("default").endMetadata().addToStringData("username", "pf-tab").addToStringData("password", "tab\there-Secret123").build()).create();
+    env.apply(new java.io.ByteArrayInputStream("""
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: ProxyFleet
+        metadata: {name: tabbed, namespace: default}
+        spec:
+          replicas: 1
+          protocol: socks5
+          port: 1080
+          placement: [{cloudProfile: local, regions: [local-1]}]
+          blocklists: [manual]
+          credentialsSecret: tab-creds
+        """.getBytes(StandardCharsets.UTF_8)));
+    await().atMost(TIMEOUT).until(() -> degradedMessage("tabbed").contains("cannot be encoded in a link"));
+    assertThat(degradedMessage("tabbed")).startsWith("spec.credentialsSecret: key 'password' of Secret 'tab-creds'")
+        .contains("printable ASCII").doesNotContain("here-Secret123");
+    assertThat(env.client().resources(Proxy.class).inNamespace("default").withLabel("proxyfleet.io/fleet", "tabbed").list().getItems()).isEmpty();
+    assertThat(new ObjectMapper().writeValueAsString(env.client().v1().events().inAnyNamespace().list().getItems())).doesNotContain("here-Secret123");
+  }
+
+  String degradedMessage(String fleet) {
+    ProxyFleet f = env.client().resources(ProxyFleet.class).inNamespace("default").withName(fleet).get();
+    if (f == null || f.getStatus() == null) return "";
+    return f.getStatus().getConditions().stream().filter(c -> c.getType().equals("Degraded") && c.getStatus().equals("True"))
+        .map(c -> c.getMessage()).findFirst().orElse("");
+  }
+
   interface Pixels {
     boolean dark(int x, int y);
   }
