@@ -197,8 +197,8 @@ class DebianBootTest {
       vm.start("proxyfleet-firewall.service");
       String rules = net.exec("iptables", "-S", "PROXYFLEET");
       // The VPC resolver (base+2 of the CIDR the fake IMDSv2 reported) is the one private address open, on port 53 only.
-      String vpcResolver = net.vmCidr.replace(".0/24", ".2");
-      assertThat(rules).contains("-A PROXYFLEET -d " + vpcResolver + "/32 -p udp -m udp --dport 53 -j ACCEPT")
+      assertThat(rules).contains("-A PROXYFLEET -d " + TestNetwork.VPC_RESOLVER + "/32 -p udp -m udp --dport 53 -j ACCEPT")
+          .contains("-A PROXYFLEET -d " + TestNetwork.VPC_RESOLVER + "/32 -p tcp -m tcp --dport 53 -j ACCEPT")
           .contains("-A PROXYFLEET -d 169.254.169.253/32 -p tcp -m tcp --dport 53 -j ACCEPT")
           .contains("-A PROXYFLEET -d 169.254.0.0/16 -j REJECT").contains("-A PROXYFLEET -d 127.0.0.0/8 -j REJECT");
       assertThat(net.exec("iptables", "-S", "OUTPUT")).contains("--uid-owner");
@@ -208,6 +208,11 @@ class DebianBootTest {
       assertThat(vm.run("pf-proxy", "curl", "-sf", "-m", "5", "http://" + TestNetwork.METADATA_IP + "/latest/meta-data/mac").exitCode()).isNotZero();
       assertThat(vm.run("pf-proxy", "curl", "-sf", "-m", "5", "http://127.0.0.1:" + TestNetwork.LOOPBACK_PORT + "/").exitCode()).isNotZero();
       assertThat(vm.run("pf-proxy", "curl", "-sf", "-m", "5", originUrl()).output()).as("the proxy user reaches the internet").isEqualTo(OriginServer.BODY);
+      // The kernel lets the proxy user reach the VPC resolver on port 53 and nothing else there.
+      String resolver = "http://" + TestNetwork.VPC_RESOLVER;
+      assertThat(vm.run(null, "curl", "-sf", "-m", "5", resolver + ":80/").output()).isEqualTo(TestNetwork.VPC_RESOLVER_BODY);
+      assertThat(vm.run("pf-proxy", "curl", "-sf", "-m", "5", resolver + ":53/").output()).as("DNS port of the VPC resolver").isEqualTo(TestNetwork.VPC_RESOLVER_BODY);
+      assertThat(vm.run("pf-proxy", "curl", "-sf", "-m", "5", resolver + ":80/").exitCode()).as("any other port of it").isNotZero();
       return vm;
     } catch (Exception | AssertionError e) {
       vm.close();

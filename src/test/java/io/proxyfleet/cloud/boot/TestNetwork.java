@@ -19,6 +19,10 @@ final class TestNetwork implements AutoCloseable {
   static final String METADATA_IP = "169.254.169.254";
   static final int LOOPBACK_PORT = 8081;
   static final String LOOPBACK_BODY = "loopback service of the VM";
+  /** The VPC the fake metadata reports, in a private range the firewall closes, and its resolver (base+2). */
+  static final String VPC_CIDR = "10.99.0.0/16";
+  static final String VPC_RESOLVER = "10.99.0.2";
+  static final String VPC_RESOLVER_BODY = "VPC resolver address";
 
   // Answers fixed bodies by "METHOD path", like IMDSv2 (a PUT for the token, then GETs).
   private static final String SERVER = """
@@ -42,14 +46,12 @@ final class TestNetwork implements AutoCloseable {
   final String name;
   final String hostIp;
   final String vmIp;
-  final String vmCidr;
   private final List<Process> services = new ArrayList<>();
 
-  private TestNetwork(String name, String hostIp, String vmIp, String vmCidr) {
+  private TestNetwork(String name, String hostIp, String vmIp) {
     this.name = name;
     this.hostIp = hostIp;
     this.vmIp = vmIp;
-    this.vmCidr = vmCidr;
   }
 
   static TestNetwork create() throws IOException {
@@ -58,7 +60,7 @@ final class TestNetwork implements AutoCloseable {
     String ns = "pf-boot-" + pid;
     String hostIf = "pfb" + (pid % 100000) + "h";
     String vmIf = "pfb" + (pid % 100000) + "v";
-    TestNetwork net = new TestNetwork(ns, "198.18." + octet + ".1", "198.18." + octet + ".2", "198.18." + octet + ".0/24");
+    TestNetwork net = new TestNetwork(ns, "198.18." + octet + ".1", "198.18." + octet + ".2");
     HostCommand.check("ip", "netns", "add", ns);
     HostCommand.check("ip", "link", "add", hostIf, "type", "veth", "peer", "name", vmIf);
     HostCommand.check("ip", "link", "set", vmIf, "netns", ns);
@@ -70,15 +72,21 @@ final class TestNetwork implements AutoCloseable {
     // The default route is how the boot script finds dante's external interface, as on a VM.
     net.exec("ip", "route", "add", "default", "via", net.hostIp);
     net.exec("ip", "addr", "add", METADATA_IP + "/32", "dev", "lo");
+    net.exec("ip", "addr", "add", VPC_RESOLVER + "/32", "dev", "lo");
     // IMDSv2 as the firewall script asks it: a token, the MAC, the VPC CIDRs (this test network).
     net.serve(METADATA_IP, 80, Map.of(
         "PUT /latest/api/token", "test-token",
         "GET /latest/meta-data/mac", "02:00:00:00:00:01",
-        "GET /latest/meta-data/network/interfaces/macs/02:00:00:00:00:01/vpc-ipv4-cidr-blocks", net.vmCidr,
+        "GET /latest/meta-data/network/interfaces/macs/02:00:00:00:00:01/vpc-ipv4-cidr-blocks", VPC_CIDR,
         "GET /latest/meta-data/iam/security-credentials/", "proxyfleet-node-role"));
     net.serve("127.0.0.1", LOOPBACK_PORT, Map.of("GET /", LOOPBACK_BODY));
+    // An HTTP server on the resolver's address, on port 53 (DNS over TCP uses it) and on 80: the proxy
+    // user may reach the first only. A real resolver is not needed to prove what the kernel lets through.
+    net.serve(VPC_RESOLVER, 53, Map.of("GET /", VPC_RESOLVER_BODY));
+    net.serve(VPC_RESOLVER, 80, Map.of("GET /", VPC_RESOLVER_BODY));
     // Python takes a moment to start on a busy machine; a VM booting before that would find no metadata.
-    for (String url : List.of("http://" + METADATA_IP + "/latest/meta-data/mac", "http://127.0.0.1:" + LOOPBACK_PORT + "/")) {
+    for (String url : List.of("http://" + METADATA_IP + "/latest/meta-data/mac", "http://127.0.0.1:" + LOOPBACK_PORT + "/",
+        "http://" + VPC_RESOLVER + ":53/", "http://" + VPC_RESOLVER + ":80/")) {
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
           .until(() -> net.tryExec("curl", "-sf", "-m", "2", url).exitCode() == 0);
     }
