@@ -335,7 +335,7 @@ public final class BootScript {
     s.append("install -d -m 0755 /opt/proxyfleet\n")
         .append("curl -fsSL --retry 30 --retry-delay 10 --retry-all-errors -o ").append(target).append(".download ")
         .append(shellQuote(daemon.url())).append('\n')
-        .append("# Run it only if it is the reviewed file: a changed repository or mirror must not reach root.\n")
+        .append("# Run it only if it is the reviewed file: a changed repository or mirror must not run on the VM.\n")
         .append("if ! echo '").append(daemon.sha256()).append("  ").append(target).append(".download' | sha256sum -c --quiet -; then\n")
         .append("  rm -f ").append(target).append(".download\n")
         .append("  echo \"proxyfleet: mtprotoproxy.py does not match its pinned SHA-256; refusing to run it\" >&2; exit 1\n")
