@@ -7,10 +7,16 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Desired state of a fleet. */
+@ValidationRule(value = "self.protocol == 'mtproto' || !has(self.mtproto)", message = "spec.mtproto applies to mtproto fleets only")
+@ValidationRule(value = "self.protocol != 'mtproto' || has(self.mtproto)", message = "mtproto fleets need spec.mtproto.fakeTlsDomain")
+@ValidationRule(
+    value = "!has(self.mtproto) || !has(self.mtproto.secretScope) || self.mtproto.secretScope != 'proxy' || !has(self.credentialsSecret)",
+    message = "spec.mtproto.secretScope proxy needs the generated credentials Secret; remove spec.credentialsSecret or use scope fleet")
 public class ProxyFleetSpec {
 
   /** Upper bound on replicas: protects accounts from a typo spending money on ten thousand VMs. */
@@ -58,6 +64,9 @@ public class ProxyFleetSpec {
       "Secret in the fleet's namespace with keys 'username' and 'password' that proxies demand from"
           + " clients. When empty, the operator generates '<fleet>-credentials'.")
   private String credentialsSecret;
+
+  @JsonPropertyDescription("MTProto settings; required when protocol is mtproto, not allowed otherwise.")
+  private MtprotoSpec mtproto;
 
   @Default("80")
   @Min(1)
@@ -145,5 +154,13 @@ public class ProxyFleetSpec {
 
   public void setMaxRegionBlockedPercent(Integer maxRegionBlockedPercent) {
     this.maxRegionBlockedPercent = maxRegionBlockedPercent;
+  }
+
+  public MtprotoSpec getMtproto() {
+    return mtproto;
+  }
+
+  public void setMtproto(MtprotoSpec mtproto) {
+    this.mtproto = mtproto;
   }
 }

@@ -46,6 +46,9 @@ public class ProxySpec {
   @JsonPropertyDescription("Secret with the username and password the proxy demands.")
   private String credentialsSecret;
 
+  @JsonPropertyDescription("mtproto only: the FakeTLS domain the proxy was launched with (its secret names it).")
+  private String fakeTlsDomain;
+
   public String getFleet() {
     return fleet;
   }
@@ -116,5 +119,13 @@ public class ProxySpec {
 
   public void setCredentialsSecret(String credentialsSecret) {
     this.credentialsSecret = credentialsSecret;
+  }
+
+  public String getFakeTlsDomain() {
+    return fakeTlsDomain;
+  }
+
+  public void setFakeTlsDomain(String fakeTlsDomain) {
+    this.fakeTlsDomain = fakeTlsDomain;
   }
 }

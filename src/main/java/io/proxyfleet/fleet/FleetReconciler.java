@@ -34,9 +34,11 @@ import io.proxyfleet.block.BlockMatch;
 import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudProvider;
 import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.FakeTlsSecret;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.events.EventRecorder;
+import io.proxyfleet.links.ProxyLinks;
 import io.proxyfleet.planner.FleetPlan;
 import io.proxyfleet.planner.FleetPlanner;
 import io.proxyfleet.planner.PlanInput;
@@ -211,7 +213,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             + "; raise the account quota or lower spec.replicas")));
 
     // Credentials: without them no proxy can be launched, but existing ones keep serving.
-    Optional<ProxyCredentials> credentials = credentials(fleet, client, problems);
+    Optional<Secret> credentialsSecret = credentialsSecret(fleet, client, problems);
+    Optional<ProxyCredentials> credentials = credentialsSecret.flatMap(FleetSecrets::read);
+    // Without a FakeTLS domain an mtproto proxy cannot be launched; the ones running keep serving.
+    Problem noDomain = FleetValidator.fakeTlsDomainMissing(spec);
     status.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
 
     Instant now = Instant.now(clock);
@@ -247,7 +252,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         problems.add(new Problem("spec.protocol", protocol + " is not supported by CloudProfile '" + placement.getCloudProfile() + "' (provider " + provider.type() + "); choose another protocol or profile"));
         continue;
       }
-      if (credentials.isEmpty()) {
+      if (credentials.isEmpty() || noDomain != null) {
         continue;
       }
       for (int r = 0; r < placement.getRegions().size(); r++) {
@@ -279,6 +284,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       }
     }
 
+    if (noDomain != null) {
+      problems.add(noDomain);
+    }
     int replicas = spec.getReplicas();
     RotationSettings settings = FleetPolicy.rotation(spec);
 
@@ -316,9 +324,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       requests.put(requested.getMetadata().getUid(), request);
       events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists()));
     }
+    Map<FleetPlan.Create, Proxy> newProxies = new LinkedHashMap<>();
     for (FleetPlan.Create create : plan.creates()) {
-      Proxy proxy = newProxy(fleet, create, profiles.get(create.slot().cloudProfile()), subnets.get(create.slot()));
-      Proxy created = client.resource(proxy).create();
+      newProxies.put(create, newProxy(fleet, create, profiles.get(create.slot().cloudProfile()), subnets.get(create.slot())));
+    }
+    if (credentialsSecret.isPresent() && FleetSecrets.generatesCredentials(fleet)) {
+      // Per-proxy MTProto keys exist before their proxies, so a proxy never launches without one.
+      credentialsSecret = Optional.of(syncProxyKeys(fleet, client, credentialsSecret.get(), proxies, newProxies.values()));
+    }
+    for (Map.Entry<FleetPlan.Create, Proxy> entry : newProxies.entrySet()) {
+      FleetPlan.Create create = entry.getKey();
+      Proxy created = client.resource(entry.getValue()).create();
       // The informer has not seen it yet; without this the next reconcile would launch it twice.
       proxyEvents.handleRecentResourceCreate(ResourceID.fromResource(created), created);
       events.normal(fleet, "LaunchingProxy", "Launching proxy " + created.getMetadata().getName() + " in " + create.slot().region() + " (" + create.subnet() + "): " + create.reason());
@@ -330,13 +346,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Duration untilBudget = recordBudget(fleet, status, previous, plan, perHour, budget, now, generation);
 
     // Publish endpoints of ready proxies.
-    credentials.ifPresent(c -> publishEndpoints(fleet, client, proxies, views, protocol, c, context));
+    if (credentialsSecret.isPresent()) {
+      publishEndpoints(fleet, client, proxies, views, protocol, credentialsSecret.get());
+    }
     status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
 
     // Record.
     summarizeProxies(status, views, plan, blockedFractions);
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
-      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent()) {
+      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent() && noDomain == null) {
         problems.add(new Problem("spec.placement", "no usable subnet in " + slot));
       }
     }
@@ -416,7 +434,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     return DeleteControl.defaultDelete();
   }
 
-  private Optional<ProxyCredentials> credentials(ProxyFleet fleet, KubernetesClient client, List<Problem> problems) {
+  private Optional<Secret> credentialsSecret(ProxyFleet fleet, KubernetesClient client, List<Problem> problems) {
     String name = FleetSecrets.credentialsName(fleet);
     String ns = fleet.getMetadata().getNamespace();
     Secret secret = secretEvents.get(new ResourceID(name, ns)).orElse(null);
@@ -436,16 +454,74 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Optional<ProxyCredentials> read = FleetSecrets.read(secret);
     if (read.isEmpty()) {
       problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
+      return Optional.empty();
     }
-    return read;
+    // Links carry the credentials: refuse what a client would decode differently. The message names
+    // the key and the reason, never the value.
+    for (String key : List.of(FleetSecrets.USERNAME, FleetSecrets.PASSWORD)) {
+      String why = ProxyLinks.unencodable(key.equals(FleetSecrets.USERNAME) ? read.get().username() : read.get().password());
+      if (why != null) {
+        problems.add(new Problem("spec.credentialsSecret", "key '" + key + "' of Secret '" + name + "' cannot be encoded in a link: it " + why));
+        return Optional.empty();
+      }
+    }
+    if (FleetSecrets.sharesMtprotoSecret(fleet) && FleetSecrets.mtprotoKey(secret, "").isEmpty()) {
+      if (!FleetSecrets.generatesCredentials(fleet)) {
+        problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' needs key '" + FleetSecrets.MTPROTO_SECRET
+            + "' (32 lowercase hex digits) for an mtproto fleet with secretScope fleet"));
+        return Optional.empty();
+      }
+      // The fleet became mtproto after its Secret was generated: add the key, keep the rest.
+      Secret before = secret;
+      secret = client.secrets().inNamespace(ns).withName(name).edit(s -> {
+        FleetSecrets.put(s, FleetSecrets.MTPROTO_SECRET, FakeTlsSecret.newKey(secrets));
+        return s;
+      });
+      secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(secret), secret, before);
+      events.normal(fleet, "CredentialsGenerated", "Generated the MTProto secret in Secret " + name);
+    }
+    return Optional.of(secret);
+  }
+
+  /**
+   * Keeps one MTProto key per proxy in the generated credentials Secret: adds keys for the proxies
+   * about to be created (secretScope proxy) and drops keys of proxies that are gone, so the Secret
+   * does not grow with every rotation. Writes only when something changed.
+   */
+  private Secret syncProxyKeys(ProxyFleet fleet, KubernetesClient client, Secret secret, List<Proxy> proxies, java.util.Collection<Proxy> creating) {
+    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    Set<String> live = new java.util.HashSet<>();
+    proxies.forEach(p -> live.add(FleetSecrets.mtprotoKeyName(p.getMetadata().getName())));
+    List<String> add = new ArrayList<>();
+    if (FleetSecrets.perProxyMtprotoSecret(fleet)) {
+      creating.forEach(p -> add.add(FleetSecrets.mtprotoKeyName(p.getMetadata().getName())));
+      live.addAll(add);
+    }
+    List<String> drop = data.keySet().stream().filter(k -> k.startsWith(FleetSecrets.MTPROTO_SECRET_PREFIX) && !live.contains(k)).toList();
+    if (add.isEmpty() && drop.isEmpty()) {
+      return secret;
+    }
+    Secret updated = client.secrets().inNamespace(secret.getMetadata().getNamespace()).withName(secret.getMetadata().getName()).edit(s -> {
+      drop.forEach(s.getData()::remove);
+      add.forEach(k -> FleetSecrets.put(s, k, FakeTlsSecret.newKey(secrets)));
+      return s;
+    });
+    secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, secret);
+    return updated;
   }
 
   private void publishEndpoints(ProxyFleet fleet, KubernetesClient client, List<Proxy> proxies, List<ProxyView> views,
-      Protocol protocol, ProxyCredentials credentials, Context<ProxyFleet> context) {
+      Protocol protocol, Secret credentialsSecret) {
     Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
     ArrayNode list = JsonNodeFactory.instance.arrayNode();
+    List<String> subscription = new ArrayList<>();
     views.stream().filter(ProxyView::ready).sorted(Comparator.comparing(ProxyView::name)).forEach(v -> {
       Proxy p = byName.get(v.name());
+      // Each proxy's own credentials (its MTProto key and domain): a link never names another's.
+      Optional<ProxyCredentials> credentials = FleetSecrets.forProxy(credentialsSecret, p);
+      if (credentials.isEmpty()) {
+        return;
+      }
       ObjectNode node = list.addObject();
       node.put("name", v.name());
       node.put("cloudProfile", p.getSpec().getCloudProfile());
@@ -454,9 +530,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       node.put("ip", v.publicIp());
       node.put("port", p.getSpec().getPort());
       node.put("protocol", protocol.wireName());
-      node.put("uri", ProxyUris.uri(protocol, v.publicIp(), p.getSpec().getPort(), credentials));
+      node.put("uri", ProxyLinks.uri(protocol, v.publicIp(), p.getSpec().getPort(), credentials.get()));
+      ArrayNode links = node.putArray("links");
+      for (String link : ProxyLinks.links(protocol, v.name(), v.publicIp(), p.getSpec().getPort(), credentials.get())) {
+        links.add(link);
+        subscription.add(link);
+      }
     });
-    Secret desired = FleetSecrets.endpoints(fleet, list.toPrettyString());
+    Secret desired = FleetSecrets.endpoints(fleet, list.toPrettyString(), ProxyLinks.subscription(subscription));
     Optional<Secret> current = secretEvents.get(ResourceID.fromResource(desired));
     if (current.isPresent() && Objects.equals(current.get().getData(), desired.getData())) {
       return;
@@ -488,6 +569,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     spec.setProtocol(fleet.getSpec().getProtocol());
     spec.setPort(fleet.getSpec().getPort());
     spec.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
+    if (Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol()) && fleet.getSpec().getMtproto() != null) {
+      spec.setFakeTlsDomain(fleet.getSpec().getMtproto().getFakeTlsDomain());
+    }
     proxy.setSpec(spec);
     return proxy;
   }
@@ -574,6 +658,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (first.startsWith("spec.blocklists")) return "BlocklistNotFound";
     if (first.startsWith("spec.credentialsSecret")) return "CredentialsNotFound";
     if (first.startsWith("spec.protocol")) return "ProtocolNotSupported";
+    if (first.startsWith("spec.mtproto")) return "InvalidSpec";
     if (problems.get(0).message().startsWith("every address drawn")) return "RegionBurned";
     if (problems.get(0).message().startsWith("cloud quota exceeded")) return "QuotaExceeded";
     if (problems.get(0).message().contains("is avoided:")) return "RegionsAvoided";

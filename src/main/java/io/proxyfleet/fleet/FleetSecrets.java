@@ -5,7 +5,11 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.proxyfleet.api.ApiGroup;
+import io.proxyfleet.api.MtprotoSpec;
+import io.proxyfleet.api.Protocol;
+import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.cloud.FakeTlsSecret;
 import io.proxyfleet.cloud.ProxyCredentials;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -19,6 +23,12 @@ public final class FleetSecrets {
   public static final String USERNAME = "username";
   public static final String PASSWORD = "password";
   public static final String ENDPOINTS_KEY = "endpoints.json";
+  /** Every client link of the fleet, one per line, for clients that import a list. */
+  public static final String SUBSCRIPTION_KEY = "subscription.txt";
+  /** The MTProto key (32 hex digits) all proxies of a fleet share (secretScope fleet). */
+  public static final String MTPROTO_SECRET = "mtprotoSecret";
+  /** Prefix of the per-proxy MTProto keys (secretScope proxy): {@code mtprotoSecret.<proxy name>}. */
+  public static final String MTPROTO_SECRET_PREFIX = MTPROTO_SECRET + ".";
   private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
   private FleetSecrets() {}
@@ -40,7 +50,7 @@ public final class FleetSecrets {
 
   /** A fresh credentials Secret; the password comes from a cryptographically strong generator. */
   public static Secret newCredentials(ProxyFleet fleet, RandomGenerator secureRandom) {
-    return new SecretBuilder()
+    SecretBuilder secret = new SecretBuilder()
         .withNewMetadata()
         .withName(credentialsName(fleet))
         .withNamespace(fleet.getMetadata().getNamespace())
@@ -49,8 +59,62 @@ public final class FleetSecrets {
         .endMetadata()
         .withType("Opaque")
         .addToData(USERNAME, b64("pf-" + random(secureRandom, 8).toLowerCase()))
-        .addToData(PASSWORD, b64(random(secureRandom, 32)))
-        .build();
+        .addToData(PASSWORD, b64(random(secureRandom, 32)));
+    if (sharesMtprotoSecret(fleet)) {
+      secret.addToData(MTPROTO_SECRET, b64(FakeTlsSecret.newKey(secureRandom)));
+    }
+    return secret.build();
+  }
+
+  /** Whether the fleet's proxies share one MTProto key (an mtproto fleet with secretScope fleet). */
+  public static boolean sharesMtprotoSecret(ProxyFleet fleet) {
+    return Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol()) && !perProxyMtprotoSecret(fleet);
+  }
+
+  public static boolean perProxyMtprotoSecret(ProxyFleet fleet) {
+    MtprotoSpec mtproto = fleet.getSpec().getMtproto();
+    return Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol()) && mtproto != null
+        && MtprotoSpec.SCOPE_PROXY.equals(mtproto.getSecretScope());
+  }
+
+  public static String mtprotoKeyName(String proxyName) {
+    return MTPROTO_SECRET_PREFIX + proxyName;
+  }
+
+  /**
+   * The MTProto key of this proxy: its own key when the Secret has one, else the fleet's. One rule
+   * for the proxy controller (what the daemon gets) and the fleet controller (what the link says), so
+   * the two always agree, also for proxies launched before a scope change.
+   */
+  public static Optional<String> mtprotoKey(Secret secret, String proxyName) {
+    for (String key : new String[] {mtprotoKeyName(proxyName), MTPROTO_SECRET}) {
+      String value = secret == null ? null : value(secret, key);
+      if (value != null && FakeTlsSecret.KEY.matcher(value).matches()) {
+        return Optional.of(value);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The credentials one proxy enforces: username and password, plus for mtproto the FakeTLS secret
+   * from its key and the domain it was launched with. Empty when something is missing.
+   */
+  public static Optional<ProxyCredentials> forProxy(Secret secret, Proxy proxy) {
+    Optional<ProxyCredentials> base = read(secret);
+    if (base.isEmpty() || !Protocol.MTPROTO.wireName().equals(proxy.getSpec().getProtocol())) {
+      return base;
+    }
+    String domain = proxy.getSpec().getFakeTlsDomain();
+    if (!FakeTlsSecret.validDomain(domain)) {
+      return Optional.empty();
+    }
+    return mtprotoKey(secret, proxy.getMetadata().getName()).map(key -> base.get().withFakeTls(new FakeTlsSecret(key, domain)));
+  }
+
+  /** Adds a base64 value to a Secret's data. */
+  static void put(Secret secret, String key, String value) {
+    secret.getData().put(key, b64(value));
   }
 
   /** Reads username and password from a Secret, or empty when either key is missing. */
@@ -63,7 +127,7 @@ public final class FleetSecrets {
         : Optional.of(new ProxyCredentials(user, pass));
   }
 
-  public static Secret endpoints(ProxyFleet fleet, String json) {
+  public static Secret endpoints(ProxyFleet fleet, String json, String subscription) {
     return new SecretBuilder()
         .withNewMetadata()
         .withName(endpointsName(fleet))
@@ -73,6 +137,7 @@ public final class FleetSecrets {
         .endMetadata()
         .withType("Opaque")
         .addToData(ENDPOINTS_KEY, b64(json))
+        .addToData(SUBSCRIPTION_KEY, b64(subscription))
         .build();
   }
 

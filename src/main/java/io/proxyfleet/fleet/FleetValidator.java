@@ -1,12 +1,14 @@
 package io.proxyfleet.fleet;
 
 import io.proxyfleet.api.Durations;
+import io.proxyfleet.api.MtprotoSpec;
 import io.proxyfleet.api.OnBlocked;
 import io.proxyfleet.api.Placement;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.api.ProxyFleetSpec;
 import io.proxyfleet.api.RotationPolicy;
+import io.proxyfleet.cloud.FakeTlsSecret;
 import io.proxyfleet.planner.RotationSettings;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -49,6 +51,7 @@ public final class FleetValidator {
     if (Protocol.fromWireName(spec.getProtocol()).isEmpty()) {
       problems.add(new Problem("spec.protocol", "'" + spec.getProtocol() + "' is not a protocol; use socks5, http, mtproto or shadowsocks"));
     }
+    checkMtproto(problems, spec);
     if (spec.getPort() == null || spec.getPort() < 1 || spec.getPort() > 65535) {
       problems.add(new Problem("spec.port", spec.getPort() + " is outside 1-65535; pick a port such as 443 or 1080"));
     }
@@ -109,6 +112,39 @@ public final class FleetValidator {
       }
     }
     return problems;
+  }
+
+  /** The problem of an mtproto fleet without a FakeTLS domain, or null: no proxy can be launched without one. */
+  public static Problem fakeTlsDomainMissing(ProxyFleetSpec spec) {
+    boolean isMtproto = Protocol.MTPROTO.wireName().equals(spec.getProtocol());
+    MtprotoSpec mtproto = spec.getMtproto();
+    if (isMtproto && (mtproto == null || mtproto.getFakeTlsDomain() == null)) {
+      return new Problem("spec.mtproto.fakeTlsDomain", "is required for mtproto fleets (FakeTLS); name a popular HTTPS site"
+          + " reachable from the proxies, such as www.example.com");
+    }
+    return null;
+  }
+
+  private static void checkMtproto(List<Problem> problems, ProxyFleetSpec spec) {
+    MtprotoSpec mtproto = spec.getMtproto();
+    boolean isMtproto = Protocol.MTPROTO.wireName().equals(spec.getProtocol());
+    // A missing domain is not checked here but by the reconciler (FleetReconciler#fakeTlsDomainMissing):
+    // it only stops launches, so a provider that cannot run mtproto at all is still named first.
+    if (mtproto == null) return;
+    if (!isMtproto && Protocol.fromWireName(spec.getProtocol()).isPresent()) {
+      problems.add(new Problem("spec.mtproto", "applies to mtproto fleets only; remove it or set spec.protocol: mtproto"));
+    }
+    if (mtproto.getFakeTlsDomain() != null && !FakeTlsSecret.validDomain(mtproto.getFakeTlsDomain())) {
+      problems.add(new Problem("spec.mtproto.fakeTlsDomain", "'" + mtproto.getFakeTlsDomain() + "' is not a lowercase hostname of"
+          + " at most " + MtprotoSpec.MAX_DOMAIN + " characters (an IP address is not allowed: TLS SNI carries hostnames only)"));
+    }
+    String scope = mtproto.getSecretScope();
+    if (scope != null && !scope.matches(MtprotoSpec.SCOPE_PATTERN)) {
+      problems.add(new Problem("spec.mtproto.secretScope", "'" + scope + "' is not a scope; use fleet or proxy"));
+    } else if (MtprotoSpec.SCOPE_PROXY.equals(scope) && spec.getCredentialsSecret() != null && !spec.getCredentialsSecret().isEmpty()) {
+      problems.add(new Problem("spec.mtproto.secretScope", "proxy needs the generated credentials Secret (the operator adds one"
+          + " key per proxy); remove spec.credentialsSecret or use scope fleet"));
+    }
   }
 
   static boolean isOnBlocked(String value) {

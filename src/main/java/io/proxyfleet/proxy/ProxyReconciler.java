@@ -279,8 +279,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   private ProxyCredentials credentials(Proxy proxy, KubernetesClient client) {
     Secret secret = client.secrets().inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCredentialsSecret()).get();
-    return FleetSecrets.read(secret).orElseThrow(() -> new CloudException(CloudException.Reason.TRANSIENT,
-        "Secret '" + proxy.getSpec().getCredentialsSecret() + "' with keys username and password not found yet"));
+    return FleetSecrets.forProxy(secret, proxy).orElseThrow(() -> new CloudException(CloudException.Reason.TRANSIENT,
+        "Secret '" + proxy.getSpec().getCredentialsSecret() + "' with keys username and password"
+            + ("mtproto".equals(proxy.getSpec().getProtocol()) ? " and this proxy's MTProto key (and spec.fakeTlsDomain on the proxy)" : "")
+            + " not found yet"));
   }
 
   /** Timestamps the way the API server writes them: RFC 3339, whole seconds. */

@@ -73,11 +73,31 @@ class CrdSchemaTest {
         "bad maxAge                   | /spec/rotation/maxAge | \"three days\"   | maxAge",
         "bad onBlocked                | /spec/rotation/onBlocked | \"Ignore\"    | onBlocked",
         "bad profile name             | /spec/placement/0/cloudProfile | \"Not_A_Name\" | cloudProfile",
+        "IP as FakeTLS domain         | /spec/mtproto | {\"fakeTlsDomain\": \"1.2.3.4\"} | fakeTlsDomain",
+        "uppercase FakeTLS domain     | /spec/mtproto | {\"fakeTlsDomain\": \"Www.Example.com\"} | fakeTlsDomain",
+        "single-label FakeTLS domain  | /spec/mtproto | {\"fakeTlsDomain\": \"localhost\"} | fakeTlsDomain",
+        "no FakeTLS domain            | /spec/mtproto | {\"secretScope\": \"fleet\"} | fakeTlsDomain",
+        "unknown secret scope         | /spec/mtproto | {\"fakeTlsDomain\": \"www.example.com\", \"secretScope\": \"user\"} | secretScope",
       })
   void badFleetsAreRejectedOnTheNamedField(String name, String pointer, String json, String field) throws IOException {
     JsonNode fleet = YAML.readTree(Files.readString(Path.of("examples/local/02-fleet-demo.yaml")));
     set(fleet, pointer, new ObjectMapper().readTree(json));
     assertThat(errors(crdFor("ProxyFleet"), fleet)).as(name).isNotEmpty().anyMatch(m -> m.contains(field));
+  }
+
+  /**
+   * CEL rules need a real API server; here we check they are in the schema with the exact
+   * expressions, and FleetValidatorTest proves the same rules in the operator.
+   */
+  @org.junit.jupiter.api.Test
+  void protocolOptionMismatchIsACelRule() throws IOException {
+    JsonNode crd = YAML.readTree(Files.readString(Path.of("crds", crdFor("ProxyFleet"))));
+    JsonNode rules = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations");
+    assertThat(rules.findValuesAsText("rule")).contains("self.protocol == 'mtproto' || !has(self.mtproto)",
+        "self.protocol != 'mtproto' || has(self.mtproto)");
+    JsonNode fleet = YAML.readTree(Files.readString(Path.of("examples/local/02-fleet-demo.yaml")));
+    ((ObjectNode) fleet.get("spec")).set("mtproto", new ObjectMapper().readTree("{\"fakeTlsDomain\": \"www.example.com\"}"));
+    assertThat(errors(crdFor("ProxyFleet"), fleet)).as("a valid domain passes the pattern").isEmpty();
   }
 
   @ParameterizedTest

@@ -23,9 +23,10 @@ public final class ProxyClients {
 
   /** GETs {@code target} through the proxy and returns the response body; throws when refused. */
   public static String get(URI proxy, String target) throws IOException {
-    String[] userInfo = proxy.getRawUserInfo().split(":", 2);
-    String user = URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8);
-    String pass = URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8);
+    // No userinfo: a SOCKS5 server without authentication (a local Shadowsocks client's side).
+    String[] userInfo = proxy.getRawUserInfo() == null ? null : proxy.getRawUserInfo().split(":", 2);
+    String user = userInfo == null ? null : URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8);
+    String pass = userInfo == null ? null : URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8);
     URI t = URI.create(target);
     try (Socket s = new Socket()) {
       s.setSoTimeout(10_000);
@@ -68,6 +69,19 @@ public final class ProxyClients {
   }
 
   private static void socks5Handshake(DataInputStream in, OutputStream out, String user, String pass, String host, int port) throws IOException {
+    if (user == null) {
+      out.write(new byte[] {5, 1, 0}); // version 5, one method: none
+      out.flush();
+      if (in.readByte() != 5 || in.readByte() != 0) {
+        throw new IOException("SOCKS5 server demands authentication");
+      }
+    } else {
+      usernamePassword(in, out, user, pass);
+    }
+    connect(in, out, host, port);
+  }
+
+  private static void usernamePassword(DataInputStream in, OutputStream out, String user, String pass) throws IOException {
     out.write(new byte[] {5, 1, 2}); // version 5, one method: username/password
     out.flush();
     if (in.readByte() != 5 || in.readByte() != 2) {
@@ -87,6 +101,9 @@ public final class ProxyClients {
     if (in.readByte() != 0) {
       throw new IOException("SOCKS5 authentication failed");
     }
+  }
+
+  private static void connect(DataInputStream in, OutputStream out, String host, int port) throws IOException {
     byte[] h = host.getBytes(StandardCharsets.US_ASCII);
     ByteArrayOutputStream connect = new ByteArrayOutputStream();
     connect.write(new byte[] {5, 1, 0, 3});

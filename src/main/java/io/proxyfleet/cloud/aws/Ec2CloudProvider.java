@@ -1,5 +1,7 @@
 package io.proxyfleet.cloud.aws;
 
+import io.proxyfleet.cloud.boot.BootScript;
+import io.proxyfleet.cloud.boot.CloudDns;
 import io.proxyfleet.cloud.Address;
 import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudException.Reason;
@@ -181,7 +183,7 @@ public final class Ec2CloudProvider implements CloudProvider {
       throw new CloudException(Reason.INVALID, "owner must be set: every instance carries owner tags");
     }
     profile.checkRegion(spec.region());
-    UserData.validate(spec.protocol(), spec.port(), spec.credentials());
+    BootScript.validate(spec.protocol(), spec.port(), spec.credentials());
     RegionApi r = region(spec.region());
     String uid = spec.owner().proxyUid();
 
@@ -210,7 +212,7 @@ public final class Ec2CloudProvider implements CloudProvider {
     resolved.subnets().stream().filter(s -> !s.zone().equals(requested.zone())).forEach(order::add);
 
     String image = image(r);
-    String userData = UserData.base64(spec.protocol(), spec.port(), spec.credentials());
+    String userData = BootScript.base64(spec.protocol(), spec.port(), spec.credentials(), CloudDns.AWS);
     Map<String, String> tags = tags(spec.owner().asTags());
     CloudException capacity = null;
     List<String> tried = new ArrayList<>();
