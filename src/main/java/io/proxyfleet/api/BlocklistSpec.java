@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Where the blocked ranges come from. */
-public class BlocklistSpec {
+public class BlocklistSpec extends TolerantSpec {
   @JsonPropertyDescription(
       "Blocked IPv4/IPv6 addresses or CIDRs, e.g. 52.58.0.0/15 or 2a05:d014::/36. Entries that do not"
           + " parse are skipped and reported in status.")

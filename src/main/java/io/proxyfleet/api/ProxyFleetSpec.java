@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Desired state of a fleet. */
-public class ProxyFleetSpec {
+public class ProxyFleetSpec extends TolerantSpec {
 
   /** Upper bound on replicas: protects accounts from a typo spending money on ten thousand VMs. */
   public static final int MAX_REPLICAS = 1000;

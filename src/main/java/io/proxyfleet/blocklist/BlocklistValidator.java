@@ -43,6 +43,11 @@ public final class BlocklistValidator {
     if (spec == null) {
       return new Result(resolved, problems);
     }
+    if (!spec.getUnreadableFields().isEmpty()) {
+      // Only the values that could not be read; nothing is resolved, so the list stays frozen.
+      spec.getUnreadableFields().forEach(u -> problems.add(new SpecProblem(u.path(), u.message())));
+      return new Result(resolved, problems);
+    }
     List<BlocklistSource> sources = spec.getSources() == null ? List.of() : spec.getSources();
     Set<String> names = new HashSet<>();
     Set<String> identities = new HashSet<>();
@@ -203,14 +208,14 @@ public final class BlocklistValidator {
     if (guard.getMinIpv4Prefix() != null && (guard.getMinIpv4Prefix() < 0 || guard.getMinIpv4Prefix() > 32)) {
       problems.add(new SpecProblem("spec.guard.minIpv4Prefix", guard.getMinIpv4Prefix() + " is outside 0-32; use e.g. 8 (0 turns the check off)"));
     }
-    if (guard.getMaxNewIpv4Addresses() != null && guard.getMaxNewIpv4Addresses() < 0) {
-      problems.add(new SpecProblem("spec.guard.maxNewIpv4Addresses", "is negative; use a count such as 33554432"));
+    if (guard.getMaxNewIpv4Addresses() != null && (guard.getMaxNewIpv4Addresses() < 0 || guard.getMaxNewIpv4Addresses() > BlocklistGuardSpec.MAX_IPV4_ADDRESSES)) {
+      problems.add(new SpecProblem("spec.guard.maxNewIpv4Addresses", guard.getMaxNewIpv4Addresses() + " is outside 0-" + BlocklistGuardSpec.MAX_IPV4_ADDRESSES + "; use a count such as 33554432"));
     }
-    if (guard.getMaxGrowthFactor() != null && guard.getMaxGrowthFactor() < 1) {
-      problems.add(new SpecProblem("spec.guard.maxGrowthFactor", guard.getMaxGrowthFactor() + " is below 1; use e.g. 10"));
+    if (guard.getMaxGrowthFactor() != null && (guard.getMaxGrowthFactor() < 1 || guard.getMaxGrowthFactor() > BlocklistGuardSpec.MAX_GROWTH_FACTOR)) {
+      problems.add(new SpecProblem("spec.guard.maxGrowthFactor", guard.getMaxGrowthFactor() + " is outside 1-" + BlocklistGuardSpec.MAX_GROWTH_FACTOR + "; use e.g. 10"));
     }
-    if (guard.getGrowthFloor() != null && guard.getGrowthFloor() < 0) {
-      problems.add(new SpecProblem("spec.guard.growthFloor", "is negative; use a count such as 4194304"));
+    if (guard.getGrowthFloor() != null && (guard.getGrowthFloor() < 0 || guard.getGrowthFloor() > BlocklistGuardSpec.MAX_IPV4_ADDRESSES)) {
+      problems.add(new SpecProblem("spec.guard.growthFloor", guard.getGrowthFloor() + " is outside 0-" + BlocklistGuardSpec.MAX_IPV4_ADDRESSES + "; use a count such as 4194304"));
     }
   }
 

@@ -27,6 +27,7 @@ public final class FleetValidator {
   private static final String DNS_NAME = "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
   private static final String INT_OR_PERCENT = "^[0-9]+%?$";
 
+
   public List<Problem> validate(ProxyFleet fleet) {
     List<Problem> problems = new ArrayList<>();
     String name = fleet.getMetadata().getName();
@@ -36,6 +37,12 @@ public final class FleetValidator {
     ProxyFleetSpec spec = fleet.getSpec();
     if (spec == null) {
       problems.add(new Problem("spec", "is required"));
+      return problems;
+    }
+    if (!spec.getUnreadableFields().isEmpty()) {
+      // Only the values that could not be read: the defaults left in their place would be reported
+      // as if the user had written them.
+      spec.getUnreadableFields().forEach(u -> problems.add(new Problem(u.path(), u.message())));
       return problems;
     }
     Integer replicas = spec.getReplicas();
@@ -53,6 +60,7 @@ public final class FleetValidator {
       problems.add(new Problem("spec.port", spec.getPort() + " is outside 1-65535; pick a port such as 443 or 1080"));
     }
     checkDuration(problems, "spec.launchTimeout", spec.getLaunchTimeout(), false);
+    checkRange(problems, "spec.maxRegionBlockedPercent", spec.getMaxRegionBlockedPercent(), 1, 100);
     if (spec.getCredentialsSecret() != null && !spec.getCredentialsSecret().matches(DNS_NAME)) {
       problems.add(new Problem("spec.credentialsSecret", "'" + spec.getCredentialsSecret() + "' is not a valid Secret name"));
     }
@@ -90,6 +98,9 @@ public final class FleetValidator {
         problems.add(new Problem("spec.rotation.onBlocked", "'" + rotation.getOnBlocked() + "' is not a policy; use ReassignIP or Replace"));
       }
       checkDuration(problems, "spec.rotation.maxAge", rotation.getMaxAge(), true);
+      checkDuration(problems, "spec.rotation.burnedRegionCooldown", rotation.getBurnedRegionCooldown(), true);
+      checkRange(problems, "spec.rotation.maxRotationsPerHour", rotation.getMaxRotationsPerHour(), 1, 100000);
+      checkRange(problems, "spec.rotation.maxAddressDraws", rotation.getMaxAddressDraws(), 1, 100);
       boolean surgeOk = checkIntOrPercent(problems, "spec.rotation.maxSurge", rotation.getMaxSurge());
       boolean unavailableOk = checkIntOrPercent(problems, "spec.rotation.maxUnavailable", rotation.getMaxUnavailable());
       if (surgeOk && unavailableOk && rotation.getMaxAge() != null && replicas != null && replicas > 0) {
@@ -132,11 +143,23 @@ public final class FleetValidator {
     }
   }
 
+  private static void checkRange(List<Problem> problems, String field, Integer value, int min, int max) {
+    if (value != null && (value < min || value > max)) {
+      problems.add(new Problem(field, value + " is outside " + min + "-" + max));
+    }
+  }
+
   private static boolean checkIntOrPercent(List<Problem> problems, String field, io.fabric8.kubernetes.api.model.IntOrString value) {
     if (value == null || value.getValue() == null) return true;
     String text = String.valueOf(value.getValue());
     if (!text.matches(INT_OR_PERCENT)) {
       problems.add(new Problem(field, "'" + text + "' is neither a count nor a percentage such as 25%"));
+      return false;
+    }
+    String digits = text.endsWith("%") ? text.substring(0, text.length() - 1) : text;
+    // Digits only, so the length bounds the value before it is parsed (no overflow on any input).
+    if (digits.length() > 7 || Long.parseLong(digits) > RotationPolicy.INT_OR_PERCENT_MAX) {
+      problems.add(new Problem(field, "'" + text + "' is above " + RotationPolicy.INT_OR_PERCENT_MAX + "; use a count or a percentage such as 25%"));
       return false;
     }
     return true;

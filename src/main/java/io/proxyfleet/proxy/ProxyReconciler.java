@@ -61,6 +61,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   public static final String READY = "Ready";
   public static final String BLOCKED = "Blocked";
+  /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
+  public static final String INVALID_SPEC = "InvalidSpec";
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
   private static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
 
@@ -122,6 +124,14 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
     Optional<ProxyFleet> fleet = context.getSecondaryResource(ProxyFleet.class);
     BlockChecker checker = blocklists.checkerFor(fleet.map(f -> f.getSpec().getBlocklists()).orElse(List.of()));
+    if (proxy.getSpec() != null && !proxy.getSpec().getUnreadableFields().isEmpty()) {
+      // A spec the operator cannot read makes no cloud call: the proxy waits, named, until replaced.
+      String message = proxy.getSpec().getUnreadableFields().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));
+      if (previous == null || Conditions.find(previous.getConditions(), READY).filter(c -> INVALID_SPEC.equals(c.getReason())).isEmpty()) {
+        events.warning(proxy, INVALID_SPEC, message);
+      }
+      return finish(proxy, previous, status, Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending), INVALID_SPEC, message, checker, null);
+    }
     Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class);
     if (profile.isEmpty()) {
       return finish(proxy, previous, status, ProxyPhase.Pending, "CloudProfileNotFound",
