@@ -70,14 +70,26 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
   private final Conditions conditions;
   private final SourceReader reader;
   private final BlocklistValidator validator = new BlocklistValidator();
+  private final SourceAccess access;
   private final Map<String, ListState> lists = new ConcurrentHashMap<>();
   private InformerEventSource<ConfigMap, Blocklist> configMaps;
 
+  /**
+   * Transitional, for callers not yet passing a {@link SourceAccess}: Secrets from {@code
+   * $POD_NAMESPACE} (else "default") and loopback allowed, because local mode and the operator tests
+   * serve feeds on 127.0.0.1. Production must pass {@link SourceAccess#publicOnly}.
+   */
+  @Deprecated
   public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock) {
-    this(registry, events, clock, new HttpSourceFetcher());
+    this(registry, events, clock, new SourceAccess(Objects.requireNonNullElse(System.getenv("POD_NAMESPACE"), "default"), List.of("127.0.0.0/8")));
   }
 
-  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, HttpSourceFetcher fetcher) {
+  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, SourceAccess access) {
+    this(registry, events, clock, access, new HttpSourceFetcher(access));
+  }
+
+  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, SourceAccess access, HttpSourceFetcher fetcher) {
+    this.access = access;
     this.registry = registry;
     this.events = events;
     this.clock = clock;
@@ -204,9 +216,12 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
     });
   }
 
-  private static Optional<Secret> secret(KubernetesClient client, ObjectKeyRef ref) {
+  private Optional<Secret> secret(KubernetesClient client, ObjectKeyRef ref) {
     // Read on demand, not watched: the operator needs no list/watch on Secrets for this.
-    return Optional.ofNullable(client.secrets().inNamespace(ref.getNamespace()).withName(ref.getName()).get());
+    Optional<Secret> secret = Optional.ofNullable(client.secrets().inNamespace(ref.getNamespace()).withName(ref.getName()).get());
+    // A Secret that may not be used looks exactly like a missing one: whoever writes a Blocklist
+    // must not learn which Secrets exist in other namespaces, let alone send their values.
+    return secret.filter(access::mayUse);
   }
 
   /** Publishes a candidate version, or holds it when the guard finds it absurd and nobody accepted it. */

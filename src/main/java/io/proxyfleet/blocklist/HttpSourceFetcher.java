@@ -32,9 +32,10 @@ public class HttpSourceFetcher {
   public static final int MAX_REDIRECTS = 5;
 
   private final HttpClient client;
+  private final SourceAccess access;
 
-  public HttpSourceFetcher() {
-    this(HttpClient.newBuilder()
+  public HttpSourceFetcher(SourceAccess access) {
+    this(access, HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
         // One connection per fetch is fine at hourly refreshes; HTTP/1.1 keeps cancellation simple.
         .version(HttpClient.Version.HTTP_1_1)
@@ -42,7 +43,8 @@ public class HttpSourceFetcher {
         .build());
   }
 
-  public HttpSourceFetcher(HttpClient client) {
+  public HttpSourceFetcher(SourceAccess access, HttpClient client) {
+    this.access = access;
     this.client = client;
   }
 
@@ -53,6 +55,11 @@ public class HttpSourceFetcher {
     URI uri = request.uri();
     Optional<String> authorization = request.authorization();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      // Checked on every hop: a public URL may redirect to the metadata service or a pod address.
+      Optional<String> refused = access.refusal(uri);
+      if (refused.isPresent()) {
+        return failed(FailureReason.DESTINATION_REFUSED, request, (hop == 0 ? "" : "redirected: ") + refused.get() + "; check " + request.field() + ".url");
+      }
       HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
       try {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET()
@@ -149,7 +156,7 @@ public class HttpSourceFetcher {
       return failed(FailureReason.PARSE_FAILED, request, "the content cannot be read (" + describe(e)
           + "); check that the file is complete and " + request.field() + ".format is right");
     } catch (BlocklistParseException e) {
-      return failed(FailureReason.PARSE_FAILED, request, e.getMessage() + "; check " + request.field() + ".url, "
+      return failed(FailureReason.PARSE_FAILED, request, e.messageWithoutContent() + "; check " + request.field() + ".url, "
           + request.field() + ".format and " + request.field() + ".encoding");
     } finally {
       body.close();

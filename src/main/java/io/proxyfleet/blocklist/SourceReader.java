@@ -50,7 +50,8 @@ final class SourceReader {
       String where = source.field() + ".authSecret";
       if (secret.isEmpty()) {
         authProblem = new SourceFailure(FailureReason.FETCH_FAILED, "source " + source.name() + ": Secret " + ref.getNamespace() + "/"
-            + ref.getName() + " not found, request not sent; create it or fix " + where);
+            + ref.getName() + " not found, request not sent; create it or fix " + where + " (an authSecret outside the operator's"
+            + " namespace must carry the label " + SourceAccess.AUTH_SECRET_LABEL + "=true)");
       } else {
         Optional<String> value = Optional.ofNullable(secret.get().getData()).map(d -> d.get(ref.getKey()))
             .map(v -> new String(Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8).strip());
@@ -146,7 +147,7 @@ final class SourceReader {
       state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": the content cannot be read ("
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); check that it is complete"));
     } catch (BlocklistParseException e) {
-      state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + e.getMessage() + "; check "
+      state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + e.messageWithoutContent() + "; check "
           + source.field() + ".format and " + source.field() + ".encoding"));
     }
   }

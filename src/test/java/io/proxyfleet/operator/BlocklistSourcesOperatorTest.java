@@ -322,4 +322,26 @@ class BlocklistSourcesOperatorTest {
     assertThat(Fixtures.events(client, "private")).isNotEmpty()
         .allSatisfy(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t"));
   }
+
+  @Test
+  void anAuthSecretFromAnotherNamespaceIsUsedOnlyWhenItOptsIn() {
+    // The operator under test runs in "default" (no POD_NAMESPACE): "victim" is someone else's.
+    String token = "Bearer victim-db-t0ken";
+    feeds.content("/stolen.lst", SUBNET, "\"v\"", null, null, token);
+    client.secrets().inNamespace("victim").resource(new SecretBuilder().withNewMetadata().withName("app-db").withNamespace("victim").endMetadata()
+        .addToData("token", Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))).build()).create();
+    apply(env, urlList("stealer", "/stolen.lst", "authSecret: {namespace: victim, name: app-db, key: token}"));
+    await().atMost(TIMEOUT).until(() -> is("stealer", "Stale", "True"));
+    assertThat(condition("stealer", "Stale").getMessage()).contains("Secret victim/app-db not found")
+        .contains(io.proxyfleet.blocklist.SourceAccess.AUTH_SECRET_LABEL);
+    assertThat(feeds.seen("/stolen.lst")).as("the value was never sent").isEmpty();
+
+    client.secrets().inNamespace("victim").withName("app-db").edit(sec -> {
+      sec.getMetadata().setLabels(java.util.Map.of(io.proxyfleet.blocklist.SourceAccess.AUTH_SECRET_LABEL, "true"));
+      return sec;
+    });
+    refresh("stealer");
+    await().atMost(TIMEOUT).until(() -> is("stealer", "Ready", "True") && is("stealer", "Stale", "False"));
+    assertThat(feeds.seen("/stolen.lst")).last().satisfies(seen -> assertThat(seen.authorization()).isEqualTo(token));
+  }
 }

@@ -74,9 +74,10 @@ public final class BlocklistParser {
     Run run = new Run(format, direct ? cs : StandardCharsets.UTF_8, combined);
     run.read(new LineReader(direct ? body : new Utf8Transcoding(body, cs)));
     if (run.errors > run.entries) {
+      String verdict = ": this is not a list in the " + format.wireName() + " format and " + cs.name() + " encoding, or it is damaged; check both";
       throw new BlocklistParseException(run.errors + " of " + (run.errors + run.entries)
-          + " values did not parse (first: " + String.join("; ", run.messages) + "): this is not a list in the "
-          + format.wireName() + " format and " + cs.name() + " encoding, or it is damaged; check both");
+          + " values did not parse (first: " + String.join("; ", run.messages) + ")" + verdict,
+          run.errors + " of " + (run.errors + run.entries) + " values did not parse" + verdict);
     }
     return new ParsedBlocklist(run.builder.build(), run.entries, run.errors, run.messages,
         new RowCounts(run.lines, run.rows, run.extraFields, run.severalUrls, run.withoutIps));
