@@ -22,6 +22,7 @@ import io.proxyfleet.api.BlocklistStatus;
 import io.proxyfleet.api.ObjectKeyRef;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.block.ParsedBlocklist;
+import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.StatusChange;
@@ -196,13 +197,30 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
       if (fresh) {
         seed(st, source, previous);
       }
+      ParseLimits limits = withinList(spec, state, source);
       if (source.isUrl()) {
-        reader.refreshUrl(source, st, refresh, ref -> secret(client, ref));
+        reader.refreshUrl(source, limits, st, refresh, ref -> secret(client, ref));
       } else {
         ObjectKeyRef ref = source.configMap();
-        reader.readConfigMap(source, st, configMaps.get(new ResourceID(ref.getName(), ref.getNamespace())));
+        reader.readConfigMap(source, limits, st, configMaps.get(new ResourceID(ref.getName(), ref.getNamespace())));
       }
     }
+  }
+
+  /**
+   * The source's own limits, lowered to what the list has left (spec.maxEntries minus the inline
+   * entries and the other sources' versions in force), so a list of many sources stays bounded too.
+   */
+  private static ParseLimits withinList(BlocklistSpec spec, ListState state, ResolvedSource source) {
+    long used = state.inline == null ? 0 : state.inline.entries();
+    for (Map.Entry<String, SourceState> e : state.sources.entrySet()) {
+      if (!e.getKey().equals(source.identity()) && e.getValue().good != null) {
+        used += e.getValue().good.entries();
+      }
+    }
+    long listMax = Optional.ofNullable(spec.getMaxEntries()).orElse(BlocklistSpec.DEFAULT_MAX_ENTRIES);
+    int left = (int) Math.max(0, Math.min(source.limits().maxEntries(), listMax - used));
+    return new ParseLimits(source.limits().maxBytes(), left);
   }
 
   /** A source first seen by this process: keep its change time from status if its content turns out the same. */

@@ -2,6 +2,7 @@ package io.proxyfleet.blocklist;
 
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistParseException;
+import io.proxyfleet.block.format.ParseLimitException;
 import io.proxyfleet.block.format.BlocklistParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,7 +134,7 @@ public class HttpSourceFetcher {
     }
     CappedInputStream capped = new CappedInputStream(body, request.maxBytes());
     try (InputStream in = capped) {
-      ParsedBlocklist parsed = BlocklistParser.parse(in, request.format(), request.charset());
+      ParsedBlocklist parsed = BlocklistParser.parse(in, request.format(), request.charset(), null, request.limits());
       Optional<String> insane = ParseSanity.problem(parsed);
       if (insane.isPresent()) {
         return failed(FailureReason.PARSE_FAILED, request, insane.get() + "; check " + request.field() + ".format and "
@@ -155,6 +156,9 @@ public class HttpSourceFetcher {
       // Everything else comes from decoding the bytes: a truncated or corrupt gzip stream.
       return failed(FailureReason.PARSE_FAILED, request, "the content cannot be read (" + describe(e)
           + "); check that the file is complete and " + request.field() + ".format is right");
+    } catch (ParseLimitException e) {
+      return failed(FailureReason.TOO_LARGE, request, e.getMessage() + " (" + capped.count() + " bytes on the wire); raise "
+          + request.field() + ".maxEntries or " + request.field() + ".maxContentBytes, or fix the URL");
     } catch (BlocklistParseException e) {
       return failed(FailureReason.PARSE_FAILED, request, e.messageWithoutContent() + "; check " + request.field() + ".url, "
           + request.field() + ".format and " + request.field() + ".encoding");

@@ -344,4 +344,29 @@ class BlocklistSourcesOperatorTest {
     await().atMost(TIMEOUT).until(() -> is("stealer", "Ready", "True") && is("stealer", "Stale", "False"));
     assertThat(feeds.seen("/stolen.lst")).last().satisfies(seen -> assertThat(seen.authorization()).isEqualTo(token));
   }
+
+  @Test
+  void aSourceOverItsEntryLimitIsStaleTooLargeKeepsItsLastGoodVersionAndRefreshesAgain() {
+    StringBuilder big = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      big.append("10.77.").append(i / 256).append('.').append(i % 256).append('\n');
+    }
+    feeds.content("/capped.lst", SUBNET, "\"c1\"", null);
+    apply(env, urlList("capped", "/capped.lst", "maxEntries: 200"));
+    await().atMost(TIMEOUT).until(() -> is("capped", "Ready", "True"));
+    String goodHash = get("capped").getStatus().getHash();
+
+    feeds.content("/capped.lst", big.toString().getBytes(StandardCharsets.UTF_8), "\"c2\"", null);
+    refresh("capped");
+    await().atMost(TIMEOUT).until(() -> is("capped", "Stale", "True"));
+    assertThat(condition("capped", "Stale").getReason()).isEqualTo("TooLarge");
+    assertThat(condition("capped", "Stale").getMessage()).contains("more than 200 values").contains("spec.sources[0].maxEntries");
+    assertThat(get("capped").getStatus().getHash()).as("last good version in force").isEqualTo(goodHash);
+    assertThat(blocks("capped", "10.77.0.5")).isFalse();
+
+    // The source keeps its schedule: the refresh annotation fetches it again.
+    feeds.content("/capped.lst", "10.78.0.0/16\n".getBytes(StandardCharsets.UTF_8), "\"c3\"", null);
+    refresh("capped");
+    await().atMost(TIMEOUT).until(() -> is("capped", "Stale", "False") && blocks("capped", "10.78.1.1"));
+  }
 }
