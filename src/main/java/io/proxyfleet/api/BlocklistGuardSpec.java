@@ -17,6 +17,8 @@ public class BlocklistGuardSpec {
   public static final int DEFAULT_MAX_GROWTH_FACTOR = 100;
   /** A /10 worth: below this size a list may grow by any factor (antifilter ipsum.lst covers 3.2 M). */
   public static final long DEFAULT_GROWTH_FLOOR = 1L << 22;
+  /** A feed that loses more than half its addresses at once is more likely broken than unblocking. */
+  public static final int DEFAULT_MAX_SHRINK_PERCENT = 50;
   /** Every IPv4 address: a larger count means nothing, and the schema must bound what Java reads as a long. */
   public static final long MAX_IPV4_ADDRESSES = 1L << 32;
   /** A larger factor means "never hold for growth"; the schema must bound what Java reads as an int. */
@@ -54,6 +56,24 @@ public class BlocklistGuardSpec {
       "Size in IPv4 addresses up to which a list may grow by any factor (default 4194304, a /10"
           + " worth), so small lists can fill up.")
   private Long growthFloor = DEFAULT_GROWTH_FLOOR;
+
+  @Default("50")
+  @Min(0)
+  @Max(100)
+  @JsonPropertyDescription(
+      "Hold an update from the sources that shrinks the IPv4 addresses covered by more than this"
+          + " percentage (default 50): a feed that suddenly returns an empty or truncated list would"
+          + " otherwise unblock everything at once. Edits of spec.cidrs or spec.sources are not held."
+          + " 100 turns the check off.")
+  private Integer maxShrinkPercent = DEFAULT_MAX_SHRINK_PERCENT;
+
+  public Integer getMaxShrinkPercent() {
+    return maxShrinkPercent;
+  }
+
+  public void setMaxShrinkPercent(Integer maxShrinkPercent) {
+    this.maxShrinkPercent = maxShrinkPercent;
+  }
 
   public Integer getMinIpv4Prefix() {
     return minIpv4Prefix;

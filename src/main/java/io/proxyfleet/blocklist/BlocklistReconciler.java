@@ -242,6 +242,14 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
     return secret.filter(access::mayUse);
   }
 
+  /**
+   * Whether the candidate differs from the version in force only through re-read sources: the
+   * inline part is the same object (re-parsed only when spec.cidrs changes) and no source was removed.
+   */
+  private static boolean changedOnlyBySources(Version inForce, Version candidate) {
+    return inForce != null && inForce.parts().get(0) == candidate.parts().get(0) && candidate.parts().size() >= inForce.parts().size();
+  }
+
   /** Publishes a candidate version, or holds it when the guard finds it absurd and nobody accepted it. */
   private void decide(Blocklist list, ListState state, Version candidate, BlocklistStatus previous) {
     String name = list.getMetadata().getName();
@@ -257,7 +265,8 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
     if (!sameContent && !accepted) {
       BlocklistGuard.Verdict verdict = candidate == state.held
           ? state.heldVerdict
-          : new BlocklistGuard(GuardSettings.from(list.getSpec() == null ? null : list.getSpec().getGuard())).check(baseline, candidate.index());
+          : new BlocklistGuard(GuardSettings.from(list.getSpec() == null ? null : list.getSpec().getGuard()))
+              .check(baseline, candidate.index(), changedOnlyBySources(state.inForce, candidate));
       if (verdict.held()) {
         if (state.held == null || !state.held.hash().equals(candidate.hash())) {
           state.heldSince = now;

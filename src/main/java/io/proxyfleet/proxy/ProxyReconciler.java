@@ -61,6 +61,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   public static final String READY = "Ready";
   public static final String BLOCKED = "Blocked";
+  /** Ready reason while the proxy's CloudProfile does not exist. */
+  public static final String CLOUD_PROFILE_NOT_FOUND = "CloudProfileNotFound";
   /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
   public static final String INVALID_SPEC = "InvalidSpec";
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
@@ -134,8 +136,13 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     }
     Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class);
     if (profile.isEmpty()) {
-      return finish(proxy, previous, status, ProxyPhase.Pending, "CloudProfileNotFound",
-          "CloudProfile '" + proxy.getSpec().getCloudProfile() + "' not found; create it", checker, null);
+      // Without its profile the operator cannot reach the cloud, but a running VM still serves:
+      // keep its phase so the endpoints (reachability, not configuration) keep publishing it.
+      ProxyPhase phase = status.getPhase() == ProxyPhase.Running ? ProxyPhase.Running : ProxyPhase.Pending;
+      return finish(proxy, previous, status, phase, CLOUD_PROFILE_NOT_FOUND,
+          "CloudProfile '" + proxy.getSpec().getCloudProfile() + "' not found; create it"
+              + (phase == ProxyPhase.Running ? " (the proxy keeps serving but cannot be repaired, rotated or deleted from the cloud until it exists)" : ""),
+          checker, null);
     }
     String region = proxy.getSpec().getRegion();
     String uid = proxy.getMetadata().getUid();

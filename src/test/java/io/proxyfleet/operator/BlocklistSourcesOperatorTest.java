@@ -365,8 +365,29 @@ class BlocklistSourcesOperatorTest {
     assertThat(blocks("capped", "10.77.0.5")).isFalse();
 
     // The source keeps its schedule: the refresh annotation fetches it again.
-    feeds.content("/capped.lst", "10.78.0.0/16\n".getBytes(StandardCharsets.UTF_8), "\"c3\"", null);
+    byte[] grown = (new String(SUBNET, StandardCharsets.UTF_8) + "\n10.78.0.0/16\n").getBytes(StandardCharsets.UTF_8);
+    feeds.content("/capped.lst", grown, "\"c3\"", null);
     refresh("capped");
     await().atMost(TIMEOUT).until(() -> is("capped", "Stale", "False") && blocks("capped", "10.78.1.1"));
+  }
+
+  @Test
+  void aFeedThatSuddenlyReturnsNothingIsHeldLikeAGrowthSpike() {
+    feeds.content("/emptied.lst", SUBNET, "\"e1\"", null);
+    apply(env, urlList("emptied", "/emptied.lst", ""));
+    await().atMost(TIMEOUT).until(() -> is("emptied", "Ready", "True"));
+    String goodHash = get("emptied").getStatus().getHash();
+
+    feeds.content("/emptied.lst", new byte[0], "\"e2\"", null);
+    refresh("emptied");
+    await().atMost(TIMEOUT).until(() -> is("emptied", "Held", "True"));
+    assertThat(condition("emptied", "Held").getMessage()).contains("spec.guard.maxShrinkPercent").contains("to 0 IPv4 addresses");
+    assertThat(get("emptied").getStatus().getHash()).as("the previous version stays in force").isEqualTo(goodHash);
+    assertThat(Fixtures.events(client, "emptied")).anyMatch(e -> "Warning".equals(e.getType()) && e.getMessage().contains("maxShrinkPercent"));
+
+    // An engineer who knows the list really is empty now accepts it by its hash.
+    String heldHash = get("emptied").getStatus().getHeld().getHash();
+    annotate("emptied", BlocklistReconciler.ACCEPT_UPDATE_ANNOTATION, heldHash);
+    await().atMost(TIMEOUT).until(() -> heldHash.equals(get("emptied").getStatus().getHash()));
   }
 }
