@@ -193,7 +193,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         String oldIp = instance.publicIp();
         Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
         int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
-        AddressAssignment.Result result = addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws);
+        // A pass that associated a new address and crashed before releasing the old one or writing
+        // status leaves the instance on an IP other than the recorded one: that newer IP wins.
+        boolean rotatedUnrecorded = rotationRequested && oldIp != null && status.getPublicIp() != null
+            && !oldIp.equals(status.getPublicIp()) && !checker.isBlocked(oldIp);
+        Optional<Address> kept = rotatedUnrecorded ? addresses.keepCurrent(provider, region, owner(proxy), instance) : Optional.empty();
+        if (kept.isPresent()) {
+          oldIp = status.getPublicIp();
+        }
+        AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
+            .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
         if (!result.clean()) {
           events.warning(proxy, "NoCleanAddress", "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
           return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
