@@ -47,7 +47,8 @@ public class RotationPolicy {
   @JsonPropertyDescription(
       "Rotation budget: at most this many rotations (new IPs and replacements for blocked or aged"
           + " proxies) start per hour, refilled continuously. Rotations over budget are held back, not"
-          + " dropped (condition RotationsHeld, event) and run as the budget refills. Empty: no budget.")
+          + " dropped (condition RotationsHeld, event) and run as the budget refills. Empty: the larger of 60"
+          + " and twice replicas, so a short maxAge or a flapping list never becomes a launch storm.")
   private Integer maxRotationsPerHour;
 
   @Default("10")

@@ -283,8 +283,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     RotationSettings settings = FleetPolicy.rotation(spec);
 
     List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists(), requests)).toList();
-    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
-    double budget = perHour == null ? PlanInput.UNLIMITED : RotationBudget.available(status.getRotationBudget(), perHour, now);
+    int perHour = FleetPolicy.maxRotationsPerHour(spec);
+    double budget = RotationBudget.available(status.getRotationBudget(), perHour, now);
     FleetPlan plan =
         planner.plan(new PlanInput(
             replicas,
@@ -294,7 +294,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             subnets,
             now,
             unavailable,
-            perHour == null ? PlanInput.UNLIMITED : (int) Math.floor(budget)));
+            (int) Math.floor(budget)));
 
     // Act.
     Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
@@ -655,14 +655,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    * when to plan again for held rotations, or null.
    */
   private Duration recordBudget(ProxyFleet fleet, ProxyFleetStatus status, ProxyFleetStatus previous, FleetPlan plan,
-      Integer perHour, double available, Instant now, Long generation) {
+      int perHour, double available, Instant now, Long generation) {
     int held = plan.rotationsHeldTotal();
     status.setRotationsHeld(held);
-    if (perHour == null) {
-      status.setRotationBudget(null);
-      Conditions.remove(status.getConditions(), ROTATIONS_HELD);
-      return null;
-    }
     int started = plan.rotationsStartedTotal();
     if (started > 0 || status.getRotationBudget() == null) {
       status.setRotationBudget(RotationBudget.charge(available, started, now));
