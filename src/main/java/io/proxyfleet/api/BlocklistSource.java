@@ -2,6 +2,8 @@ package io.proxyfleet.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -13,6 +15,12 @@ public class BlocklistSource {
   public static final String DEFAULT_REFRESH_INTERVAL = "1h";
   public static final String DEFAULT_TIMEOUT = "30s";
   public static final String DEFAULT_MAX_BYTES = "256Mi";
+  /** Content after decompression; the same as {@code ParseLimits.DEFAULT_MAX_BYTES}. */
+  public static final String DEFAULT_MAX_CONTENT_BYTES = "512Mi";
+  /** The same as {@code ParseLimits.DEFAULT_MAX_ENTRIES}. */
+  public static final int DEFAULT_MAX_ENTRIES = 2_000_000;
+  /** Beyond this a single source costs the operator more than 1 GB of heap while it is indexed. */
+  public static final int MAX_MAX_ENTRIES = 30_000_000;
   public static final String FORMAT_PATTERN = "^(ip-list|zapret-csv)$";
   public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
@@ -71,6 +79,21 @@ public class BlocklistSource {
           + " a gzip body counts compressed. A larger response is abandoned as soon as it passes"
           + " the limit and the last good version stays in force.")
   private Quantity maxBytes = new Quantity(DEFAULT_MAX_BYTES);
+
+  @Default(DEFAULT_MAX_CONTENT_BYTES)
+  @JsonPropertyDescription(
+      "Largest content accepted after decompression (default 512Mi, at most 4Gi), enforced while"
+          + " reading: a small gzip that expands to gigabytes is abandoned at the limit (Stale, reason"
+          + " TooLarge) and the last good version stays in force.")
+  private Quantity maxContentBytes = new Quantity(DEFAULT_MAX_CONTENT_BYTES);
+
+  @Default("2000000")
+  @Min(1)
+  @Max(MAX_MAX_ENTRIES)
+  @JsonPropertyDescription(
+      "Most values this source may hold (default 2000000, at most 30000000), enforced while reading;"
+          + " each costs the operator about 24 bytes of heap while the index is built.")
+  private Integer maxEntries = DEFAULT_MAX_ENTRIES;
 
   public String getName() {
     return name;
@@ -134,6 +157,22 @@ public class BlocklistSource {
 
   public void setTimeout(String timeout) {
     this.timeout = timeout;
+  }
+
+  public Quantity getMaxContentBytes() {
+    return maxContentBytes;
+  }
+
+  public void setMaxContentBytes(Quantity maxContentBytes) {
+    this.maxContentBytes = maxContentBytes;
+  }
+
+  public Integer getMaxEntries() {
+    return maxEntries;
+  }
+
+  public void setMaxEntries(Integer maxEntries) {
+    this.maxEntries = maxEntries;
   }
 
   public Quantity getMaxBytes() {

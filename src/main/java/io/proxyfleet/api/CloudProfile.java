@@ -1,5 +1,7 @@
 package io.proxyfleet.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -15,4 +17,26 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("cloudprofiles")
 @AdditionalPrinterColumn(name = "PROVIDER", jsonPath = ".spec.provider", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class CloudProfile extends CustomResource<CloudProfileSpec, CloudProfileStatus> implements Namespaced {}
+public class CloudProfile extends CustomResource<CloudProfileSpec, CloudProfileStatus> implements Namespaced {
+
+  /** Reads the spec tolerantly: one bad value marks this object instead of stopping the informer. */
+  @Override
+  @JsonDeserialize(using = SpecReader.class)
+  public void setSpec(CloudProfileSpec spec) {
+    super.setSpec(spec);
+  }
+
+  /** Writes back what the tolerant reader could not read, so a clone keeps its marks. */
+  @Override
+  @JsonSerialize(using = TolerantWriter.class)
+  public CloudProfileSpec getSpec() {
+    return super.getSpec();
+  }
+
+  /** The tolerant reader of {@link CloudProfileSpec}. */
+  public static final class SpecReader extends TolerantReader<CloudProfileSpec> {
+    public SpecReader() {
+      super(CloudProfileSpec.class, "spec");
+    }
+  }
+}

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /** Provider and provider-specific settings. */
 @ValidationRule(value = "self.provider != 'aws' || has(self.aws)", message = "spec.aws is required when provider is aws")
-public class CloudProfileSpec {
+public class CloudProfileSpec extends TolerantSpec {
 
   @Required
   @Pattern("^(aws|gcp|local)$")

@@ -1,5 +1,7 @@
 package io.proxyfleet.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -20,4 +22,26 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "BLOCKED", jsonPath = ".status.blockedReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "ROTATIONS", jsonPath = ".status.rotations", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class ProxyFleet extends CustomResource<ProxyFleetSpec, ProxyFleetStatus> implements Namespaced {}
+public class ProxyFleet extends CustomResource<ProxyFleetSpec, ProxyFleetStatus> implements Namespaced {
+
+  /** Reads the spec tolerantly: one bad value marks this object instead of stopping the informer. */
+  @Override
+  @JsonDeserialize(using = SpecReader.class)
+  public void setSpec(ProxyFleetSpec spec) {
+    super.setSpec(spec);
+  }
+
+  /** Writes back what the tolerant reader could not read, so a clone keeps its marks. */
+  @Override
+  @JsonSerialize(using = TolerantWriter.class)
+  public ProxyFleetSpec getSpec() {
+    return super.getSpec();
+  }
+
+  /** The tolerant reader of {@link ProxyFleetSpec}. */
+  public static final class SpecReader extends TolerantReader<ProxyFleetSpec> {
+    public SpecReader() {
+      super(ProxyFleetSpec.class, "spec");
+    }
+  }
+}

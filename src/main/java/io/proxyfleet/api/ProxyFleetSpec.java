@@ -17,7 +17,7 @@ import java.util.List;
 @ValidationRule(
     value = "!has(self.mtproto) || !has(self.mtproto.secretScope) || self.mtproto.secretScope != 'proxy' || !has(self.credentialsSecret)",
     message = "spec.mtproto.secretScope proxy needs the generated credentials Secret; remove spec.credentialsSecret or use scope fleet")
-public class ProxyFleetSpec {
+public class ProxyFleetSpec extends TolerantSpec {
 
   /** Upper bound on replicas: protects accounts from a typo spending money on ten thousand VMs. */
   public static final int MAX_REPLICAS = 1000;

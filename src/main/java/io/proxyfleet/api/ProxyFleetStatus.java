@@ -36,7 +36,7 @@ public class ProxyFleetStatus {
   @JsonPropertyDescription("Rotations held back right now because the rotation budget is spent.")
   private Integer rotationsHeld = 0;
 
-  @JsonPropertyDescription("The rotation budget's state (maxRotationsPerHour); absent without a budget.")
+  @JsonPropertyDescription("The rotation budget's state (rotation.maxRotationsPerHour, or its default).")
   private RotationBudgetStatus rotationBudget;
 
   @JsonPropertyDescription("Regions where every drawn address was blocked, and until when they receive no new proxies.")

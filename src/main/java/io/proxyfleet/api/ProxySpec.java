@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where and what one proxy is. Written once by its fleet. */
 @ValidationRule(value = "self == oldSelf", message = "Proxy spec is immutable; delete the Proxy and let its fleet create another")
-public class ProxySpec {
+public class ProxySpec extends TolerantSpec {
   @Required
   @JsonPropertyDescription("Name of the owning ProxyFleet.")
   private String fleet;

@@ -10,6 +10,14 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 /** How and when proxies are rotated. */
 public class RotationPolicy {
 
+  /**
+   * Bound of maxSurge and maxUnavailable, checked by the validator: an integer is read into a Java
+   * int, so 99999999999 failed the read, and "99999999999" failed later when parsed. The CRD
+   * generator drops minimum/maximum/pattern on int-or-string fields, so the schema cannot say this.
+   * No fleet surges by more than a million proxies or percent.
+   */
+  public static final int INT_OR_PERCENT_MAX = 1_000_000;
+
   @Pattern(Durations.PATTERN)
   @JsonPropertyDescription(
       "Replace proxies older than this (Go duration, e.g. 72h), surge first, each proxy's deadline"
@@ -39,7 +47,8 @@ public class RotationPolicy {
   @JsonPropertyDescription(
       "Rotation budget: at most this many rotations (new IPs and replacements for blocked or aged"
           + " proxies) start per hour, refilled continuously. Rotations over budget are held back, not"
-          + " dropped (condition RotationsHeld, event) and run as the budget refills. Empty: no budget.")
+          + " dropped (condition RotationsHeld, event) and run as the budget refills. Empty: the larger of 60"
+          + " and twice replicas, so a short maxAge or a flapping list never becomes a launch storm.")
   private Integer maxRotationsPerHour;
 
   @Default("10")

@@ -266,8 +266,13 @@ public final class BlockIndex {
   /** Collects ranges in any order, overlapping or not; {@link #build()} merges them. */
   public static final class Builder {
     // IPv4 ranges packed as in the index, unsorted.
+    /** Buffers smaller than this just grow: sorting them saves nothing worth the time. */
+    private static final int DEDUPLICATE_FROM = 1 << 16;
+
     private long[] v4 = new long[16];
     private int v4n;
+    // Every IPv4 value added, repeats included (v4n counts the buffer, which repeats may leave).
+    private int v4Values;
     // IPv6 ranges as consecutive (startHi, startLo, endHi, endLo) quadruples.
     private long[] v6 = new long[16];
     private int v6n;
@@ -282,11 +287,36 @@ public final class BlockIndex {
     /** Adds the IPv4 range [start, end] (0..2^32-1, start <= end) without allocating an object. */
     public Builder addIpv4(long start, long end) {
       if (v4n == v4.length) {
-        v4 = Arrays.copyOf(v4, v4n * 2);
+        // Drop exact repeats before growing: a feed repeating one line (a gzip bomb of "1.2.3.4")
+        // must not grow the buffer at all; a real list, nearly free of repeats, grows as before.
+        if (v4n < DEDUPLICATE_FROM || dropRepeatedIpv4() > v4.length / 2) {
+          v4 = Arrays.copyOf(v4, v4.length * 2);
+        }
       }
       v4[v4n] = (start << 32) | end;
       v4n++;
+      v4Values++;
       return this;
+    }
+
+    /** Sorts the buffered IPv4 values and keeps one of each; returns how many are left. */
+    private int dropRepeatedIpv4() {
+      // Sorting the sign-flipped values orders starts as unsigned, as build() does.
+      for (int i = 0; i < v4n; i++) {
+        v4[i] ^= Long.MIN_VALUE;
+      }
+      Arrays.sort(v4, 0, v4n);
+      int kept = 0;
+      for (int i = 0; i < v4n; i++) {
+        if (kept == 0 || v4[i] != v4[kept - 1]) {
+          v4[kept++] = v4[i];
+        }
+      }
+      for (int i = 0; i < kept; i++) {
+        v4[i] ^= Long.MIN_VALUE;
+      }
+      v4n = kept;
+      return kept;
     }
 
     /** Adds the IPv6 range [start, end] given as unsigned 128-bit (hi, lo) pairs. */
@@ -398,7 +428,7 @@ public final class BlockIndex {
         merged[i] = (ms[i] << 32) | me[i];
       }
       return new BlockIndex(merged, Arrays.copyOf(sHi, n),
-          Arrays.copyOf(sLo, n), Arrays.copyOf(eHi, n), Arrays.copyOf(eLo, n), v4n, v6n, distinct4, distinct6);
+          Arrays.copyOf(sLo, n), Arrays.copyOf(eHi, n), Arrays.copyOf(eLo, n), v4Values, v6n, distinct4, distinct6);
     }
   }
 }

@@ -57,6 +57,14 @@ public final class BlocklistGuard {
   }
 
   public Verdict check(Baseline baseline, BlockIndex candidate) {
+    return check(baseline, candidate, true);
+  }
+
+  /**
+   * @param fromSources whether the change comes from the sources alone (false when spec.cidrs or
+   *     the list of sources was edited: a human removing ranges is never held for shrinking)
+   */
+  public Verdict check(Baseline baseline, BlockIndex candidate, boolean fromSources) {
     long candidateSize = candidate.ipv4Addresses();
     long fresh = 0;
     IpRange widest = null;
@@ -88,6 +96,14 @@ public final class BlocklistGuard {
       crossed.add("it grows the list from " + baseline.ipv4Addresses() + " to " + candidateSize
           + " IPv4 addresses, more than " + settings.maxGrowthFactor() + "x (spec.guard.maxGrowthFactor;"
           + " lists up to spec.guard.growthFloor=" + settings.growthFloor() + " may grow freely)");
+    }
+    // Only against an index in memory: after a restart a partial first version (a source still
+    // down) is expected, and holding it would publish nothing at all.
+    long before = baseline.ipv4Addresses();
+    if (fromSources && baseline.index() != null && before > 0 && settings.maxShrinkPercent() < 100
+        && (before - candidateSize) * 100 > before * settings.maxShrinkPercent()) {
+      crossed.add("it shrinks the list from " + before + " to " + candidateSize + " IPv4 addresses, by more than "
+          + settings.maxShrinkPercent() + "% (spec.guard.maxShrinkPercent; a feed that suddenly returns little or nothing)");
     }
     return new Verdict(!crossed.isEmpty(), String.join("; ", crossed), fresh, widest == null ? null : widest.describe());
   }

@@ -22,6 +22,7 @@ import io.proxyfleet.api.BlocklistStatus;
 import io.proxyfleet.api.ObjectKeyRef;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.block.ParsedBlocklist;
+import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.StatusChange;
@@ -70,14 +71,26 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
   private final Conditions conditions;
   private final SourceReader reader;
   private final BlocklistValidator validator = new BlocklistValidator();
+  private final SourceAccess access;
   private final Map<String, ListState> lists = new ConcurrentHashMap<>();
   private InformerEventSource<ConfigMap, Blocklist> configMaps;
 
+  /**
+   * Transitional, for callers not yet passing a {@link SourceAccess}: Secrets from {@code
+   * $POD_NAMESPACE} (else "default") and loopback allowed, because local mode and the operator tests
+   * serve feeds on 127.0.0.1. Production must pass {@link SourceAccess#publicOnly}.
+   */
+  @Deprecated
   public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock) {
-    this(registry, events, clock, new HttpSourceFetcher());
+    this(registry, events, clock, new SourceAccess(Objects.requireNonNullElse(System.getenv("POD_NAMESPACE"), "default"), List.of("127.0.0.0/8")));
   }
 
-  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, HttpSourceFetcher fetcher) {
+  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, SourceAccess access) {
+    this(registry, events, clock, access, new HttpSourceFetcher(access));
+  }
+
+  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, SourceAccess access, HttpSourceFetcher fetcher) {
+    this.access = access;
     this.registry = registry;
     this.events = events;
     this.clock = clock;
@@ -184,13 +197,30 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
       if (fresh) {
         seed(st, source, previous);
       }
+      ParseLimits limits = withinList(spec, state, source);
       if (source.isUrl()) {
-        reader.refreshUrl(source, st, refresh, ref -> secret(client, ref));
+        reader.refreshUrl(source, limits, st, refresh, ref -> secret(client, ref));
       } else {
         ObjectKeyRef ref = source.configMap();
-        reader.readConfigMap(source, st, configMaps.get(new ResourceID(ref.getName(), ref.getNamespace())));
+        reader.readConfigMap(source, limits, st, configMaps.get(new ResourceID(ref.getName(), ref.getNamespace())));
       }
     }
+  }
+
+  /**
+   * The source's own limits, lowered to what the list has left (spec.maxEntries minus the inline
+   * entries and the other sources' versions in force), so a list of many sources stays bounded too.
+   */
+  private static ParseLimits withinList(BlocklistSpec spec, ListState state, ResolvedSource source) {
+    long used = state.inline == null ? 0 : state.inline.entries();
+    for (Map.Entry<String, SourceState> e : state.sources.entrySet()) {
+      if (!e.getKey().equals(source.identity()) && e.getValue().good != null) {
+        used += e.getValue().good.entries();
+      }
+    }
+    long listMax = Optional.ofNullable(spec.getMaxEntries()).orElse(BlocklistSpec.DEFAULT_MAX_ENTRIES);
+    int left = (int) Math.max(0, Math.min(source.limits().maxEntries(), listMax - used));
+    return new ParseLimits(source.limits().maxBytes(), left);
   }
 
   /** A source first seen by this process: keep its change time from status if its content turns out the same. */
@@ -204,9 +234,20 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
     });
   }
 
-  private static Optional<Secret> secret(KubernetesClient client, ObjectKeyRef ref) {
+  private Optional<Secret> secret(KubernetesClient client, ObjectKeyRef ref) {
     // Read on demand, not watched: the operator needs no list/watch on Secrets for this.
-    return Optional.ofNullable(client.secrets().inNamespace(ref.getNamespace()).withName(ref.getName()).get());
+    Optional<Secret> secret = Optional.ofNullable(client.secrets().inNamespace(ref.getNamespace()).withName(ref.getName()).get());
+    // A Secret that may not be used looks exactly like a missing one: whoever writes a Blocklist
+    // must not learn which Secrets exist in other namespaces, let alone send their values.
+    return secret.filter(access::mayUse);
+  }
+
+  /**
+   * Whether the candidate differs from the version in force only through re-read sources: the
+   * inline part is the same object (re-parsed only when spec.cidrs changes) and no source was removed.
+   */
+  private static boolean changedOnlyBySources(Version inForce, Version candidate) {
+    return inForce != null && inForce.parts().get(0) == candidate.parts().get(0) && candidate.parts().size() >= inForce.parts().size();
   }
 
   /** Publishes a candidate version, or holds it when the guard finds it absurd and nobody accepted it. */
@@ -224,7 +265,8 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
     if (!sameContent && !accepted) {
       BlocklistGuard.Verdict verdict = candidate == state.held
           ? state.heldVerdict
-          : new BlocklistGuard(GuardSettings.from(list.getSpec() == null ? null : list.getSpec().getGuard())).check(baseline, candidate.index());
+          : new BlocklistGuard(GuardSettings.from(list.getSpec() == null ? null : list.getSpec().getGuard()))
+              .check(baseline, candidate.index(), changedOnlyBySources(state.inForce, candidate));
       if (verdict.held()) {
         if (state.held == null || !state.held.hash().equals(candidate.hash())) {
           state.heldSince = now;

@@ -7,6 +7,7 @@ import io.proxyfleet.api.BlocklistSpec;
 import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.ObjectKeyRef;
 import io.proxyfleet.block.format.BlocklistFormat;
+import io.proxyfleet.block.format.ParseLimits;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -33,6 +34,7 @@ public final class BlocklistValidator {
   public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
   public static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
   public static final long MAX_MAX_BYTES = 1L << 30;
+  public static final long MAX_MAX_CONTENT_BYTES = 4L << 30;
 
   /** Valid sources and the problems found; sources with problems are not resolved. */
   public record Result(List<ResolvedSource> sources, List<SpecProblem> problems) {}
@@ -41,6 +43,11 @@ public final class BlocklistValidator {
     List<SpecProblem> problems = new ArrayList<>();
     List<ResolvedSource> resolved = new ArrayList<>();
     if (spec == null) {
+      return new Result(resolved, problems);
+    }
+    if (!spec.getUnreadableFields().isEmpty()) {
+      // Only the values that could not be read; nothing is resolved, so the list stays frozen.
+      spec.getUnreadableFields().forEach(u -> problems.add(new SpecProblem(u.path(), u.message())));
       return new Result(resolved, problems);
     }
     List<BlocklistSource> sources = spec.getSources() == null ? List.of() : spec.getSources();
@@ -66,6 +73,9 @@ public final class BlocklistValidator {
       }
     }
     checkGuard(spec.getGuard(), problems);
+    if (spec.getMaxEntries() != null && (spec.getMaxEntries() < 1 || spec.getMaxEntries() > BlocklistSpec.MAX_MAX_ENTRIES)) {
+      problems.add(new SpecProblem("spec.maxEntries", spec.getMaxEntries() + " is outside 1-" + BlocklistSpec.MAX_MAX_ENTRIES));
+    }
     return new Result(resolved, problems);
   }
 
@@ -96,6 +106,12 @@ public final class BlocklistValidator {
     Duration timeout = duration(Optional.ofNullable(s.getTimeout()).orElse(BlocklistSource.DEFAULT_TIMEOUT),
         at + ".timeout", MIN_TIMEOUT, MAX_TIMEOUT, problems);
     long maxBytes = maxBytes(s.getMaxBytes(), at + ".maxBytes", problems);
+    long maxContentBytes = size(s.getMaxContentBytes(), BlocklistSource.DEFAULT_MAX_CONTENT_BYTES, MAX_MAX_CONTENT_BYTES, "4Gi",
+        at + ".maxContentBytes", problems);
+    int maxEntries = Optional.ofNullable(s.getMaxEntries()).orElse(BlocklistSource.DEFAULT_MAX_ENTRIES);
+    if (maxEntries < 1 || maxEntries > BlocklistSource.MAX_MAX_ENTRIES) {
+      problems.add(new SpecProblem(at + ".maxEntries", maxEntries + " is outside 1-" + BlocklistSource.MAX_MAX_ENTRIES));
+    }
     URI uri = null;
     String name;
     String location;
@@ -114,12 +130,13 @@ public final class BlocklistValidator {
       name = s.getName() != null ? s.getName() : s.getConfigMap().toString();
       location = "configMap " + s.getConfigMap();
     }
-    if (format.isEmpty() || refresh == null || timeout == null || maxBytes < 0 || (hasUrl && uri == null)) {
+    if (format.isEmpty() || refresh == null || timeout == null || maxBytes < 0 || maxContentBytes < 0
+        || maxEntries < 1 || maxEntries > BlocklistSource.MAX_MAX_ENTRIES || (hasUrl && uri == null)) {
       return Optional.empty();
     }
     String identity = location + " format " + format.get().wireName() + " encoding " + (charset == null ? "" : charset.name());
     return Optional.of(new ResolvedSource(name, at, identity, uri, s.getAuthSecret(), hasMap ? s.getConfigMap() : null,
-        format.get(), charset, refresh, timeout, maxBytes));
+        format.get(), charset, refresh, timeout, maxBytes, new ParseLimits(maxContentBytes, maxEntries)));
   }
 
   private static URI url(String text, String field, List<SpecProblem> problems) {
@@ -178,6 +195,21 @@ public final class BlocklistValidator {
     return d;
   }
 
+  private static long size(Quantity q, String fallback, long max, String maxText, String field, List<SpecProblem> problems) {
+    BigDecimal bytes;
+    try {
+      bytes = Quantity.getAmountInBytes(q == null || q.getAmount() == null ? new Quantity(fallback) : q);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      problems.add(new SpecProblem(field, "'" + q + "' is not a size; write it like 64Mi or 1000000"));
+      return -1;
+    }
+    if (bytes.signum() <= 0 || bytes.compareTo(BigDecimal.valueOf(max)) > 0) {
+      problems.add(new SpecProblem(field, "'" + q + "' is outside 1 byte to " + maxText));
+      return -1;
+    }
+    return bytes.longValue();
+  }
+
   private static long maxBytes(Quantity q, String field, List<SpecProblem> problems) {
     if (q == null || q.getAmount() == null) {
       return Quantity.getAmountInBytes(new Quantity(BlocklistSource.DEFAULT_MAX_BYTES)).longValueExact();
@@ -203,14 +235,14 @@ public final class BlocklistValidator {
     if (guard.getMinIpv4Prefix() != null && (guard.getMinIpv4Prefix() < 0 || guard.getMinIpv4Prefix() > 32)) {
       problems.add(new SpecProblem("spec.guard.minIpv4Prefix", guard.getMinIpv4Prefix() + " is outside 0-32; use e.g. 8 (0 turns the check off)"));
     }
-    if (guard.getMaxNewIpv4Addresses() != null && guard.getMaxNewIpv4Addresses() < 0) {
-      problems.add(new SpecProblem("spec.guard.maxNewIpv4Addresses", "is negative; use a count such as 33554432"));
+    if (guard.getMaxNewIpv4Addresses() != null && (guard.getMaxNewIpv4Addresses() < 0 || guard.getMaxNewIpv4Addresses() > BlocklistGuardSpec.MAX_IPV4_ADDRESSES)) {
+      problems.add(new SpecProblem("spec.guard.maxNewIpv4Addresses", guard.getMaxNewIpv4Addresses() + " is outside 0-" + BlocklistGuardSpec.MAX_IPV4_ADDRESSES + "; use a count such as 33554432"));
     }
-    if (guard.getMaxGrowthFactor() != null && guard.getMaxGrowthFactor() < 1) {
-      problems.add(new SpecProblem("spec.guard.maxGrowthFactor", guard.getMaxGrowthFactor() + " is below 1; use e.g. 10"));
+    if (guard.getMaxGrowthFactor() != null && (guard.getMaxGrowthFactor() < 1 || guard.getMaxGrowthFactor() > BlocklistGuardSpec.MAX_GROWTH_FACTOR)) {
+      problems.add(new SpecProblem("spec.guard.maxGrowthFactor", guard.getMaxGrowthFactor() + " is outside 1-" + BlocklistGuardSpec.MAX_GROWTH_FACTOR + "; use e.g. 10"));
     }
-    if (guard.getGrowthFloor() != null && guard.getGrowthFloor() < 0) {
-      problems.add(new SpecProblem("spec.guard.growthFloor", "is negative; use a count such as 4194304"));
+    if (guard.getGrowthFloor() != null && (guard.getGrowthFloor() < 0 || guard.getGrowthFloor() > BlocklistGuardSpec.MAX_IPV4_ADDRESSES)) {
+      problems.add(new SpecProblem("spec.guard.growthFloor", guard.getGrowthFloor() + " is outside 0-" + BlocklistGuardSpec.MAX_IPV4_ADDRESSES + "; use a count such as 4194304"));
     }
   }
 

@@ -11,7 +11,9 @@ public enum FailureReason {
   /** The content is not a list in the declared format (HTML page, wrong encoding, truncated gzip). */
   PARSE_FAILED("ParseFailed"),
   /** Connecting, the headers or the body took longer than {@code timeout}. */
-  TIMEOUT("Timeout");
+  TIMEOUT("Timeout"),
+  /** The URL (or a redirect) leads to a non-public address or uses plain http ({@link SourceAccess}). */
+  DESTINATION_REFUSED("DestinationRefused");
 
   private final String reason;
 

@@ -1,5 +1,6 @@
 package io.proxyfleet.blocklist;
 
+import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.block.format.BlocklistFormat;
 import java.net.URI;
 import java.nio.charset.Charset;
@@ -28,7 +29,14 @@ public record FetchRequest(
     Duration timeout,
     long maxBytes,
     BlocklistFormat format,
-    Charset charset) {
+    Charset charset,
+    ParseLimits limits) {
+
+  /** A request within the default parse limits. */
+  public FetchRequest(String source, String field, URI uri, Optional<String> authorization, String etag, String lastModified,
+      boolean haveGoodVersion, Duration timeout, long maxBytes, BlocklistFormat format, Charset charset) {
+    this(source, field, uri, authorization, etag, lastModified, haveGoodVersion, timeout, maxBytes, format, charset, ParseLimits.DEFAULT);
+  }
 
   @Override
   public String toString() {

@@ -2,6 +2,7 @@ package io.proxyfleet.blocklist;
 
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistParseException;
+import io.proxyfleet.block.format.ParseLimitException;
 import io.proxyfleet.block.format.BlocklistParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,9 +33,10 @@ public class HttpSourceFetcher {
   public static final int MAX_REDIRECTS = 5;
 
   private final HttpClient client;
+  private final SourceAccess access;
 
-  public HttpSourceFetcher() {
-    this(HttpClient.newBuilder()
+  public HttpSourceFetcher(SourceAccess access) {
+    this(access, HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
         // One connection per fetch is fine at hourly refreshes; HTTP/1.1 keeps cancellation simple.
         .version(HttpClient.Version.HTTP_1_1)
@@ -42,7 +44,8 @@ public class HttpSourceFetcher {
         .build());
   }
 
-  public HttpSourceFetcher(HttpClient client) {
+  public HttpSourceFetcher(SourceAccess access, HttpClient client) {
+    this.access = access;
     this.client = client;
   }
 
@@ -53,6 +56,11 @@ public class HttpSourceFetcher {
     URI uri = request.uri();
     Optional<String> authorization = request.authorization();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      // Checked on every hop: a public URL may redirect to the metadata service or a pod address.
+      Optional<String> refused = access.refusal(uri);
+      if (refused.isPresent()) {
+        return failed(FailureReason.DESTINATION_REFUSED, request, (hop == 0 ? "" : "redirected: ") + refused.get() + "; check " + request.field() + ".url");
+      }
       HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
       try {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET()
@@ -126,7 +134,7 @@ public class HttpSourceFetcher {
     }
     CappedInputStream capped = new CappedInputStream(body, request.maxBytes());
     try (InputStream in = capped) {
-      ParsedBlocklist parsed = BlocklistParser.parse(in, request.format(), request.charset());
+      ParsedBlocklist parsed = BlocklistParser.parse(in, request.format(), request.charset(), null, request.limits());
       Optional<String> insane = ParseSanity.problem(parsed);
       if (insane.isPresent()) {
         return failed(FailureReason.PARSE_FAILED, request, insane.get() + "; check " + request.field() + ".format and "
@@ -148,8 +156,11 @@ public class HttpSourceFetcher {
       // Everything else comes from decoding the bytes: a truncated or corrupt gzip stream.
       return failed(FailureReason.PARSE_FAILED, request, "the content cannot be read (" + describe(e)
           + "); check that the file is complete and " + request.field() + ".format is right");
+    } catch (ParseLimitException e) {
+      return failed(FailureReason.TOO_LARGE, request, e.getMessage() + " (" + capped.count() + " bytes on the wire); raise "
+          + request.field() + ".maxEntries or " + request.field() + ".maxContentBytes, or fix the URL");
     } catch (BlocklistParseException e) {
-      return failed(FailureReason.PARSE_FAILED, request, e.getMessage() + "; check " + request.field() + ".url, "
+      return failed(FailureReason.PARSE_FAILED, request, e.messageWithoutContent() + "; check " + request.field() + ".url, "
           + request.field() + ".format and " + request.field() + ".encoding");
     } finally {
       body.close();

@@ -1,5 +1,6 @@
 package io.proxyfleet.blocklist;
 
+import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.api.ObjectKeyRef;
 import io.proxyfleet.block.format.BlocklistFormat;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.time.Duration;
  * @param url null for a ConfigMap source
  * @param configMap null for a URL source
  * @param charset null for the format's default
+ * @param limits content bytes and entries this source may parse
  */
 public record ResolvedSource(
     String name,
@@ -29,7 +31,8 @@ public record ResolvedSource(
     Charset charset,
     Duration refreshInterval,
     Duration timeout,
-    long maxBytes) {
+    long maxBytes,
+    ParseLimits limits) {
 
   public boolean isUrl() {
     return url != null;

@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.proxyfleet.api.ObjectKeyRef;
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistParseException;
+import io.proxyfleet.block.format.ParseLimitException;
+import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.block.format.BlocklistParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -36,6 +38,14 @@ final class SourceReader {
 
   /** Fetches if due (or {@code force}); returns whether anything was attempted. */
   boolean refreshUrl(ResolvedSource source, SourceState state, boolean force, Function<ObjectKeyRef, Optional<Secret>> secrets) {
+    return refreshUrl(source, source.limits(), state, force, secrets);
+  }
+
+  /**
+   * Fetches if due (or {@code force}) within {@code limits} (the source's own, or less when the list
+   * is near its total); returns whether anything was attempted.
+   */
+  boolean refreshUrl(ResolvedSource source, ParseLimits limits, SourceState state, boolean force, Function<ObjectKeyRef, Optional<Secret>> secrets) {
     Instant now = clock.instant();
     if (!force && state.nextFetch != null && now.isBefore(state.nextFetch)) {
       return false;
@@ -50,7 +60,8 @@ final class SourceReader {
       String where = source.field() + ".authSecret";
       if (secret.isEmpty()) {
         authProblem = new SourceFailure(FailureReason.FETCH_FAILED, "source " + source.name() + ": Secret " + ref.getNamespace() + "/"
-            + ref.getName() + " not found, request not sent; create it or fix " + where);
+            + ref.getName() + " not found, request not sent; create it or fix " + where + " (an authSecret outside the operator's"
+            + " namespace must carry the label " + SourceAccess.AUTH_SECRET_LABEL + "=true)");
       } else {
         Optional<String> value = Optional.ofNullable(secret.get().getData()).map(d -> d.get(ref.getKey()))
             .map(v -> new String(Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8).strip());
@@ -68,8 +79,14 @@ final class SourceReader {
     if (authProblem != null) {
       result = new FetchResult.Failed(authProblem);
     } else {
-      result = fetcher.fetch(new FetchRequest(source.name(), source.field(), source.url(), authorization,
-          state.etag, state.lastModified, state.good != null, source.timeout(), source.maxBytes(), source.format(), source.charset()));
+      try {
+        result = fetcher.fetch(new FetchRequest(source.name(), source.field(), source.url(), authorization,
+            state.etag, state.lastModified, state.good != null, source.timeout(), source.maxBytes(), source.format(), source.charset(), limits));
+      } catch (OutOfMemoryError | StackOverflowError e) {
+        // Contained: the half-built index is garbage once this frame unwinds, and the source must
+        // keep its schedule (an escaping Error left it never fetched again and the list without status).
+        result = new FetchResult.Failed(outOfResources(source, e));
+      }
     }
     Instant done = clock.instant();
     if (result instanceof FetchResult.NotModified) {
@@ -89,6 +106,11 @@ final class SourceReader {
 
   /** Re-reads a ConfigMap source if its bytes changed since the last read. */
   void readConfigMap(ResolvedSource source, SourceState state, Optional<ConfigMap> configMap) {
+    readConfigMap(source, source.limits(), state, configMap);
+  }
+
+  /** Like {@link #readConfigMap(ResolvedSource, SourceState, Optional)} within {@code limits}. */
+  void readConfigMap(ResolvedSource source, ParseLimits limits, SourceState state, Optional<ConfigMap> configMap) {
     ObjectKeyRef ref = source.configMap();
     String where = source.field() + ".configMap";
     String key = ref.getKey();
@@ -134,7 +156,7 @@ final class SourceReader {
       return;
     }
     try {
-      ParsedBlocklist parsed = BlocklistParser.parse(new ByteArrayInputStream(bytes), source.format(), charset);
+      ParsedBlocklist parsed = BlocklistParser.parse(new ByteArrayInputStream(bytes), source.format(), charset, null, limits);
       Optional<String> insane = ParseSanity.problem(parsed);
       if (insane.isPresent()) {
         state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + insane.get() + "; check "
@@ -145,8 +167,13 @@ final class SourceReader {
     } catch (IOException e) {
       state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": the content cannot be read ("
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); check that it is complete"));
+    } catch (ParseLimitException e) {
+      state.failed(new SourceFailure(FailureReason.TOO_LARGE, "source " + source.name() + ": " + e.getMessage() + "; raise "
+          + source.field() + ".maxEntries, " + source.field() + ".maxContentBytes or spec.maxEntries, or shorten the list"));
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      state.failed(outOfResources(source, e));
     } catch (BlocklistParseException e) {
-      state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + e.getMessage() + "; check "
+      state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + e.messageWithoutContent() + "; check "
           + source.field() + ".format and " + source.field() + ".encoding"));
     }
   }
@@ -157,5 +184,10 @@ final class SourceReader {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
+  }
+
+  private static SourceFailure outOfResources(ResolvedSource source, Error e) {
+    return new SourceFailure(FailureReason.TOO_LARGE, "source " + source.name() + ": building its index failed ("
+        + e.getClass().getSimpleName() + "); lower " + source.field() + ".maxEntries or give the operator more memory");
   }
 }

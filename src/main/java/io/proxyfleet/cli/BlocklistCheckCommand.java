@@ -64,7 +64,7 @@ final class BlocklistCheckCommand implements Callable<Integer> {
     List<ParsedBlocklist> lists = new ArrayList<>();
     for (String file : files) {
       try {
-        lists.add(BlocklistFileSet.read(Path.of(file), list.format, list.encoding, null));
+        lists.add(BlocklistFileSet.read(Path.of(file), list.format, list.encoding, null, list.limits()));
       } catch (BlocklistFileSet.Unusable e) {
         err.println("blocklist check: " + e.getMessage());
         return 2;

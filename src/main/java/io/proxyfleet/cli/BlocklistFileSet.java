@@ -4,6 +4,8 @@ import io.proxyfleet.block.BlockIndex;
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistFormat;
 import io.proxyfleet.block.format.BlocklistParseException;
+import io.proxyfleet.block.format.ParseLimitException;
+import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.block.format.BlocklistParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,10 +37,17 @@ final class BlocklistFileSet {
 
   static ParsedBlocklist read(Path file, BlocklistFormat format, Charset charset, BlockIndex.Builder combined)
       throws Unusable {
+    return read(file, format, charset, combined, ParseLimits.DEFAULT);
+  }
+
+  static ParsedBlocklist read(Path file, BlocklistFormat format, Charset charset, BlockIndex.Builder combined, ParseLimits limits)
+      throws Unusable {
     try (InputStream in = Files.newInputStream(file)) {
-      return BlocklistParser.parse(in, format, charset, combined);
+      return BlocklistParser.parse(in, format, charset, combined, limits);
     } catch (NoSuchFileException e) {
       throw new Unusable(file + ": no such file");
+    } catch (ParseLimitException e) {
+      throw new Unusable(file + ": too large: " + e.getMessage() + " (raise --max-entries or --max-content-bytes if the file is right)");
     } catch (BlocklistParseException e) {
       throw new Unusable(file + ": not read as " + format.wireName() + ": " + e.getMessage());
     } catch (IOException e) {

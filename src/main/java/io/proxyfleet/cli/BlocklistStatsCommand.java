@@ -54,7 +54,7 @@ final class BlocklistStatsCommand implements Callable<Integer> {
     for (Path file : files) {
       ParsedBlocklist parsed;
       try {
-        parsed = BlocklistFileSet.read(file, list.format, list.encoding, combined);
+        parsed = BlocklistFileSet.read(file, list.format, list.encoding, combined, list.limits());
       } catch (BlocklistFileSet.Unusable e) {
         spec.commandLine().getErr().println("blocklist stats: " + e.getMessage());
         return 2;

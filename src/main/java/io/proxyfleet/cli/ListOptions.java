@@ -1,6 +1,7 @@
 package io.proxyfleet.cli;
 
 import io.proxyfleet.block.format.BlocklistFormat;
+import io.proxyfleet.block.format.ParseLimits;
 import java.nio.charset.Charset;
 import picocli.CommandLine.Option;
 
@@ -14,6 +15,18 @@ final class ListOptions {
   @Option(names = "--encoding", converter = BlocklistFileSet.CharsetConverter.class,
       description = "Text encoding. Default: UTF-8 for ip-list, windows-1251 for zapret-csv.")
   Charset encoding;
+
+  @Option(names = "--max-entries", defaultValue = "" + ParseLimits.DEFAULT_MAX_ENTRIES,
+      description = "Stop with an error after this many values per file (memory stays bounded). Default: ${DEFAULT-VALUE}.")
+  int maxEntries;
+
+  @Option(names = "--max-content-bytes", defaultValue = "" + ParseLimits.DEFAULT_MAX_BYTES,
+      description = "Stop with an error after this many bytes of content per file, after decompression. Default: ${DEFAULT-VALUE}.")
+  long maxContentBytes;
+
+  ParseLimits limits() {
+    return new ParseLimits(maxContentBytes, maxEntries);
+  }
 
   @Option(names = "--output", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
   OutputFormat output;

@@ -33,6 +33,11 @@ public final class CloudProviders implements AutoCloseable {
         && Objects.equals(cached.generation(), profile.getMetadata().getGeneration())) {
       return cached.provider();
     }
+    if (profile.getSpec() != null && !profile.getSpec().getUnreadableFields().isEmpty()) {
+      // Defaults stand where the bad values were: building a client from them would act on a guess.
+      throw new CloudException(CloudException.Reason.INVALID, "CloudProfile " + key + ": "
+          + profile.getSpec().getUnreadableFields().stream().map(Object::toString).collect(Collectors.joining("; ")));
+    }
     String type = profile.getSpec() == null || profile.getSpec().getProvider() == null ? null : profile.getSpec().getProvider();
     CloudProviderFactory factory = type == null ? null : factories.get(type);
     if (factory == null) {

@@ -49,9 +49,22 @@ public final class FleetPolicy {
     return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxAddressDraws).orElse(fallback);
   }
 
-  /** rotation.maxRotationsPerHour, or null without a budget. */
-  public static Integer maxRotationsPerHour(ProxyFleetSpec spec) {
-    return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxRotationsPerHour).orElse(null);
+  /**
+   * Rotations per hour when rotation.maxRotationsPerHour is unset: at least this many, so a whole
+   * small fleet can still move at once when a block wave hits it.
+   */
+  public static final int DEFAULT_ROTATIONS_PER_HOUR_FLOOR = 60;
+  /** ...and otherwise twice the replicas: every proxy can rotate twice within an hour, no more. */
+  public static final int DEFAULT_ROTATIONS_PER_REPLICA_HOUR = 2;
+
+  /**
+   * rotation.maxRotationsPerHour, or by default the larger of 60 and twice the replicas: a short
+   * maxAge or a flapping blocklist must never turn into an unbounded launch storm on a real cloud.
+   */
+  public static int maxRotationsPerHour(ProxyFleetSpec spec) {
+    return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxRotationsPerHour)
+        .orElseGet(() -> Math.max(DEFAULT_ROTATIONS_PER_HOUR_FLOOR,
+            DEFAULT_ROTATIONS_PER_REPLICA_HOUR * Optional.ofNullable(spec.getReplicas()).orElse(0)));
   }
 
   /** spec.maxRegionBlockedPercent (default 80). */

@@ -48,6 +48,7 @@ import io.proxyfleet.planner.SlotKey;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.StatusChange;
 import java.time.Clock;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -291,8 +292,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     RotationSettings settings = FleetPolicy.rotation(spec);
 
     List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists(), requests)).toList();
-    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
-    double budget = perHour == null ? PlanInput.UNLIMITED : RotationBudget.available(status.getRotationBudget(), perHour, now);
+    int perHour = FleetPolicy.maxRotationsPerHour(spec);
+    double budget = RotationBudget.available(status.getRotationBudget(), perHour, now);
     FleetPlan plan =
         planner.plan(new PlanInput(
             replicas,
@@ -302,7 +303,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             subnets,
             now,
             unavailable,
-            perHour == null ? PlanInput.UNLIMITED : (int) Math.floor(budget)));
+            (int) Math.floor(budget)));
 
     // Act.
     Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
@@ -441,8 +442,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (secret == null && !FleetSecrets.generatesCredentials(fleet)) {
       secret = client.secrets().inNamespace(ns).withName(name).get();
     }
+    if (FleetSecrets.generatesCredentials(fleet) && secret != null && !FleetSecrets.ownedBy(secret, fleet)) {
+      // The cache may still hold the Secret of a deleted fleet of the same name (the informer lags,
+      // or the garbage collector has not run yet): ask the server, and never adopt another owner's.
+      secret = client.secrets().inNamespace(ns).withName(name).get();
+      if (secret != null && !FleetSecrets.ownedBy(secret, fleet)) {
+        client.resource(secret).delete();
+        secret = null;
+      }
+    }
     if (secret == null && FleetSecrets.generatesCredentials(fleet)) {
-      Secret created = client.resource(FleetSecrets.newCredentials(fleet, secrets)).create();
+      Secret created = createReplacing(client, FleetSecrets.newCredentials(fleet, secrets));
       secretEvents.handleRecentResourceCreate(ResourceID.fromResource(created), created);
       events.normal(fleet, "CredentialsGenerated", "Generated proxy credentials in Secret " + name);
       secret = created;
@@ -538,17 +548,40 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       }
     });
     Secret desired = FleetSecrets.endpoints(fleet, list.toPrettyString(), ProxyLinks.subscription(subscription));
-    Optional<Secret> current = secretEvents.get(ResourceID.fromResource(desired));
+    // Only a Secret of this incarnation of the fleet counts: one of a deleted namesake is replaced.
+    Optional<Secret> current = secretEvents.get(ResourceID.fromResource(desired)).filter(s -> FleetSecrets.ownedBy(s, fleet));
     if (current.isPresent() && Objects.equals(current.get().getData(), desired.getData())) {
       return;
     }
-    Secret written = current.isPresent()
-        ? client.resource(current.get()).edit(s -> { s.setData(desired.getData()); return s; })
-        : client.resource(desired).create();
     if (current.isPresent()) {
-      secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(written), written, current.get());
-    } else {
-      secretEvents.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+      try {
+        Secret written = client.resource(current.get()).edit(s -> { s.setData(desired.getData()); return s; });
+        secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(written), written, current.get());
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+          throw e;
+        }
+        // Deleted behind the cache's back: write it anew below instead of failing every retry.
+      }
+    }
+    Secret written = createReplacing(client, desired);
+    secretEvents.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+  }
+
+  /**
+   * Creates a Secret the fleet owns; one already there under that name (the cache did not know it,
+   * or it belongs to a deleted namesake) is replaced, so the result is always this fleet's.
+   */
+  private static Secret createReplacing(KubernetesClient client, Secret desired) {
+    try {
+      return client.resource(desired).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        throw e;
+      }
+      client.secrets().inNamespace(desired.getMetadata().getNamespace()).withName(desired.getMetadata().getName()).delete();
+      return client.resource(desired).create();
     }
   }
 
@@ -721,14 +754,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    * when to plan again for held rotations, or null.
    */
   private Duration recordBudget(ProxyFleet fleet, ProxyFleetStatus status, ProxyFleetStatus previous, FleetPlan plan,
-      Integer perHour, double available, Instant now, Long generation) {
+      int perHour, double available, Instant now, Long generation) {
     int held = plan.rotationsHeldTotal();
     status.setRotationsHeld(held);
-    if (perHour == null) {
-      status.setRotationBudget(null);
-      Conditions.remove(status.getConditions(), ROTATIONS_HELD);
-      return null;
-    }
     int started = plan.rotationsStartedTotal();
     if (started > 0 || status.getRotationBudget() == null) {
       status.setRotationBudget(RotationBudget.charge(available, started, now));

@@ -14,6 +14,8 @@ import io.proxyfleet.cloud.ProxyCredentials;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 
@@ -139,6 +141,16 @@ public final class FleetSecrets {
         .addToData(ENDPOINTS_KEY, b64(json))
         .addToData(SUBSCRIPTION_KEY, b64(subscription))
         .build();
+  }
+
+  /**
+   * Whether a Secret the fleet writes belongs to this incarnation of the fleet. One left by a
+   * deleted fleet of the same name is owned by another UID: the API server's garbage collector
+   * deletes it sooner or later, so adopting it loses the credentials under running proxies.
+   */
+  public static boolean ownedBy(Secret secret, ProxyFleet fleet) {
+    List<OwnerReference> owners = secret.getMetadata().getOwnerReferences();
+    return owners != null && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), fleet.getMetadata().getUid()));
   }
 
   public static OwnerReference ownerReference(ProxyFleet fleet) {

@@ -16,6 +16,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -103,8 +107,11 @@ public final class GarbageCollector {
     }
 
     // 2. ... then the owners, once for the whole pass.
-    Set<String> owners = client.resources(Proxy.class).inAnyNamespace().list().getItems().stream()
-        .map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    List<Proxy> proxies = client.resources(Proxy.class).inAnyNamespace().list().getItems();
+    Set<String> owners = proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    Map<String, String> recorded = new HashMap<>();
+    proxies.stream().filter(p -> p.getStatus() != null && p.getStatus().getInstanceId() != null)
+        .forEach(p -> recorded.put(p.getMetadata().getUid(), p.getStatus().getInstanceId()));
     Instant cutoff = Instant.now(clock).minus(minAge);
     // Two profiles may reach the same account (other credentials, other namespace): one pass acts
     // on each resource once.
@@ -119,6 +126,15 @@ public final class GarbageCollector {
             log.info("Terminated orphaned instance {} in {} ({}): no Proxy with UID {}", i.id(), region, l.key(), i.ownerUid());
             events.warning(l.profile(), "OrphanTerminated", "Terminated instance " + i.id() + " in " + region
                 + ": it carries this operator's tags but no Proxy owns it (owner UID " + i.ownerUid() + ")");
+          }
+        }
+        for (Instance i : extras(l.instances(), owners, recorded)) {
+          if (old(i.launchedAt(), cutoff) && handled.add(region + "/" + i.id())) {
+            l.provider().terminate(region, i.id());
+            terminated.add(region + "/" + i.id());
+            log.info("Terminated extra instance {} in {} ({}): Proxy {} owns {}", i.id(), region, l.key(), i.ownerUid(), recorded.get(i.ownerUid()));
+            events.warning(l.profile(), "ExtraInstanceTerminated", "Terminated instance " + i.id() + " in " + region
+                + ": its Proxy (UID " + i.ownerUid() + ") already runs on another instance; a Proxy owns at most one");
           }
         }
         // EC2 refuses to release an address still attached to a live instance: those wait for the
@@ -139,6 +155,32 @@ public final class GarbageCollector {
       }
     }
     return new Report(List.copyOf(terminated), List.copyOf(released), List.copyOf(errors));
+  }
+
+  /**
+   * Instances beyond the first of a living Proxy. A crash between a launch and its status write,
+   * with a lagging DescribeInstances and a zone fallback (each zone has its own client token), can
+   * start a second VM for one Proxy; its owner is alive, so the orphan rule never removes it. The
+   * one to keep is the instance the Proxy recorded, else the one the provider would pick (running
+   * first, then the earliest launched).
+   */
+  static List<Instance> extras(List<Instance> instances, Set<String> owners, Map<String, String> recorded) {
+    Map<String, List<Instance>> byOwner = instances.stream()
+        .filter(i -> i.ownerUid() != null && owners.contains(i.ownerUid()) && i.state() != Instance.State.TERMINATED)
+        .collect(Collectors.groupingBy(Instance::ownerUid));
+    List<Instance> extras = new ArrayList<>();
+    byOwner.forEach((uid, live) -> {
+      if (live.size() < 2) {
+        return;
+      }
+      Instance keep = live.stream().filter(i -> i.id().equals(recorded.get(uid))).findFirst()
+          .orElseGet(() -> live.stream().min(Comparator
+              .comparing((Instance i) -> i.state() == Instance.State.RUNNING ? 0 : 1)
+              .thenComparing(i -> Optional.ofNullable(i.launchedAt()).orElse(Instant.MAX))
+              .thenComparing(Instance::id)).orElseThrow());
+      live.stream().filter(i -> i != keep).forEach(extras::add);
+    });
+    return extras;
   }
 
   private static String key(CloudProfile profile) {

@@ -87,6 +87,21 @@ public final class AddressAssignment {
     return new Result(fresh, draws, blocked);
   }
 
+  /**
+   * Completes a rotation that a crashed pass carried out but never recorded: the instance already
+   * serves on a newer address of this proxy than the one recorded, so that address is kept and the
+   * proxy's others (the previous IP among them) are released. Drawing again instead would adopt the
+   * previous IP as a "stray" address, put it back and release the new one.
+   *
+   * @return the kept address, or empty when the instance's address is not one of the proxy's
+   */
+  public Optional<Address> keepCurrent(CloudProvider provider, String region, OwnerTags owner, Instance instance) {
+    List<Address> owned = owned(provider, region, owner.proxyUid());
+    Optional<Address> current = owned.stream().filter(a -> a.id().equals(instance.addressId())).findFirst();
+    current.ifPresent(c -> release(provider, region, owned, c.id()));
+    return current;
+  }
+
   /** Releases every address the proxy owns (after its instance is gone). */
   public void releaseAll(CloudProvider provider, String region, String proxyUid) {
     release(provider, region, owned(provider, region, proxyUid), null);

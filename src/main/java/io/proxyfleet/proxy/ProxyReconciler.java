@@ -61,6 +61,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   public static final String READY = "Ready";
   public static final String BLOCKED = "Blocked";
+  /** Ready reason while the proxy's CloudProfile does not exist. */
+  public static final String CLOUD_PROFILE_NOT_FOUND = "CloudProfileNotFound";
+  /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
+  public static final String INVALID_SPEC = "InvalidSpec";
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
   private static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
 
@@ -122,10 +126,23 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
     Optional<ProxyFleet> fleet = context.getSecondaryResource(ProxyFleet.class);
     BlockChecker checker = blocklists.checkerFor(fleet.map(f -> f.getSpec().getBlocklists()).orElse(List.of()));
+    if (proxy.getSpec() != null && !proxy.getSpec().getUnreadableFields().isEmpty()) {
+      // A spec the operator cannot read makes no cloud call: the proxy waits, named, until replaced.
+      String message = proxy.getSpec().getUnreadableFields().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));
+      if (previous == null || Conditions.find(previous.getConditions(), READY).filter(c -> INVALID_SPEC.equals(c.getReason())).isEmpty()) {
+        events.warning(proxy, INVALID_SPEC, message);
+      }
+      return finish(proxy, previous, status, Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending), INVALID_SPEC, message, checker, null);
+    }
     Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class);
     if (profile.isEmpty()) {
-      return finish(proxy, previous, status, ProxyPhase.Pending, "CloudProfileNotFound",
-          "CloudProfile '" + proxy.getSpec().getCloudProfile() + "' not found; create it", checker, null);
+      // Without its profile the operator cannot reach the cloud, but a running VM still serves:
+      // keep its phase so the endpoints (reachability, not configuration) keep publishing it.
+      ProxyPhase phase = status.getPhase() == ProxyPhase.Running ? ProxyPhase.Running : ProxyPhase.Pending;
+      return finish(proxy, previous, status, phase, CLOUD_PROFILE_NOT_FOUND,
+          "CloudProfile '" + proxy.getSpec().getCloudProfile() + "' not found; create it"
+              + (phase == ProxyPhase.Running ? " (the proxy keeps serving but cannot be repaired, rotated or deleted from the cloud until it exists)" : ""),
+          checker, null);
     }
     String region = proxy.getSpec().getRegion();
     String uid = proxy.getMetadata().getUid();
@@ -176,7 +193,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         String oldIp = instance.publicIp();
         Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
         int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
-        AddressAssignment.Result result = addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws);
+        // A pass that associated a new address and crashed before releasing the old one or writing
+        // status leaves the instance on an IP other than the recorded one: that newer IP wins.
+        boolean rotatedUnrecorded = rotationRequested && oldIp != null && status.getPublicIp() != null
+            && !oldIp.equals(status.getPublicIp()) && !checker.isBlocked(oldIp);
+        Optional<Address> kept = rotatedUnrecorded ? addresses.keepCurrent(provider, region, owner(proxy), instance) : Optional.empty();
+        if (kept.isPresent()) {
+          oldIp = status.getPublicIp();
+        }
+        AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
+            .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
         if (!result.clean()) {
           events.warning(proxy, "NoCleanAddress", "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
           return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",

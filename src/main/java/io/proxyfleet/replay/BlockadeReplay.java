@@ -283,8 +283,8 @@ public final class BlockadeReplay {
       proxies.put(p.name, p);
     }
     plan.rotationsStarted().forEach((reason, count) -> rotationsByReason.merge(reason.name(), (long) count, Long::sum));
-    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
-    if (perHour != null && plan.rotationsStartedTotal() > 0) {
+    int perHour = FleetPolicy.maxRotationsPerHour(spec);
+    if (plan.rotationsStartedTotal() > 0) {
       budget = io.proxyfleet.fleet.RotationBudget.charge(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now), plan.rotationsStartedTotal(), now);
     }
     return !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
@@ -295,8 +295,8 @@ public final class BlockadeReplay {
    * {@link PlanInput} fields.
    */
   PlanInput planInput(Instant now, List<ProxyView> views, Map<SlotKey, List<Subnet>> subnets) {
-    Integer perHour = FleetPolicy.maxRotationsPerHour(spec);
-    int available = perHour == null ? PlanInput.UNLIMITED : (int) Math.floor(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now));
+    int perHour = FleetPolicy.maxRotationsPerHour(spec);
+    int available = (int) Math.floor(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now));
     return new PlanInput(spec.getReplicas(), placements, rotation, views, subnets, now, unavailable, available);
   }
 

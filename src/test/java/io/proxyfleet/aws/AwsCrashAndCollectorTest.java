@@ -337,6 +337,114 @@ class AwsCrashAndCollectorTest {
     }
   }
 
+  /** What EC2 answers while a just-launched instance is not visible yet (eventual consistency). */
+  static final String EMPTY_DESCRIBE = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      + "<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>lagging</requestId>"
+      + "<reservationSet/></DescribeInstancesResponse>";
+
+  /**
+   * The capacity hold that moved a launch to another zone lived only in memory, and the client token
+   * is per subnet: after a crash, with DescribeInstances lagging, the next process launched again in
+   * the first zone, and the collector never removed the extra VM because its Proxy is alive.
+   */
+  @Test
+  void aCrashDuringZoneFallbackWithALaggingDescribeEndsWithOneInstance() {
+    AtomicBoolean armed = new AtomicBoolean(true);
+    AtomicBoolean lagging = new AtomicBoolean(false);
+    java.util.concurrent.atomic.AtomicReference<String> firstSubnet = new java.util.concurrent.atomic.AtomicReference<>();
+    Process first = Process.start();
+    // The requested zone is full (for every SDK retry) until the launch has fallen back to the other
+    // zone; then the process dies.
+    java.util.concurrent.atomic.AtomicReference<String> fullSubnet = new java.util.concurrent.atomic.AtomicReference<>();
+    faults.fail("RunInstances", params -> {
+      fullSubnet.compareAndSet(null, params.get("SubnetId"));
+      return armed.get() && fullSubnet.get().equals(params.get("SubnetId"));
+    }, 500, "InsufficientInstanceCapacity", Integer.MAX_VALUE);
+    faults.afterSuccess("RunInstances", call -> {
+      if (armed.compareAndSet(true, false)) {
+        firstSubnet.set(call.param("SubnetId"));
+        lagging.set(true);
+        first.client().close();
+      }
+    });
+    apply(AwsEnvironment.fleet("fallback", 1, "aws", List.of(EU), "none"));
+    await().atMost(TIMEOUT).until(() -> !armed.get());
+    first.kill();
+    faults.clearFaults();
+    faults.respond("DescribeInstances", params -> lagging.get() ? Optional.of(new Ec2FaultProxy.Reply(200, EMPTY_DESCRIBE)) : Optional.empty());
+    faults.afterSuccess("RunInstances", call -> lagging.set(false));
+
+    try (Process second = Process.start()) {
+      await().atMost(TIMEOUT).until(() -> ready("fallback", 1) && !lagging.get());
+      // Before the fix this stays at 2 forever: each instance's owner is alive.
+      GarbageCollector collector = new GarbageCollector(second.client(), second.providers(),
+          new io.proxyfleet.events.EventRecorder(second.client(), Clock.systemUTC(), "test"),
+          Clock.offset(Clock.systemUTC(), Duration.ofHours(1)), CLUSTER, Duration.ofMinutes(5));
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        collector.collect();
+        assertThat(live("fallback")).hasSize(1);
+      });
+      await().atMost(TIMEOUT).until(() -> ready("fallback", 1));
+      assertNothingDuplicatedOrLeaked("fallback", 1);
+      Proxy proxy = proxies("fallback").get(0);
+      assertThat(live("fallback").get(0).instanceId()).isEqualTo(proxy.getStatus().getInstanceId());
+      assertThat(firstSubnet.get()).as("the crashed launch ran in the fallback zone").isNotEqualTo(fullSubnet.get());
+      faults.clearFaults();
+      client.resources(ProxyFleet.class).inNamespace("default").withName("fallback").delete();
+      await().atMost(TIMEOUT).until(() -> proxies("fallback").isEmpty());
+      assertThat(live("fallback")).isEmpty();
+      assertThat(addresses("fallback")).isEmpty();
+    }
+  }
+
+  /**
+   * A manual rotate-ip whose pass associated the new address and died before releasing the old one
+   * and recording it: the next pass adopted the old address as a stray, put it back and released the
+   * new one. The newer address must win.
+   */
+  @Test
+  void aCrashBetweenAssociateAndReleaseOnAManualRotationKeepsTheNewAddress() {
+    Process first = Process.start();
+    apply(AwsEnvironment.fleet("rotated", 1, "aws", List.of(EU), "none"));
+    await().atMost(TIMEOUT).until(() -> ready("rotated", 1));
+    Proxy before = proxies("rotated").get(0);
+    String oldIp = before.getStatus().getPublicIp();
+    String oldAllocation = before.getStatus().getAddressId();
+
+    AtomicBoolean armed = new AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicReference<String> associated = new java.util.concurrent.atomic.AtomicReference<>();
+    faults.afterSuccess("AssociateAddress", call -> {
+      if (armed.compareAndSet(true, false)) {
+        associated.set(call.param("AllocationId"));
+        first.client().close(); // associated; the old address is neither released nor is anything recorded
+      }
+    });
+    client.resources(Proxy.class).inNamespace("default").withName(before.getMetadata().getName()).edit(p -> {
+      p.getMetadata().getAnnotations().put("proxyfleet.io/rotate-ip", "by-hand-1");
+      return p;
+    });
+    await().atMost(TIMEOUT).until(() -> !armed.get());
+    first.kill();
+    faults.clearFaults();
+    assertThat(associated.get()).isNotEqualTo(oldAllocation);
+
+    try (Process second = Process.start()) {
+      await().atMost(TIMEOUT).until(() -> {
+        Proxy p = proxies("rotated").get(0);
+        return p.getStatus() != null && "by-hand-1".equals(p.getStatus().getIpRotationHandled());
+      });
+      Proxy after = proxies("rotated").get(0);
+      assertThat(after.getStatus().getAddressId()).as("the address associated before the crash").isEqualTo(associated.get());
+      assertThat(after.getStatus().getPublicIp()).isNotEqualTo(oldIp);
+      await().atMost(TIMEOUT).until(() -> ready("rotated", 1));
+      assertNothingDuplicatedOrLeaked("rotated", 1);
+      assertThat(addresses("rotated")).extracting(Address::allocationId).containsExactly(associated.get());
+      client.resources(ProxyFleet.class).inNamespace("default").withName("rotated").delete();
+      await().atMost(TIMEOUT).until(() -> proxies("rotated").isEmpty());
+      assertThat(addresses("rotated")).isEmpty();
+    }
+  }
+
   static String state(String instanceId) {
     return eu.describeInstances(b -> b.instanceIds(instanceId)).reservations().get(0).instances().get(0).state().nameAsString();
   }

@@ -121,4 +121,19 @@ class BlocklistGuardTest {
     assertThat(v.reason()).doesNotContain("wider than").doesNotContain("newly covers").contains("more than 10x");
     assertThat(v.held()).isTrue();
   }
+
+  @Test
+  void aShrinkBeyondMaxShrinkPercentIsHeldOnlyWhenTheSourcesCausedIt() {
+    BlocklistGuard guard = new BlocklistGuard(GuardSettings.DEFAULTS);
+    BlocklistGuard.Baseline big = BlocklistGuard.Baseline.of(index("10.0.0.0/16"));
+    BlocklistGuard.Verdict emptied = guard.check(big, index(), true);
+    assertThat(emptied.held()).isTrue();
+    assertThat(emptied.reason()).contains("shrinks the list from 65536 to 0").contains("spec.guard.maxShrinkPercent");
+    assertThat(guard.check(big, index("10.0.0.0/17"), true).held()).as("exactly 50%% is not more than 50%%").isFalse();
+    assertThat(guard.check(big, index("10.0.0.0/18"), true).held()).isTrue();
+    assertThat(guard.check(big, index(), false).held()).as("an edit by hand is never held for shrinking").isFalse();
+    assertThat(guard.check(BlocklistGuard.Baseline.sizeOnly(65536), index(), true).held()).as("after a restart").isFalse();
+    GuardSettings off = new GuardSettings(8, GuardSettings.DEFAULTS.maxNewIpv4Addresses(), 100, GuardSettings.DEFAULTS.growthFloor(), 100);
+    assertThat(new BlocklistGuard(off).check(big, index(), true).held()).isFalse();
+  }
 }

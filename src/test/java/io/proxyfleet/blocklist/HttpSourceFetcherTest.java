@@ -7,6 +7,7 @@ import io.proxyfleet.testing.FeedServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class HttpSourceFetcherTest {
 
   static FeedServer server;
-  static final HttpSourceFetcher fetcher = new HttpSourceFetcher();
+  static final HttpSourceFetcher fetcher = new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.0/8")));
   static final byte[] SUBNET = FeedServer.sample("antifilter_subnet.lst");
 
   @BeforeAll
@@ -181,5 +182,41 @@ class HttpSourceFetcherTest {
     FetchResult r = fetcher.fetch(request);
     assertThat(r).isInstanceOf(FetchResult.Failed.class);
     return ((FetchResult.Failed) r).failure();
+  }
+
+  @Test
+  void aPublicOnlyFetcherSendsNothingToALoopbackFeed() {
+    server.content("/internal.lst", SUBNET, null, null);
+    FetchResult r = new HttpSourceFetcher(SourceAccess.publicOnly("default")).fetch(request("/internal.lst"));
+    assertThat(r).isInstanceOfSatisfying(FetchResult.Failed.class, f -> {
+      assertThat(f.failure().reason()).isEqualTo(FailureReason.DESTINATION_REFUSED);
+      assertThat(f.failure().message()).contains("127.0.0.1").contains("not a public address");
+    });
+    assertThat(server.seen("/internal.lst")).as("no request sent").isEmpty();
+  }
+
+  @Test
+  void aRedirectToARefusedAddressIsNotFollowed() {
+    // Allowed: the feed server's own address only; the redirect goes to another loopback address.
+    HttpSourceFetcher oneHost = new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")));
+    String elsewhere = server.url("/metadata").replace("127.0.0.1", "127.0.0.2");
+    server.redirect("/hop.lst", elsewhere);
+    server.content("/metadata", "iam-role-credentials".getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null);
+    FetchResult r = oneHost.fetch(request("/hop.lst"));
+    assertThat(r).isInstanceOfSatisfying(FetchResult.Failed.class, f -> {
+      assertThat(f.failure().reason()).isEqualTo(FailureReason.DESTINATION_REFUSED);
+      assertThat(f.failure().message()).startsWith("source feed: redirected: 127.0.0.2");
+    });
+    assertThat(server.seen("/metadata")).isEmpty();
+  }
+
+  @Test
+  void anUnparsableBodyIsNeverQuotedInTheFailure() {
+    server.content("/config.env", "db_password=hunter2\napi_key=abc123\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), null, null);
+    FetchResult r = fetcher.fetch(request("/config.env"));
+    assertThat(r).isInstanceOfSatisfying(FetchResult.Failed.class, f -> {
+      assertThat(f.failure().reason()).isEqualTo(FailureReason.PARSE_FAILED);
+      assertThat(f.failure().message()).contains("2 of 2 values did not parse").doesNotContain("hunter2").doesNotContain("db_password");
+    });
   }
 }

@@ -62,6 +62,7 @@ class BadInputTest {
     "port too large    | spec.port        | port=70000",
     "empty regions     | spec.placement[0].regions | regions=",
     "bad maxAge        | spec.rotation.maxAge | maxAge=soon",
+    "maxAge below launchTimeout | spec.rotation.maxAge | maxAge=1ms",
   })
   void invalidEditsOfARunningFleetAreReportedAndLoseNothing(String name, String field, String edit) {
     String fleetName = "bad-" + Integer.toHexString(name.hashCode() & 0xfffff);

@@ -322,4 +322,72 @@ class BlocklistSourcesOperatorTest {
     assertThat(Fixtures.events(client, "private")).isNotEmpty()
         .allSatisfy(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t"));
   }
+
+  @Test
+  void anAuthSecretFromAnotherNamespaceIsUsedOnlyWhenItOptsIn() {
+    // The operator under test runs in "default" (no POD_NAMESPACE): "victim" is someone else's.
+    String token = "Bearer victim-db-t0ken";
+    feeds.content("/stolen.lst", SUBNET, "\"v\"", null, null, token);
+    client.secrets().inNamespace("victim").resource(new SecretBuilder().withNewMetadata().withName("app-db").withNamespace("victim").endMetadata()
+        .addToData("token", Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.UTF_8))).build()).create();
+    apply(env, urlList("stealer", "/stolen.lst", "authSecret: {namespace: victim, name: app-db, key: token}"));
+    await().atMost(TIMEOUT).until(() -> is("stealer", "Stale", "True"));
+    assertThat(condition("stealer", "Stale").getMessage()).contains("Secret victim/app-db not found")
+        .contains(io.proxyfleet.blocklist.SourceAccess.AUTH_SECRET_LABEL);
+    assertThat(feeds.seen("/stolen.lst")).as("the value was never sent").isEmpty();
+
+    client.secrets().inNamespace("victim").withName("app-db").edit(sec -> {
+      sec.getMetadata().setLabels(java.util.Map.of(io.proxyfleet.blocklist.SourceAccess.AUTH_SECRET_LABEL, "true"));
+      return sec;
+    });
+    refresh("stealer");
+    await().atMost(TIMEOUT).until(() -> is("stealer", "Ready", "True") && is("stealer", "Stale", "False"));
+    assertThat(feeds.seen("/stolen.lst")).last().satisfies(seen -> assertThat(seen.authorization()).isEqualTo(token));
+  }
+
+  @Test
+  void aSourceOverItsEntryLimitIsStaleTooLargeKeepsItsLastGoodVersionAndRefreshesAgain() {
+    StringBuilder big = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      big.append("10.77.").append(i / 256).append('.').append(i % 256).append('\n');
+    }
+    feeds.content("/capped.lst", SUBNET, "\"c1\"", null);
+    apply(env, urlList("capped", "/capped.lst", "maxEntries: 200"));
+    await().atMost(TIMEOUT).until(() -> is("capped", "Ready", "True"));
+    String goodHash = get("capped").getStatus().getHash();
+
+    feeds.content("/capped.lst", big.toString().getBytes(StandardCharsets.UTF_8), "\"c2\"", null);
+    refresh("capped");
+    await().atMost(TIMEOUT).until(() -> is("capped", "Stale", "True"));
+    assertThat(condition("capped", "Stale").getReason()).isEqualTo("TooLarge");
+    assertThat(condition("capped", "Stale").getMessage()).contains("more than 200 values").contains("spec.sources[0].maxEntries");
+    assertThat(get("capped").getStatus().getHash()).as("last good version in force").isEqualTo(goodHash);
+    assertThat(blocks("capped", "10.77.0.5")).isFalse();
+
+    // The source keeps its schedule: the refresh annotation fetches it again.
+    byte[] grown = (new String(SUBNET, StandardCharsets.UTF_8) + "\n10.78.0.0/16\n").getBytes(StandardCharsets.UTF_8);
+    feeds.content("/capped.lst", grown, "\"c3\"", null);
+    refresh("capped");
+    await().atMost(TIMEOUT).until(() -> is("capped", "Stale", "False") && blocks("capped", "10.78.1.1"));
+  }
+
+  @Test
+  void aFeedThatSuddenlyReturnsNothingIsHeldLikeAGrowthSpike() {
+    feeds.content("/emptied.lst", SUBNET, "\"e1\"", null);
+    apply(env, urlList("emptied", "/emptied.lst", ""));
+    await().atMost(TIMEOUT).until(() -> is("emptied", "Ready", "True"));
+    String goodHash = get("emptied").getStatus().getHash();
+
+    feeds.content("/emptied.lst", new byte[0], "\"e2\"", null);
+    refresh("emptied");
+    await().atMost(TIMEOUT).until(() -> is("emptied", "Held", "True"));
+    assertThat(condition("emptied", "Held").getMessage()).contains("spec.guard.maxShrinkPercent").contains("to 0 IPv4 addresses");
+    assertThat(get("emptied").getStatus().getHash()).as("the previous version stays in force").isEqualTo(goodHash);
+    assertThat(Fixtures.events(client, "emptied")).anyMatch(e -> "Warning".equals(e.getType()) && e.getMessage().contains("maxShrinkPercent"));
+
+    // An engineer who knows the list really is empty now accepts it by its hash.
+    String heldHash = get("emptied").getStatus().getHeld().getHash();
+    annotate("emptied", BlocklistReconciler.ACCEPT_UPDATE_ANNOTATION, heldHash);
+    await().atMost(TIMEOUT).until(() -> heldHash.equals(get("emptied").getStatus().getHash()));
+  }
 }

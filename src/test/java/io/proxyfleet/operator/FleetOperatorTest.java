@@ -176,7 +176,7 @@ class FleetOperatorTest {
   @Test
   void ageRotationKeepsEveryReplicaServingAndReplacesAllProxies() {
     apply(env, blocklist("age-list", List.of()));
-    apply(env, fleet("age", 4, "socks5", 1080, "local", List.of("local-24"), List.of("age-list"), "  rotation: {maxAge: 4s, maxSurge: 1, maxUnavailable: 0}\n"));
+    apply(env, fleet("age", 4, "socks5", 1080, "local", List.of("local-24"), List.of("age-list"), "  launchTimeout: 3s\n  rotation: {maxAge: 4s, maxSurge: 1, maxUnavailable: 0}\n"));
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "age", 4));
     Set<String> originals = ipsByName(proxies(client, "age")).keySet();
     AtomicInteger minRunning = new AtomicInteger(Integer.MAX_VALUE);

@@ -63,20 +63,46 @@ public final class BlocklistParser {
   public static ParsedBlocklist parse(
       InputStream in, BlocklistFormat format, Charset charset, BlockIndex.Builder combined)
       throws IOException, BlocklistParseException {
+    return parse(in, format, charset, combined, ParseLimits.DEFAULT);
+  }
+
+  /**
+   * Like {@link #parse(InputStream, BlocklistFormat, Charset, BlockIndex.Builder)} within {@code
+   * limits}, checked while reading.
+   *
+   * @throws ParseLimitException a limit was passed; nothing more was read
+   */
+  public static ParsedBlocklist parse(
+      InputStream in, BlocklistFormat format, Charset charset, BlockIndex.Builder combined, ParseLimits limits)
+      throws IOException, BlocklistParseException {
+    ContentCap cap = new ContentCap(ungzip(new BufferedInputStream(in, 1 << 16)), limits.maxBytes());
+    try {
+      return parseContent(cap, format, charset, combined, limits);
+    } catch (ContentCap.Exceeded e) {
+      throw new ParseLimitException("the content passed " + limits.maxBytes() + " bytes (after decompression); stopped reading", cap.count);
+    } catch (Run.TooManyEntries e) {
+      throw new ParseLimitException("more than " + limits.maxEntries() + " values; stopped reading after " + cap.count + " bytes", cap.count);
+    }
+  }
+
+  private static ParsedBlocklist parseContent(
+      InputStream content, BlocklistFormat format, Charset charset, BlockIndex.Builder combined, ParseLimits limits)
+      throws IOException, BlocklistParseException {
     Charset cs = charset == null ? format.defaultCharset() : charset;
-    InputStream body = ungzip(new BufferedInputStream(in, 1 << 16));
+    InputStream body = content;
     boolean direct = Utf8Transcoding.asciiCompatible(cs);
     if (direct) {
       BufferedInputStream peek = body instanceof BufferedInputStream b ? b : new BufferedInputStream(body, 1 << 16);
       rejectUtf16ByteOrderMark(peek, cs);
       body = peek;
     }
-    Run run = new Run(format, direct ? cs : StandardCharsets.UTF_8, combined);
+    Run run = new Run(format, direct ? cs : StandardCharsets.UTF_8, combined, limits.maxEntries());
     run.read(new LineReader(direct ? body : new Utf8Transcoding(body, cs)));
     if (run.errors > run.entries) {
+      String verdict = ": this is not a list in the " + format.wireName() + " format and " + cs.name() + " encoding, or it is damaged; check both";
       throw new BlocklistParseException(run.errors + " of " + (run.errors + run.entries)
-          + " values did not parse (first: " + String.join("; ", run.messages) + "): this is not a list in the "
-          + format.wireName() + " format and " + cs.name() + " encoding, or it is damaged; check both");
+          + " values did not parse (first: " + String.join("; ", run.messages) + ")" + verdict,
+          run.errors + " of " + (run.errors + run.entries) + " values did not parse" + verdict);
     }
     return new ParsedBlocklist(run.builder.build(), run.entries, run.errors, run.messages,
         new RowCounts(run.lines, run.rows, run.extraFields, run.severalUrls, run.withoutIps));
@@ -136,8 +162,52 @@ public final class BlocklistParser {
     }
   }
 
+  /** Counts content bytes and stops the read past the limit, before they reach the parser. */
+  private static final class ContentCap extends FilterInputStream {
+    /** Not a damaged stream: unwinds the read to {@link BlocklistParser#parse}, which names the limit. */
+    static final class Exceeded extends IOException {
+      Exceeded() {
+        super("content limit passed");
+      }
+    }
+
+    private final long limit;
+    long count;
+
+    ContentCap(InputStream in, long limit) {
+      super(in);
+      this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0 && ++count > limit) {
+        throw new Exceeded();
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0 && (count += n) > limit) {
+        throw new Exceeded();
+      }
+      return n;
+    }
+  }
+
   /** The state of reading one source. */
   private static final class Run {
+    /** Unwinds the read once the entry limit is passed (values are added deep inside the line loop). */
+    static final class TooManyEntries extends RuntimeException {
+      TooManyEntries() {
+        super("entry limit passed", null, false, false);
+      }
+    }
+
+    final int maxEntries;
     final BlocklistFormat format;
     final ByteChars chars;
     final BlockIndex.Builder builder = BlockIndex.builder();
@@ -152,7 +222,8 @@ public final class BlocklistParser {
     int severalUrls;
     int withoutIps;
 
-    Run(BlocklistFormat format, Charset lineCharset, BlockIndex.Builder combined) {
+    Run(BlocklistFormat format, Charset lineCharset, BlockIndex.Builder combined, int maxEntries) {
+      this.maxEntries = maxEntries;
       this.format = format;
       this.chars = new ByteChars(lineCharset);
       this.combined = combined;
@@ -287,6 +358,9 @@ public final class BlocklistParser {
     }
 
     private void value(int s, int e, int line) {
+      if (entries >= maxEntries) {
+        throw new TooManyEntries();
+      }
       try {
         if (IpAddresses.parseRange(chars, s, e, range)) {
           builder.addIpv6(range[0], range[1], range[2], range[3]);
