@@ -75,16 +75,7 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
   private final Map<String, ListState> lists = new ConcurrentHashMap<>();
   private InformerEventSource<ConfigMap, Blocklist> configMaps;
 
-  /**
-   * Transitional, for callers not yet passing a {@link SourceAccess}: Secrets from {@code
-   * $POD_NAMESPACE} (else "default") and loopback allowed, because local mode and the operator tests
-   * serve feeds on 127.0.0.1. Production must pass {@link SourceAccess#publicOnly}.
-   */
-  @Deprecated
-  public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock) {
-    this(registry, events, clock, new SourceAccess(Objects.requireNonNullElse(System.getenv("POD_NAMESPACE"), "default"), List.of("127.0.0.0/8")));
-  }
-
+  /** @param access where URL sources may go and which Secrets they may use (production: {@link SourceAccess#publicOnly}) */
   public BlocklistReconciler(BlockIndexRegistry registry, EventRecorder events, Clock clock, SourceAccess access) {
     this(registry, events, clock, access, new HttpSourceFetcher(access));
   }

@@ -133,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
 
   private Target target() {
     if (kubeconfig == null) {
-      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.defaults("bench"));
+      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"));
       return new Target() {
         @Override public KubernetesClient client() { return env.client(); }
         @Override public int openListeners() { return env.network().openListeners(); }

@@ -46,7 +46,7 @@ final class ClusterTarget implements BenchCommand.Target {
       throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
     }
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    ClusterTarget target = new ClusterTarget(client, OperatorSettings.defaults("bench"));
+    ClusterTarget target = new ClusterTarget(client, OperatorSettings.localMode("bench"));
     target.operator.start();
     return target;
   }

@@ -31,7 +31,7 @@ final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
-    LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.defaults("local"));
+    LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.localMode("local"));
     CountDownLatch done = new CountDownLatch(1);
     FleetTable table = quiet ? null : FleetTable.start(env.client(), System.out);
     Thread hook = new Thread(() -> {

@@ -8,6 +8,7 @@ import io.proxyfleet.cloud.aws.Ec2CloudProviderFactory;
 import io.proxyfleet.cloud.aws.Ec2Settings;
 import io.proxyfleet.cloud.local.LocalCloudProviderFactory;
 import io.proxyfleet.cloud.local.LoopbackNetwork;
+import io.proxyfleet.blocklist.SourceAccess;
 import io.proxyfleet.operator.KubernetesSecretReader;
 import io.proxyfleet.operator.LeaderElectionSettings;
 import io.proxyfleet.operator.OperatorSettings;
@@ -40,6 +41,16 @@ final class OperatorCommand implements Callable<Integer> {
           + " Default: $POD_NAME, else $HOSTNAME.")
   String identityBase;
 
+  @Option(names = "--blocklist-allowed-cidrs", split = ",", paramLabel = "CIDR",
+      description = "Non-public ranges Blocklist URL sources may reach anyway (comma-separated, e.g. 10.20.0.0/16 for an internal mirror)."
+          + " Default: none; sources reach public hosts only (never loopback, link-local, private or metadata addresses).")
+  List<String> allowedCidrs = new ArrayList<>();
+
+  @Option(names = "--operator-namespace", defaultValue = "${env:POD_NAMESPACE:-default}",
+      description = "The operator's own namespace: Blocklist authSecrets are read from here (or from Secrets labelled"
+          + " proxyfleet.io/blocklist-auth=true). Default: $POD_NAMESPACE, else default.")
+  String operatorNamespace;
+
   @Option(names = "--enable-local-provider", description = "Also serve CloudProfiles with provider 'local' (proxies on the operator's own loopback; for trials only).")
   boolean enableLocal;
 
@@ -60,7 +71,8 @@ final class OperatorCommand implements Callable<Integer> {
       System.err.println("--cloud-ranges-refresh: " + e.getMessage() + ", or 0 to keep the shipped snapshot");
       return 2;
     }
-    OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom());
+    OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom(),
+        new SourceAccess(operatorNamespace, List.copyOf(allowedCidrs)));
     KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
     factories.add(new Ec2CloudProviderFactory(cluster, new KubernetesSecretReader(client), Ec2Settings.defaults(), settings.clock()));

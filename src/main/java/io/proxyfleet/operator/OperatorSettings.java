@@ -1,6 +1,8 @@
 package io.proxyfleet.operator;
 
+import io.proxyfleet.blocklist.SourceAccess;
 import java.time.Clock;
+import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
@@ -12,6 +14,7 @@ import java.util.random.RandomGenerator;
  * @param reconcileThreads concurrent reconciles across all resources
  * @param names randomness for proxy name suffixes
  * @param secrets randomness for generated credentials (must be cryptographically strong in production)
+ * @param sourceAccess where Blocklist URL sources may go and which Secrets they may use
  */
 public record OperatorSettings(
     String cluster,
@@ -19,9 +22,15 @@ public record OperatorSettings(
     int reconcileThreads,
     Clock clock,
     RandomGenerator names,
-    RandomGenerator secrets) {
+    RandomGenerator secrets,
+    SourceAccess sourceAccess) {
 
-  public static OperatorSettings defaults(String cluster) {
-    return new OperatorSettings(cluster, 10, 16, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom());
+  /** Loopback feeds are allowed where everything runs on one machine: local mode, benchmarks, tests. */
+  public static final List<String> LOOPBACK = List.of("127.0.0.0/8");
+
+  /** Local mode and the benchmarks: one machine, the {@code default} namespace, loopback feeds allowed. */
+  public static OperatorSettings localMode(String cluster) {
+    return new OperatorSettings(cluster, 10, 16, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom(),
+        new SourceAccess("default", LOOPBACK));
   }
 }

@@ -107,7 +107,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
     fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
-        new BlocklistReconciler(registry, events, settings.clock()),
+        new BlocklistReconciler(registry, events, settings.clock(), settings.sourceAccess()),
         // Not generation-aware: the accept-update and refresh annotations do not bump generation.
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false)
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));

@@ -75,7 +75,8 @@ class AwsCrashAndCollectorTest {
       KubernetesClient c = api.newClient();
       CloudProviders providers = new CloudProviders(List.of(new Ec2CloudProviderFactory(CLUSTER, new KubernetesSecretReader(c), Ec2Settings.defaults(), Clock.systemUTC())));
       ProxyFleetOperator operator = new ProxyFleetOperator(c, providers,
-          new OperatorSettings(CLUSTER, 10, 8, Clock.systemUTC(), new SplittableRandom(), new SecureRandom()), Optional.empty());
+          new OperatorSettings(CLUSTER, 10, 8, Clock.systemUTC(), new SplittableRandom(), new SecureRandom(),
+            new io.proxyfleet.blocklist.SourceAccess("default", OperatorSettings.LOOPBACK)), Optional.empty());
       operator.start();
       return new Process(c, providers, operator);
     }

@@ -46,7 +46,8 @@ final class AwsEnvironment implements AutoCloseable {
           .createOr(NonDeletingOperation::update);
       providers = new CloudProviders(List.of(new Ec2CloudProviderFactory(CLUSTER, new KubernetesSecretReader(client), settings, Clock.systemUTC())));
       operator = new ProxyFleetOperator(client, providers,
-          new OperatorSettings(CLUSTER, 10, 8, Clock.systemUTC(), new SplittableRandom(7), new SecureRandom()), Optional.empty());
+          new OperatorSettings(CLUSTER, 10, 8, Clock.systemUTC(), new SplittableRandom(7), new SecureRandom(),
+            new io.proxyfleet.blocklist.SourceAccess("default", OperatorSettings.LOOPBACK)), Optional.empty());
       operator.start();
     } catch (RuntimeException e) {
       api.close();

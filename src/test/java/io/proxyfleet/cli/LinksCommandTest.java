@@ -66,7 +66,8 @@ class LinksCommandTest {
     stderr = System.err;
     System.setErr(new PrintStream(new TeeStream(stderr, logs), true, StandardCharsets.UTF_8));
     env = LocalEnvironment.start("127.0.0.1", 0,
-        new OperatorSettings("links-test", 10, 8, Clock.systemUTC(), new SplittableRandom(3), new SplittableRandom(5)));
+        new OperatorSettings("links-test", 10, 8, Clock.systemUTC(), new SplittableRandom(3), new SplittableRandom(5),
+            new io.proxyfleet.blocklist.SourceAccess("default", OperatorSettings.LOOPBACK)));
     env.apply(Path.of("examples/local"));
     await().atMost(TIMEOUT).until(() -> endpoints().size() == 6);
     kubeconfig = tmp.resolve("kubeconfig");

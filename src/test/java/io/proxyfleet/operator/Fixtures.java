@@ -24,7 +24,8 @@ final class Fixtures {
   static LocalEnvironment start() {
     // Seeded randomness: names and addresses differ between proxies but runs are repeatable.
     return LocalEnvironment.start("127.0.0.1", 0,
-        new OperatorSettings("test", 10, 8, Clock.systemUTC(), new SplittableRandom(7), new SplittableRandom(11)));
+        new OperatorSettings("test", 10, 8, Clock.systemUTC(), new SplittableRandom(7), new SplittableRandom(11),
+            new io.proxyfleet.blocklist.SourceAccess("default", OperatorSettings.LOOPBACK)));
   }
 
   static void apply(LocalEnvironment env, String yaml) {

@@ -60,7 +60,10 @@ final class ShippedOperator {
         "--leader-election-namespace=" + leaseNamespace,
         "--cloud-ranges-refresh=0",
         "--reconcile-threads=4",
-        "--leader-election-identity=" + podName));
+        "--leader-election-identity=" + podName,
+        "--operator-namespace=" + NAMESPACE,
+        // The tests' feed servers listen on loopback, which production refuses.
+        "--blocklist-allowed-cidrs=127.0.0.0/8"));
     args.addAll(List.of(extra));
     return OperatorProcess.start(kubeconfig, log, Map.of(), args.toArray(String[]::new));
   }
