@@ -32,9 +32,9 @@ import org.junit.jupiter.api.Test;
  * depth) replaced by a value of the wrong type or range, applied to the embedded API (which stores
  * them unvalidated) while a healthy fleet must keep reconciling. Seeded: a failure replays exactly.
  */
-class MalformedObjectsFuzzTest {
+public class MalformedObjectsFuzzTest {
 
-  static final long SEED = 20261127L;
+  public static final long SEED = 20261127L;
   static final int OBJECTS_PER_KIND = 80;
   static final int BATCH = 40;
   static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -43,14 +43,14 @@ class MalformedObjectsFuzzTest {
   static LocalEnvironment env;
   static KubernetesClient client;
 
-  record Kind(ResourceDefinitionContext context, String validJson) {}
+  public record Kind(ResourceDefinitionContext context, String validJson) {}
 
   static ResourceDefinitionContext context(String kind, String plural, boolean namespaced) {
     return new ResourceDefinitionContext.Builder().withGroup("proxyfleet.io").withVersion("v1alpha1")
         .withKind(kind).withPlural(plural).withNamespaced(namespaced).build();
   }
 
-  static final List<Kind> KINDS = List.of(
+  public static final List<Kind> KINDS = List.of(
       new Kind(context("ProxyFleet", "proxyfleets", true), """
           {"apiVersion":"proxyfleet.io/v1alpha1","kind":"ProxyFleet","metadata":{"namespace":"default"},
            "spec":{"replicas":0,"protocol":"socks5","port":1080,"placement":[{"cloudProfile":"local","regions":["local-31"],"weight":2}],
@@ -92,7 +92,7 @@ class MalformedObjectsFuzzTest {
     }
   }
 
-  static ObjectNode malformed(Kind kind, String name, SplittableRandom random) throws Exception {
+  public static ObjectNode malformed(Kind kind, String name, SplittableRandom random) throws Exception {
     ObjectNode object = (ObjectNode) JSON.readTree(kind.validJson());
     ((ObjectNode) object.get("metadata")).put("name", name);
     int breaks = 1 + random.nextInt(2);
