@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Front dispatcher of the embedded API: answers discovery, OpenAPI, health and Table requests
- * itself and hands everything else to the {@link KubernetesCrudDispatcher}, which stays the only
- * store of objects.
+ * itself, does the writes the store gets wrong in {@link ResourceWrites} (patches, dry runs,
+ * defaults, the scale subresource) and hands everything else to the
+ * {@link KubernetesCrudDispatcher}, which stays the only store of objects.
  */
 final class ApiDispatcher extends Dispatcher {
 
@@ -38,6 +39,7 @@ final class ApiDispatcher extends Dispatcher {
   private final Discovery discovery;
   private final OpenApi openApi;
   private final TableConverter tables;
+  private final ResourceWrites writes;
   private final Supplier<String> serverAddress;
   private final Runnable beforeEachRequest;
 
@@ -48,6 +50,7 @@ final class ApiDispatcher extends Dispatcher {
     this.discovery = new Discovery(crds);
     this.openApi = new OpenApi(discovery, crds);
     this.tables = tables;
+    this.writes = new ResourceWrites(store, crds);
     this.serverAddress = serverAddress;
     this.beforeEachRequest = beforeEachRequest;
   }
@@ -56,7 +59,14 @@ final class ApiDispatcher extends Dispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     beforeEachRequest.run();
     try {
-      return route(request);
+      MockResponse response = route(request);
+      // client-go reads a body without a Content-Type as whatever it sent: after a protobuf
+      // write (kubectl create secret) it failed to decode the store's JSON answer.
+      if (response.getBody() != null && response.getBody().size() > 0
+          && response.getWebSocketListener() == null && header(response) == null) {
+        response.setHeader("Content-Type", APPLICATION_JSON);
+      }
+      return response;
     } catch (RuntimeException e) {
       LOG.warn("{} {} failed", request.getMethod(), request.getPath(), e);
       return status(500, "InternalError", e.toString());
@@ -98,10 +108,10 @@ final class ApiDispatcher extends Dispatcher {
       return status(405, "MethodNotAllowed", "watch over plain HTTP (kubectl get -w, kubectl"
           + " wait) is not supported by the ProxyFleet local API; poll with kubectl get instead");
     }
-    if (isBuiltIn(path)) {
-      return store.dispatch(RequestRewriter.forBuiltIn(request, path));
-    }
-    return store.dispatch(request);
+    RecordedRequest effective =
+        isBuiltIn(path) ? RequestRewriter.forBuiltIn(request, path) : request;
+    return writes.handle(effective, method, path, query)
+        .orElseGet(() -> store.dispatch(effective));
   }
 
   private Optional<MockResponse> serveNonResource(String path) {
@@ -193,6 +203,10 @@ final class ApiDispatcher extends Dispatcher {
     return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
   }
 
+  private static String header(MockResponse response) {
+    return response.getHeaders() == null ? null : response.getHeaders().get("Content-Type");
+  }
+
   static String header(RecordedRequest request, String name) {
     return request.getHeaders() == null ? null : request.getHeaders().get(name);
   }
@@ -231,27 +245,53 @@ final class ApiDispatcher extends Dispatcher {
         .setBody(status.toString());
   }
 
-  /** The parts of a resource URL under {@code /apis}; the core group never holds CRs. */
+  /** The parts of a resource URL under {@code /apis}, or {@code /api} for the core group. */
   record ResourcePath(String group, String version, String namespace, String plural, String name,
       String subresource) {
 
     static Optional<ResourcePath> parse(String path) {
       String[] s = segments(path);
-      if (s.length < 4 || !s[0].equals("apis")) {
+      boolean core = s.length >= 3 && s[0].equals("api");
+      if (!core && (s.length < 4 || !s[0].equals("apis"))) {
         return Optional.empty();
       }
-      String group = s[1];
-      String version = s[2];
-      int i = 3;
+      String group = core ? "" : s[1];
+      String version = core ? s[1] : s[2];
+      int i = core ? 2 : 3;
       String namespace = null;
-      if (s[i].equals("namespaces") && s.length >= 6) {
-        namespace = s[4];
-        i = 5;
+      if (s[i].equals("namespaces") && s.length >= i + 3) {
+        namespace = s[i + 1];
+        i += 2;
       }
       String plural = s[i];
       String name = s.length > i + 1 ? s[i + 1] : null;
       String subresource = s.length > i + 2 ? s[i + 2] : null;
       return Optional.of(new ResourcePath(group, version, namespace, plural, name, subresource));
+    }
+
+    ResourcePath withName(String other) {
+      return new ResourcePath(group, version, namespace, plural, other, null);
+    }
+
+    ResourcePath withoutSubresource() {
+      return new ResourcePath(group, version, namespace, plural, name, null);
+    }
+
+    /** The URL path again, without a query. */
+    String path() {
+      StringBuilder path = new StringBuilder(group.isEmpty() ? "/api/" + version
+          : "/apis/" + group + "/" + version);
+      if (namespace != null) {
+        path.append("/namespaces/").append(namespace);
+      }
+      path.append('/').append(plural);
+      if (name != null) {
+        path.append('/').append(name);
+      }
+      if (subresource != null) {
+        path.append('/').append(subresource);
+      }
+      return path.toString();
     }
   }
 }
