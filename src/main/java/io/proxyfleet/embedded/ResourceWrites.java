@@ -401,7 +401,7 @@ final class ResourceWrites {
             "a JSON patch must be a list of operations"));
       }
       try {
-        patched = JsonPatch.apply(patch, current);
+        patched = JsonPatch.apply(patch, withParents(current.deepCopy(), patch));
       } catch (JsonPatchException | IllegalArgumentException e) {
         // kube-apiserver answers a JSON patch that does not apply (a failed test, a missing path)
         // with 422 Invalid, never with a server error.
@@ -417,6 +417,26 @@ final class ResourceWrites {
           "the patch does not produce an object"));
     }
     return (ObjectNode) patched;
+  }
+
+  /**
+   * Creates the missing objects above each operation's path, as the CRUD dispatcher always has.
+   * kube-apiserver refuses an add under a missing parent instead; the operator's tests edit fleets
+   * through Fabric8, whose models fill in objects the stored fleet lacks, and rely on this.
+   */
+  private static JsonNode withParents(ObjectNode target, JsonNode patch) {
+    for (JsonNode operation : patch) {
+      String[] parts = operation.path("path").asText("").replaceFirst("^/", "").split("/");
+      JsonNode node = target;
+      for (int i = 0; i < parts.length - 1 && node.isObject(); i++) {
+        String key = parts[i].replace("~1", "/").replace("~0", "~");
+        if (!node.has(key)) {
+          ((ObjectNode) node).putObject(key);
+        }
+        node = node.get(key);
+      }
+    }
+    return target;
   }
 
   private static JSONSchemaProps schema(CrdCatalog.Served served) {
