@@ -34,16 +34,17 @@ final class ApiDispatcher extends Dispatcher {
       .filter(g -> !g.isEmpty())
       .collect(Collectors.toUnmodifiableSet());
 
-  private final KubernetesCrudDispatcher store;
+  private final ObjectStore store;
   private final CrdCatalog crds;
   private final Discovery discovery;
   private final OpenApi openApi;
   private final TableConverter tables;
   private final ResourceWrites writes;
+  private final PollingWatch watches;
   private final Supplier<String> serverAddress;
   private final Runnable beforeEachRequest;
 
-  ApiDispatcher(KubernetesCrudDispatcher store, CrdCatalog crds, TableConverter tables,
+  ApiDispatcher(ObjectStore store, CrdCatalog crds, TableConverter tables,
       Supplier<String> serverAddress, Runnable beforeEachRequest) {
     this.store = store;
     this.crds = crds;
@@ -51,6 +52,7 @@ final class ApiDispatcher extends Dispatcher {
     this.openApi = new OpenApi(discovery, crds);
     this.tables = tables;
     this.writes = new ResourceWrites(store, crds);
+    this.watches = new PollingWatch(store);
     this.serverAddress = serverAddress;
     this.beforeEachRequest = beforeEachRequest;
   }
@@ -103,10 +105,17 @@ final class ApiDispatcher extends Dispatcher {
       }
     }
     if (method.equals("GET") && isWatch(query) && !isWebSocketUpgrade(request)) {
-      // The mock can only stream watch events over WebSockets (what Fabric8 uses); kubectl's
-      // chunked-HTTP watch would otherwise get a bare 400 with no explanation.
-      return status(405, "MethodNotAllowed", "watch over plain HTTP (kubectl get -w, kubectl"
-          + " wait) is not supported by the ProxyFleet local API; poll with kubectl get instead");
+      // The mock streams watch events over WebSockets only (what Fabric8 uses); watches over
+      // plain HTTP are answered by polling.
+      return watches.answer(path, query).orElseGet(() -> status(405, "MethodNotAllowed", "kubectl get -w is not supported by"
+              + " the ProxyFleet local API (it answers watches by polling, which kubectl wait"
+              + " follows and get -w does not); poll with kubectl get instead"));
+    }
+    if (method.equals("GET") && !isWatch(query)) {
+      Optional<FieldSelector> selector = FieldSelector.fromQuery(query);
+      if (selector.isPresent()) {
+        return filtered(store.dispatch(withoutFieldSelector(request)), selector.get());
+      }
     }
     RecordedRequest effective =
         isBuiltIn(path) ? RequestRewriter.forBuiltIn(request, path) : request;
@@ -166,7 +175,11 @@ final class ApiDispatcher extends Dispatcher {
     if (served.isEmpty()) {
       return Optional.empty();
     }
-    MockResponse stored = store.dispatch(request);
+    String query = request.getPath().contains("?")
+        ? request.getPath().substring(request.getPath().indexOf('?') + 1) : "";
+    MockResponse stored = FieldSelector.fromQuery(query)
+        .map(selector -> filtered(store.dispatch(withoutFieldSelector(request)), selector))
+        .orElseGet(() -> store.dispatch(request));
     if (stored.code() != 200 || stored.getBody() == null) {
       return Optional.of(stored);
     }
@@ -179,6 +192,53 @@ final class ApiDispatcher extends Dispatcher {
     ObjectNode table = tables.convert(body,
         served.get().version().getAdditionalPrinterColumns(), tableVersion);
     return json(table);
+  }
+
+  /**
+   * The request without its fieldSelector, which the store would read as attributes to match
+   * and so answer nothing for most selectors ({@code involvedObject.name=...}).
+   */
+  private static RecordedRequest withoutFieldSelector(RecordedRequest request) {
+    String path = request.getPath();
+    int q = path.indexOf('?');
+    if (q < 0) {
+      return request;
+    }
+    String query = Arrays.stream(path.substring(q + 1).split("&"))
+        .filter(p -> !p.startsWith("fieldSelector="))
+        .collect(Collectors.joining("&"));
+    return new RecordedRequest(request.getHttpVersion(), request.method(),
+        path.substring(0, q) + (query.isEmpty() ? "" : "?" + query), request.getHeaders(),
+        request.getBody());
+  }
+
+  /** A list answer with only the items {@code selector} matches (the store ignores it). */
+  private static MockResponse filtered(MockResponse listed, FieldSelector selector) {
+    if (listed.code() != 200 || listed.getBody() == null) {
+      return listed;
+    }
+    try {
+      JsonNode list = Json.MAPPER.readTree(listed.getBody().getBytes());
+      if (list == null || !list.path("items").isArray()) {
+        return listed;
+      }
+      selector.filterItems(list);
+      // The store calls every list "List"; client-go's typed clients (kubectl describe's event
+      // search) decode only the kind's own list type, e.g. EventList.
+      JsonNode items = list.path("items");
+      String kind = items.path(0).path("kind").asText("");
+      boolean oneKind = !kind.isEmpty() && java.util.stream.StreamSupport
+          .stream(items.spliterator(), false)
+          .allMatch(i -> i.path("kind").asText().equals(kind));
+      if (oneKind && list.isObject()) {
+        ((ObjectNode) list).put("kind", kind + "List");
+      }
+      return new MockResponse().setResponseCode(200)
+          .setHeader("Content-Type", APPLICATION_JSON)
+          .setBody(list.toString());
+    } catch (IOException e) {
+      return listed;
+    }
   }
 
   /**
