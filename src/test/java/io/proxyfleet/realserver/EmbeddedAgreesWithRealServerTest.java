@@ -155,6 +155,8 @@ class EmbeddedAgreesWithRealServerTest {
             "demo-endpoints", "--from-literal=endpoints.json=[{\"uri\" : \"socks5://u:p@127.1.0.1:1080\"}]"),
         Step.of("read endpoints.json", Output.TEXT, "get", "secret", "demo-endpoints", "-o",
             "jsonpath={.data.endpoints\\.json}"),
+        Step.of("create a ConfigMap for a Blocklist source", Output.TEXT, "create", "configmap",
+            "feed", "--from-literal=list.txt=10.0.0.0/8"),
         Step.of("block a range", Output.TEXT, "patch", "blocklist", "manual", "--type=merge", "-p",
             "{\"spec\":{\"cidrs\":[\"127.1.0.0/24\"]}}"),
         Step.of("events as custom columns", Output.TEXT, "get", "events", "-o",
@@ -178,6 +180,8 @@ class EmbeddedAgreesWithRealServerTest {
         Step.of("JSON patch", Output.TEXT, "patch", "pf", "demo", "--type=json", "-p",
             "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":4},"
                 + "{\"op\":\"add\",\"path\":\"/spec/blocklists/-\",\"value\":\"extra\"}]"),
+        Step.of("strategic merge patch of a custom resource", Output.NONE, "patch", "pf",
+            "demo", "-p", "{\"spec\":{\"replicas\":2}}"),
         Step.of("JSON patch whose test fails", Output.NONE, "patch", "pf", "demo", "--type=json",
             "-p", "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99}]"),
         // Server-side dry runs change nothing.
@@ -211,6 +215,13 @@ class EmbeddedAgreesWithRealServerTest {
             "--timeout=20s"),
         Step.of("wait for a JSONPath value", Output.TEXT, "wait",
             "--for=jsonpath={.spec.replicas}=5", "pf/demo", "--timeout=20s"),
+        // Another fleet without status: waiting for it must not see demo's Ready condition.
+        Step.of("apply a second fleet", Output.TEXT, "apply", "-f", otherFile.toString()),
+        Step.of("get with a field selector", Output.TEXT, "get", "pf",
+            "--field-selector=metadata.name=other"),
+        Step.of("wait for a condition that never comes", Output.NONE, "wait",
+            "--for=condition=Ready", "pf/other", "--timeout=3s"),
+        Step.of("delete the second fleet", Output.TEXT, "delete", "pf", "other"),
         Step.of("get pf demo -o yaml at the end", Output.OBJECT, "get", "pf", "demo", "-o",
             "yaml"),
         Step.of("delete the fleet at the end", Output.TEXT, "delete", "pf", "demo"),
@@ -242,7 +253,8 @@ class EmbeddedAgreesWithRealServerTest {
   /** The objects the scenario touches, as kubectl reads them back. */
   private static JsonNode capture(Kubectl kubectl) {
     ObjectNode all = JSON.createObjectNode();
-    Kubectl.Result namespaced = kubectl.run("get", "proxyfleets,proxies,cloudprofiles,secrets",
+    Kubectl.Result namespaced = kubectl.run("get",
+        "proxyfleets,proxies,cloudprofiles,secrets,configmaps",
         "-o", "json");
     assertThat(namespaced.exitCode()).as("%s", namespaced).isZero();
     all.set("namespaced", normalise(parse(namespaced.stdout())));
@@ -266,7 +278,7 @@ class EmbeddedAgreesWithRealServerTest {
    * Drops what two servers cannot agree on by design: identities (uid), clocks
    * (creationTimestamp), storage versions (resourceVersion), bookkeeping of field owners
    * (managedFields, which the embedded API does not keep), the legacy selfLink and the
-   * generation of Secrets; sorts list items so that order of storage does not matter.
+   * generation of Secrets and ConfigMaps; sorts list items so that order of storage does not matter.
    */
   static JsonNode normalise(JsonNode node) {
     JsonNode copy = node.deepCopy();
@@ -293,7 +305,7 @@ class EmbeddedAgreesWithRealServerTest {
         // The mock store numbers the generation of every kind (its handlers need the field);
         // kube-apiserver only of kinds with a spec. Custom resources keep theirs compared.
         if (node.path("apiVersion").asText().equals("v1")
-            && node.path("kind").asText().equals("Secret")) {
+            && List.of("Secret", "ConfigMap").contains(node.path("kind").asText())) {
           ((ObjectNode) metadata).remove("generation");
         }
       }
