@@ -12,6 +12,7 @@ import io.fabric8.zjsonpatch.JsonDiff;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.fabric8.zjsonpatch.JsonPatchException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -26,8 +27,9 @@ import java.util.UUID;
  * server-side dry runs ({@code dryRun=All}: validated and answered as if done, nothing persisted),
  * schema defaults of custom resources, and the {@code /scale} subresource of CRDs that declare one.
  *
- * <p>A patch is turned into the full object it produces and stored with a PUT, so the store's own
- * rules (status subresource, generation, resourceVersion, watch events) still apply to it.
+ * <p>A patch is turned into the full object it produces and handed to the store as a JSON patch
+ * guarded by the resourceVersion, so the store's own rules (status subresource, generation,
+ * resourceVersion, watch events) still apply to it.
  */
 final class ResourceWrites {
 
@@ -56,8 +58,8 @@ final class ResourceWrites {
     Optional<CrdCatalog.Served> served = crds.find(r.group(), r.version(), r.plural());
     if (!method.equals("GET") && !method.equals("DELETE")
         && contentType(request).startsWith(PROTOBUF)) {
-      // Protobuf is how kubectl's typed clients (create secret, create configmap) write built-in
-      // kinds; the mock stores JSON only. 415 makes client-go retry the same request as JSON.
+      // RequestRewriter has turned the protobuf Secrets and ConfigMaps of kubectl create into
+      // JSON; the mock can read nothing else in protobuf, so say so rather than fail to parse.
       return Optional.of(ApiDispatcher.status(415, "UnsupportedMediaType",
           "the local API accepts JSON only, not " + contentType(request)));
     }
@@ -109,8 +111,8 @@ final class ResourceWrites {
     var headers = request.getHeaders().newBuilder();
     headers.set("Content-Type", JSON_PATCH);
     MockResponse stored = store.dispatch(new RecordedRequest(request.getHttpVersion(),
-        HttpMethod.PATCH, path, headers.build(), new Buffer(operations.toString().getBytes(
-            java.nio.charset.StandardCharsets.UTF_8))));
+        HttpMethod.PATCH, path, headers.build(),
+        new Buffer(operations.toString().getBytes(StandardCharsets.UTF_8))));
     // The store answers a patch with 202; kube-apiserver with 200.
     return stored.code() == 202 ? stored.setResponseCode(200) : stored;
   }
