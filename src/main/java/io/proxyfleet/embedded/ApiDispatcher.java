@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Front dispatcher of the embedded API: answers discovery, OpenAPI, health and Table requests
- * itself and hands everything else to the {@link KubernetesCrudDispatcher}, which stays the only
- * store of objects.
+ * itself, does the writes the store gets wrong in {@link ResourceWrites} (patches, dry runs,
+ * defaults, the scale subresource) and hands everything else to the
+ * {@link KubernetesCrudDispatcher}, which stays the only store of objects.
  */
 final class ApiDispatcher extends Dispatcher {
 
@@ -33,21 +34,25 @@ final class ApiDispatcher extends Dispatcher {
       .filter(g -> !g.isEmpty())
       .collect(Collectors.toUnmodifiableSet());
 
-  private final KubernetesCrudDispatcher store;
+  private final ObjectStore store;
   private final CrdCatalog crds;
   private final Discovery discovery;
   private final OpenApi openApi;
   private final TableConverter tables;
+  private final ResourceWrites writes;
+  private final PollingWatch watches;
   private final Supplier<String> serverAddress;
   private final Runnable beforeEachRequest;
 
-  ApiDispatcher(KubernetesCrudDispatcher store, CrdCatalog crds, TableConverter tables,
+  ApiDispatcher(ObjectStore store, CrdCatalog crds, TableConverter tables,
       Supplier<String> serverAddress, Runnable beforeEachRequest) {
     this.store = store;
     this.crds = crds;
     this.discovery = new Discovery(crds);
     this.openApi = new OpenApi(discovery, crds);
     this.tables = tables;
+    this.writes = new ResourceWrites(store, crds);
+    this.watches = new PollingWatch(store);
     this.serverAddress = serverAddress;
     this.beforeEachRequest = beforeEachRequest;
   }
@@ -56,7 +61,14 @@ final class ApiDispatcher extends Dispatcher {
   public MockResponse dispatch(RecordedRequest request) {
     beforeEachRequest.run();
     try {
-      return route(request);
+      MockResponse response = route(request);
+      // client-go reads a body without a Content-Type as whatever it sent: after a protobuf
+      // write (kubectl create secret) it failed to decode the store's JSON answer.
+      if (response.getBody() != null && response.getBody().size() > 0
+          && response.getWebSocketListener() == null && header(response) == null) {
+        response.setHeader("Content-Type", APPLICATION_JSON);
+      }
+      return response;
     } catch (RuntimeException e) {
       LOG.warn("{} {} failed", request.getMethod(), request.getPath(), e);
       return status(500, "InternalError", e.toString());
@@ -93,15 +105,22 @@ final class ApiDispatcher extends Dispatcher {
       }
     }
     if (method.equals("GET") && isWatch(query) && !isWebSocketUpgrade(request)) {
-      // The mock can only stream watch events over WebSockets (what Fabric8 uses); kubectl's
-      // chunked-HTTP watch would otherwise get a bare 400 with no explanation.
-      return status(405, "MethodNotAllowed", "watch over plain HTTP (kubectl get -w, kubectl"
-          + " wait) is not supported by the ProxyFleet local API; poll with kubectl get instead");
+      // The mock streams watch events over WebSockets only (what Fabric8 uses); watches over
+      // plain HTTP are answered by polling.
+      return watches.answer(path, query).orElseGet(() -> status(405, "MethodNotAllowed", "kubectl get -w is not supported by"
+              + " the ProxyFleet local API (it answers watches by polling, which kubectl wait"
+              + " follows and get -w does not); poll with kubectl get instead"));
     }
-    if (isBuiltIn(path)) {
-      return store.dispatch(RequestRewriter.forBuiltIn(request, path));
+    if (method.equals("GET") && !isWatch(query)) {
+      Optional<FieldSelector> selector = FieldSelector.fromQuery(query);
+      if (selector.isPresent()) {
+        return filtered(store.dispatch(withoutFieldSelector(request)), selector.get());
+      }
     }
-    return store.dispatch(request);
+    RecordedRequest effective =
+        isBuiltIn(path) ? RequestRewriter.forBuiltIn(request, path) : request;
+    return writes.handle(effective, method, path, query)
+        .orElseGet(() -> store.dispatch(effective));
   }
 
   private Optional<MockResponse> serveNonResource(String path) {
@@ -156,7 +175,11 @@ final class ApiDispatcher extends Dispatcher {
     if (served.isEmpty()) {
       return Optional.empty();
     }
-    MockResponse stored = store.dispatch(request);
+    String query = request.getPath().contains("?")
+        ? request.getPath().substring(request.getPath().indexOf('?') + 1) : "";
+    MockResponse stored = FieldSelector.fromQuery(query)
+        .map(selector -> filtered(store.dispatch(withoutFieldSelector(request)), selector))
+        .orElseGet(() -> store.dispatch(request));
     if (stored.code() != 200 || stored.getBody() == null) {
       return Optional.of(stored);
     }
@@ -169,6 +192,53 @@ final class ApiDispatcher extends Dispatcher {
     ObjectNode table = tables.convert(body,
         served.get().version().getAdditionalPrinterColumns(), tableVersion);
     return json(table);
+  }
+
+  /**
+   * The request without its fieldSelector, which the store would read as attributes to match
+   * and so answer nothing for most selectors ({@code involvedObject.name=...}).
+   */
+  private static RecordedRequest withoutFieldSelector(RecordedRequest request) {
+    String path = request.getPath();
+    int q = path.indexOf('?');
+    if (q < 0) {
+      return request;
+    }
+    String query = Arrays.stream(path.substring(q + 1).split("&"))
+        .filter(p -> !p.startsWith("fieldSelector="))
+        .collect(Collectors.joining("&"));
+    return new RecordedRequest(request.getHttpVersion(), request.method(),
+        path.substring(0, q) + (query.isEmpty() ? "" : "?" + query), request.getHeaders(),
+        request.getBody());
+  }
+
+  /** A list answer with only the items {@code selector} matches (the store ignores it). */
+  private static MockResponse filtered(MockResponse listed, FieldSelector selector) {
+    if (listed.code() != 200 || listed.getBody() == null) {
+      return listed;
+    }
+    try {
+      JsonNode list = Json.MAPPER.readTree(listed.getBody().getBytes());
+      if (list == null || !list.path("items").isArray()) {
+        return listed;
+      }
+      selector.filterItems(list);
+      // The store calls every list "List"; client-go's typed clients (kubectl describe's event
+      // search) decode only the kind's own list type, e.g. EventList.
+      JsonNode items = list.path("items");
+      String kind = items.path(0).path("kind").asText("");
+      boolean oneKind = !kind.isEmpty() && java.util.stream.StreamSupport
+          .stream(items.spliterator(), false)
+          .allMatch(i -> i.path("kind").asText().equals(kind));
+      if (oneKind && list.isObject()) {
+        ((ObjectNode) list).put("kind", kind + "List");
+      }
+      return new MockResponse().setResponseCode(200)
+          .setHeader("Content-Type", APPLICATION_JSON)
+          .setBody(list.toString());
+    } catch (IOException e) {
+      return listed;
+    }
   }
 
   /**
@@ -191,6 +261,10 @@ final class ApiDispatcher extends Dispatcher {
   private static boolean isWebSocketUpgrade(RecordedRequest request) {
     String upgrade = header(request, "Upgrade");
     return upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket");
+  }
+
+  private static String header(MockResponse response) {
+    return response.getHeaders() == null ? null : response.getHeaders().get("Content-Type");
   }
 
   static String header(RecordedRequest request, String name) {
@@ -231,27 +305,53 @@ final class ApiDispatcher extends Dispatcher {
         .setBody(status.toString());
   }
 
-  /** The parts of a resource URL under {@code /apis}; the core group never holds CRs. */
+  /** The parts of a resource URL under {@code /apis}, or {@code /api} for the core group. */
   record ResourcePath(String group, String version, String namespace, String plural, String name,
       String subresource) {
 
     static Optional<ResourcePath> parse(String path) {
       String[] s = segments(path);
-      if (s.length < 4 || !s[0].equals("apis")) {
+      boolean core = s.length >= 3 && s[0].equals("api");
+      if (!core && (s.length < 4 || !s[0].equals("apis"))) {
         return Optional.empty();
       }
-      String group = s[1];
-      String version = s[2];
-      int i = 3;
+      String group = core ? "" : s[1];
+      String version = core ? s[1] : s[2];
+      int i = core ? 2 : 3;
       String namespace = null;
-      if (s[i].equals("namespaces") && s.length >= 6) {
-        namespace = s[4];
-        i = 5;
+      if (s[i].equals("namespaces") && s.length >= i + 3) {
+        namespace = s[i + 1];
+        i += 2;
       }
       String plural = s[i];
       String name = s.length > i + 1 ? s[i + 1] : null;
       String subresource = s.length > i + 2 ? s[i + 2] : null;
       return Optional.of(new ResourcePath(group, version, namespace, plural, name, subresource));
+    }
+
+    ResourcePath withName(String other) {
+      return new ResourcePath(group, version, namespace, plural, other, null);
+    }
+
+    ResourcePath withoutSubresource() {
+      return new ResourcePath(group, version, namespace, plural, name, null);
+    }
+
+    /** The URL path again, without a query. */
+    String path() {
+      StringBuilder path = new StringBuilder(group.isEmpty() ? "/api/" + version
+          : "/apis/" + group + "/" + version);
+      if (namespace != null) {
+        path.append("/namespaces/").append(namespace);
+      }
+      path.append('/').append(plural);
+      if (name != null) {
+        path.append('/').append(name);
+      }
+      if (subresource != null) {
+        path.append('/').append(subresource);
+      }
+      return path.toString();
     }
   }
 }

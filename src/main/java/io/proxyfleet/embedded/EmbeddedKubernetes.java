@@ -78,7 +78,7 @@ public final class EmbeddedKubernetes implements AutoCloseable {
   public static EmbeddedKubernetes start(String host, int port) {
     MOCK_WEB_SERVER_LOG.setLevel(Level.WARNING);
     KubernetesSerialization serialization = new KubernetesSerialization();
-    KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+    ObjectStore store = new ObjectStore();
     MockWebServer webServer = new MockWebServer();
     // The web server records every request in a queue nobody reads; draining it on each request
     // keeps a long-running local mode from growing without bound.

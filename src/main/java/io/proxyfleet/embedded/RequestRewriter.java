@@ -20,6 +20,7 @@ final class RequestRewriter {
 
   private static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
   private static final String MERGE_PATCH = "application/merge-patch+json";
+  private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
   private static final Pattern SECRETS =
       Pattern.compile("/api/v1/namespaces/[^/]+/secrets(/[^/]+)?");
 
@@ -27,6 +28,7 @@ final class RequestRewriter {
 
   /** The request to hand to the store in place of {@code request}; often {@code request} itself. */
   static RecordedRequest forBuiltIn(RecordedRequest request, String path) {
+    request = protobufAsJson(request);
     String method = request.getMethod().toUpperCase(Locale.ROOT);
     boolean secret = SECRETS.matcher(path).matches();
     boolean strategic =
@@ -51,6 +53,10 @@ final class RequestRewriter {
     }
     if (secret && json.isObject()) {
       json = stringDataIntoData((ObjectNode) json);
+      if (write && json.path("type").asText("").isEmpty()) {
+        // kube-apiserver defaults the type; kubectl create secret generic leaves it empty.
+        ((ObjectNode) json).put("type", "Opaque");
+      }
     }
     var headers = request.getHeaders().newBuilder();
     if (strategic) {
@@ -62,6 +68,27 @@ final class RequestRewriter {
     } catch (IOException e) {
       return request;
     }
+  }
+
+  /**
+   * kubectl's typed clients ({@code create secret}, {@code create configmap}) write protobuf,
+   * which the mock cannot read; the Secrets and ConfigMaps among them are turned into JSON. Other
+   * protobuf bodies pass unchanged, and {@link ResourceWrites} refuses them with 415.
+   */
+  static RecordedRequest protobufAsJson(RecordedRequest request) {
+    if (!contentType(request).startsWith(PROTOBUF) || request.getBody() == null) {
+      return request;
+    }
+    return ProtobufBody.decode(request.getBody().getBytes()).map(json -> {
+      var headers = request.getHeaders().newBuilder();
+      headers.set("Content-Type", "application/json");
+      try {
+        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(),
+            headers.build(), new Buffer(Json.MAPPER.writeValueAsBytes(json)));
+      } catch (IOException e) {
+        return request;
+      }
+    }).orElse(request);
   }
 
   /**

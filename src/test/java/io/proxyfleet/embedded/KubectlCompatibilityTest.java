@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -325,13 +326,36 @@ class KubectlCompatibilityTest {
     assertThat(row(result, "default")).as("%s", result).isNotEmpty();
   }
 
+  /** describe finds an object's events with a field selector on involvedObject. */
   @Test
-  void watchIsAKnownGapWithAClearError() {
+  void describeListsTheObjectsOwnEvents() {
+    GenericKubernetesResource described = createWidget("evented-w", 1, null);
+    createWidget("quiet-w", 1, null);
+    for (String target : List.of("evented-w", "quiet-w")) {
+      GenericKubernetesResource object = widget(target);
+      client.v1().events().inNamespace("default").resource(new EventBuilder()
+          .withNewMetadata().withName(target + ".event").endMetadata()
+          .withNewInvolvedObject().withApiVersion(TestCrds.API_VERSION).withKind("Widget")
+          .withName(target).withNamespace("default").withUid(object.getMetadata().getUid())
+          .endInvolvedObject()
+          .withReason(target.equals("evented-w") ? "Resized" : "Elsewhere")
+          .withMessage("event of " + target).withType("Normal").withCount(1)
+          .build()).create();
+    }
+
+    Kubectl.Result result = ok("describe", "wd", described.getMetadata().getName());
+
+    assertThat(result.stdout()).as("%s", result).contains("Resized").doesNotContain("Elsewhere");
+  }
+
+  /** kubectl wait watches by polling (WatchAndFieldSelectorTest); get -w cannot follow that. */
+  @Test
+  void getWatchIsAKnownGapWithAClearError() {
     createWidget("watched-w", 1, null);
 
     Kubectl.Result result = kubectl.run("get", "wd", "-w");
 
     assertThat(result.exitCode()).as("%s", result).isNotZero();
-    assertThat(result.stderr()).as("%s", result).contains("not supported");
+    assertThat(result.stderr()).as("%s", result).contains("kubectl get -w is not supported");
   }
 }
