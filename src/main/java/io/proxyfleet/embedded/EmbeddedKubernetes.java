@@ -59,6 +59,13 @@ public final class EmbeddedKubernetes implements AutoCloseable {
   private final InetAddress bindAddress;
   private final String host;
   private final KubernetesClient client;
+  /** Expires Events once a minute, as a real API server's event TTL does. */
+  private final java.util.concurrent.ScheduledExecutorService housekeeping =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "embedded-api-event-expiry");
+        t.setDaemon(true);
+        return t;
+      });
   private volatile boolean closed;
 
   private EmbeddedKubernetes(KubernetesMockServer server, InetAddress bindAddress) {
@@ -69,6 +76,14 @@ public final class EmbeddedKubernetes implements AutoCloseable {
         .withConfig(clientConfig(url()))
         .withHttpClientFactory(new JdkHttpClientFactory())
         .build();
+    EventExpiry expiry = new EventExpiry(client, Clock.systemUTC(), EventExpiry.TTL);
+    housekeeping.scheduleWithFixedDelay(() -> {
+      try {
+        expiry.expire();
+      } catch (RuntimeException e) {
+        LOG.debug("event expiry pass failed: {}", e.toString());
+      }
+    }, 1, 1, TimeUnit.MINUTES);
   }
 
   /**
@@ -213,6 +228,7 @@ public final class EmbeddedKubernetes implements AutoCloseable {
       return;
     }
     closed = true;
+    housekeeping.shutdownNow();
     int port = port();
     try {
       client.close();
