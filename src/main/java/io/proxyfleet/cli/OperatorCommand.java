@@ -56,6 +56,11 @@ final class OperatorCommand implements Callable<Integer> {
           + " 0 keeps the snapshot shipped in the jar. Default: ${DEFAULT-VALUE}.")
   String rangesRefresh;
 
+  @Option(names = "--watch-namespaces", split = ",", defaultValue = "${env:PROXYFLEET_WATCH_NAMESPACES}",
+      description = "Namespaces whose fleets, proxies and profiles are watched (comma-separated); all when empty. Blocklists are cluster-scoped."
+          + " Needs a --cluster-name of its own: cloud resources with this tag whose Proxy is elsewhere would look orphaned.")
+  List<String> watchNamespaces;
+
   @Option(names = "--http-port", defaultValue = "${env:PROXYFLEET_HTTP_PORT:-8080}",
       description = "Port of /healthz, /readyz and /metrics on all interfaces; 0 turns them off. Default: ${DEFAULT-VALUE}.")
   int httpPort;
@@ -69,7 +74,10 @@ final class OperatorCommand implements Callable<Integer> {
       System.err.println("--cloud-ranges-refresh: " + e.getMessage() + ", or 0 to keep the shipped snapshot");
       return 2;
     }
-    OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom());
+    java.util.Set<String> namespaces = watchNamespaces == null ? java.util.Set.of()
+        : watchNamespaces.stream().map(String::strip).filter(n -> !n.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom(),
+        namespaces);
     KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
     factories.add(new Ec2CloudProviderFactory(cluster, new KubernetesSecretReader(client), Ec2Settings.defaults(), settings.clock()));
@@ -92,7 +100,7 @@ final class OperatorCommand implements Callable<Integer> {
       return operator;
     });
     OperatorMetrics.leader(registry, supervisor::isLeader);
-    FleetMetrics fleetMetrics = FleetMetrics.start(client, registry.getPrometheusRegistry());
+    FleetMetrics fleetMetrics = FleetMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
     RuntimeServer http;
     try {
       // Before the operator starts, so a startup probe sees a live process while informers sync.
@@ -123,6 +131,7 @@ final class OperatorCommand implements Callable<Integer> {
     supervisor.start();
     System.err.println("proxyfleet operator started (cluster tag '" + cluster + "'"
         + leaderElection.map(le -> ", leader election in " + le.namespace() + " as " + le.identity()).orElse(", no leader election")
+        + (namespaces.isEmpty() ? ", all namespaces" : ", namespaces " + new java.util.TreeSet<>(namespaces))
         + (http == null ? ", no HTTP endpoints" : ", /healthz /readyz /metrics on port " + http.port()) + ")");
     stopped.await();
     return 0;

@@ -125,16 +125,25 @@ public final class ProxyFleetOperator implements AutoCloseable {
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
             fractions),
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
+        c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
+        c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(new CloudProfileReconciler(providers, events, settings.clock()),
-        c -> c.withName("cloudprofile").withRetry(retry()));
-    collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE);
+        c -> namespaces(c, settings).withName("cloudprofile").withRetry(retry()));
+    collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE, settings.watchNamespaces());
+  }
+
+  /**
+   * Namespaced controllers (and the informers of their secondary resources, which follow them) watch
+   * only the configured namespaces, so Roles there are enough; Blocklists are cluster-scoped.
+   */
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> namespaces(
+      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> c, OperatorSettings settings) {
+    return settings.watchNamespaces().isEmpty() ? c : c.settingNamespaces(settings.watchNamespaces());
   }
 
   public void start() {

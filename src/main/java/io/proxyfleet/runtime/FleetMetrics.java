@@ -13,10 +13,14 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Fleet health as Prometheus sees it, computed at scrape time from the fleets and proxies the API
@@ -37,10 +41,10 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
   /** Exposed as {@code proxyfleet_rotations_total}. */
   static final String ROTATIONS = "proxyfleet_rotations";
 
-  private final SharedIndexInformer<ProxyFleet> fleets;
-  private final SharedIndexInformer<Proxy> proxies;
+  private final List<SharedIndexInformer<ProxyFleet>> fleets;
+  private final List<SharedIndexInformer<Proxy>> proxies;
 
-  private FleetMetrics(SharedIndexInformer<ProxyFleet> fleets, SharedIndexInformer<Proxy> proxies) {
+  private FleetMetrics(List<SharedIndexInformer<ProxyFleet>> fleets, List<SharedIndexInformer<Proxy>> proxies) {
     this.fleets = fleets;
     this.proxies = proxies;
   }
@@ -51,20 +55,41 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
    * operator's own startup reports the problem, and the metrics are simply empty meanwhile.
    */
   public static FleetMetrics start(KubernetesClient client, PrometheusRegistry registry) {
-    SharedIndexInformer<ProxyFleet> fleets = client.resources(ProxyFleet.class).inAnyNamespace().runnableInformer(0);
-    SharedIndexInformer<Proxy> proxies = client.resources(Proxy.class).inAnyNamespace().runnableInformer(0);
-    fleets.exceptionHandler((started, t) -> true);
-    proxies.exceptionHandler((started, t) -> true);
-    fleets.start();
-    proxies.start();
+    return start(client, registry, Set.of());
+  }
+
+  /** As {@link #start(KubernetesClient, PrometheusRegistry)}, watching only {@code namespaces} (empty: all). */
+  public static FleetMetrics start(KubernetesClient client, PrometheusRegistry registry, Set<String> namespaces) {
+    List<SharedIndexInformer<ProxyFleet>> fleets = new ArrayList<>();
+    List<SharedIndexInformer<Proxy>> proxies = new ArrayList<>();
+    if (namespaces.isEmpty()) {
+      fleets.add(client.resources(ProxyFleet.class).inAnyNamespace().runnableInformer(0));
+      proxies.add(client.resources(Proxy.class).inAnyNamespace().runnableInformer(0));
+    } else {
+      for (String namespace : new TreeSet<>(namespaces)) {
+        fleets.add(client.resources(ProxyFleet.class).inNamespace(namespace).runnableInformer(0));
+        proxies.add(client.resources(Proxy.class).inNamespace(namespace).runnableInformer(0));
+      }
+    }
+    for (SharedIndexInformer<?> informer : concat(fleets, proxies)) {
+      informer.exceptionHandler((started, t) -> true);
+      informer.start();
+    }
     FleetMetrics metrics = new FleetMetrics(fleets, proxies);
     registry.register(metrics);
     return metrics;
   }
 
+  private static List<SharedIndexInformer<?>> concat(List<? extends SharedIndexInformer<?>> a, List<? extends SharedIndexInformer<?>> b) {
+    List<SharedIndexInformer<?>> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
   @Override
   public MetricSnapshots collect() {
-    return snapshot(fleets.getStore().list(), proxies.getStore().list());
+    return snapshot(fleets.stream().flatMap(i -> i.getStore().list().stream()).toList(),
+        proxies.stream().flatMap(i -> i.getStore().list().stream()).toList());
   }
 
   /** The metrics for these fleets and proxies; proxies of an unknown fleet are left out. */
@@ -124,7 +149,6 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
 
   @Override
   public void close() {
-    fleets.stop();
-    proxies.stop();
+    concat(fleets, proxies).forEach(SharedIndexInformer::stop);
   }
 }

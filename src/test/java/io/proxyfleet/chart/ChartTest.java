@@ -18,12 +18,17 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,7 +66,8 @@ class ChartTest {
       HasMetadata object = doc.object();
       // Every kind the chart renders without monitoring CRDs has a Fabric8 model class.
       assertThat(object).as(doc.source()).isNotInstanceOf(GenericKubernetesResource.class);
-      if (!(object instanceof CustomResourceDefinition) && !(object instanceof ClusterRole) && !(object instanceof ClusterRoleBinding)) {
+      if (!(object instanceof CustomResourceDefinition) && !(object instanceof ClusterRole) && !(object instanceof ClusterRoleBinding)
+          && !(object instanceof Role) && !(object instanceof RoleBinding)) {
         assertThat(object.getMetadata().getNamespace()).as(doc.source()).isEqualTo(RenderedChart.NAMESPACE);
       }
       assertThat(object.getMetadata().getLabels()).as(doc.source()).containsEntry("app.kubernetes.io/name", "proxyfleet");
@@ -108,6 +114,43 @@ class ChartTest {
       assertThat(rule.getResources()).doesNotContain("*");
       assertThat(rule.getApiGroups()).doesNotContain("*");
     });
+  }
+
+  @Test
+  void watchNamespacesGrantsTheSameRulesSplitIntoRolesThere() {
+    RenderedChart all = RenderedChart.render(ChartValues.DEFAULTS, work);
+    RenderedChart namespaced = RenderedChart.render(ChartValues.NAMESPACED, work);
+    List<Role> roles = namespaced.all(Role.class);
+    assertThat(roles).extracting(r -> r.getMetadata().getNamespace() + "/" + r.getMetadata().getName()).containsExactlyInAnyOrder(
+        "team-a/proxyfleet-operator", "team-b/proxyfleet-operator", "default/proxyfleet-operator-events",
+        RenderedChart.NAMESPACE + "/proxyfleet-operator-operator-namespace");
+    assertThat(namespaced.all(RoleBinding.class)).hasSize(roles.size()).allSatisfy(b -> {
+      assertThat(roles).anySatisfy(r -> {
+        assertThat(r.getMetadata().getName()).isEqualTo(b.getRoleRef().getName());
+        assertThat(r.getMetadata().getNamespace()).isEqualTo(b.getMetadata().getNamespace());
+      });
+      assertThat(b.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("proxyfleet-operator"));
+    });
+    // Nothing namespaced is granted cluster-wide any more...
+    Set<String> clusterWide = triples(namespaced.one(ClusterRole.class).getRules());
+    assertThat(clusterWide).noneMatch(t -> t.contains("proxyfleets") || t.contains("proxies") || t.contains("secrets") || t.contains("leases"));
+    // ... and together the Roles and the ClusterRole grant exactly what the all-namespaces ClusterRole does.
+    Set<String> union = new TreeSet<>(clusterWide);
+    roles.forEach(r -> union.addAll(triples(r.getRules())));
+    assertThat(union).isEqualTo(triples(all.one(ClusterRole.class).getRules()));
+    assertThat(namespaced.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .contains("--watch-namespaces=team-a,team-b", "--cluster-name=team-ab");
+  }
+
+  /** (group, resource, verb) triples of some rules. */
+  static Set<String> triples(List<PolicyRule> rules) {
+    Set<String> out = new TreeSet<>();
+    for (PolicyRule rule : rules) {
+      for (String group : rule.getApiGroups()) for (String resource : rule.getResources()) for (String verb : rule.getVerbs()) {
+        out.add(group + " " + resource + " " + verb);
+      }
+    }
+    return out;
   }
 
   @Test
@@ -211,7 +254,8 @@ class ChartTest {
         Arguments.of("annotation that is not a string", "serviceAccount: {annotations: {eks.amazonaws.com/role-arn: 12}}\n", "annotations"),
         Arguments.of("bad memory quantity", "resources: {limits: {memory: lots}}\n", "memory"),
         Arguments.of("extra arg without dashes", "extraArgs: [verbose]\n", "extraArgs"),
-        Arguments.of("watched namespaces (not supported yet)", "watchNamespaces: [team-a]\n", "watchNamespaces"),
+        Arguments.of("watched namespace that is not a name", "watchNamespaces: [Team_A]\n", "watchNamespaces"),
+        Arguments.of("watched namespace twice", "watchNamespaces: [a, a]\n", "watchNamespaces"),
         Arguments.of("typo in a nested key", "metrics: {serviceMonitor: {enable: true}}\n", "enable"),
         Arguments.of("bad service type", "service: {type: Ingress}\n", "type"),
         Arguments.of("two replicas without leader election", "leaderElection: {enabled: false}\n", "leaderElection.enabled"));

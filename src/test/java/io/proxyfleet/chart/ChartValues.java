@@ -48,11 +48,17 @@ public final class ChartValues {
           - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
       """;
 
+  public static final String NAMESPACED = """
+      watchNamespaces: [team-a, team-b]
+      clusterName: team-ab
+      """;
+
   /** Every good value set by name, for lint and the server-side dry run. */
   public static final Map<String, String> GOOD = Map.of(
       "defaults", DEFAULTS,
       "two-replicas", TWO_REPLICAS_SPREAD,
       "single-replica", SINGLE_REPLICA,
       "monitoring", MONITORING,
-      "network-policy", NETWORK_POLICY);
+      "network-policy", NETWORK_POLICY,
+      "namespaced", NAMESPACED);
 }

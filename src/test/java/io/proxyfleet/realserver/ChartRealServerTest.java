@@ -44,6 +44,9 @@ class ChartRealServerTest {
       RealServerFixtures.namespace(admin, namespace);
       List<HasMetadata> objects = RenderedChart.render(release, namespace, set.getValue(), work).objects();
       assertThat(objects).as(set.getKey()).isNotEmpty();
+      // Roles of watchNamespaces live in those namespaces, which the user creates.
+      objects.stream().map(o -> o.getMetadata().getNamespace()).filter(java.util.Objects::nonNull).distinct()
+          .forEach(ns -> RealServerFixtures.namespace(admin, ns));
       for (HasMetadata object : objects) {
         HasMetadata accepted = admin.resource(object).dryRun().create();
         assertThat(accepted.getMetadata().getUid()).as(set.getKey() + ": " + object.getKind() + " " + object.getMetadata().getName()).isNotBlank();
