@@ -3,6 +3,7 @@ package io.proxyfleet.cli;
 import io.proxyfleet.local.FleetTable;
 import io.proxyfleet.local.LocalEnvironment;
 import io.proxyfleet.operator.OperatorSettings;
+import io.proxyfleet.runtime.DependencyMetrics;
 import io.proxyfleet.runtime.FleetMetrics;
 import io.proxyfleet.runtime.OperatorMetrics;
 import io.proxyfleet.runtime.RuntimeServer;
@@ -43,6 +44,7 @@ final class LocalCommand implements Callable<Integer> {
     LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.defaults("local"), OperatorMetrics.reconciles(registry));
     OperatorMetrics.leader(registry, () -> env.operator().isReady() && env.operator().isLeader());
     FleetMetrics fleetMetrics = FleetMetrics.start(env.client(), registry.getPrometheusRegistry());
+    DependencyMetrics dependencyMetrics = DependencyMetrics.start(env.client(), registry.getPrometheusRegistry(), java.util.Set.of());
     RuntimeServer http = null;
     if (httpPort != 0) {
       try {
@@ -60,6 +62,7 @@ final class LocalCommand implements Callable<Integer> {
       if (table != null) table.close();
       if (endpoints != null) endpoints.close();
       fleetMetrics.close();
+      dependencyMetrics.close();
       env.close();
       System.err.printf("proxyfleet local stopped in %d ms; every proxy listener is closed.%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
       done.countDown();

@@ -13,6 +13,7 @@ import io.proxyfleet.operator.LeaderElectionSettings;
 import io.proxyfleet.operator.OperatorSettings;
 import io.proxyfleet.operator.OperatorSupervisor;
 import io.proxyfleet.operator.ProxyFleetOperator;
+import io.proxyfleet.runtime.DependencyMetrics;
 import io.proxyfleet.runtime.FleetMetrics;
 import io.proxyfleet.runtime.OperatorMetrics;
 import io.proxyfleet.runtime.RuntimeServer;
@@ -101,6 +102,7 @@ final class OperatorCommand implements Callable<Integer> {
     });
     OperatorMetrics.leader(registry, supervisor::isLeader);
     FleetMetrics fleetMetrics = FleetMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
+    DependencyMetrics dependencyMetrics = DependencyMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
     RuntimeServer http;
     try {
       // Before the operator starts, so a startup probe sees a live process while informers sync.
@@ -108,6 +110,7 @@ final class OperatorCommand implements Callable<Integer> {
     } catch (java.io.UncheckedIOException e) {
       System.err.println("--http-port: " + e.getMessage());
       fleetMetrics.close();
+      dependencyMetrics.close();
       client.close();
       return 2;
     }
@@ -121,6 +124,7 @@ final class OperatorCommand implements Callable<Integer> {
       } finally {
         if (http != null) http.close();
         fleetMetrics.close();
+        dependencyMetrics.close();
         providers.close();
         if (network != null) network.close();
         client.close();

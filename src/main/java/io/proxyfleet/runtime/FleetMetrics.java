@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -24,8 +25,8 @@ import java.util.TreeSet;
 
 /**
  * Fleet health as Prometheus sees it, computed at scrape time from the fleets and proxies the API
- * holds: labels are namespace, fleet, phase and reason only (never a proxy name or an IP), so the
- * series count grows with fleets, not with proxies.
+ * holds: labels are namespace, fleet, phase, reason, cloud profile and region only (never a proxy
+ * name or an IP), so the series count grows with fleets, not with proxies.
  *
  * <p>Why from the API objects and not counters in the reconcilers: every replica (leader or
  * standby) reports the same numbers, they survive a restart or a failover (rotations are counted
@@ -40,6 +41,8 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
   static final String BLOCKED = "proxyfleet_fleet_blocked_proxies";
   /** Exposed as {@code proxyfleet_rotations_total}. */
   static final String ROTATIONS = "proxyfleet_rotations";
+  static final String HELD = "proxyfleet_fleet_rotations_held";
+  static final String BURNED = "proxyfleet_fleet_region_burned";
 
   private final List<SharedIndexInformer<ProxyFleet>> fleets;
   private final List<SharedIndexInformer<Proxy>> proxies;
@@ -117,6 +120,9 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
     GaugeSnapshot.Builder desired = GaugeSnapshot.builder().name(DESIRED).help("Proxies each fleet asks for (spec.replicas).");
     GaugeSnapshot.Builder ready = GaugeSnapshot.builder().name(READY).help("Ready, unblocked proxies each fleet publishes (status.readyReplicas).");
     GaugeSnapshot.Builder blocked = GaugeSnapshot.builder().name(BLOCKED).help("Proxies whose IP is in a blocklist (status.blockedReplicas).");
+    GaugeSnapshot.Builder held = GaugeSnapshot.builder().name(HELD).help("Rotations held back now because the fleet's rotation budget is spent (status.rotationsHeld).");
+    GaugeSnapshot.Builder burned = GaugeSnapshot.builder().name(BURNED)
+        .help("1 for each region the fleet considers burned (status.burnedRegions): its share is placed elsewhere until it recovers.");
     CounterSnapshot.Builder rotations = CounterSnapshot.builder().name(ROTATIONS)
         .help("Rotations each fleet started, by reason (from status.rotationsByReason: survives restarts and failovers).");
     for (ProxyFleet fleet : fleets) {
@@ -126,12 +132,19 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
       desired.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(replicas).build());
       ready.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(orZero(status.getReadyReplicas())).build());
       blocked.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(orZero(status.getBlockedReplicas())).build());
+      held.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(orZero(status.getRotationsHeld())).build());
+      if (status.getBurnedRegions() != null) {
+        status.getBurnedRegions().stream().filter(b -> b.getRegion() != null)
+            .map(b -> labels.add("cloud_profile", Objects.requireNonNullElse(b.getCloudProfile(), "")).add("region", b.getRegion()))
+            .distinct()
+            .forEach(l -> burned.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(l).value(1).build()));
+      }
       if (status.getRotationsByReason() != null) {
         new TreeMap<>(status.getRotationsByReason()).forEach((reason, n) -> rotations.dataPoint(
             CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels.add("reason", reason)).value(n == null ? 0 : n).build()));
       }
     }
-    return MetricSnapshots.of(byPhase.build(), desired.build(), ready.build(), blocked.build(), rotations.build());
+    return MetricSnapshots.of(byPhase.build(), desired.build(), ready.build(), blocked.build(), held.build(), burned.build(), rotations.build());
   }
 
   private static double orZero(Integer n) {

@@ -233,12 +233,12 @@ class ChartTest {
 
   @Test
   void monitoringObjectsNeedTheirApiInTheCluster() {
-    // helm template knows only the built-in APIs: enabled or not, no ServiceMonitor
+    // helm template knows only the built-in APIs: enabled or not, no ServiceMonitor or PrometheusRule
     // is rendered for a cluster without the Prometheus operator (ChartRealServerTest renders them
     // against a server that has the API).
     RenderedChart chart = RenderedChart.render(ChartValues.MONITORING, work);
     assertThat(chart.docs()).extracting(RenderedChart.Doc::source)
-        .doesNotContain("templates/servicemonitor.yaml");
+        .doesNotContain("templates/servicemonitor.yaml", "templates/prometheusrule.yaml");
   }
 
   static Stream<Arguments> badValues() {

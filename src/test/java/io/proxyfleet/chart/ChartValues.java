@@ -39,6 +39,7 @@ public final class ChartValues {
   public static final String MONITORING = """
       metrics:
         serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus-stack}}
+        prometheusRule: {enabled: true, labels: {release: kube-prometheus-stack}}
       """;
 
   public static final String NETWORK_POLICY = """

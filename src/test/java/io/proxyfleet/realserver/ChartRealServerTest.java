@@ -105,7 +105,8 @@ class ChartRealServerTest {
 
     String without = installDryRun("pf-mon-a", namespace, kubeconfig, values);
     assertThat(without).contains("WARNING: metrics.serviceMonitor.enabled is set but this cluster has no monitoring.coreos.com/v1 ServiceMonitor")
-        .doesNotContain("Prometheus: ServiceMonitor");
+        .contains("WARNING: metrics.prometheusRule.enabled is set but this cluster has no monitoring.coreos.com/v1 PrometheusRule")
+        .doesNotContain("Prometheus: ServiceMonitor").doesNotContain("Alerts: PrometheusRule");
 
     RealServerFixtures.apply(admin, """
         apiVersion: apiextensions.k8s.io/v1
@@ -122,11 +123,28 @@ class ChartRealServerTest {
               schema:
                 openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
         """);
+    RealServerFixtures.apply(admin, """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: prometheusrules.monitoring.coreos.com}
+        spec:
+          group: monitoring.coreos.com
+          scope: Namespaced
+          names: {kind: PrometheusRule, plural: prometheusrules, singular: prometheusrule, listKind: PrometheusRuleList}
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        """);
     await().atMost(RealKube.TIMEOUT).ignoreExceptions()
-        .until(() -> admin.genericKubernetesResources("monitoring.coreos.com/v1", "ServiceMonitor").inNamespace(namespace).list() != null);
+        .until(() -> admin.genericKubernetesResources("monitoring.coreos.com/v1", "ServiceMonitor").inNamespace(namespace).list() != null
+            && admin.genericKubernetesResources("monitoring.coreos.com/v1", "PrometheusRule").inNamespace(namespace).list() != null);
 
     String with = installDryRun("pf-mon-b", namespace, kubeconfig, values);
-    assertThat(with).contains("Prometheus: ServiceMonitor pf-mon-b-operator scrapes every replica every 15s.").doesNotContain("WARNING");
+    assertThat(with).contains("Prometheus: ServiceMonitor pf-mon-b-operator scrapes every replica every 15s.")
+        .contains("Alerts: PrometheusRule pf-mon-b-operator holds the ProxyFleet alerts.").doesNotContain("WARNING");
   }
 
   private static String installDryRun(String release, String namespace, Path kubeconfig, Path values) {
