@@ -241,6 +241,16 @@ class ChartTest {
         .doesNotContain("templates/servicemonitor.yaml", "templates/prometheusrule.yaml");
   }
 
+  @Test
+  void grafanaDashboardConfigMapHoldsTheDashboardFile() throws IOException {
+    assertThat(RenderedChart.render(ChartValues.DEFAULTS, work).maybe(io.fabric8.kubernetes.api.model.ConfigMap.class)).isEmpty();
+    io.fabric8.kubernetes.api.model.ConfigMap map = RenderedChart.render(ChartValues.MONITORING, work).one(io.fabric8.kubernetes.api.model.ConfigMap.class);
+    assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(json.readTree(map.getData().get("proxyfleet.json")))
+        .isEqualTo(json.readTree(Files.readString(RenderedChart.CHART.resolve("files/dashboard.json"))));
+  }
+
   static Stream<Arguments> badValues() {
     return Stream.of(
         Arguments.of("unknown top-level key", "replicas: 3\n", "replicas"),

@@ -40,6 +40,7 @@ public final class ChartValues {
       metrics:
         serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus-stack}}
         prometheusRule: {enabled: true, labels: {release: kube-prometheus-stack}}
+        grafanaDashboard: {enabled: true}
       """;
 
   public static final String NETWORK_POLICY = """

@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.proxyfleet.api.Blocklist;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.chart.RenderedChart;
+import io.proxyfleet.testing.FeedServer;
 import io.proxyfleet.testing.kube.KubeApiServer;
 import io.proxyfleet.testing.kube.OperatorProcess;
 import io.proxyfleet.testing.kube.RealKube;
@@ -33,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator's /healthz, /readyz and /metrics as the kubelet and Prometheus see them: live but
- * not ready while its informers cannot sync, ready once they have (the standby too), and metrics
- * that follow a fleet through a rotation.
+ * not ready while its informers cannot sync, ready once they have (the standby too), metrics
+ * that follow a fleet through a rotation, and every metric the Grafana dashboard queries.
  */
 @ExtendWith(RealKube.class)
 class RuntimeEndpointsRealServerTest {
@@ -56,7 +58,8 @@ class RuntimeEndpointsRealServerTest {
         .createOr(NonDeletingOperation::update);
     String token = server.serviceAccountToken(NS, SA, Duration.ofHours(1));
     Path kubeconfig = server.writeKubeconfig(work.resolve("endpoints.kubeconfig"), token, NS);
-    try (OperatorProcess leader = ShippedOperator.start(kubeconfig, RealKube.logFile("RuntimeEndpointsRealServerTest", "leader"), "ep-leader", NS)) {
+    try (FeedServer feeds = new FeedServer();
+        OperatorProcess leader = ShippedOperator.start(kubeconfig, RealKube.logFile("RuntimeEndpointsRealServerTest", "leader"), "ep-leader", NS)) {
       await().atMost(TIMEOUT).ignoreExceptions().until(() -> status(leader, "/healthz") == 200);
       await().atMost(TIMEOUT).until(() -> leader.log().contains("could not start"));
       assertThat(status(leader, "/readyz")).as(leader.log()).isEqualTo(503);
@@ -76,6 +79,15 @@ class RuntimeEndpointsRealServerTest {
         assertThat(body(standby, "/metrics")).contains("proxyfleet_leader 0.0");
 
         apply(admin, blocklist("ep-manual"));
+        // A URL source, so the blocklist freshness metrics have something to report.
+        feeds.content("/ep.lst", "198.51.100.0/24\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "\"v1\"", null);
+        apply(admin, """
+            apiVersion: proxyfleet.io/v1alpha1
+            kind: Blocklist
+            metadata: {name: ep-feed}
+            spec:
+              sources: [{name: feed, url: "%s", format: ip-list, refreshInterval: 10m}]
+            """.formatted(feeds.url("/ep.lst")));
         apply(admin, profile(NS, "local"));
         apply(admin, fleet(NS, "ep", 2, "local", List.of("local-171", "local-172"), List.of("ep-manual")));
         await().atMost(TIMEOUT).until(() -> settled(admin, NS, "ep", 2));
@@ -92,6 +104,20 @@ class RuntimeEndpointsRealServerTest {
               .contains("proxyfleet_rotations_total{fleet=\"ep\",namespace=\"" + NS + "\",reason=\"Blocked\"} 1.0")
               .doesNotContain(victimIp));
         }
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(body(leader, "/metrics"))
+            .contains("proxyfleet_blocklist_source_refresh_interval_seconds{blocklist=\"ep-feed\",source=\"feed\"} 600.0")
+            .contains("proxyfleet_blocklist_source_last_success_timestamp_seconds{blocklist=\"ep-feed\",source=\"feed\"}")
+            .contains("proxyfleet_cloudprofile_credentials{namespace=\"" + NS + "\",profile=\"local\",provider=\"local\",state=\"Valid\"} 1.0"));
+        // The dashboard shows only series a real scrape has (names as exposed, histogram buckets included).
+        String scrape = body(leader, "/metrics");
+        java.util.regex.Matcher names = java.util.regex.Pattern.compile("\\b(proxyfleet|operator_sdk|jvm)_[a-z_]+")
+            .matcher(java.nio.file.Files.readString(RenderedChart.CHART.resolve("files/dashboard.json")));
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        while (names.find()) used.add(names.group());
+        assertThat(used).hasSizeGreaterThan(10);
+        // A burned region has a series only while it is burned (none is here); AlertRulesTest shows it exported.
+        assertThat(used).filteredOn(name -> !name.equals("proxyfleet_fleet_region_burned"))
+            .allSatisfy(name -> assertThat(scrape).as("dashboard metric " + name).containsPattern("(?m)^" + name + "[{ ]"));
         // JOSDK's reconcile metrics come from the leader, the only replica that reconciles.
         assertThat(body(leader, "/metrics").lines().filter(l -> l.startsWith("operator_sdk_reconciliations_success_total{") && l.contains("kind=\"ProxyFleet\"")))
             .singleElement().satisfies(l -> assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).isPositive());
@@ -99,6 +125,7 @@ class RuntimeEndpointsRealServerTest {
         admin.resources(ProxyFleet.class).inNamespace(NS).withName("ep").delete();
         await().atMost(TIMEOUT).until(() -> RealServerFixtures.fleet(admin, NS, "ep") == null && proxies(admin, NS, "ep").isEmpty());
         admin.resources(Blocklist.class).withName("ep-manual").delete();
+        admin.resources(Blocklist.class).withName("ep-feed").delete();
         await().atMost(TIMEOUT).until(() -> !body(leader, "/metrics").contains("fleet=\"ep\""));
         assertThat(standby.forbiddenLines()).as("forbidden in the standby's log").isEmpty();
       }
