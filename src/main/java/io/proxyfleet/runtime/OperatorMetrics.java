@@ -31,10 +31,11 @@ public final class OperatorMetrics {
 
   /**
    * JOSDK's reconcile metrics (counts, failures, durations per controller) without per-resource
-   * meters: a meter per proxy would grow the series with the fleet size.
+   * meters: a meter per proxy would grow the series with the fleet size. Reconcilers see their
+   * own exceptions, as without metrics (see {@link ReconcileMetrics}).
    */
   public static Metrics reconciles(PrometheusMeterRegistry registry) {
-    return MicrometerMetrics.withoutPerResourceMetrics(registry);
+    return new ReconcileMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
   }
 
   public static void leader(PrometheusMeterRegistry registry, BooleanSupplier leading) {
