@@ -43,6 +43,7 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
   static final String ROTATIONS = "proxyfleet_rotations";
   static final String HELD = "proxyfleet_fleet_rotations_held";
   static final String BURNED = "proxyfleet_fleet_region_burned";
+  static final String REGION_BLOCKED_PERCENT = "proxyfleet_fleet_region_blocked_percent";
 
   private final List<SharedIndexInformer<ProxyFleet>> fleets;
   private final List<SharedIndexInformer<Proxy>> proxies;
@@ -123,6 +124,8 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
     GaugeSnapshot.Builder held = GaugeSnapshot.builder().name(HELD).help("Rotations held back now because the fleet's rotation budget is spent (status.rotationsHeld).");
     GaugeSnapshot.Builder burned = GaugeSnapshot.builder().name(BURNED)
         .help("1 for each region the fleet considers burned (status.burnedRegions): its share is placed elsewhere until it recovers.");
+    GaugeSnapshot.Builder blockedPercent = GaugeSnapshot.builder().name(REGION_BLOCKED_PERCENT)
+        .help("Share of each fleet region's published address space its blocklists cover, percent (status.regions[].blockedPercent; absent when the provider publishes no ranges).");
     CounterSnapshot.Builder rotations = CounterSnapshot.builder().name(ROTATIONS)
         .help("Rotations each fleet started, by reason (from status.rotationsByReason: survives restarts and failovers).");
     for (ProxyFleet fleet : fleets) {
@@ -139,12 +142,28 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
             .distinct()
             .forEach(l -> burned.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(l).value(1).build()));
       }
+      if (status.getRegions() != null) {
+        java.util.Set<Labels> seen = new java.util.HashSet<>();
+        for (io.proxyfleet.api.RegionStatus region : status.getRegions()) {
+          if (region.getRegion() == null || region.getBlockedPercent() == null || region.getBlockedPercent().isBlank()) continue;
+          Labels regionLabels = labels.add("cloud_profile", Objects.requireNonNullElse(region.getCloudProfile(), "")).add("region", region.getRegion());
+          try {
+            double percent = Double.parseDouble(region.getBlockedPercent());
+            // A duplicate series would fail the whole scrape; the first entry wins.
+            if (seen.add(regionLabels)) {
+              blockedPercent.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(regionLabels).value(percent).build());
+            }
+          } catch (NumberFormatException e) {
+            // A value the reconciler did not write is left out rather than failing the scrape.
+          }
+        }
+      }
       if (status.getRotationsByReason() != null) {
         new TreeMap<>(status.getRotationsByReason()).forEach((reason, n) -> rotations.dataPoint(
             CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels.add("reason", reason)).value(n == null ? 0 : n).build()));
       }
     }
-    return MetricSnapshots.of(byPhase.build(), desired.build(), ready.build(), blocked.build(), held.build(), burned.build(), rotations.build());
+    return MetricSnapshots.of(byPhase.build(), desired.build(), ready.build(), blocked.build(), held.build(), burned.build(), blockedPercent.build(), rotations.build());
   }
 
   private static double orZero(Integer n) {

@@ -92,10 +92,12 @@ class RuntimeServerTest {
         .contains("# TYPE proxyfleet_rotations_total counter")
         .contains("proxyfleet_rotations_total{fleet=\"tg\",namespace=\"proxies\",reason=\"Blocked\"} 4.0")
         .contains("proxyfleet_rotations_total{fleet=\"tg\",namespace=\"proxies\",reason=\"MaxAge\"} 1.0")
+        .contains("proxyfleet_fleet_region_blocked_percent{cloud_profile=\"aws-prod\",fleet=\"tg\",namespace=\"proxies\",region=\"eu-central-1\"} 12.5")
+        .doesNotContain("region=\"local-1\"")
         .doesNotContain("deleted");
     // Every proxyfleet_* series carries only bounded labels: never a proxy name or address.
     text.lines().filter(l -> l.startsWith("proxyfleet_") && l.contains("{")).forEach(l ->
-        assertThat(l.substring(l.indexOf('{') + 1, l.indexOf('}'))).matches("((fleet|namespace|phase|reason)=\"[^\"]*\",?)+"));
+        assertThat(l.substring(l.indexOf('{') + 1, l.indexOf('}'))).matches("((fleet|namespace|phase|reason|cloud_profile|region)=\"[^\"]*\",?)+"));
     assertThat(text).doesNotContain("tg-proxy");
   }
 
@@ -109,6 +111,14 @@ class RuntimeServerTest {
     status.setReadyReplicas(ready);
     status.setBlockedReplicas(blocked);
     status.setRotationsByReason(new java.util.LinkedHashMap<>(rotations));
+    io.proxyfleet.api.RegionStatus region = new io.proxyfleet.api.RegionStatus();
+    region.setCloudProfile("aws-prod");
+    region.setRegion("eu-central-1");
+    region.setBlockedPercent("12.50");
+    io.proxyfleet.api.RegionStatus unpublished = new io.proxyfleet.api.RegionStatus();
+    unpublished.setCloudProfile("local");
+    unpublished.setRegion("local-1");
+    status.setRegions(new java.util.ArrayList<>(List.of(region, unpublished)));
     fleet.setStatus(status);
     return fleet;
   }
