@@ -3,6 +3,11 @@ package io.proxyfleet.cli;
 import io.proxyfleet.local.FleetTable;
 import io.proxyfleet.local.LocalEnvironment;
 import io.proxyfleet.operator.OperatorSettings;
+import io.proxyfleet.runtime.DependencyMetrics;
+import io.proxyfleet.runtime.FleetMetrics;
+import io.proxyfleet.runtime.OperatorMetrics;
+import io.proxyfleet.runtime.RuntimeServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,15 +33,36 @@ final class LocalCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "Do not print the fleet table on changes.")
   boolean quiet;
 
+  @Option(names = "--http-port", defaultValue = "8080",
+      description = "Port of /healthz, /readyz and /metrics on 127.0.0.1 (0 = off; when taken, local mode runs without them). Default: ${DEFAULT-VALUE}.")
+  int httpPort;
+
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
-    LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.localMode("local"));
+    PrometheusMeterRegistry registry = OperatorMetrics.registry();
+    LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.localMode("local"), OperatorMetrics.reconciles(registry));
+    OperatorMetrics.leader(registry, () -> env.operator().isReady() && env.operator().isLeader());
+    FleetMetrics fleetMetrics = FleetMetrics.start(env.client(), registry.getPrometheusRegistry());
+    DependencyMetrics dependencyMetrics = DependencyMetrics.start(env.client(), registry.getPrometheusRegistry(), java.util.Set.of());
+    RuntimeServer http = null;
+    if (httpPort != 0) {
+      try {
+        http = RuntimeServer.start("127.0.0.1", httpPort, () -> true, () -> env.operator().isReady(), registry);
+      } catch (java.io.UncheckedIOException e) {
+        // A trial on a laptop should not fail because something else holds 8080.
+        System.err.println("No /healthz, /readyz, /metrics: " + e.getMessage() + " (choose another with --http-port)");
+      }
+    }
+    RuntimeServer endpoints = http;
     CountDownLatch done = new CountDownLatch(1);
     FleetTable table = quiet ? null : FleetTable.start(env.client(), System.out);
     Thread hook = new Thread(() -> {
       long t = System.nanoTime();
       if (table != null) table.close();
+      if (endpoints != null) endpoints.close();
+      fleetMetrics.close();
+      dependencyMetrics.close();
       env.close();
       System.err.printf("proxyfleet local stopped in %d ms; every proxy listener is closed.%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
       done.countDown();
@@ -56,6 +82,9 @@ final class LocalCommand implements Callable<Integer> {
           kubectl patch blocklist manual --type=merge -p '{"spec":{"cidrs":["127.1.0.0/24"]}}'
         Press Ctrl-C to stop; every proxy closes.
         """, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), env.api().url(), kubeconfig.toAbsolutePath());
+    if (endpoints != null) {
+      System.err.printf("Operator metrics at http://127.0.0.1:%d/metrics (health: /healthz, /readyz)%n", endpoints.port());
+    }
     done.await();
     return 0;
   }

@@ -14,6 +14,12 @@ import io.proxyfleet.operator.LeaderElectionSettings;
 import io.proxyfleet.operator.OperatorSettings;
 import io.proxyfleet.operator.OperatorSupervisor;
 import io.proxyfleet.operator.ProxyFleetOperator;
+import io.proxyfleet.runtime.DependencyMetrics;
+import io.proxyfleet.runtime.FleetMetrics;
+import io.proxyfleet.runtime.OperatorMetrics;
+import io.proxyfleet.runtime.RuntimeServer;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +68,15 @@ final class OperatorCommand implements Callable<Integer> {
           + " 0 keeps the snapshot shipped in the jar. Default: ${DEFAULT-VALUE}.")
   String rangesRefresh;
 
+  @Option(names = "--watch-namespaces", split = ",", defaultValue = "${env:PROXYFLEET_WATCH_NAMESPACES}",
+      description = "Namespaces whose fleets, proxies and profiles are watched (comma-separated); all when empty. Blocklists are cluster-scoped."
+          + " Needs a --cluster-name of its own: cloud resources with this tag whose Proxy is elsewhere would look orphaned.")
+  List<String> watchNamespaces;
+
+  @Option(names = "--http-port", defaultValue = "${env:PROXYFLEET_HTTP_PORT:-8080}",
+      description = "Port of /healthz, /readyz and /metrics on all interfaces; 0 turns them off. Default: ${DEFAULT-VALUE}.")
+  int httpPort;
+
   @Override
   public Integer call() throws Exception {
     java.time.Duration refresh;
@@ -71,8 +86,10 @@ final class OperatorCommand implements Callable<Integer> {
       System.err.println("--cloud-ranges-refresh: " + e.getMessage() + ", or 0 to keep the shipped snapshot");
       return 2;
     }
+    java.util.Set<String> namespaces = watchNamespaces == null ? java.util.Set.of()
+        : watchNamespaces.stream().map(String::strip).filter(n -> !n.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet());
     OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom(),
-        new SourceAccess(operatorNamespace, List.copyOf(allowedCidrs)));
+        new SourceAccess(operatorNamespace, List.copyOf(allowedCidrs)), namespaces);
     KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
     factories.add(new Ec2CloudProviderFactory(cluster, new KubernetesSecretReader(client), Ec2Settings.defaults(), settings.clock()));
@@ -83,13 +100,31 @@ final class OperatorCommand implements Callable<Integer> {
     CloudProviders providers = new CloudProviders(factories);
     Optional<LeaderElectionSettings> leaderElection = Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank())
         .map(ns -> LeaderElectionSettings.defaults(ns, LeaderElectionSettings.uniqueIdentity(identityBase, new java.security.SecureRandom())));
+    PrometheusMeterRegistry registry = OperatorMetrics.registry();
+    // One JOSDK metrics object for every instance the supervisor makes, so reconcile counters
+    // continue across a lost Lease instead of registering the same meters twice.
+    Metrics reconcileMetrics = OperatorMetrics.reconciles(registry);
     OperatorSupervisor supervisor = new OperatorSupervisor(onLostLease -> {
-      ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings, leaderElection, onLostLease);
+      ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings, leaderElection, onLostLease, reconcileMetrics);
       if (!refresh.isZero()) {
         operator.refreshCloudRangesEvery(refresh);
       }
       return operator;
     });
+    OperatorMetrics.leader(registry, supervisor::isLeader);
+    FleetMetrics fleetMetrics = FleetMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
+    DependencyMetrics dependencyMetrics = DependencyMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
+    RuntimeServer http;
+    try {
+      // Before the operator starts, so a startup probe sees a live process while informers sync.
+      http = httpPort == 0 ? null : RuntimeServer.start("0.0.0.0", httpPort, supervisor::isAlive, supervisor::isReady, registry);
+    } catch (java.io.UncheckedIOException e) {
+      System.err.println("--http-port: " + e.getMessage());
+      fleetMetrics.close();
+      dependencyMetrics.close();
+      client.close();
+      return 2;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long start = System.nanoTime();
@@ -98,6 +133,9 @@ final class OperatorCommand implements Callable<Integer> {
       try {
         supervisor.close();
       } finally {
+        if (http != null) http.close();
+        fleetMetrics.close();
+        dependencyMetrics.close();
         providers.close();
         if (network != null) network.close();
         client.close();
@@ -107,7 +145,9 @@ final class OperatorCommand implements Callable<Integer> {
     }, "proxyfleet-shutdown"));
     supervisor.start();
     System.err.println("proxyfleet operator started (cluster tag '" + cluster + "'"
-        + leaderElection.map(le -> ", leader election in " + le.namespace() + " as " + le.identity()).orElse(", no leader election") + ")");
+        + leaderElection.map(le -> ", leader election in " + le.namespace() + " as " + le.identity()).orElse(", no leader election")
+        + (namespaces.isEmpty() ? ", all namespaces" : ", namespaces " + new java.util.TreeSet<>(namespaces))
+        + (http == null ? ", no HTTP endpoints" : ", /healthz /readyz /metrics on port " + http.port()) + ")");
     stopped.await();
     return 0;
   }

@@ -56,14 +56,38 @@ public final class GarbageCollector {
   private final Clock clock;
   private final String cluster;
   private final Duration minAge;
+  /** Empty: every namespace. */
+  private final Set<String> namespaces;
 
   public GarbageCollector(KubernetesClient client, CloudProviders providers, EventRecorder events, Clock clock, String cluster, Duration minAge) {
+    this(client, providers, events, clock, cluster, minAge, Set.of());
+  }
+
+  /**
+   * @param namespaces where the operator watches (empty: all). Profiles, fleets and owners are read
+   *     there only, so an operator limited to some namespaces needs a cluster name of its own: any
+   *     resource with its tag whose Proxy it cannot see is an orphan to it.
+   */
+  public GarbageCollector(KubernetesClient client, CloudProviders providers, EventRecorder events, Clock clock, String cluster, Duration minAge,
+      Set<String> namespaces) {
+    this.namespaces = Set.copyOf(namespaces);
     this.client = client;
     this.providers = providers;
     this.events = events;
     this.clock = clock;
     this.cluster = cluster;
     this.minAge = minAge;
+  }
+
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> List<T> list(Class<T> type) {
+    if (namespaces.isEmpty()) {
+      return client.resources(type).inAnyNamespace().list().getItems();
+    }
+    List<T> items = new ArrayList<>();
+    for (String namespace : namespaces) {
+      items.addAll(client.resources(type).inNamespace(namespace).list().getItems());
+    }
+    return items;
   }
 
   /** What one profile holds in one region, as listed before the owners were read. */
@@ -78,8 +102,8 @@ public final class GarbageCollector {
     List<String> terminated = new ArrayList<>();
     List<String> released = new ArrayList<>();
     List<String> errors = new ArrayList<>();
-    List<CloudProfile> profiles = client.resources(CloudProfile.class).inAnyNamespace().list().getItems();
-    List<ProxyFleet> fleets = client.resources(ProxyFleet.class).inAnyNamespace().list().getItems();
+    List<CloudProfile> profiles = list(CloudProfile.class);
+    List<ProxyFleet> fleets = list(ProxyFleet.class);
 
     // 1. The cloud first ...
     List<Listing> listings = new ArrayList<>();
@@ -107,7 +131,7 @@ public final class GarbageCollector {
     }
 
     // 2. ... then the owners, once for the whole pass.
-    List<Proxy> proxies = client.resources(Proxy.class).inAnyNamespace().list().getItems();
+    List<Proxy> proxies = list(Proxy.class);
     Set<String> owners = proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
     Map<String, String> recorded = new HashMap<>();
     proxies.stream().filter(p -> p.getStatus() != null && p.getStatus().getInstanceId() != null)

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.cloud.local.LocalCloudProviderFactory;
 import io.proxyfleet.cloud.local.LoopbackNetwork;
@@ -28,7 +29,7 @@ public final class LocalEnvironment implements AutoCloseable {
   private final CloudProviders providers;
   private final ProxyFleetOperator operator;
 
-  private LocalEnvironment(String host, int port, OperatorSettings settings) {
+  private LocalEnvironment(String host, int port, OperatorSettings settings, Metrics metrics) {
     api = EmbeddedKubernetes.start(host, port);
     try {
       api.installCrds(CustomResourceDefinitions.all());
@@ -37,7 +38,8 @@ public final class LocalEnvironment implements AutoCloseable {
           .createOr(NonDeletingOperation::update);
       network = new LoopbackNetwork(settings.clock(), settings.names());
       providers = new CloudProviders(List.of(new LocalCloudProviderFactory(network)));
-      operator = new ProxyFleetOperator(client, providers, settings, Optional.empty());
+      // No leader election here, so there is no Lease to lose.
+      operator = new ProxyFleetOperator(client, providers, settings, Optional.empty(), () -> {}, metrics);
     } catch (RuntimeException e) {
       api.close();
       throw e;
@@ -46,7 +48,12 @@ public final class LocalEnvironment implements AutoCloseable {
 
   /** Starts everything; {@code port} 0 picks a free port. */
   public static LocalEnvironment start(String host, int port, OperatorSettings settings) {
-    LocalEnvironment env = new LocalEnvironment(host, port, settings);
+    return start(host, port, settings, Metrics.NOOP);
+  }
+
+  /** As {@link #start(String, int, OperatorSettings)}, recording JOSDK's reconcile metrics in {@code metrics}. */
+  public static LocalEnvironment start(String host, int port, OperatorSettings settings, Metrics metrics) {
+    LocalEnvironment env = new LocalEnvironment(host, port, settings, metrics);
     env.operator.start();
     return env;
   }

@@ -15,6 +15,8 @@ import java.util.random.RandomGenerator;
  * @param names randomness for proxy name suffixes
  * @param secrets randomness for generated credentials (must be cryptographically strong in production)
  * @param sourceAccess where Blocklist URL sources may go and which Secrets they may use
+ * @param watchNamespaces where fleets, proxies and profiles are watched; empty means every namespace
+ *     (Blocklists are cluster-scoped and always watched)
  */
 public record OperatorSettings(
     String cluster,
@@ -23,7 +25,18 @@ public record OperatorSettings(
     Clock clock,
     RandomGenerator names,
     RandomGenerator secrets,
-    SourceAccess sourceAccess) {
+    SourceAccess sourceAccess,
+    java.util.Set<String> watchNamespaces) {
+
+  public OperatorSettings {
+    watchNamespaces = java.util.Set.copyOf(watchNamespaces);
+  }
+
+  /** Watching every namespace. */
+  public OperatorSettings(String cluster, int maxAddressDraws, int reconcileThreads, Clock clock, RandomGenerator names, RandomGenerator secrets,
+      SourceAccess sourceAccess) {
+    this(cluster, maxAddressDraws, reconcileThreads, clock, names, secrets, sourceAccess, java.util.Set.of());
+  }
 
   /** Loopback feeds are allowed where everything runs on one machine: local mode, benchmarks, tests. */
   public static final List<String> LOOPBACK = List.of("127.0.0.0/8");

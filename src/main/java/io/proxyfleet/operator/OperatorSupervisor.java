@@ -87,6 +87,32 @@ public final class OperatorSupervisor implements AutoCloseable {
     }
   }
 
+  /** The current instance is started with its informers synced (leader or standby). */
+  public boolean isReady() {
+    ProxyFleetOperator operator;
+    synchronized (lock) {
+      operator = current;
+    }
+    return operator != null && operator.isReady();
+  }
+
+  /** The current instance holds the Lease (or runs without leader election) and is ready. */
+  public boolean isLeader() {
+    ProxyFleetOperator operator;
+    synchronized (lock) {
+      operator = current;
+    }
+    return operator != null && operator.isReady() && operator.isLeader();
+  }
+
+  /**
+   * The loop that keeps an operator running is alive: while it is, a restart of the process would
+   * not help (it retries a failing start by itself), so this is what liveness means.
+   */
+  public boolean isAlive() {
+    return loop.isAlive() && !stopping;
+  }
+
   /** Stops the running instance (releasing the Lease if it leads) and the loop. */
   @Override
   public void close() {

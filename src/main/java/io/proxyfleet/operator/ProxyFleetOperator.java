@@ -2,6 +2,7 @@ package io.proxyfleet.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -76,6 +77,15 @@ public final class ProxyFleetOperator implements AutoCloseable {
    */
   public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection,
       Runnable onLostLease) {
+    this(client, providers, settings, leaderElection, onLostLease, Metrics.NOOP);
+  }
+
+  /**
+   * @param metrics where JOSDK records reconciles (the operator command passes its Micrometer
+   *     registry); {@link Metrics#NOOP} records nothing
+   */
+  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection,
+      Runnable onLostLease, Metrics metrics) {
     this.client = client;
     this.onLostLease = onLostLease;
     this.leaderElection = leaderElection;
@@ -90,7 +100,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
                   .withCloseClientOnStop(false)
                   .withReconciliationTerminationTimeout(Duration.ofSeconds(5))
                   .withStopOnInformerErrorDuringStartup(true)
-                  .withCacheSyncTimeout(Duration.ofSeconds(60));
+                  .withCacheSyncTimeout(Duration.ofSeconds(60))
+                  .withMetrics(metrics);
               leaderElection.ifPresent(le -> o.withLeaderElectionConfiguration(
                   LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LeaderElectionSettings.LEASE_NAME)
                       .withLeaseNamespace(le.namespace())
@@ -114,16 +125,25 @@ public final class ProxyFleetOperator implements AutoCloseable {
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
             fractions),
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
+        c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
+        c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(new CloudProfileReconciler(providers, events, settings.clock()),
-        c -> c.withName("cloudprofile").withRetry(retry()));
-    collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE);
+        c -> namespaces(c, settings).withName("cloudprofile").withRetry(retry()));
+    collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE, settings.watchNamespaces());
+  }
+
+  /**
+   * Namespaced controllers (and the informers of their secondary resources, which follow them) watch
+   * only the configured namespaces, so Roles there are enough; Blocklists are cluster-scoped.
+   */
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> namespaces(
+      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> c, OperatorSettings settings) {
+    return settings.watchNamespaces().isEmpty() ? c : c.settingNamespaces(settings.watchNamespaces());
   }
 
   public void start() {
@@ -168,6 +188,18 @@ public final class ProxyFleetOperator implements AutoCloseable {
     Thread exit = new Thread(() -> System.exit(1), "proxyfleet-lost-lease");
     exit.setDaemon(false);
     exit.start();
+  }
+
+  /**
+   * Started with every informer synced and still watching. A standby is ready too: its caches are
+   * warm and it takes over within a retry period, so it counts as available capacity.
+   */
+  public boolean isReady() {
+    if (closing.get()) {
+      return false;
+    }
+    io.javaoperatorsdk.operator.RuntimeInfo info = operator.getRuntimeInfo();
+    return info.isStarted() && info.allEventSourcesAreHealthy();
   }
 
   /** Whether this process reconciles now (the leader, or the only process without leader election). */

@@ -32,7 +32,7 @@ public record ReplaySettings(
   public static final Duration DEFAULT_DURATION = Duration.ofHours(48);
   public static final Duration DEFAULT_PERIOD = Duration.ofSeconds(10);
   public static final Duration DEFAULT_BOOT_DELAY = Duration.ofSeconds(45);
-  /** The operator's default ({@code OperatorSettings.defaults}). */
+  /** The operator's default ({@code OperatorSettings.localMode}). */
   public static final int DEFAULT_MAX_DRAWS = 10;
   public static final int DEFAULT_SUBNETS = 3;
 

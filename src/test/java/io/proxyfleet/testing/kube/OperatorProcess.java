@@ -20,15 +20,19 @@ public final class OperatorProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private final int httpPort;
 
-  private OperatorProcess(Process process, Path log) {
+  private OperatorProcess(Process process, Path log, int httpPort) {
     this.process = process;
     this.log = log;
+    this.httpPort = httpPort;
   }
 
   /**
    * Starts {@code java ... io.proxyfleet.cli.Main operator ARGS} with {@code KUBECONFIG} set to
-   * {@code kubeconfig} and the extra environment {@code env} (for example {@code POD_NAME}).
+   * {@code kubeconfig} and the extra environment {@code env} (for example {@code POD_NAME}). Its
+   * HTTP endpoints listen on a free port of their own ({@link #httpPort()}): several operators run
+   * at once in a test, and other builds on the machine may hold the default 8080.
    */
   public static OperatorProcess start(Path kubeconfig, Path log, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(List.of(
@@ -45,12 +49,32 @@ public final class OperatorProcess implements AutoCloseable {
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().remove("POD_NAME");
     builder.environment().remove("POD_NAMESPACE");
+    int httpPort = freePort();
+    builder.environment().put("PROXYFLEET_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().putAll(env);
     try {
-      return new OperatorProcess(builder.start(), log);
+      return new OperatorProcess(builder.start(), log, httpPort);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static int freePort() {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Port of its /healthz, /readyz and /metrics. */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** {@code http://127.0.0.1:PORT/PATH} on the operator's HTTP endpoints. */
+  public java.net.URI url(String path) {
+    return java.net.URI.create("http://127.0.0.1:" + httpPort + path);
   }
 
   public long pid() {
