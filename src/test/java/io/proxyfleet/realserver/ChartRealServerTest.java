@@ -108,36 +108,9 @@ class ChartRealServerTest {
         .contains("WARNING: metrics.prometheusRule.enabled is set but this cluster has no monitoring.coreos.com/v1 PrometheusRule")
         .doesNotContain("Prometheus: ServiceMonitor").doesNotContain("Alerts: PrometheusRule");
 
-    RealServerFixtures.apply(admin, """
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: servicemonitors.monitoring.coreos.com}
-        spec:
-          group: monitoring.coreos.com
-          scope: Namespaced
-          names: {kind: ServiceMonitor, plural: servicemonitors, singular: servicemonitor, listKind: ServiceMonitorList}
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-        """);
-    RealServerFixtures.apply(admin, """
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata: {name: prometheusrules.monitoring.coreos.com}
-        spec:
-          group: monitoring.coreos.com
-          scope: Namespaced
-          names: {kind: PrometheusRule, plural: prometheusrules, singular: prometheusrule, listKind: PrometheusRuleList}
-          versions:
-            - name: v1
-              served: true
-              storage: true
-              schema:
-                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-        """);
+    // Stand-ins for the Prometheus Operator's CRDs: only their presence matters to the chart.
+    RealServerFixtures.apply(admin, monitoringCrd("ServiceMonitor", "servicemonitors"));
+    RealServerFixtures.apply(admin, monitoringCrd("PrometheusRule", "prometheusrules"));
     await().atMost(RealKube.TIMEOUT).ignoreExceptions()
         .until(() -> admin.genericKubernetesResources("monitoring.coreos.com/v1", "ServiceMonitor").inNamespace(namespace).list() != null
             && admin.genericKubernetesResources("monitoring.coreos.com/v1", "PrometheusRule").inNamespace(namespace).list() != null);
@@ -151,5 +124,23 @@ class ChartRealServerTest {
     Release result = new Helm(RenderedChart.CHART).install().withName(release).withNamespace(namespace).withKubeConfig(kubeconfig)
         .withValuesFile(values).skipCrds().withDryRunOption(DryRun.SERVER).call();
     return result.getOutput();
+  }
+
+  private static String monitoringCrd(String kind, String plural) {
+    return """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: %2$s.monitoring.coreos.com}
+        spec:
+          group: monitoring.coreos.com
+          scope: Namespaced
+          names: {kind: %1$s, plural: %2$s, singular: %3$s, listKind: %1$sList}
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        """.formatted(kind, plural, kind.toLowerCase(java.util.Locale.ROOT));
   }
 }
