@@ -196,7 +196,7 @@ class BlockadeReplayTest {
     assertThat(r.failuresByReason()).containsExactly(Map.entry("NoCleanAddress", 1L));
     assertThat(r.deletesByReason()).containsExactly(Map.entry("Failed", 1L));
     // The failed proxy's replacement is a rotation too (status.rotationsByReason.Failed, as the README says).
-    assertThat(r.rotationsByReason()).containsExactly(Map.entry("Blocked", 1L), Map.entry("Failed", 1L));
+    assertThat(r.rotationsByReason()).containsOnly(Map.entry("Blocked", 1L), Map.entry("Failed", 1L));
     assertThat(r.availability()).isEqualTo(2310.0 / 2340);
     assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
     assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0), new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
