@@ -1,29 +1,29 @@
 package io.proxyfleet.operator;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
-import java.time.ZonedDateTime;
-import java.util.concurrent.atomic.AtomicBoolean;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.blocklist.BlocklistReconciler;
 import io.proxyfleet.cloud.CloudProviders;
-import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.cloudprofile.CloudProfileReconciler;
+import io.proxyfleet.events.EventRecorder;
+import io.proxyfleet.fleet.BlockedFractions;
+import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.fleet.FleetReconciler;
 import io.proxyfleet.gc.GarbageCollector;
-import io.proxyfleet.fleet.BlockedFractions;
 import io.proxyfleet.proxy.ProxyReconciler;
 import java.time.Duration;
+import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The operator: three controllers sharing a block index registry and the cloud providers.
