@@ -1,7 +1,9 @@
 package io.proxyfleet.runtime;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
@@ -44,6 +46,9 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
   static final String HELD = "proxyfleet_fleet_rotations_held";
   static final String BURNED = "proxyfleet_fleet_region_burned";
   static final String REGION_BLOCKED_PERCENT = "proxyfleet_fleet_region_blocked_percent";
+  static final String BLOCK_RECOVERY = "proxyfleet_block_recovery_seconds";
+  /** From seconds (a draw in the same pass) to the half hour a burned region's cooldown takes. */
+  static final double[] BLOCK_RECOVERY_BUCKETS = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800};
 
   private final List<SharedIndexInformer<ProxyFleet>> fleets;
   private final List<SharedIndexInformer<Proxy>> proxies;
@@ -74,6 +79,42 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
         fleets.add(client.resources(ProxyFleet.class).inNamespace(namespace).runnableInformer(0));
         proxies.add(client.resources(Proxy.class).inNamespace(namespace).runnableInformer(0));
       }
+    }
+    Histogram recovery = Histogram.builder().name(BLOCK_RECOVERY)
+        .help("Seconds from a proxy's Blocked condition turning true to it serving on a clean IP (ReassignIP rotations).")
+        .labelNames("namespace", "fleet").classicUpperBounds(BLOCK_RECOVERY_BUCKETS).classicOnly().register(registry);
+    for (SharedIndexInformer<Proxy> informer : proxies) {
+      informer.addEventHandler(new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(Proxy proxy) {}
+
+        @Override
+        public void onUpdate(Proxy before, Proxy after) {
+          String fleet = Optional.ofNullable(after.getMetadata().getLabels()).map(l -> l.get(ApiGroup.FLEET_LABEL)).orElse(null);
+          if (fleet != null) {
+            BlockRecovery.of(before, after).ifPresent(d -> recovery.labelValues(after.getMetadata().getNamespace(), fleet)
+                .observe(d.toMillis() / 1000.0));
+          }
+        }
+
+        @Override
+        public void onDelete(Proxy proxy, boolean finalStateUnknown) {}
+      });
+    }
+    // A deleted fleet's series leave with it, as its gauges do.
+    for (SharedIndexInformer<ProxyFleet> informer : fleets) {
+      informer.addEventHandler(new ResourceEventHandler<>() {
+        @Override
+        public void onAdd(ProxyFleet fleet) {}
+
+        @Override
+        public void onUpdate(ProxyFleet before, ProxyFleet after) {}
+
+        @Override
+        public void onDelete(ProxyFleet fleet, boolean finalStateUnknown) {
+          recovery.remove(fleet.getMetadata().getNamespace(), fleet.getMetadata().getName());
+        }
+      });
     }
     for (SharedIndexInformer<?> informer : concat(fleets, proxies)) {
       informer.exceptionHandler((started, t) -> true);

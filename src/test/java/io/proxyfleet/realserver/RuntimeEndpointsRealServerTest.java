@@ -102,6 +102,8 @@ class RuntimeEndpointsRealServerTest {
               .contains("proxyfleet_fleet_ready_proxies{fleet=\"ep\",namespace=\"" + NS + "\"} 2.0")
               .contains("proxyfleet_fleet_desired_proxies{fleet=\"ep\",namespace=\"" + NS + "\"} 2.0")
               .contains("proxyfleet_rotations_total{fleet=\"ep\",namespace=\"" + NS + "\",reason=\"Blocked\"} 1.0")
+              // The rotation's latency, seen by every replica's informer.
+              .contains("proxyfleet_block_recovery_seconds_count{fleet=\"ep\",namespace=\"" + NS + "\"} 1")
               .doesNotContain(victimIp));
         }
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(body(leader, "/metrics"))
