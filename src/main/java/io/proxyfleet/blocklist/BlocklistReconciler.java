@@ -456,10 +456,7 @@ public final class BlocklistReconciler implements Reconciler<Blocklist>, Cleaner
   }
 
   private static Instant parse(String t) {
-    try {
-      return t == null ? null : Instant.parse(t);
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
+    return io.proxyfleet.api.Timestamps.parse(t).orElse(null);
   }
+
 }

@@ -3,10 +3,11 @@ package io.proxyfleet.embedded;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.proxyfleet.api.Timestamps;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -50,20 +51,10 @@ final class EventExpiry {
   static Instant lastWritten(Event event) {
     return Stream.of(event.getLastTimestamp(), event.getEventTime() == null ? null : event.getEventTime().getTime(),
             event.getFirstTimestamp(), event.getMetadata().getCreationTimestamp())
-        .map(EventExpiry::parse)
-        .filter(java.util.Objects::nonNull)
+        .map(Timestamps::parse)
+        .flatMap(Optional::stream)
         .max(Instant::compareTo)
         .orElse(null);
   }
 
-  private static Instant parse(String time) {
-    if (time == null || time.isBlank()) {
-      return null;
-    }
-    try {
-      return java.time.OffsetDateTime.parse(time).toInstant();
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
 }

@@ -4,9 +4,9 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyPhase;
 import io.proxyfleet.api.ProxyStatus;
+import io.proxyfleet.api.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
@@ -31,22 +31,12 @@ final class BlockRecovery {
     }
     Optional<Instant> blockedSince = was.getConditions().stream()
         .filter(c -> "Blocked".equals(c.getType()) && "True".equals(c.getStatus()))
-        .map(Condition::getLastTransitionTime).map(BlockRecovery::parse).flatMap(Optional::stream).findFirst();
-    Optional<Instant> serving = parse(now.getIpAssignedAt());
+        .map(Condition::getLastTransitionTime).map(Timestamps::parse).flatMap(Optional::stream).findFirst();
+    Optional<Instant> serving = Timestamps.parse(now.getIpAssignedAt());
     if (blockedSince.isEmpty() || serving.isEmpty() || serving.get().isBefore(blockedSince.get())) {
       return Optional.empty();
     }
     return Optional.of(Duration.between(blockedSince.get(), serving.get()));
   }
 
-  private static Optional<Instant> parse(String time) {
-    if (time == null || time.isBlank()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(java.time.OffsetDateTime.parse(time).toInstant());
-    } catch (DateTimeParseException e) {
-      return Optional.empty();
-    }
-  }
 }

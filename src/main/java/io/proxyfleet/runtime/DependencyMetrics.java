@@ -13,8 +13,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -113,12 +111,9 @@ public final class DependencyMetrics implements MultiCollector, AutoCloseable {
   }
 
   private static java.util.Optional<Double> epochSeconds(String timestamp) {
-    try {
-      return java.util.Optional.of(Instant.parse(timestamp).toEpochMilli() / 1000.0);
-    } catch (DateTimeParseException e) {
-      return java.util.Optional.empty();
-    }
+    return io.proxyfleet.api.Timestamps.parse(timestamp).map(t -> t.toEpochMilli() / 1000.0);
   }
+
 
   @Override
   public void close() {
