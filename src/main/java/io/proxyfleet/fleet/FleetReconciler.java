@@ -29,6 +29,7 @@ import io.proxyfleet.api.ProxyFleetSpec;
 import io.proxyfleet.api.ProxyFleetStatus;
 import io.proxyfleet.api.ProxySpec;
 import io.proxyfleet.api.RegionStatus;
+import io.proxyfleet.api.RotationRequest;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.block.BlockMatch;
 import io.proxyfleet.cloud.CloudException;
@@ -314,7 +315,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
     for (FleetPlan.RotateIp rotate : plan.ipRotations()) {
       Proxy proxy = byName.get(rotate.name());
-      String request = rotate.reason() + "-" + now.toEpochMilli();
+      String request = new RotationRequest(rotate.reason().name(), now).value();
       // By name, not by the cached copy: its resourceVersion may be stale and the edit would 409.
       Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name()).edit(p -> {
         p.getMetadata().getAnnotations().put(ApiGroup.ROTATE_IP_ANNOTATION, request);

@@ -4,18 +4,26 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyPhase;
 import io.proxyfleet.api.ProxyStatus;
+import io.proxyfleet.api.RotationRequest;
 import io.proxyfleet.api.Timestamps;
+import io.proxyfleet.planner.FleetPlan;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * How long a proxy took from its IP being found blocked to serving again on a clean one, read from
- * two successive versions of the Proxy: the one still blocked and the first one Running, unblocked,
- * on another address. The time runs from the {@code Blocked} condition turning true to the new
- * address's {@code ipAssignedAt}, both written by the Proxy reconciler, so every replica that sees
- * the change computes the same value. A blocked proxy replaced by a new VM ({@code Replace}) is
- * not measured here: its successor is another Proxy.
+ * two successive versions of the Proxy: the one before the swap and the first one Running,
+ * unblocked, on another address. The clock starts at whichever saw the block first: the Proxy's
+ * {@code Blocked} condition turning true, or the fleet's rotation request for reason
+ * {@code Blocked} (both controllers watch the blocklists, and when the fleet wins the race the
+ * Proxy swaps its IP without ever having recorded the block). It stops at the new address's
+ * {@code ipAssignedAt}. All three are written to the Proxy, so every replica that sees the change
+ * computes the same value. A blocked proxy replaced by a new VM ({@code Replace}) is not measured
+ * here: its successor is another Proxy.
  */
 final class BlockRecovery {
 
@@ -25,13 +33,16 @@ final class BlockRecovery {
   static Optional<Duration> of(Proxy before, Proxy after) {
     ProxyStatus was = before == null ? null : before.getStatus();
     ProxyStatus now = after == null ? null : after.getStatus();
-    if (was == null || now == null || was.getBlockedBy() == null || now.getBlockedBy() != null
+    if (was == null || now == null || now.getBlockedBy() != null
         || now.getPhase() != ProxyPhase.Running || now.getPublicIp() == null || now.getPublicIp().equals(was.getPublicIp())) {
       return Optional.empty();
     }
-    Optional<Instant> blockedSince = was.getConditions().stream()
+    Optional<Instant> recorded = was.getBlockedBy() == null ? Optional.empty() : was.getConditions().stream()
         .filter(c -> "Blocked".equals(c.getType()) && "True".equals(c.getStatus()))
         .map(Condition::getLastTransitionTime).map(Timestamps::parse).flatMap(Optional::stream).findFirst();
+    Optional<Instant> requested = Objects.equals(now.getIpRotationHandled(), was.getIpRotationHandled()) ? Optional.empty()
+        : RotationRequest.parse(now.getIpRotationHandled()).filter(r -> FleetPlan.Reason.Blocked.name().equals(r.reason())).map(RotationRequest::requestedAt);
+    Optional<Instant> blockedSince = Stream.of(recorded, requested).flatMap(Optional::stream).min(Comparator.naturalOrder());
     Optional<Instant> serving = Timestamps.parse(now.getIpAssignedAt());
     if (blockedSince.isEmpty() || serving.isEmpty() || serving.get().isBefore(blockedSince.get())) {
       return Optional.empty();
