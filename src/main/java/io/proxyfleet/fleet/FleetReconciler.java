@@ -94,7 +94,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   /** Per fleet: rotation requests written but perhaps not yet seen by the informer, by proxy UID. */
   private final Map<ResourceID, Map<String, String>> requestedRotations = new java.util.concurrent.ConcurrentHashMap<>();
   private InformerEventSource<Proxy, ProxyFleet> proxyEvents;
-  private InformerEventSource<Secret, ProxyFleet> secretEvents;
+  /** The fleets' own Secrets, read by name: no list/watch on Secrets (see FleetSecretCache). */
+  private FleetSecretCache ownSecrets;
 
   public FleetReconciler(
       CloudProviders providers,
@@ -125,14 +126,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
                 .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
                 .build(),
             context);
-    secretEvents =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Secret.class, ProxyFleet.class)
-                .withName("fleet-secrets")
-                .withLabelSelector(ApiGroup.FLEET_LABEL)
-                .withSecondaryToPrimaryMapper(s -> Set.of(new ResourceID(s.getMetadata().getLabels().get(ApiGroup.FLEET_LABEL), s.getMetadata().getNamespace())))
-                .build(),
-            context);
+    ownSecrets = new FleetSecretCache(context.getClient(), clock);
     var primaries = context.getPrimaryCache();
     InformerEventSource<CloudProfile, ProxyFleet> profileEvents =
         new InformerEventSource<>(
@@ -155,7 +149,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             context);
     SimpleInboundEventSource<ProxyFleet> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
     blocklists.addListener(name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
-    return List.of(proxyEvents, secretEvents, profileEvents, blocklistEvents);
+    return List.of(proxyEvents, profileEvents, blocklistEvents);
   }
 
   @Override
@@ -429,9 +423,11 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(1).toMillis());
     }
     client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.endpointsName(fleet)).delete();
+    ownSecrets.forget(new ResourceID(FleetSecrets.endpointsName(fleet), fleet.getMetadata().getNamespace()));
     if (FleetSecrets.generatesCredentials(fleet)) {
       client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.credentialsName(fleet)).delete();
     }
+    ownSecrets.forget(new ResourceID(FleetSecrets.credentialsName(fleet), fleet.getMetadata().getNamespace()));
     events.normal(fleet, "Deleted", "Every proxy of the fleet is gone");
     return DeleteControl.defaultDelete();
   }
@@ -439,10 +435,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private Optional<Secret> credentialsSecret(ProxyFleet fleet, KubernetesClient client, List<Problem> problems) {
     String name = FleetSecrets.credentialsName(fleet);
     String ns = fleet.getMetadata().getNamespace();
-    Secret secret = secretEvents.get(new ResourceID(name, ns)).orElse(null);
-    if (secret == null && !FleetSecrets.generatesCredentials(fleet)) {
-      secret = client.secrets().inNamespace(ns).withName(name).get();
-    }
+    Secret secret = ownSecrets.get(new ResourceID(name, ns)).orElse(null);
     if (FleetSecrets.generatesCredentials(fleet) && secret != null && !FleetSecrets.ownedBy(secret, fleet)) {
       // The cache may still hold the Secret of a deleted fleet of the same name (the informer lags,
       // or the garbage collector has not run yet): ask the server, and never adopt another owner's.
@@ -454,7 +447,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
     if (secret == null && FleetSecrets.generatesCredentials(fleet)) {
       Secret created = createReplacing(client, FleetSecrets.newCredentials(fleet, secrets));
-      secretEvents.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      ownSecrets.remember(created);
       events.normal(fleet, "CredentialsGenerated", "Generated proxy credentials in Secret " + name);
       secret = created;
     }
@@ -483,12 +476,11 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         return Optional.empty();
       }
       // The fleet became mtproto after its Secret was generated: add the key, keep the rest.
-      Secret before = secret;
       secret = client.secrets().inNamespace(ns).withName(name).edit(s -> {
         FleetSecrets.put(s, FleetSecrets.MTPROTO_SECRET, FakeTlsSecret.newKey(secrets));
         return s;
       });
-      secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(secret), secret, before);
+      ownSecrets.remember(secret);
       events.normal(fleet, "CredentialsGenerated", "Generated the MTProto secret in Secret " + name);
     }
     return Optional.of(secret);
@@ -517,7 +509,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       add.forEach(k -> FleetSecrets.put(s, k, FakeTlsSecret.newKey(secrets)));
       return s;
     });
-    secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, secret);
+    ownSecrets.remember(updated);
     return updated;
   }
 
@@ -550,14 +542,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     });
     Secret desired = FleetSecrets.endpoints(fleet, list.toPrettyString(), ProxyLinks.subscription(subscription));
     // Only a Secret of this incarnation of the fleet counts: one of a deleted namesake is replaced.
-    Optional<Secret> current = secretEvents.get(ResourceID.fromResource(desired)).filter(s -> FleetSecrets.ownedBy(s, fleet));
+    Optional<Secret> current = ownSecrets.get(ResourceID.fromResource(desired)).filter(s -> FleetSecrets.ownedBy(s, fleet));
     if (current.isPresent() && Objects.equals(current.get().getData(), desired.getData())) {
       return;
     }
     if (current.isPresent()) {
       try {
         Secret written = client.resource(current.get()).edit(s -> { s.setData(desired.getData()); return s; });
-        secretEvents.handleRecentResourceUpdate(ResourceID.fromResource(written), written, current.get());
+        ownSecrets.remember(written);
         return;
       } catch (KubernetesClientException e) {
         if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
@@ -567,7 +559,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       }
     }
     Secret written = createReplacing(client, desired);
-    secretEvents.handleRecentResourceCreate(ResourceID.fromResource(written), written);
+    ownSecrets.remember(written);
   }
 
   /**

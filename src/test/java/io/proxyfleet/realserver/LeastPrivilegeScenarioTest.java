@@ -118,6 +118,14 @@ class LeastPrivilegeScenarioTest {
       await().atMost(TIMEOUT).until(() -> admin.resources(Blocklist.class).withName("lp-feed").get() == null
           && admin.resources(Blocklist.class).withName("lp-manual").get() == null);
 
+      // It did all that without the power to enumerate Secrets: get by name only, nowhere list or watch.
+      for (String verb : List.of("list", "watch")) {
+        for (String ns : List.of("", NS, ShippedOperator.NAMESPACE)) {
+          assertThat(RealServerFixtures.serviceAccountMay(admin, ShippedOperator.NAMESPACE, ShippedOperator.SERVICE_ACCOUNT, verb, "secrets", ns))
+              .as("%s secrets in '%s'", verb, ns).isFalse();
+        }
+      }
+      assertThat(RealServerFixtures.serviceAccountMay(admin, ShippedOperator.NAMESPACE, ShippedOperator.SERVICE_ACCOUNT, "get", "secrets", NS)).isTrue();
       assertThat(operator.isAlive()).as(operator.log()).isTrue();
       assertThat(operator.forbiddenLines()).as("forbidden in the operator's log").isEmpty();
       assertThat(operator.log()).contains("Started leading");

@@ -84,6 +84,12 @@ class NamespacedInstallRealServerTest {
       admin.resources(Blocklist.class).withName("scoped-manual").delete();
       await().atMost(TIMEOUT).until(() -> admin.resources(Blocklist.class).withName("scoped-manual").get() == null);
 
+      for (String verb : List.of("list", "watch")) {
+        for (String ns : List.of("", WATCHED, OPERATOR_NS)) {
+          assertThat(RealServerFixtures.serviceAccountMay(admin, OPERATOR_NS, RELEASE + "-operator", verb, "secrets", ns))
+              .as("%s secrets in '%s'", verb, ns).isFalse();
+        }
+      }
       assertThat(operator.isAlive()).as(operator.log()).isTrue();
       assertThat(operator.log()).contains("Started leading").contains("namespaces [" + WATCHED + "]");
       assertThat(operator.forbiddenLines()).as("forbidden in the operator's log").isEmpty();

@@ -30,6 +30,21 @@ final class RealServerFixtures {
         .createOr(NonDeletingOperation::update);
   }
 
+  /**
+   * Whether the API server's authorizer lets ServiceAccount {@code namespace/name} do {@code verb} on
+   * core {@code resource} in {@code inNamespace} (empty: across all namespaces), asked as the
+   * authorizer itself answers {@code kubectl auth can-i --as}.
+   */
+  static boolean serviceAccountMay(KubernetesClient admin, String namespace, String name, String verb, String resource, String inNamespace) {
+    io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview review =
+        new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder().withNewSpec()
+            .withUser("system:serviceaccount:" + namespace + ":" + name)
+            .withGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated")
+            .withNewResourceAttributes().withGroup("").withVersion("v1").withResource(resource).withVerb(verb).withNamespace(inNamespace)
+            .endResourceAttributes().endSpec().build();
+    return admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+  }
+
   static List<HasMetadata> apply(KubernetesClient client, String yaml) {
     List<HasMetadata> applied = new ArrayList<>();
     for (HasMetadata item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
