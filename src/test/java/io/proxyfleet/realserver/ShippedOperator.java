@@ -44,8 +44,17 @@ final class ShippedOperator {
 
   /** A kubeconfig holding a fresh token of the shipped ServiceAccount. */
   static Path kubeconfig(KubeApiServer server, Path dir) {
-    String token = server.serviceAccountToken(NAMESPACE, SERVICE_ACCOUNT, Duration.ofHours(2));
+    return kubeconfig(server, dir, token(server));
+  }
+
+  /** A kubeconfig holding {@code token}. */
+  static Path kubeconfig(KubeApiServer server, Path dir, String token) {
     return server.writeKubeconfig(dir.resolve("operator.kubeconfig"), token, NAMESPACE);
+  }
+
+  /** A fresh token of the shipped ServiceAccount (its {@code jti} tells its requests apart in the audit log). */
+  static String token(KubeApiServer server) {
+    return server.serviceAccountToken(NAMESPACE, SERVICE_ACCOUNT, Duration.ofHours(2));
   }
 
   /**

@@ -51,13 +51,15 @@ public final class KubeApiServer implements AutoCloseable {
   private final int etcdPort;
   private final int etcdPeerPort;
   private final int port;
+  private final boolean audit;
   private Process etcd;
   private Process apiServer;
   private KubernetesClient admin;
 
-  private KubeApiServer(Path bin, Path work) throws IOException {
+  private KubeApiServer(Path bin, Path work, boolean audit) throws IOException {
     this.bin = bin;
     this.work = work;
+    this.audit = audit;
     byte[] token = new byte[24];
     new SecureRandom().nextBytes(token);
     this.adminToken = HexFormat.of().formatHex(token);
@@ -68,8 +70,16 @@ public final class KubeApiServer implements AutoCloseable {
 
   /** Starts etcd and kube-apiserver from {@code bin} and waits until {@code /readyz} answers 200. */
   public static KubeApiServer start(Path bin) {
+    return start(bin, false);
+  }
+
+  /**
+   * As {@link #start(Path)}; with {@code audit} the server also writes an audit log of every request
+   * a ServiceAccount makes ({@link #AUDIT_POLICY}), read with {@link #auditEvents()}.
+   */
+  public static KubeApiServer start(Path bin, boolean audit) {
     try {
-      KubeApiServer server = new KubeApiServer(bin, Files.createTempDirectory("proxyfleet-kube"));
+      KubeApiServer server = new KubeApiServer(bin, Files.createTempDirectory("proxyfleet-kube"), audit);
       try {
         server.writeCredentials();
         server.startEtcd();
@@ -95,6 +105,57 @@ public final class KubeApiServer implements AutoCloseable {
   /** The server's own log, for failure messages. */
   public Path log() {
     return work.resolve("kube-apiserver.log");
+  }
+
+  /**
+   * What the audit log records: the metadata (user, verb, resource, subresource, namespace, name,
+   * response code) of every request made by a ServiceAccount, that is by the operators under test;
+   * the admin's and the control plane's own requests are left out to keep the log small.
+   */
+  public static final String AUDIT_POLICY = """
+      apiVersion: audit.k8s.io/v1
+      kind: Policy
+      omitStages: [RequestReceived]
+      rules:
+        - level: Metadata
+          userGroups: ["system:serviceaccounts"]
+        - level: None
+      """;
+
+  /** The audit log (JSON lines), or empty when the server was started without one. */
+  public java.util.Optional<Path> auditLog() {
+    return audit ? java.util.Optional.of(work.resolve("audit.log")) : java.util.Optional.empty();
+  }
+
+  /**
+   * Every audit event written so far, one per request (a watch also writes its
+   * {@code ResponseStarted} stage; only the last stage of each {@code auditID} is kept).
+   */
+  public List<com.fasterxml.jackson.databind.JsonNode> auditEvents() {
+    Path log = auditLog().orElseThrow(() -> new IllegalStateException("this server was started without an audit log"));
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byId = new java.util.LinkedHashMap<>();
+    try {
+      if (!Files.exists(log)) {
+        return List.of();
+      }
+      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        com.fasterxml.jackson.databind.JsonNode event;
+        try {
+          event = json.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          // The last line may be half written while the server runs.
+          continue;
+        }
+        byId.put(event.path("auditID").asText(), event);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return List.copyOf(byId.values());
   }
 
   /** A client in {@code system:masters}, shared; do not close it. */
@@ -222,6 +283,15 @@ public final class KubeApiServer implements AutoCloseable {
         "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
         "--enable-priority-and-fairness=false",
         "--v=0"));
+    if (audit) {
+      try {
+        Files.writeString(work.resolve("audit-policy.yaml"), AUDIT_POLICY);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      args.addAll(List.of("--audit-policy-file=" + work.resolve("audit-policy.yaml"), "--audit-log-path=" + work.resolve("audit.log"),
+          "--audit-log-format=json", "--audit-log-mode=blocking"));
+    }
     apiServer = launch("kube-apiserver", args);
     awaitReady();
   }

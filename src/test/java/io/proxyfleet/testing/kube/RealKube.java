@@ -78,7 +78,8 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
       }
       KubeApiServer server;
       try {
-        server = KubeApiServer.start(bin);
+        // With an audit log, so RBAC tests can compare what the operator used with what it was granted.
+        server = KubeApiServer.start(bin, true);
       } catch (RuntimeException e) {
         return new Shared(null, "kube-apiserver did not start: " + e.getMessage());
       }
