@@ -16,6 +16,7 @@ import io.proxyfleet.operator.OperatorSupervisor;
 import io.proxyfleet.operator.ProxyFleetOperator;
 import io.proxyfleet.runtime.DependencyMetrics;
 import io.proxyfleet.runtime.FleetMetrics;
+import io.proxyfleet.runtime.CloudMetrics;
 import io.proxyfleet.runtime.OperatorMetrics;
 import io.proxyfleet.runtime.RuntimeServer;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
@@ -97,15 +98,17 @@ final class OperatorCommand implements Callable<Integer> {
     if (network != null) {
       factories.add(new LocalCloudProviderFactory(network));
     }
-    CloudProviders providers = new CloudProviders(factories);
+    PrometheusMeterRegistry registry = OperatorMetrics.registry();
+    CloudMetrics cloudMetrics = new CloudMetrics(registry);
+    CloudProviders providers = new CloudProviders(factories, cloudMetrics);
     Optional<LeaderElectionSettings> leaderElection = Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank())
         .map(ns -> LeaderElectionSettings.defaults(ns, LeaderElectionSettings.uniqueIdentity(identityBase, new java.security.SecureRandom())));
-    PrometheusMeterRegistry registry = OperatorMetrics.registry();
     // One JOSDK metrics object for every instance the supervisor makes, so reconcile counters
     // continue across a lost Lease instead of registering the same meters twice.
     Metrics reconcileMetrics = OperatorMetrics.reconciles(registry);
     OperatorSupervisor supervisor = new OperatorSupervisor(onLostLease -> {
       ProxyFleetOperator operator = new ProxyFleetOperator(client, providers, settings, leaderElection, onLostLease, reconcileMetrics);
+      operator.onGarbageCollected(cloudMetrics::collected);
       if (!refresh.isZero()) {
         operator.refreshCloudRangesEvery(refresh);
       }

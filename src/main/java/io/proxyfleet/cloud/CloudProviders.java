@@ -15,13 +15,20 @@ import java.util.stream.Collectors;
 public final class CloudProviders implements AutoCloseable {
 
   private final Map<String, CloudProviderFactory> factories;
+  private final CloudCallObserver observer;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(String uid, Long generation, CloudProvider provider) {}
 
   public CloudProviders(List<CloudProviderFactory> factories) {
+    this(factories, CloudCallObserver.NONE);
+  }
+
+  /** Every provider handed out reports its operations to {@code observer} (metrics). */
+  public CloudProviders(List<CloudProviderFactory> factories, CloudCallObserver observer) {
     this.factories =
         factories.stream().collect(Collectors.toUnmodifiableMap(CloudProviderFactory::type, Function.identity()));
+    this.observer = observer;
   }
 
   /** The provider for a profile; throws {@link CloudException} INVALID for an unsupported provider. */
@@ -46,7 +53,8 @@ public final class CloudProviders implements AutoCloseable {
           "CloudProfile " + key + ": spec.provider '" + type + "' is not available in this build;"
               + " supported: " + String.join(", ", factories.keySet().stream().sorted().toList()));
     }
-    CloudProvider provider = factory.create(profile);
+    CloudProvider created = factory.create(profile);
+    CloudProvider provider = observer == CloudCallObserver.NONE ? created : new ObservedCloudProvider(created, observer);
     Cached previous = cache.put(key, new Cached(profile.getMetadata().getUid(), profile.getMetadata().getGeneration(), provider));
     if (previous != null) {
       previous.provider().close();

@@ -59,6 +59,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
   /** Set before stopping, so losing the Lease because we let it go is not mistaken for losing it. */
   private final AtomicBoolean closing = new AtomicBoolean();
   private final GarbageCollector collector;
+  private volatile java.util.function.Consumer<GarbageCollector.Report> collected = report -> {};
   private final BlockedFractions fractions;
   private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
   private final java.util.concurrent.ScheduledExecutorService gcTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -151,6 +152,11 @@ public final class ProxyFleetOperator implements AutoCloseable {
     gcTimer.scheduleWithFixedDelay(this::collectGarbage, GC_INTERVAL.toSeconds(), GC_INTERVAL.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  /** Called with the report of every timed garbage-collection pass (metrics). */
+  public void onGarbageCollected(java.util.function.Consumer<GarbageCollector.Report> listener) {
+    this.collected = listener;
+  }
+
   /** The collector, for tests and tools that want a pass now instead of on the timer. */
   public GarbageCollector garbageCollector() {
     return collector;
@@ -214,6 +220,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     }
     try {
       GarbageCollector.Report report = collector.collect();
+      collected.accept(report);
       if (report.removedAnything() || !report.errors().isEmpty()) {
         log.info("Garbage collection: terminated {}, released {}, errors {}", report.terminatedInstances(), report.releasedAddresses(), report.errors());
       }

@@ -32,6 +32,8 @@ public final class DependencyMetrics implements MultiCollector, AutoCloseable {
   static final String CREDENTIALS = "proxyfleet_cloudprofile_credentials";
   static final String LAST_SUCCESS = "proxyfleet_blocklist_source_last_success_timestamp_seconds";
   static final String REFRESH = "proxyfleet_blocklist_source_refresh_interval_seconds";
+  static final String HELD = "proxyfleet_blocklist_update_held";
+  static final String ENTRIES = "proxyfleet_blocklist_entries";
   private static final List<String> STATES = List.of(CloudProfileStatus.CREDENTIALS_VALID, CloudProfileStatus.CREDENTIALS_INVALID,
       CloudProfileStatus.CREDENTIALS_UNKNOWN);
 
@@ -91,8 +93,17 @@ public final class DependencyMetrics implements MultiCollector, AutoCloseable {
     GaugeSnapshot.Builder lastSuccess = GaugeSnapshot.builder().name(LAST_SUCCESS)
         .help("When each Blocklist URL source was last read successfully (status.sources[].lastSuccessTime), Unix seconds.");
     GaugeSnapshot.Builder refresh = GaugeSnapshot.builder().name(REFRESH).help("How often each Blocklist URL source is read (spec refreshInterval), seconds.");
+    GaugeSnapshot.Builder held = GaugeSnapshot.builder().name(HELD)
+        .help("1 while the feed sanity guard holds an update of the Blocklist back (status.held; accept it with the proxyfleet.io/accept-update annotation), else 0.");
+    GaugeSnapshot.Builder entries = GaugeSnapshot.builder().name(ENTRIES).help("Entries of the Blocklist version in force (status.entries).");
     BlocklistValidator validator = new BlocklistValidator();
     for (Blocklist blocklist : blocklists) {
+      Labels list = Labels.of("blocklist", blocklist.getMetadata().getName());
+      held.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(list)
+          .value(blocklist.getStatus() != null && blocklist.getStatus().getHeld() != null ? 1 : 0).build());
+      if (blocklist.getStatus() != null && blocklist.getStatus().getEntries() != null) {
+        entries.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(list).value(blocklist.getStatus().getEntries()).build());
+      }
       if (blocklist.getSpec() == null) continue;
       // The reconciler names sources the same way (explicit name, else host and path), so status
       // entries are matched to their spec through the validator, not by position.
@@ -107,7 +118,7 @@ public final class DependencyMetrics implements MultiCollector, AutoCloseable {
             .ifPresent(t -> lastSuccess.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(t).build()));
       }
     }
-    return MetricSnapshots.of(credentials.build(), lastSuccess.build(), refresh.build());
+    return MetricSnapshots.of(credentials.build(), lastSuccess.build(), refresh.build(), held.build(), entries.build());
   }
 
   private static java.util.Optional<Double> epochSeconds(String timestamp) {

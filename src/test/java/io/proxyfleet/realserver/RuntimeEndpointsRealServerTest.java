@@ -109,7 +109,11 @@ class RuntimeEndpointsRealServerTest {
         await().atMost(TIMEOUT).untilAsserted(() -> assertThat(body(leader, "/metrics"))
             .contains("proxyfleet_blocklist_source_refresh_interval_seconds{blocklist=\"ep-feed\",source=\"feed\"} 600.0")
             .contains("proxyfleet_blocklist_source_last_success_timestamp_seconds{blocklist=\"ep-feed\",source=\"feed\"}")
-            .contains("proxyfleet_cloudprofile_credentials{namespace=\"" + NS + "\",profile=\"local\",provider=\"local\",state=\"Valid\"} 1.0"));
+            .contains("proxyfleet_cloudprofile_credentials{namespace=\"" + NS + "\",profile=\"local\",provider=\"local\",state=\"Valid\"} 1.0")
+            .contains("proxyfleet_blocklist_update_held{blocklist=\"ep-feed\"} 0.0")
+            // The leader launched the fleet's proxies through the local provider, each counted once.
+            .containsPattern("proxyfleet_cloud_api_calls_total\\{operation=\"launch\",outcome=\"success\",provider=\"local\"} [1-9]")
+            .contains("proxyfleet_gc_removals_total{kind=\"instance\"} 0.0"));
         // The dashboard shows only series a real scrape has (names as exposed, histogram buckets included).
         String scrape = body(leader, "/metrics");
         java.util.regex.Matcher names = java.util.regex.Pattern.compile("\\b(proxyfleet|operator_sdk|jvm)_[a-z_]+")
