@@ -78,8 +78,71 @@ final class OperatorCommand implements Callable<Integer> {
       description = "Port of /healthz, /readyz and /metrics on all interfaces; 0 turns them off. Default: ${DEFAULT-VALUE}.")
   int httpPort;
 
+  @Option(names = "--log-level", defaultValue = "${env:PROXYFLEET_LOG_LEVEL:-info}",
+      description = "error, warn, info, debug or trace, for the operator and the libraries it uses. Default: ${DEFAULT-VALUE}.")
+  String logLevel;
+
+  @Option(names = "--log-format", defaultValue = "${env:PROXYFLEET_LOG_FORMAT:-text}",
+      description = "text (one line per record) or json (one JSON object per line: time, level, logger, thread, message, exception). Default: ${DEFAULT-VALUE}.")
+  String logFormat;
+
+  @Option(names = "--resync-period", defaultValue = "${env:PROXYFLEET_RESYNC_PERIOD:-5m}",
+      description = "Every fleet, proxy and blocklist is reconciled at least this often even when nothing changes (Go duration, at least 10s)."
+          + " Default: ${DEFAULT-VALUE}.")
+  String resyncPeriod;
+
+  /** The shortest resync: below it, resyncs of a large fleet would crowd out the reconciles that matter. */
+  static final java.time.Duration MIN_RESYNC = java.time.Duration.ofSeconds(10);
+
+  /**
+   * Logging is configured from flags before anything logs: slf4j-simple and the JSON provider both
+   * read their settings once, when the first logger is made.
+   */
+  static String configureLogging(String level, String format) {
+    String normalized = level == null ? "" : level.strip().toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("error", "warn", "info", "debug", "trace").contains(normalized)) {
+      return "--log-level: '" + level + "' is not one of error, warn, info, debug, trace";
+    }
+    String f = format == null ? "" : format.strip().toLowerCase(java.util.Locale.ROOT);
+    if (!f.equals("text") && !f.equals("json")) {
+      return "--log-format: '" + format + "' is not text or json";
+    }
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", normalized);
+    System.setProperty(io.proxyfleet.runtime.JsonLogProvider.LEVEL_PROPERTY, normalized);
+    if (f.equals("json")) {
+      System.setProperty("slf4j.provider", io.proxyfleet.runtime.JsonLogProvider.class.getName());
+      // SLF4J announces an explicitly chosen provider in plain text; every line must parse as JSON.
+      System.setProperty("slf4j.internal.verbosity", "WARN");
+    }
+    return null;
+  }
+
+  /** The resync period, or an error message naming the flag. */
+  static java.util.Optional<java.time.Duration> resync(String value, java.util.function.Consumer<String> error) {
+    try {
+      java.time.Duration d = io.proxyfleet.api.Durations.parse(value);
+      if (d.compareTo(MIN_RESYNC) < 0) {
+        error.accept("--resync-period: " + value + " is shorter than " + MIN_RESYNC.toSeconds() + "s");
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(d);
+    } catch (IllegalArgumentException e) {
+      error.accept("--resync-period: " + e.getMessage());
+      return java.util.Optional.empty();
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    String logProblem = configureLogging(logLevel, logFormat);
+    if (logProblem != null) {
+      System.err.println(logProblem);
+      return 2;
+    }
+    java.util.Optional<java.time.Duration> resync = resync(resyncPeriod, System.err::println);
+    if (resync.isEmpty()) {
+      return 2;
+    }
     java.time.Duration refresh;
     try {
       refresh = rangesRefresh.equals("0") ? java.time.Duration.ZERO : io.proxyfleet.api.Durations.parse(rangesRefresh);
@@ -90,7 +153,7 @@ final class OperatorCommand implements Callable<Integer> {
     java.util.Set<String> namespaces = watchNamespaces == null ? java.util.Set.of()
         : watchNamespaces.stream().map(String::strip).filter(n -> !n.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet());
     OperatorSettings settings = new OperatorSettings(cluster, 10, threads, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom(),
-        new SourceAccess(operatorNamespace, List.copyOf(allowedCidrs)), namespaces);
+        new SourceAccess(operatorNamespace, List.copyOf(allowedCidrs)), namespaces, resync.get());
     KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
     factories.add(new Ec2CloudProviderFactory(cluster, new KubernetesSecretReader(client), Ec2Settings.defaults(), settings.clock()));

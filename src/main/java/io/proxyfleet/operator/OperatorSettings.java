@@ -17,6 +17,7 @@ import java.util.random.RandomGenerator;
  * @param sourceAccess where Blocklist URL sources may go and which Secrets they may use
  * @param watchNamespaces where fleets, proxies and profiles are watched; empty means every namespace
  *     (Blocklists are cluster-scoped and always watched)
+ * @param resync every fleet, proxy and blocklist is reconciled at least this often without an event
  */
 public record OperatorSettings(
     String cluster,
@@ -26,10 +27,20 @@ public record OperatorSettings(
     RandomGenerator names,
     RandomGenerator secrets,
     SourceAccess sourceAccess,
-    java.util.Set<String> watchNamespaces) {
+    java.util.Set<String> watchNamespaces,
+    java.time.Duration resync) {
+
+  /** The default resync period of {@code operator --resync-period}. */
+  public static final java.time.Duration DEFAULT_RESYNC = java.time.Duration.ofMinutes(5);
 
   public OperatorSettings {
     watchNamespaces = java.util.Set.copyOf(watchNamespaces);
+  }
+
+  /** With the default resync period. */
+  public OperatorSettings(String cluster, int maxAddressDraws, int reconcileThreads, Clock clock, RandomGenerator names, RandomGenerator secrets,
+      SourceAccess sourceAccess, java.util.Set<String> watchNamespaces) {
+    this(cluster, maxAddressDraws, reconcileThreads, clock, names, secrets, sourceAccess, watchNamespaces, DEFAULT_RESYNC);
   }
 
   /** Watching every namespace. */

@@ -48,8 +48,6 @@ public final class ProxyFleetOperator implements AutoCloseable {
    * outside its spec (RBAC granted, quota raised) must converge without anyone touching it.
    */
   static final long RETRY_MAX_INTERVAL_MILLIS = Duration.ofMinutes(1).toMillis();
-  /** Every fleet and proxy is reconciled at least this often even when no event arrives. */
-  static final Duration RESYNC_INTERVAL = Duration.ofMinutes(5);
 
   private final KubernetesClient client;
   private final Optional<LeaderElectionSettings> leaderElection;
@@ -122,17 +120,17 @@ public final class ProxyFleetOperator implements AutoCloseable {
         new BlocklistReconciler(registry, events, settings.clock(), settings.sourceAccess()),
         // Not generation-aware: the accept-update and refresh annotations do not bump generation.
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false)
-            .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
+            .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
     operator.register(
         new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
             fractions),
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
-            .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
+            .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
     operator.register(
         new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
-            .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
+            .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
     operator.register(new CloudProfileReconciler(providers, events, settings.clock()),
         c -> namespaces(c, settings).withName("cloudprofile").withRetry(retry()));
     collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE, settings.watchNamespaces());
