@@ -90,6 +90,7 @@ class CrdSchemaRealServerTest {
           placement: [%s]
         """;
     String placement = "{cloudProfile: local, regions: [local-1]}";
+    String rotated = fleet.formatted("1", "socks5", "1080", placement) + "  rotation: %s\n";
     return Stream.of(
         Arguments.of("replicas -1", fleet.formatted("-1", "socks5", "1080", placement), "spec.replicas"),
         Arguments.of("replicas 100000", fleet.formatted("100000", "socks5", "1080", placement), "spec.replicas"),
@@ -98,6 +99,12 @@ class CrdSchemaRealServerTest {
         Arguments.of("port 70000", fleet.formatted("1", "socks5", "70000", placement), "spec.port"),
         Arguments.of("empty regions", fleet.formatted("1", "socks5", "1080", "{cloudProfile: local, regions: []}"), "spec.placement[0].regions"),
         Arguments.of("placement without cloudProfile", fleet.formatted("1", "socks5", "1080", "{regions: [local-1]}"), "spec.placement[0].cloudProfile"),
+        Arguments.of("maxSurge string past int", rotated.formatted("{maxSurge: \"99999999999\"}"), "spec.rotation.maxSurge"),
+        Arguments.of("maxSurge number past int", rotated.formatted("{maxSurge: 99999999999}"), "spec.rotation.maxSurge"),
+        Arguments.of("maxSurge above a million percent", rotated.formatted("{maxSurge: \"1000001%\"}"), "spec.rotation.maxSurge"),
+        Arguments.of("maxSurge words", rotated.formatted("{maxSurge: \"a quarter\"}"), "spec.rotation.maxSurge"),
+        Arguments.of("maxUnavailable negative", rotated.formatted("{maxUnavailable: -1}"), "spec.rotation.maxUnavailable"),
+        Arguments.of("maxUnavailable negative percent", rotated.formatted("{maxUnavailable: \"-5%\"}"), "spec.rotation.maxUnavailable"),
         Arguments.of("blocklist cidr nonsense", """
             apiVersion: proxyfleet.io/v1alpha1
             kind: Blocklist
@@ -121,6 +128,23 @@ class CrdSchemaRealServerTest {
           assertThat(e.getCode()).isEqualTo(422);
           assertThat(e.getMessage()).contains(field);
         });
+  }
+
+  @Test
+  void boundedMaxSurgeAndMaxUnavailableAreAccepted() {
+    for (String rotation : List.of("{maxSurge: 0, maxUnavailable: 1}", "{maxSurge: 1000000, maxUnavailable: \"100%\"}",
+        "{maxSurge: \"25%\", maxUnavailable: \"3\"}", "{maxSurge: \"1000000%\"}")) {
+      GenericKubernetesResource ok = admin.getKubernetesSerialization().unmarshal("""
+          apiVersion: proxyfleet.io/v1alpha1
+          kind: ProxyFleet
+          metadata: {name: bounded, namespace: schema}
+          spec:
+            replicas: 1
+            placement: [{cloudProfile: local, regions: [local-1]}]
+            rotation: %s
+          """.formatted(rotation), GenericKubernetesResource.class);
+      assertThat(admin.resource(ok).dryRun().create()).as(rotation).isNotNull();
+    }
   }
 
   @Test
