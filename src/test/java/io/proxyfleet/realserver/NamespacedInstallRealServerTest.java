@@ -58,6 +58,7 @@ class NamespacedInstallRealServerTest {
     for (HasMetadata object : installed) admin.resource(object).createOr(NonDeletingOperation::update);
 
     String token = server.serviceAccountToken(OPERATOR_NS, RELEASE + "-operator", Duration.ofHours(1));
+    assertThat(RbacAudit.granted(installed)).as("namespaced grants").isNotEmpty();
     Path kubeconfig = server.writeKubeconfig(work.resolve("scoped.kubeconfig"), token, OPERATOR_NS);
     try (OperatorProcess operator = ShippedOperator.start(kubeconfig, RealKube.logFile("NamespacedInstallRealServerTest", "operator"),
         "scoped-operator", OPERATOR_NS, "--watch-namespaces=" + WATCHED)) {
@@ -94,5 +95,22 @@ class NamespacedInstallRealServerTest {
       assertThat(operator.log()).contains("Started leading").contains("namespaces [" + WATCHED + "]");
       assertThat(operator.forbiddenLines()).as("forbidden in the operator's log").isEmpty();
     }
+    // The audit log agrees: every request of this operator's token was authorized and needed no
+    // permission beyond the chart's Roles and ClusterRole (what this shorter scenario leaves unused,
+    // LeastPrivilegeScenarioTest shows used with the cluster-wide RBAC).
+    java.util.List<com.fasterxml.jackson.databind.JsonNode> requests = RbacAudit.requests(server.auditEvents(), RbacAudit.credentialId(token));
+    assertThat(requests).isNotEmpty();
+    assertThat(RbacAudit.forbidden(requests)).as("requests refused").isEmpty();
+    java.util.Set<RbacAudit.Permission> ungranted = new java.util.TreeSet<>(RbacAudit.used(requests));
+    ungranted.removeAll(RbacAudit.granted(installed));
+    assertThat(ungranted).as("used but not granted:" + RbacAudit.describe(ungranted)).isEmpty();
+    // Namespaced requests stayed in the namespaces the Roles cover (or are cluster-scoped Blocklists
+    // and the ConfigMaps and Events the ClusterRole and the events Role allow).
+    assertThat(requests).allSatisfy(e -> {
+      String ns = e.path("objectRef").path("namespace").asText("");
+      String resource = e.path("objectRef").path("resource").asText();
+      assertThat(ns.isEmpty() || ns.equals(WATCHED) || ns.equals(OPERATOR_NS) || (ns.equals("default") && resource.equals("events")))
+          .as(e.path("verb").asText() + " " + resource + " in '" + ns + "'").isTrue();
+    });
   }
 }
