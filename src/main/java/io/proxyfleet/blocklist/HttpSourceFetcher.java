@@ -7,6 +7,8 @@ import io.proxyfleet.block.format.BlocklistParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -34,19 +36,42 @@ public class HttpSourceFetcher {
 
   private final HttpClient client;
   private final SourceAccess access;
+  private final SourceAccess.Resolver resolver;
 
   public HttpSourceFetcher(SourceAccess access) {
-    this(access, HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        // One connection per fetch is fine at hourly refreshes; HTTP/1.1 keeps cancellation simple.
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(30))
-        .build());
+    this(access, SourceAccess.SYSTEM);
+  }
+
+  /** With the resolver whose answers are checked (and, for plain http, connected to). */
+  public HttpSourceFetcher(SourceAccess access, SourceAccess.Resolver resolver) {
+    this(access, newClient(null), resolver);
   }
 
   public HttpSourceFetcher(SourceAccess access, HttpClient client) {
+    this(access, client, SourceAccess.SYSTEM);
+  }
+
+  private HttpSourceFetcher(SourceAccess access, HttpClient client, SourceAccess.Resolver resolver) {
     this.access = access;
     this.client = client;
+    this.resolver = resolver;
+  }
+
+  /**
+   * One connection per fetch is fine at hourly refreshes; HTTP/1.1 keeps cancellation simple. With
+   * {@code pinned}, every request goes to that address as to a proxy: an absolute-form request line
+   * (which HTTP/1.1 servers must accept) on a connection to exactly that address, never a new
+   * lookup of the name.
+   */
+  private static HttpClient newClient(InetSocketAddress pinned) {
+    HttpClient.Builder builder = HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(30));
+    if (pinned != null) {
+      builder.proxy(ProxySelector.of(pinned));
+    }
+    return builder.build();
   }
 
   public FetchResult fetch(FetchRequest request) {
@@ -57,10 +82,17 @@ public class HttpSourceFetcher {
     Optional<String> authorization = request.authorization();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       // Checked on every hop: a public URL may redirect to the metadata service or a pod address.
-      Optional<String> refused = access.refusal(uri);
-      if (refused.isPresent()) {
-        return failed(FailureReason.DESTINATION_REFUSED, request, (hop == 0 ? "" : "redirected: ") + refused.get() + "; check " + request.field() + ".url");
+      SourceAccess.Checked checked = access.check(uri, resolver);
+      if (checked.refusal().isPresent()) {
+        return failed(FailureReason.DESTINATION_REFUSED, request, (hop == 0 ? "" : "redirected: ") + checked.refusal().get() + "; check " + request.field() + ".url");
       }
+      // Plain http to a name goes to the address just checked: a DNS server answering differently
+      // the second time (rebinding) is never asked again. https relies on TLS (see SourceAccess).
+      HttpClient pinnedOrShared = client;
+      if ("http".equalsIgnoreCase(uri.getScheme()) && !isLiteral(uri.getHost()) && !checked.addresses().isEmpty()) {
+        pinnedOrShared = newClient(new InetSocketAddress(checked.addresses().get(0), uri.getPort() >= 0 ? uri.getPort() : 80));
+      }
+      HttpClient hopClient = pinnedOrShared;
       HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
       try {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET()
@@ -69,7 +101,7 @@ public class HttpSourceFetcher {
             .header("User-Agent", "proxyfleet-operator");
         validators.forEach(builder::header);
         authorization.ifPresent(a -> builder.header("Authorization", a));
-        response = client.send(builder.build(), HttpResponse.BodyHandlers.ofPublisher());
+        response = hopClient.send(builder.build(), HttpResponse.BodyHandlers.ofPublisher());
       } catch (HttpConnectTimeoutException e) {
         return failed(FailureReason.TIMEOUT, request, "connecting took longer than the timeout " + request.timeout() + "; check the host or raise " + request.field() + ".timeout");
       } catch (HttpTimeoutException e) {
@@ -180,6 +212,11 @@ public class HttpSourceFetcher {
     long left = deadlineNanos - System.nanoTime();
     // HttpRequest rejects a zero timeout; an exhausted deadline times out at once instead.
     return Duration.ofNanos(Math.max(left, 1_000_000));
+  }
+
+  /** Whether a URL host is an address literal, which no lookup can change. */
+  private static boolean isLiteral(String host) {
+    return host != null && (host.startsWith("[") || host.matches("[0-9.]+"));
   }
 
   /** scheme://host:port, the unit credentials are scoped to. Never includes path or query. */

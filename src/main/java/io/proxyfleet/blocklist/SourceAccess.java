@@ -21,8 +21,13 @@ import java.util.Optional;
  * {@code authSecret} is used only from {@code operatorNamespace}, or from a Secret that opts in with
  * the label {@value #AUTH_SECRET_LABEL}{@code : "true"}.
  *
- * <p>Known limit: the JDK HTTP client resolves the host again when it connects, so a DNS server
- * that answers differently within milliseconds (rebinding) is not caught by this check.
+ * <p>DNS rebinding (a name that answers a public address to the check and a private one to the
+ * connection): a host is resolved once per request ({@link #check}); a plain {@code http} request
+ * to a name is sent to the very address that was checked (see {@link HttpSourceFetcher}), so a
+ * second, different answer is never used. An {@code https} request to a name lets the JDK client
+ * connect by name, and TLS hostname verification is what stops rebinding there: a host reached
+ * through a second answer cannot prove to be the named host, so the handshake fails before any
+ * header (the Authorization header included) or body is exchanged.
  *
  * @param operatorNamespace the namespace the operator runs in (Secrets there are the operator's)
  * @param allowedCidrs non-public ranges URL sources may reach anyway, e.g. {@code 127.0.0.0/8}
@@ -52,32 +57,52 @@ public record SourceAccess(String operatorNamespace, List<String> allowedCidrs) 
     return new SourceAccess(operatorNamespace, List.of());
   }
 
+  /** Resolves a host name to its addresses; tests use one that answers differently each time. */
+  @FunctionalInterface
+  public interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
+  /** The JVM's resolver (and its cache). */
+  public static final Resolver SYSTEM = InetAddress::getAllByName;
+
+  /**
+   * The outcome of checking a destination: why it is refused (empty when it may be reached) and the
+   * addresses the check resolved and accepted (empty when the host is unknown: the request reports it).
+   */
+  public record Checked(Optional<String> refusal, List<InetAddress> addresses) {}
+
   /** Why a request to {@code uri} must not be sent, or empty when it may. Resolves the host. */
   public Optional<String> refusal(URI uri) {
+    return check(uri, SYSTEM).refusal();
+  }
+
+  /** Resolves the host of {@code uri} once with {@code resolver} and checks every address. */
+  public Checked check(URI uri, Resolver resolver) {
     String host = uri.getHost();
     if (host == null || host.isEmpty()) {
-      return Optional.of("the URL has no host");
+      return new Checked(Optional.of("the URL has no host"), List.of());
     }
     InetAddress[] addresses;
     try {
-      addresses = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+      addresses = resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
     } catch (UnknownHostException e) {
-      return Optional.empty(); // the request itself reports the unknown host
+      return new Checked(Optional.empty(), List.of()); // the request itself reports the unknown host
     }
     boolean allAllowed = true;
     for (InetAddress a : addresses) {
       boolean allowed = matchesAny(a, allowedCidrs);
       allAllowed &= allowed;
       if (!allowed && matchesAny(a, NON_PUBLIC)) {
-        return Optional.of(host + " resolves to " + a.getHostAddress() + ", which is not a public address;"
-            + " URL sources may only reach public hosts (the operator's --blocklist-allowed-cidrs setting can allow a range)");
+        return new Checked(Optional.of(host + " resolves to " + a.getHostAddress() + ", which is not a public address;"
+            + " URL sources may only reach public hosts (the operator's --blocklist-allowed-cidrs setting can allow a range)"), List.of());
       }
     }
     String scheme = Objects.toString(uri.getScheme(), "").toLowerCase(Locale.ROOT);
     if (!scheme.equals("https") && !allAllowed) {
-      return Optional.of("plain " + scheme + " to " + host + " is refused; use an https URL");
+      return new Checked(Optional.of("plain " + scheme + " to " + host + " is refused; use an https URL"), List.of());
     }
-    return Optional.empty();
+    return new Checked(Optional.empty(), List.of(addresses));
   }
 
   /** Whether an authSecret may be read from this Secret (its namespace or its opt-in label). */
