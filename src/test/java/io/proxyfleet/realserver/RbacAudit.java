@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  */
 final class RbacAudit {
 
-  /** Where the API server records which token authenticated a request (KEP-4193, GA in 1.32). */
+  /** Where the API server records which token authenticated a request (ServiceAccount token JTI, on by default since Kubernetes 1.30). */
   static final String CREDENTIAL_ID = "authentication.kubernetes.io/credential-id";
 
   /** One permission as the authorizer checks it; {@code subresource} is empty for the resource itself. */
