@@ -52,11 +52,23 @@ public final class EventRecorder {
     record(about, NORMAL, reason, message);
   }
 
+  /**
+   * One event standing for {@code count} occurrences, as Kubernetes' event correlator aggregates
+   * similar events: a fleet action on a thousand proxies is one write, not a thousand.
+   */
+  public void normal(HasMetadata about, String reason, String message, int count) {
+    record(about, NORMAL, reason, message, count);
+  }
+
   public void warning(HasMetadata about, String reason, String message) {
     record(about, WARNING, reason, message);
   }
 
   private void record(HasMetadata about, String type, String reason, String message) {
+    record(about, type, reason, message, 1);
+  }
+
+  private void record(HasMetadata about, String type, String reason, String message, int occurrences) {
     String namespace = Objects.requireNonNullElse(about.getMetadata().getNamespace(), "default");
     String key = about.getMetadata().getUid() + "|" + type + "|" + reason + "|" + message;
     Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
@@ -68,7 +80,7 @@ public final class EventRecorder {
         previous = recent.get(key);
       }
       if (previous != null && previous.last().plus(AGGREGATION_WINDOW).isAfter(now)) {
-        int count = previous.count() + 1;
+        int count = previous.count() + occurrences;
         client.v1().events().inNamespace(previous.namespace()).withName(previous.eventName())
             .edit(e -> new EventBuilder(e).withCount(count).withLastTimestamp(now.toString()).build());
         remember(key, new Recent(previous.eventName(), previous.namespace(), count, now));
@@ -89,14 +101,14 @@ public final class EventRecorder {
               .withType(type)
               .withReason(reason)
               .withMessage(message)
-              .withCount(1)
+              .withCount(occurrences)
               .withFirstTimestamp(now.toString())
               .withLastTimestamp(now.toString())
               .withNewSource().withComponent(component).endSource()
               .withReportingComponent(component)
               .build();
       client.v1().events().inNamespace(namespace).resource(event).create();
-      remember(key, new Recent(name, namespace, 1, now));
+      remember(key, new Recent(name, namespace, occurrences, now));
     } catch (KubernetesClientException e) {
       log.warn("Could not record event {} on {}/{}: {}", reason, namespace, about.getMetadata().getName(), e.getMessage());
     }

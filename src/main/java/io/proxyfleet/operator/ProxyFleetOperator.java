@@ -14,7 +14,7 @@ import io.proxyfleet.blocklist.BlocklistReconciler;
 import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.cloudprofile.CloudProfileReconciler;
 import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.fleet.BlockedFractions;
+import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.fleet.FleetReconciler;
 import io.proxyfleet.gc.GarbageCollector;

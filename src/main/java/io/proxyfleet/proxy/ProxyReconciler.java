@@ -33,9 +33,12 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.fleet.FleetPolicy;
-import io.proxyfleet.fleet.FleetSecrets;
+import io.proxyfleet.policy.FleetPolicy;
+import io.proxyfleet.secrets.FleetSecrets;
+import io.proxyfleet.policy.FleetPolicy;
+import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
+import io.proxyfleet.status.Reason;
 import io.proxyfleet.status.StatusChange;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,9 +65,9 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   public static final String READY = "Ready";
   public static final String BLOCKED = "Blocked";
   /** Ready reason while the proxy's CloudProfile does not exist. */
-  public static final String CLOUD_PROFILE_NOT_FOUND = "CloudProfileNotFound";
+  public static final String CLOUD_PROFILE_NOT_FOUND = Reason.CloudProfileNotFound.name();
   /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
-  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String INVALID_SPEC = Reason.InvalidSpec.name();
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
   private static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
 
@@ -155,8 +158,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       Optional<Instance> found = provider.findInstance(region, uid);
       if (found.isEmpty()) {
         if (status.getInstanceId() != null) {
-          events.warning(proxy, "InstanceLost", "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
-          return finish(proxy, previous, status, ProxyPhase.Failed, "InstanceLost", "Instance " + status.getInstanceId() + " is gone", checker, null);
+          events.warning(proxy, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
+          return finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " is gone", checker, null);
         }
         if (timedOut) {
           return failLaunch(proxy, previous, status, launchTimeout, checker);
@@ -181,10 +184,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         if (timedOut) {
           return failLaunch(proxy, previous, status, launchTimeout, checker);
         }
-        return finish(proxy, previous, status, ProxyPhase.Launching, "Booting", "Instance " + instance.id() + " is booting", checker, Duration.ofSeconds(2));
+        return finish(proxy, previous, status, ProxyPhase.Launching, Reason.Booting.name(), "Instance " + instance.id() + " is booting", checker, Duration.ofSeconds(2));
       }
       if (instance.state() != Instance.State.RUNNING) {
-        return finish(proxy, previous, status, ProxyPhase.Failed, "InstanceStopped", "Instance " + instance.id() + " is " + instance.state(), checker, null);
+        return finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceStopped.name(), "Instance " + instance.id() + " is " + instance.state(), checker, null);
       }
 
       String request = Optional.ofNullable(proxy.getMetadata().getAnnotations()).map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION)).orElse(null);
@@ -204,8 +207,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
             .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
         if (!result.clean()) {
-          events.warning(proxy, "NoCleanAddress", "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
-          return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
+          events.warning(proxy, Reason.NoCleanAddress.name(), "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
+          return finish(proxy, previous, status, ProxyPhase.Failed, Reason.NoCleanAddress.name(),
               draws + " addresses drawn in " + region + " were all blocked", checker, null);
         }
         Address fresh = result.address();
@@ -225,7 +228,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         status.setPublicIp(instance.publicIp());
         status.setAddressId(instance.addressId());
       }
-      return finish(proxy, previous, status, ProxyPhase.Running, "Serving", "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
+      return finish(proxy, previous, status, ProxyPhase.Running, Reason.Serving.name(), "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
     } catch (CloudException e) {
       return onCloudError(proxy, previous, status, e, checker);
     }
@@ -264,23 +267,23 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     ProxyPhase phase = Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending);
     return switch (e.reason()) {
       // Retrying will not help until the profile or its Secret changes; the profile informer wakes us.
-      case UNAUTHORIZED -> finish(proxy, previous, status, phase, "Unauthorized", e.getMessage(), checker, null);
+      case UNAUTHORIZED -> finish(proxy, previous, status, phase, Reason.Unauthorized.name(), e.getMessage(), checker, null);
       case INVALID -> {
-        events.warning(proxy, "InvalidRequest", e.getMessage());
-        yield finish(proxy, previous, status, ProxyPhase.Failed, "InvalidRequest", e.getMessage(), checker, null);
+        events.warning(proxy, Reason.InvalidRequest.name(), e.getMessage());
+        yield finish(proxy, previous, status, ProxyPhase.Failed, Reason.InvalidRequest.name(), e.getMessage(), checker, null);
       }
       case CAPACITY_UNAVAILABLE, QUOTA_EXCEEDED -> {
-        events.warning(proxy, e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? "QuotaExceeded" : "CapacityUnavailable", e.getMessage());
-        yield finish(proxy, previous, status, phase, e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? "QuotaExceeded" : "CapacityUnavailable", e.getMessage(), checker, backoff(e));
+        events.warning(proxy, (e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? Reason.QuotaExceeded : Reason.CapacityUnavailable).name(), e.getMessage());
+        yield finish(proxy, previous, status, phase, (e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? Reason.QuotaExceeded : Reason.CapacityUnavailable).name(), e.getMessage(), checker, backoff(e));
       }
-      default -> finish(proxy, previous, status, phase, e.reason() == CloudException.Reason.THROTTLED ? "Throttled" : "CloudError", e.getMessage(), checker, backoff(e));
+      default -> finish(proxy, previous, status, phase, (e.reason() == CloudException.Reason.THROTTLED ? Reason.Throttled : Reason.CloudError).name(), e.getMessage(), checker, backoff(e));
     };
   }
 
   private UpdateControl<Proxy> failLaunch(Proxy proxy, ProxyStatus previous, ProxyStatus status, Duration timeout, BlockChecker checker) {
     String message = "Not Running within launchTimeout (" + timeout.toSeconds() + "s)";
-    events.warning(proxy, "LaunchTimeout", message + "; the fleet will replace this proxy");
-    return finish(proxy, previous, status, ProxyPhase.Failed, "LaunchTimeout", message, checker, null);
+    events.warning(proxy, Reason.LaunchTimeout.name(), message + "; the fleet will replace this proxy");
+    return finish(proxy, previous, status, ProxyPhase.Failed, Reason.LaunchTimeout.name(), message, checker, null);
   }
 
   private UpdateControl<Proxy> finish(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyPhase phase, String reason, String message, BlockChecker checker, Duration next) {
@@ -290,9 +293,9 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     boolean running = phase == ProxyPhase.Running;
     Optional<BlockMatch> blocked = status.getPublicIp() == null ? Optional.empty() : checker.check(status.getPublicIp());
     status.setBlockedBy(blocked.map(BlockMatch::toString).orElse(null));
-    conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), blocked.isPresent() ? "InBlocklist" : "NotBlocked",
+    conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), (blocked.isPresent() ? Reason.InBlocklist : Reason.NotBlocked).name(),
         blocked.map(b -> status.getPublicIp() + " is blocked by " + b).orElse(status.getPublicIp() == null ? "No public IP yet" : status.getPublicIp() + " is in no blocklist of the fleet"), generation);
-    conditions.set(status.getConditions(), READY, running && blocked.isEmpty(), running && blocked.isPresent() ? "Blocked" : reason, message, generation);
+    conditions.set(status.getConditions(), READY, running && blocked.isEmpty(), running && blocked.isPresent() ? Reason.Blocked.name() : reason, message, generation);
     UpdateControl<Proxy> control;
     if (StatusChange.changed(previous, status)) {
       proxy.setStatus(status);

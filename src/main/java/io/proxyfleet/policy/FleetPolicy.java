@@ -1,4 +1,4 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.policy;
 
 import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.OnBlocked;
@@ -18,12 +18,12 @@ public final class FleetPolicy {
 
   private FleetPolicy() {}
 
-  /** The placements of a spec that passed {@link FleetValidator}. */
+  /** The placements of a spec that passed the fleet validator. */
   public static List<PlacementView> placements(ProxyFleetSpec spec) {
     return spec.getPlacement().stream().map(p -> new PlacementView(p.getCloudProfile(), p.getRegions(), Optional.ofNullable(p.getWeight()).orElse(1))).toList();
   }
 
-  /** The rotation policy of a spec that passed {@link FleetValidator}, counts resolved against its replicas. */
+  /** The rotation policy of a spec that passed the fleet validator, counts resolved against its replicas. */
   public static RotationSettings rotation(ProxyFleetSpec spec) {
     RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
     int replicas = spec.getReplicas();

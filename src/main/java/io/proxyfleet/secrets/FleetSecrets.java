@@ -1,4 +1,4 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.secrets;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -115,7 +115,7 @@ public final class FleetSecrets {
   }
 
   /** Adds a base64 value to a Secret's data. */
-  static void put(Secret secret, String key, String value) {
+  public static void put(Secret secret, String key, String value) {
     secret.getData().put(key, b64(value));
   }
 
@@ -164,7 +164,7 @@ public final class FleetSecrets {
         .build();
   }
 
-  static String value(Secret secret, String key) {
+  public static String value(Secret secret, String key) {
     Map<String, String> data = secret.getData();
     if (data != null && data.get(key) != null) {
       return new String(Base64.getDecoder().decode(data.get(key)), StandardCharsets.UTF_8);
