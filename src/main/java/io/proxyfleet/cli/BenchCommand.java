@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -54,6 +55,8 @@ final class BenchCommand implements Callable<Integer> {
     void close();
   }
 
+  private final RequestCounter requests = new RequestCounter();
+
   @Override
   public Integer call() throws Exception {
     List<String> report = new ArrayList<>();
@@ -63,13 +66,20 @@ final class BenchCommand implements Callable<Integer> {
     List<Long> startup = new ArrayList<>();
     List<Long> block10 = new ArrayList<>();
     List<Long> blockAll = new ArrayList<>();
+    List<String> perProxy = new ArrayList<>();
+    Map<String, Long> breakdown = Map.of();
     for (int run = 0; run < runs; run++) {
       try (Target env = target()) {
         KubernetesClient client = env.client();
+        requests.reset();
         apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, 4));
         long t0 = System.nanoTime();
-        waitFor(() -> runningClean(client, replicas, Set.of()), Duration.ofMinutes(2));
+        waitFor(() -> runningClean(client, replicas, Set.of()), Duration.ofMinutes(5));
         startup.add(ms(t0));
+        long launched = requests.count("fleet POST proxies");
+        perProxy.add(String.format("%.2f (%d requests / %d proxies)", (double) requests.total("fleet") / Math.max(1, launched),
+            requests.total("fleet"), launched));
+        breakdown = requests.snapshot();
 
         block10.add(blockAndWait(env, 10));
         blockAll.add(blockAndWait(env, replicas));
@@ -78,6 +88,8 @@ final class BenchCommand implements Callable<Integer> {
     report.add(line("apply " + replicas + "-proxy fleet -> all Running", startup, "target < 5000 ms"));
     report.add(line("blocklist change, 10 proxies affected -> all on clean IPs", block10, "target < 3000 ms"));
     report.add(line("blocklist change, " + replicas + " proxies affected -> all on clean IPs", blockAll, "target < 3000 ms"));
+    report.add(String.format("%-62s %s  target <= 3", "fleet-side API requests per proxy launched (apply)", String.join(", ", perProxy)));
+    report.add("  requests during the last apply, by controller, verb and resource: " + breakdown);
 
     if (heapReplicas > 0) {
       try (Target env = target()) {
@@ -133,14 +145,15 @@ final class BenchCommand implements Callable<Integer> {
 
   private Target target() {
     if (kubeconfig == null) {
-      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"));
+      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"),
+          io.javaoperatorsdk.operator.api.monitoring.Metrics.NOOP, requests.factory());
       return new Target() {
         @Override public KubernetesClient client() { return env.client(); }
         @Override public int openListeners() { return env.network().openListeners(); }
         @Override public void close() { env.close(); }
       };
     }
-    return ClusterTarget.start(kubeconfig);
+    return ClusterTarget.start(kubeconfig, requests.factory());
   }
 
   private static boolean runningClean(KubernetesClient client, int replicas, Set<String> blocked) {

@@ -38,14 +38,14 @@ final class ClusterTarget implements BenchCommand.Target {
     this.operator = new ProxyFleetOperator(client, providers, settings, Optional.empty());
   }
 
-  static ClusterTarget start(Path kubeconfig) {
+  static ClusterTarget start(Path kubeconfig, io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
     Config config;
     try {
       config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(http).build();
     ClusterTarget target = new ClusterTarget(client, OperatorSettings.localMode("bench"));
     target.operator.start();
     return target;
