@@ -3,7 +3,9 @@ package io.proxyfleet.embedded;
 import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.Value;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,8 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The CRUD dispatcher's object map with an index by object name, so finding one object costs a
- * hash lookup instead of matching the query against every stored object (with a few thousand
+ * The CRUD dispatcher's object map with indexes by object name and by resource (plural), so
+ * finding one object costs a hash lookup and listing one resource looks at that resource only,
+ * instead of matching the query against every stored object (with a few thousand
  * Proxies and their Events, that scan was most of local mode's CPU). Only {@code put}, {@code
  * remove} and {@code clear} change it; the views are read-only so nothing can bypass the index.
  * Not thread-safe by itself: the store wraps it in {@link Collections#synchronizedMap}.
@@ -21,8 +24,10 @@ import java.util.Set;
 final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
 
   private static final String NAME = "name";
+  private static final String PLURAL = "plural";
 
   private final Map<String, Set<AttributeSet>> byName = new HashMap<>();
+  private final Map<String, Set<AttributeSet>> byPlural = new HashMap<>();
 
   @Override
   public String put(AttributeSet key, String value) {
@@ -30,6 +35,10 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
     String name = nameOf(key);
     if (name != null) {
       byName.computeIfAbsent(name, n -> new LinkedHashSet<>()).add(key);
+    }
+    String plural = valueOf(key, PLURAL);
+    if (plural != null) {
+      byPlural.computeIfAbsent(plural, n -> new LinkedHashSet<>()).add(key);
     }
     return previous;
   }
@@ -43,22 +52,27 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
   public String remove(Object key) {
     String previous = super.remove(key);
     if (previous != null && key instanceof AttributeSet set) {
-      String name = nameOf(set);
-      Set<AttributeSet> keys = name == null ? null : byName.get(name);
-      if (keys != null) {
-        keys.remove(set);
-        if (keys.isEmpty()) {
-          byName.remove(name);
-        }
-      }
+      unindex(byName, nameOf(set), set);
+      unindex(byPlural, valueOf(set, PLURAL), set);
     }
     return previous;
+  }
+
+  private static void unindex(Map<String, Set<AttributeSet>> index, String value, AttributeSet key) {
+    Set<AttributeSet> keys = value == null ? null : index.get(value);
+    if (keys != null) {
+      keys.remove(key);
+      if (keys.isEmpty()) {
+        index.remove(value);
+      }
+    }
   }
 
   @Override
   public void clear() {
     super.clear();
     byName.clear();
+    byPlural.clear();
   }
 
   @Override
@@ -94,8 +108,30 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
     return null;
   }
 
+  /**
+   * The stored objects of the query's resource (its {@code plural}) that match it, in insertion
+   * order; null when the query names no resource, so the caller scans as before.
+   */
+  List<String> findAll(AttributeSet query) {
+    String plural = valueOf(query, PLURAL);
+    if (plural == null) {
+      return null;
+    }
+    List<String> items = new ArrayList<>();
+    for (AttributeSet key : byPlural.getOrDefault(plural, Set.of())) {
+      if (key.matches(query)) {
+        items.add(get(key));
+      }
+    }
+    return items;
+  }
+
   static String nameOf(AttributeSet set) {
-    Attribute attribute = set.getAttribute(NAME);
+    return valueOf(set, NAME);
+  }
+
+  private static String valueOf(AttributeSet set, String key) {
+    Attribute attribute = set.getAttribute(key);
     if (attribute == null || attribute.getValues() == null || attribute.getValues().size() != 1) {
       return null;
     }
