@@ -194,6 +194,11 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
       if (instance.publicIp() == null || rotationRequested) {
         String oldIp = instance.publicIp();
+        if (oldIp != null) {
+          // Only written if the swap does not finish in this pass (a cloud error between allocate,
+          // associate and release): then status shows the proxy Rotating, not Running.
+          status.setPhase(ProxyPhase.Rotating);
+        }
         Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
         int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
         // A pass that associated a new address and crashed before releasing the old one or writing
@@ -236,6 +241,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   @Override
   public DeleteControl cleanup(Proxy proxy, Context<Proxy> context) {
+    showTerminating(proxy, context.getClient());
     Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class)
         .or(() -> Optional.ofNullable(context.getClient().resources(CloudProfile.class)
             .inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCloudProfile()).get()));
@@ -260,6 +266,30 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       log.warn("Cleanup of proxy {}/{} failed ({}): {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.reason(), e.getMessage());
       events.warning(proxy, "CleanupFailed", e.reason() + ": " + e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(e).toMillis());
+    }
+  }
+
+  /**
+   * Shows the finalizer at work: phase Terminating and Ready=False (reason Terminating) while the
+   * VM and its addresses are torn down. Written once; a failure to write it never blocks cleanup.
+   */
+  private void showTerminating(Proxy proxy, KubernetesClient client) {
+    ProxyStatus previous = proxy.getStatus();
+    if (previous != null && previous.getPhase() == ProxyPhase.Terminating) {
+      return;
+    }
+    ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
+    status.setPhase(ProxyPhase.Terminating);
+    status.setMessage("Deleting the instance and releasing its addresses");
+    conditions.set(status.getConditions(), READY, false, Reason.Terminating, status.getMessage(), proxy.getMetadata().getGeneration());
+    try {
+      Proxy copy = new Proxy();
+      copy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(proxy.getMetadata().getName())
+          .withNamespace(proxy.getMetadata().getNamespace()).build());
+      copy.setStatus(status);
+      client.resource(copy).patchStatus();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      log.debug("Could not show proxy {}/{} as Terminating: {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.getMessage());
     }
   }
 
