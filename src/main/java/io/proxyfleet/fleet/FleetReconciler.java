@@ -527,12 +527,12 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       secret = created;
     }
     if (secret == null) {
-      problems.add(new SpecProblem("spec.credentialsSecret", "Secret '" + name + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
+      problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
       return Optional.empty();
     }
     Optional<ProxyCredentials> read = FleetSecrets.read(secret);
     if (read.isEmpty()) {
-      problems.add(new SpecProblem("spec.credentialsSecret", "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
+      problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
       return Optional.empty();
     }
     // Links carry the credentials: refuse what a client would decode differently. The message names
@@ -540,13 +540,13 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (String key : List.of(FleetSecrets.USERNAME, FleetSecrets.PASSWORD)) {
       String why = ProxyLinks.unencodable(key.equals(FleetSecrets.USERNAME) ? read.get().username() : read.get().password());
       if (why != null) {
-        problems.add(new SpecProblem("spec.credentialsSecret", "key '" + key + "' of Secret '" + name + "' cannot be encoded in a link: it " + why));
+        problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "key '" + key + "' of Secret '" + name + "' cannot be encoded in a link: it " + why));
         return Optional.empty();
       }
     }
     if (FleetSecrets.sharesMtprotoSecret(fleet) && FleetSecrets.mtprotoKey(secret, "").isEmpty()) {
       if (!FleetSecrets.generatesCredentials(fleet)) {
-        problems.add(new SpecProblem("spec.credentialsSecret", "Secret '" + name + "' needs key '" + FleetSecrets.MTPROTO_SECRET
+        problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' needs key '" + FleetSecrets.MTPROTO_SECRET
             + "' (32 lowercase hex digits) for an mtproto fleet with secretScope fleet"));
         return Optional.empty();
       }

@@ -52,6 +52,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
   static final Duration RESYNC_INTERVAL = Duration.ofMinutes(5);
 
   private final KubernetesClient client;
+  private final EventRecorder events;
   private final Optional<LeaderElectionSettings> leaderElection;
   private final Runnable onLostLease;
   /** True while this process holds the Lease (always true without leader election). */
@@ -115,7 +116,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
                           leader -> log.info("Leader is now {}", leader)))
                       .build()));
             });
-    EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
+    // In the background: a reconcile never waits for an event write (two per proxy launched).
+    events = EventRecorder.async(client, settings.clock(), "proxyfleet-operator");
     fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock(), settings.sourceAccess()),
@@ -235,6 +237,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     gcTimer.shutdownNow();
     boolean wasLeading = leading.get();
     operator.stop();
+    events.close();
     if (wasLeading) {
       leaderElection.ifPresent(this::releaseLease);
     }

@@ -246,6 +246,19 @@ class FleetReconcilerTest {
   }
 
   @Test
+  void aMissingNamedCredentialsSecretIsReportedUnderItsOwnReasonAndPolledFor() {
+    ProxyFleet fleet = fleet(2, "manual");
+    fleet.getSpec().setCredentialsSecret("my-creds");
+    var control = reconciler.reconcile(fleet, context(profile()));
+    ProxyFleet after = control.getResource().orElseThrow();
+    var degraded = Conditions.find(after.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
+    assertThat(degraded.getReason()).isEqualTo("CredentialsNotFound");
+    assertThat(degraded.getMessage()).startsWith("spec.credentialsSecret: Secret 'my-creds' not found");
+    assertThat(control.getScheduleDelay()).as("a named Secret is not watched: poll for it").contains(5000L);
+    assertThat(stored()).isEmpty();
+  }
+
+  @Test
   void aProxyThatHitTheCloudQuotaDegradesTheFleetWithThatReason() {
     CloudProfile profile = profile();
     ProxyFleet fleet = fleet(1, "manual");
