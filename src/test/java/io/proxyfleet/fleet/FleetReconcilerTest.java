@@ -236,6 +236,75 @@ class FleetReconcilerTest {
     assertThat(stored()).hasSize(12);
   }
 
+  /**
+   * The endpoints Secret at the largest fleet the schema allows, with the longest links (MTProto,
+   * per-proxy keys, a 253-character FakeTLS domain, a 57-character fleet name): it must stay under
+   * the API's 1 MiB object limit, and so must the generated credentials Secret.
+   */
+  @Test
+  void theEndpointsSecretOfTheLargestFleetStaysUnderTheObjectLimit() {
+    CloudProfile profile = profile();
+    String name = "f".repeat(io.proxyfleet.fleet.FleetValidator.MAX_FLEET_NAME);
+    String label = "d".repeat(61);
+    String domain = String.join(".", label, label, label, "d".repeat(61), "com").substring(0, 249) + ".com";
+    ProxyFleet fleet = create("""
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: ProxyFleet
+        metadata: {name: %s, namespace: default}
+        spec:
+          replicas: %d
+          protocol: mtproto
+          port: 443
+          mtproto: {fakeTlsDomain: %s, secretScope: proxy}
+          placement: [{cloudProfile: local, regions: [local-63, local-64, local-65, local-66]}]
+          blocklists: [manual]
+        """.formatted(name, io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS, domain), ProxyFleet.class);
+    assertThat(domain).hasSize(253);
+    // The loopback cloud runs no MTProto daemon; the fleet only needs to believe it does.
+    io.proxyfleet.cloud.CloudProvider local = new io.proxyfleet.cloud.local.LocalCloudProvider(network, 2, java.time.Duration.ZERO);
+    io.proxyfleet.cloud.CloudProvider mtprotoCapable = (io.proxyfleet.cloud.CloudProvider) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {io.proxyfleet.cloud.CloudProvider.class},
+        (self, method, args) -> method.getName().equals("supports") ? Boolean.TRUE : method.invoke(local, args));
+    CloudProviders capable = new CloudProviders(List.of(new io.proxyfleet.cloud.CloudProviderFactory() {
+      @Override
+      public String type() {
+        return "local";
+      }
+
+      @Override
+      public io.proxyfleet.cloud.CloudProvider create(CloudProfile ignored) {
+        return mtprotoCapable;
+      }
+    }));
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    reconciler = new FleetReconciler(capable, blocklists, new BlocklistSubscriptions(), new EventRecorder(client, clock, "test"), clock,
+        new SplittableRandom(2), new SplittableRandom(3), new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
+    reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
+    ProxyFleet planned = reconcile(fleet, profile);
+    assertThat(proxyCache).as(String.valueOf(planned.getStatus().getConditions())).hasSize(io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS);
+    int host = 0;
+    for (Proxy p : proxyCache.values()) {
+      ProxyStatus status = new ProxyStatus();
+      status.setPhase(io.proxyfleet.api.ProxyPhase.Running);
+      host++;
+      status.setPublicIp("127." + (63 + host % 4) + "." + (host / 250) + "." + (1 + host % 250));
+      p.setStatus(status);
+    }
+    reconcile(fleet, profile);
+
+    Secret endpoints = client.secrets().inNamespace("default").withName(name + "-endpoints").get();
+    Secret credentials = client.secrets().inNamespace("default").withName(name + "-credentials").get();
+    int endpointsBytes = client.getKubernetesSerialization().asJson(endpoints).length();
+    int credentialsBytes = client.getKubernetesSerialization().asJson(credentials).length();
+    System.out.printf("endpoints Secret of %d MTProto proxies: %d bytes; credentials Secret: %d bytes%n",
+        io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS, endpointsBytes, credentialsBytes);
+    assertThat(endpointsBytes).isLessThan(1024 * 1024);
+    assertThat(endpoints.getData()).as("written gzipped").containsOnlyKeys("endpoints.json.gz", "subscription.txt.gz");
+    assertThat(io.proxyfleet.secrets.FleetSecrets.subscription(endpoints).lines()).hasSize(2 * io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS);
+    assertThat(credentialsBytes).isLessThan(1024 * 1024);
+    assertThat(io.proxyfleet.secrets.FleetSecrets.endpointsJson(endpoints).split("\"name\"", -1)).as("every proxy is published").hasSize(io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS + 1);
+  }
+
   @Test
   void aMissingBlocklistIsReportedUnderItsOwnReason() {
     ProxyFleet fleet = reconcile(fleet(2, "nowhere"), profile());
