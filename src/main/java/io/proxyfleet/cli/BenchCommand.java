@@ -40,6 +40,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Repetitions of each timing; the report shows each run and the median. Default: ${DEFAULT-VALUE}.")
   int runs;
 
+  @Option(names = "--reconcile-threads", defaultValue = "16",
+      description = "Concurrent reconciles of the operator under test (the operator command's --reconcile-threads). Default: ${DEFAULT-VALUE}.")
+  int reconcileThreads;
+
   @Option(names = "--kubeconfig", paramLabel = "FILE",
       description = "Run against the cluster of this kubeconfig (its CRDs installed, namespace 'default') instead of the embedded API;"
           + " the operator and the loopback proxies still run in this JVM. See README: Benchmarks on a real API server.")
@@ -62,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> report = new ArrayList<>();
     report.add(String.format("java %s, %d cores, max heap %d MB, API: %s", System.getProperty("java.version"),
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-        kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig));
+        kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig) + ", reconcile threads " + reconcileThreads);
     List<Long> startup = new ArrayList<>();
     List<Long> block10 = new ArrayList<>();
     List<Long> blockAll = new ArrayList<>();
@@ -145,7 +149,7 @@ final class BenchCommand implements Callable<Integer> {
 
   private Target target() {
     if (kubeconfig == null) {
-      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"),
+      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, settings(),
           io.javaoperatorsdk.operator.api.monitoring.Metrics.NOOP, requests.factory());
       return new Target() {
         @Override public KubernetesClient client() { return env.client(); }
@@ -153,7 +157,13 @@ final class BenchCommand implements Callable<Integer> {
         @Override public void close() { env.close(); }
       };
     }
-    return ClusterTarget.start(kubeconfig, requests.factory());
+    return ClusterTarget.start(kubeconfig, requests.factory(), settings());
+  }
+
+  private OperatorSettings settings() {
+    OperatorSettings local = OperatorSettings.localMode("bench");
+    return new OperatorSettings(local.cluster(), local.maxAddressDraws(), reconcileThreads, local.clock(), local.names(), local.secrets(),
+        local.sourceAccess());
   }
 
   private static boolean runningClean(KubernetesClient client, int replicas, Set<String> blocked) {

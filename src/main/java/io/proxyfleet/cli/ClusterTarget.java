@@ -38,7 +38,7 @@ final class ClusterTarget implements BenchCommand.Target {
     this.operator = new ProxyFleetOperator(client, providers, settings, Optional.empty());
   }
 
-  static ClusterTarget start(Path kubeconfig, io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
+  static ClusterTarget start(Path kubeconfig, io.fabric8.kubernetes.client.http.HttpClient.Factory http, OperatorSettings settings) {
     Config config;
     try {
       config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
@@ -46,7 +46,7 @@ final class ClusterTarget implements BenchCommand.Target {
       throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
     }
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(http).build();
-    ClusterTarget target = new ClusterTarget(client, OperatorSettings.localMode("bench"));
+    ClusterTarget target = new ClusterTarget(client, settings);
     target.operator.start();
     return target;
   }

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -371,11 +373,12 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     ParallelWrites.Outcome<String> rotated = writes.run(plan.ipRotations(), rotate -> {
       Proxy proxy = byName.get(rotate.name());
       String request = new RotationRequest(rotate.reason().name(), now).value();
-      // By name, not by the cached copy: its resourceVersion may be stale and the edit would 409.
-      Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name()).edit(p -> {
-        p.getMetadata().getAnnotations().put(ApiGroup.ROTATE_IP_ANNOTATION, request);
-        return p;
-      });
+      // One merge patch of the annotation, by name: no read first, and no resourceVersion to be
+      // stale (the cached copy's would make an edit 409).
+      ObjectNode patch = JsonNodeFactory.instance.objectNode();
+      patch.putObject("metadata").putObject("annotations").put(ApiGroup.ROTATE_IP_ANNOTATION, request);
+      Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
       // The next reconcile may run before the informer has this edit: remember the request so it
       // is not made twice (a second rotation would waste an address and the budget).
       seen.requests().put(requested.getMetadata().getUid(), request);
@@ -661,6 +664,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     proxy.getMetadata().setLabels(new LinkedHashMap<>(Map.of(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())));
     proxy.getMetadata().setAnnotations(new LinkedHashMap<>(Map.of("proxyfleet.io/created-for", create.reason().name())));
     proxy.getMetadata().setOwnerReferences(List.of(FleetSecrets.ownerReference(fleet)));
+    // Created with the proxy controller's finalizer, so the controller need not add it in a write
+    // and a pass of its own before launching: one request and one round trip less per proxy. The
+    // guarantee is the same: the finalizer is there before any cloud call.
+    proxy.getMetadata().setFinalizers(new ArrayList<>(List.of(ApiGroup.FINALIZER)));
     ProxySpec spec = new ProxySpec();
     spec.setFleet(fleet.getMetadata().getName());
     spec.setCloudProfile(create.slot().cloudProfile());

@@ -52,7 +52,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
   static final Duration RESYNC_INTERVAL = Duration.ofMinutes(5);
 
   private final KubernetesClient client;
-  private final EventRecorder events;
+  private final EventRecorder proxyEvents;
   private final Optional<LeaderElectionSettings> leaderElection;
   private final Runnable onLostLease;
   /** True while this process holds the Lease (always true without leader election). */
@@ -116,8 +116,11 @@ public final class ProxyFleetOperator implements AutoCloseable {
                           leader -> log.info("Leader is now {}", leader)))
                       .build()));
             });
-    // In the background: a reconcile never waits for an event write (two per proxy launched).
-    events = EventRecorder.async(client, settings.clock(), "proxyfleet-operator");
+    // Fleets aggregate theirs (one event per action), the others are rare: written in line.
+    EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
+    // Proxies write two per launch and one per rotation: in the background, so a proxy's pass never
+    // waits for an event write.
+    proxyEvents = EventRecorder.async(client, settings.clock(), "proxyfleet-operator");
     fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock(), settings.sourceAccess()),
@@ -130,7 +133,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
     operator.register(
-        new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
+        new ProxyReconciler(providers, registry, proxyEvents, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
             .withRetry(retry()).withReconciliationMaxInterval(RESYNC_INTERVAL));
@@ -237,7 +240,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     gcTimer.shutdownNow();
     boolean wasLeading = leading.get();
     operator.stop();
-    events.close();
+    proxyEvents.close();
     if (wasLeading) {
       leaderElection.ifPresent(this::releaseLease);
     }
