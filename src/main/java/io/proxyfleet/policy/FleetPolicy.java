@@ -44,6 +44,23 @@ public final class FleetPolicy {
     }
   }
 
+  /** How long a proxy may take to run before it is failed and replaced, when spec.launchTimeout is unset or unreadable. */
+  public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * spec.launchTimeout, or {@link #DEFAULT_LAUNCH_TIMEOUT} when unset or unreadable (the validator
+   * reports an unreadable one; a proxy must not stop launching because of it). The proxy
+   * reconciler and the blockade replay both read it here, so they cannot drift apart again.
+   */
+  public static Duration launchTimeout(ProxyFleetSpec spec) {
+    String text = spec == null ? null : spec.getLaunchTimeout();
+    try {
+      return text == null || text.isEmpty() ? DEFAULT_LAUNCH_TIMEOUT : Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_LAUNCH_TIMEOUT;
+    }
+  }
+
   /** rotation.maxAddressDraws: fresh addresses a proxy draws until one is clean; {@code fallback} when unset. */
   public static int maxAddressDraws(ProxyFleetSpec spec, int fallback) {
     return Optional.ofNullable(spec.getRotation()).map(RotationPolicy::getMaxAddressDraws).orElse(fallback);

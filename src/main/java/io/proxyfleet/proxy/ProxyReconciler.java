@@ -15,7 +15,6 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.CloudProfile;
-import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
@@ -69,7 +68,6 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
   public static final String INVALID_SPEC = Reason.InvalidSpec.name();
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
-  private static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
 
   private final CloudProviders providers;
   private final BlockIndexRegistry blocklists;
@@ -150,7 +148,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     String region = proxy.getSpec().getRegion();
     String uid = proxy.getMetadata().getUid();
     Instant created = Instant.parse(proxy.getMetadata().getCreationTimestamp());
-    Duration launchTimeout = fleet.map(f -> f.getSpec().getLaunchTimeout()).map(this::durationOrDefault).orElse(DEFAULT_LAUNCH_TIMEOUT);
+    Duration launchTimeout = fleet.map(f -> FleetPolicy.launchTimeout(f.getSpec())).orElse(FleetPolicy.DEFAULT_LAUNCH_TIMEOUT);
     boolean timedOut = Duration.between(created, Instant.now(clock)).compareTo(launchTimeout) > 0;
 
     try {
@@ -351,14 +349,6 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   private OwnerTags owner(Proxy proxy) {
     return new OwnerTags(cluster, proxy.getMetadata().getNamespace(), proxy.getSpec().getFleet(), proxy.getMetadata().getName(), proxy.getMetadata().getUid());
-  }
-
-  private Duration durationOrDefault(String text) {
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      return DEFAULT_LAUNCH_TIMEOUT;
-    }
   }
 
   private static Duration backoff(CloudException e) {

@@ -1,6 +1,5 @@
 package io.proxyfleet.replay;
 
-import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.api.ProxyFleetSpec;
@@ -133,7 +132,7 @@ public final class BlockadeReplay {
     this.clock = clock;
     this.names = names;
     this.addresses = new AddressAssignment(CLUSTER, settings.maxDraws());
-    this.launchTimeout = spec.getLaunchTimeout() == null ? Duration.ofMinutes(10) : Durations.parse(spec.getLaunchTimeout());
+    this.launchTimeout = FleetPolicy.launchTimeout(spec);
     this.placements = FleetPolicy.placements(spec);
     this.rotation = FleetPolicy.rotation(spec);
     for (PlacementView p : placements) {
