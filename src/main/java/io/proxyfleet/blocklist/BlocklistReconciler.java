@@ -1,5 +1,6 @@
 package io.proxyfleet.blocklist;
 
+import io.proxyfleet.status.SpecProblem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;

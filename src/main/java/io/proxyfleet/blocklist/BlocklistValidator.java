@@ -1,5 +1,6 @@
 package io.proxyfleet.blocklist;
 
+import io.proxyfleet.status.SpecProblem;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.proxyfleet.api.BlocklistGuardSpec;
 import io.proxyfleet.api.BlocklistSource;

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -39,6 +40,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Repetitions of each timing; the report shows each run and the median. Default: ${DEFAULT-VALUE}.")
   int runs;
 
+  @Option(names = "--reconcile-threads", defaultValue = "16",
+      description = "Concurrent reconciles of the operator under test (the operator command's --reconcile-threads). Default: ${DEFAULT-VALUE}.")
+  int reconcileThreads;
+
   @Option(names = "--kubeconfig", paramLabel = "FILE",
       description = "Run against the cluster of this kubeconfig (its CRDs installed, namespace 'default') instead of the embedded API;"
           + " the operator and the loopback proxies still run in this JVM. See README: Benchmarks on a real API server.")
@@ -54,22 +59,31 @@ final class BenchCommand implements Callable<Integer> {
     void close();
   }
 
+  private final RequestCounter requests = new RequestCounter();
+
   @Override
   public Integer call() throws Exception {
     List<String> report = new ArrayList<>();
     report.add(String.format("java %s, %d cores, max heap %d MB, API: %s", System.getProperty("java.version"),
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-        kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig));
+        kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig) + ", reconcile threads " + reconcileThreads);
     List<Long> startup = new ArrayList<>();
     List<Long> block10 = new ArrayList<>();
     List<Long> blockAll = new ArrayList<>();
+    List<String> perProxy = new ArrayList<>();
+    Map<String, Long> breakdown = Map.of();
     for (int run = 0; run < runs; run++) {
       try (Target env = target()) {
         KubernetesClient client = env.client();
+        requests.reset();
         apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, 4));
         long t0 = System.nanoTime();
-        waitFor(() -> runningClean(client, replicas, Set.of()), Duration.ofMinutes(2));
+        waitFor(() -> runningClean(client, replicas, Set.of()), Duration.ofMinutes(5));
         startup.add(ms(t0));
+        long launched = requests.count("fleet POST proxies");
+        perProxy.add(String.format("%.2f (%d requests / %d proxies)", (double) requests.total("fleet") / Math.max(1, launched),
+            requests.total("fleet"), launched));
+        breakdown = requests.snapshot();
 
         block10.add(blockAndWait(env, 10));
         blockAll.add(blockAndWait(env, replicas));
@@ -78,6 +92,8 @@ final class BenchCommand implements Callable<Integer> {
     report.add(line("apply " + replicas + "-proxy fleet -> all Running", startup, "target < 5000 ms"));
     report.add(line("blocklist change, 10 proxies affected -> all on clean IPs", block10, "target < 3000 ms"));
     report.add(line("blocklist change, " + replicas + " proxies affected -> all on clean IPs", blockAll, "target < 3000 ms"));
+    report.add(String.format("%-62s %s  target <= 3", "fleet-side API requests per proxy launched (apply)", String.join(", ", perProxy)));
+    report.add("  requests during the last apply, by controller, verb and resource: " + breakdown);
 
     if (heapReplicas > 0) {
       try (Target env = target()) {
@@ -133,14 +149,21 @@ final class BenchCommand implements Callable<Integer> {
 
   private Target target() {
     if (kubeconfig == null) {
-      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"));
+      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, settings(),
+          io.javaoperatorsdk.operator.api.monitoring.Metrics.NOOP, requests.factory());
       return new Target() {
         @Override public KubernetesClient client() { return env.client(); }
         @Override public int openListeners() { return env.network().openListeners(); }
         @Override public void close() { env.close(); }
       };
     }
-    return ClusterTarget.start(kubeconfig);
+    return ClusterTarget.start(kubeconfig, requests.factory(), settings());
+  }
+
+  private OperatorSettings settings() {
+    OperatorSettings local = OperatorSettings.localMode("bench");
+    return new OperatorSettings(local.cluster(), local.maxAddressDraws(), reconcileThreads, local.clock(), local.names(), local.secrets(),
+        local.sourceAccess());
   }
 
   private static boolean runningClean(KubernetesClient client, int replicas, Set<String> blocked) {

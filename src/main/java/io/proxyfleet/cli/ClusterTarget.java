@@ -38,15 +38,15 @@ final class ClusterTarget implements BenchCommand.Target {
     this.operator = new ProxyFleetOperator(client, providers, settings, Optional.empty());
   }
 
-  static ClusterTarget start(Path kubeconfig) {
+  static ClusterTarget start(Path kubeconfig, io.fabric8.kubernetes.client.http.HttpClient.Factory http, OperatorSettings settings) {
     Config config;
     try {
       config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    ClusterTarget target = new ClusterTarget(client, OperatorSettings.localMode("bench"));
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(http).build();
+    ClusterTarget target = new ClusterTarget(client, settings);
     target.operator.start();
     return target;
   }

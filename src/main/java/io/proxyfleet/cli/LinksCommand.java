@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.proxyfleet.api.Protocol;
-import io.proxyfleet.fleet.FleetSecrets;
+import io.proxyfleet.secrets.FleetSecrets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -175,11 +175,11 @@ final class LinksCommand implements Callable<Integer> {
         throw new Unreadable("Secret " + ns + "/" + name + " not found; is '" + fleet + "' a ProxyFleet in namespace " + ns
             + " with ready proxies? (kubectl get pf -n " + ns + ")");
       }
-      String value = secret.getData() == null ? null : secret.getData().get(FleetSecrets.ENDPOINTS_KEY);
+      String value = FleetSecrets.endpointsJson(secret);
       if (value == null) {
-        throw new Unreadable("Secret " + ns + "/" + name + " has no key " + FleetSecrets.ENDPOINTS_KEY);
+        throw new Unreadable("Secret " + ns + "/" + name + " has no key " + FleetSecrets.ENDPOINTS_KEY + " or " + FleetSecrets.ENDPOINTS_GZIP_KEY);
       }
-      return new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+      return value;
     } catch (KubernetesClientException e) {
       throw new Unreadable("cannot read Secret " + ns + "/" + name + " from " + config.getMasterUrl() + ": "
           + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + e.getMessage());

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.proxyfleet.api.Durations;
 import io.proxyfleet.planner.PlacementView;
-import io.proxyfleet.fleet.FleetPolicy;
+import io.proxyfleet.policy.FleetPolicy;
 import io.proxyfleet.ranges.CloudRanges;
 import io.proxyfleet.ranges.RangePublisher;
 import io.proxyfleet.replay.BlockTimeline;

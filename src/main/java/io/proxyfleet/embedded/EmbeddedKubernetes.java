@@ -167,6 +167,11 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     return new KubernetesClientBuilder().withConfig(clientConfig(url())).withHttpClientFactory(new JdkHttpClientFactory()).build();
   }
 
+  /** A separate client built by {@code factory} (e.g. one that counts requests); the caller closes it. */
+  public KubernetesClient newClient(io.fabric8.kubernetes.client.http.HttpClient.Factory factory) {
+    return new KubernetesClientBuilder().withConfig(clientConfig(url())).withHttpClientFactory(factory).build();
+  }
+
   /** The base URL, e.g. {@code http://127.0.0.1:43567}. */
   public String url() {
     return "http://" + hostAndPort();

@@ -4,8 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesResponseComposer;
 import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.crud.CrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.net.HttpURLConnection;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +39,61 @@ final class ObjectStore extends KubernetesCrudDispatcher {
   private final Deque<Tombstone> tombstones = new ConcurrentLinkedDeque<>();
   /** The resourceVersion each live object was created at, by uid. */
   private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+  /** The same object as the inherited {@code map}, with its name index. */
+  private final NameIndexedMap indexed = new NameIndexedMap();
+  private final Map<AttributeSet, String> synchronizedIndexed = Collections.synchronizedMap(indexed);
+
+  private final java.util.concurrent.atomic.AtomicLong resourceVersion;
+
+  ObjectStore() {
+    // The inherited map is final and scanned in full to find one object; swap in the indexed one
+    // before anything is stored. Every mutation goes through put/remove/clear, which keep the index.
+    try {
+      Field field = CrudDispatcher.class.getDeclaredField("map");
+      field.setAccessible(true);
+      field.set(this, synchronizedIndexed);
+      Field version = KubernetesCrudDispatcher.class.getDeclaredField("resourceVersion");
+      version.setAccessible(true);
+      resourceVersion = (java.util.concurrent.atomic.AtomicLong) version.get(this);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalStateException("cannot index the embedded API's object map (mockwebserver changed?)", e);
+    }
+  }
+
+  /** One object by name, or the list of one resource, through the indexes; watches as the dispatcher does them. */
+  @Override
+  public MockResponse handleGet(String path) {
+    if (path.contains("watch=true")) {
+      return super.handleGet(path);
+    }
+    AttributeSet query = attributeExtractor.fromPath(path);
+    if (!query.containsKey("name")) {
+      List<String> items;
+      synchronized (synchronizedIndexed) {
+        items = indexed.findAll(query);
+      }
+      // No resource named, or nothing stored: the dispatcher's own answer (it also serves
+      // discovery documents for empty collections).
+      if (items == null || items.isEmpty()) {
+        return super.handleGet(path);
+      }
+      return new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK)
+          .setBody(((KubernetesResponseComposer) responseComposer).compose(items, String.valueOf(resourceVersion.get())));
+    }
+    Map.Entry<AttributeSet, String> found = findResource(query);
+    return found == null ? new MockResponse().setResponseCode(HttpURLConnection.HTTP_NOT_FOUND)
+        : new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK).setBody(found.getValue());
+  }
+
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
+    if (NameIndexedMap.nameOf(query) == null) {
+      return super.findResource(query);
+    }
+    synchronized (synchronizedIndexed) {
+      return indexed.findNamed(query);
+    }
+  }
 
   @Override
   public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,

@@ -3,6 +3,7 @@ package io.proxyfleet.events;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -13,6 +14,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,17 +27,22 @@ import org.slf4j.LoggerFactory;
  * ten minutes bumps the existing event's count instead of creating another, as kubelet's recorder
  * does, so a stuck fleet cannot flood etcd. Recording never fails a reconcile.
  */
-public final class EventRecorder {
+public final class EventRecorder implements AutoCloseable {
 
   public static final String NORMAL = "Normal";
   public static final String WARNING = "Warning";
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
   private static final Duration AGGREGATION_WINDOW = Duration.ofMinutes(10);
   private static final int REMEMBERED = 4096;
+  /** Writer threads; events for one key always go to the same one. */
+  private static final int LANES = 4;
+  /** Events waiting per lane before new ones are dropped (with a log line), as client-go's broadcaster does. */
+  private static final int QUEUED = 10_000;
 
   private final KubernetesClient client;
   private final Clock clock;
   private final String component;
+  private final ExecutorService[] lanes;
   private final Map<String, Recent> recent =
       new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -42,14 +53,47 @@ public final class EventRecorder {
 
   private record Recent(String eventName, String namespace, int count, Instant last) {}
 
+  /** Writes each event before returning: for tests that read events right after a call. */
   public EventRecorder(KubernetesClient client, Clock clock, String component) {
+    this(client, clock, component, 0);
+  }
+
+  private EventRecorder(KubernetesClient client, Clock clock, String component, int lanes) {
     this.client = client;
     this.clock = clock;
     this.component = component;
+    this.lanes = lanes == 0 ? null : new ExecutorService[lanes];
+    for (int i = 0; i < lanes; i++) {
+      int lane = i;
+      ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUED), r -> {
+        Thread t = new Thread(r, "event-writer-" + lane);
+        t.setDaemon(true);
+        return t;
+      });
+      executor.allowCoreThreadTimeOut(true);
+      this.lanes[i] = executor;
+    }
+  }
+
+  /**
+   * Writes events in the background, so a reconcile never waits for one: a proxy's launch used to
+   * wait for two event writes as long as for its own status. Events about one object with one
+   * reason and message stay in order (one lane each), so repeats still bump one event's count.
+   */
+  public static EventRecorder async(KubernetesClient client, Clock clock, String component) {
+    return new EventRecorder(client, clock, component, LANES);
   }
 
   public void normal(HasMetadata about, String reason, String message) {
     record(about, NORMAL, reason, message);
+  }
+
+  /**
+   * One event standing for {@code count} occurrences, as Kubernetes' event correlator aggregates
+   * similar events: a fleet action on a thousand proxies is one write, not a thousand.
+   */
+  public void normal(HasMetadata about, String reason, String message, int count) {
+    record(about, NORMAL, reason, message, count);
   }
 
   public void warning(HasMetadata about, String reason, String message) {
@@ -57,18 +101,44 @@ public final class EventRecorder {
   }
 
   private void record(HasMetadata about, String type, String reason, String message) {
+    record(about, type, reason, message, 1);
+  }
+
+  private void record(HasMetadata about, String type, String reason, String message, int occurrences) {
     String namespace = Objects.requireNonNullElse(about.getMetadata().getNamespace(), "default");
     String key = about.getMetadata().getUid() + "|" + type + "|" + reason + "|" + message;
     Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
     // The log is where an operator process's actions show when events are not at hand (kubectl logs).
     log.info("{} {} on {} {}: {}", type, reason, about.getKind(), qualifiedName(about), message);
+    // Captured now: the caller goes on changing its object while the write waits in its lane.
+    ObjectReference involved = new ObjectReferenceBuilder()
+        .withApiVersion(about.getApiVersion())
+        .withKind(about.getKind())
+        .withName(about.getMetadata().getName())
+        .withNamespace(about.getMetadata().getNamespace())
+        .withUid(about.getMetadata().getUid())
+        .build();
+    Runnable write = () -> write(involved, namespace, key, type, reason, message, occurrences, now);
+    if (lanes == null) {
+      write.run();
+      return;
+    }
+    try {
+      lanes[Math.floorMod(key.hashCode(), lanes.length)].execute(write);
+    } catch (RejectedExecutionException e) {
+      log.warn("Dropped event {} on {}/{}: {} events are waiting to be written", reason, namespace, involved.getName(), QUEUED);
+    }
+  }
+
+  private void write(ObjectReference involved, String namespace, String key, String type, String reason, String message,
+      int occurrences, Instant now) {
     try {
       Recent previous;
       synchronized (recent) {
         previous = recent.get(key);
       }
       if (previous != null && previous.last().plus(AGGREGATION_WINDOW).isAfter(now)) {
-        int count = previous.count() + 1;
+        int count = previous.count() + occurrences;
         // A merge patch of the two fields on a stub naming the Event: edit(), or patch() by name,
         // GETs the Event first, which would need one more verb in the operator's RBAC for nothing.
         Event stub = new EventBuilder().withNewMetadata().withName(previous.eventName()).withNamespace(previous.namespace()).endMetadata().build();
@@ -78,31 +148,34 @@ public final class EventRecorder {
         remember(key, new Recent(previous.eventName(), previous.namespace(), count, now));
         return;
       }
-      String name = about.getMetadata().getName() + "." + Long.toHexString(System.nanoTime());
+      String name = involved.getName() + "." + Long.toHexString(System.nanoTime());
       Event event =
           new EventBuilder()
               .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
-              .withInvolvedObject(
-                  new ObjectReferenceBuilder()
-                      .withApiVersion(about.getApiVersion())
-                      .withKind(about.getKind())
-                      .withName(about.getMetadata().getName())
-                      .withNamespace(about.getMetadata().getNamespace())
-                      .withUid(about.getMetadata().getUid())
-                      .build())
+              .withInvolvedObject(involved)
               .withType(type)
               .withReason(reason)
               .withMessage(message)
-              .withCount(1)
+              .withCount(occurrences)
               .withFirstTimestamp(now.toString())
               .withLastTimestamp(now.toString())
               .withNewSource().withComponent(component).endSource()
               .withReportingComponent(component)
               .build();
       client.v1().events().inNamespace(namespace).resource(event).create();
-      remember(key, new Recent(name, namespace, 1, now));
+      remember(key, new Recent(name, namespace, occurrences, now));
     } catch (KubernetesClientException e) {
-      log.warn("Could not record event {} on {}/{}: {}", reason, namespace, about.getMetadata().getName(), e.getMessage());
+      log.warn("Could not record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.getMessage());
+    }
+  }
+
+  /** Stops the writer lanes; events still queued are written first. */
+  @Override
+  public void close() {
+    if (lanes != null) {
+      for (ExecutorService lane : lanes) {
+        lane.shutdown();
+      }
     }
   }
 

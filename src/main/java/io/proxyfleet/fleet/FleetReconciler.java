@@ -1,11 +1,14 @@
 package io.proxyfleet.fleet;
 
+import io.proxyfleet.status.SpecProblem;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -46,7 +49,12 @@ import io.proxyfleet.planner.PlanInput;
 import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.RotationSettings;
 import io.proxyfleet.planner.SlotKey;
+import io.proxyfleet.policy.BlockedFractions;
+import io.proxyfleet.policy.FleetPolicy;
+import io.proxyfleet.policy.RotationBudget;
+import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
+import io.proxyfleet.status.Reason;
 import io.proxyfleet.status.StatusChange;
 import java.time.Clock;
 import java.net.HttpURLConnection;
@@ -61,6 +69,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 
@@ -73,10 +82,12 @@ import java.util.stream.Collectors;
  */
 public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<ProxyFleet> {
 
-  public static final String READY = "Ready";
-  public static final String PROGRESSING = "Progressing";
-  public static final String DEGRADED = "Degraded";
-  public static final String ROTATIONS_HELD = "RotationsHeld";
+  public static final String READY = FleetStatusFactory.READY;
+  public static final String PROGRESSING = FleetStatusFactory.PROGRESSING;
+  public static final String DEGRADED = FleetStatusFactory.DEGRADED;
+  public static final String ROTATIONS_HELD = FleetStatusFactory.ROTATIONS_HELD;
+  /** Proxies named in one aggregated event; the count says how many there were in all. */
+  private static final int EVENT_ITEMS = 10;
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private final CloudProviders providers;
@@ -86,16 +97,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final Clock clock;
   private final RandomGenerator names;
   private final RandomGenerator secrets;
-  private final Conditions conditions;
+  private final FleetStatusFactory statuses;
+  private final ParallelWrites writes;
   private final FleetValidator validator = new FleetValidator();
   private final FleetPlanner planner = new FleetPlanner();
   private final BlockedFractions exposure;
   private final WrittenStatus written = new WrittenStatus();
   /** Per fleet: rotation requests written but perhaps not yet seen by the informer, by proxy UID. */
-  private final Map<ResourceID, Map<String, String>> requestedRotations = new java.util.concurrent.ConcurrentHashMap<>();
-  private InformerEventSource<Proxy, ProxyFleet> proxyEvents;
+  private final Map<ResourceID, Map<String, String>> requestedRotations = new ConcurrentHashMap<>();
+  private WriteThroughCache<Proxy> proxyEvents;
   /** The fleets' own Secrets, read by name: no list/watch on Secrets (see FleetSecretCache). */
-  private FleetSecretCache ownSecrets;
+  private WriteThroughCache<Secret> ownSecrets;
 
   public FleetReconciler(
       CloudProviders providers,
@@ -113,20 +125,20 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     this.clock = clock;
     this.names = names;
     this.secrets = secrets;
-    this.conditions = new Conditions(clock);
+    this.statuses = new FleetStatusFactory(clock);
+    this.writes = ParallelWrites.shared();
     this.exposure = exposure;
   }
 
   @Override
   public List<EventSource<?, ProxyFleet>> prepareEventSources(EventSourceContext<ProxyFleet> context) {
-    proxyEvents =
+    InformerEventSource<Proxy, ProxyFleet> proxyInformer =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Proxy.class, ProxyFleet.class)
                 .withName("proxies")
                 .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
                 .build(),
             context);
-    ownSecrets = new FleetSecretCache(context.getClient(), clock);
     var primaries = context.getPrimaryCache();
     InformerEventSource<CloudProfile, ProxyFleet> profileEvents =
         new InformerEventSource<>(
@@ -149,12 +161,44 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             context);
     SimpleInboundEventSource<ProxyFleet> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
     blocklists.addListener(name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
-    return List.of(proxyEvents, profileEvents, blocklistEvents);
+    useCaches(WriteThroughCache.of(proxyInformer), new FleetSecretCache(context.getClient(), clock));
+    return List.of(proxyInformer, profileEvents, blocklistEvents);
   }
 
+  /** The caches the fleet writes through: the informers, or a test's maps. */
+  void useCaches(WriteThroughCache<Proxy> proxies, WriteThroughCache<Secret> fleetSecrets) {
+    this.proxyEvents = proxies;
+    this.ownSecrets = fleetSecrets;
+  }
+
+  /** What one pass starts from: the status to build on and the fleet's proxies as the cache has them. */
+  private record Observed(ResourceID id, ProxyFleetStatus previous, ProxyFleetStatus status, List<Proxy> proxies,
+      Map<String, String> requests, Long generation) {}
+
+  /** Where the fleet can place proxies now, and every problem found on the way (each with its reason). */
+  private record Usable(Protocol protocol, List<SpecProblem> problems, Optional<Secret> credentialsSecret, boolean canLaunch,
+      Map<SlotKey, BurnedRegion> burned, Map<SlotKey, List<Subnet>> subnets, Map<SlotKey, String> unavailable,
+      Map<SlotKey, Double> blockedFractions, Map<String, CloudProfile> profiles) {}
+
+  /** What the pure planner decided, with the budget it decided against. */
+  private record Decision(FleetPlan plan, List<ProxyView> views, RotationSettings settings, int perHour, double budget) {}
+
+  /** observe → validate → plan → act → status; each step below is one method. */
   @Override
   public UpdateControl<ProxyFleet> reconcile(ProxyFleet fleet, Context<ProxyFleet> context) {
-    KubernetesClient client = context.getClient();
+    Observed seen = observe(fleet, context);
+    List<SpecProblem> invalid = validator.validate(fleet);
+    if (!invalid.isEmpty()) {
+      return recordInvalid(fleet, context, seen, invalid);
+    }
+    Instant now = Instant.now(clock);
+    Usable usable = validatePlacement(fleet, context, seen, now);
+    Decision decision = plan(fleet, seen, usable, now);
+    Optional<Secret> credentials = act(fleet, context.getClient(), seen, usable, decision, now);
+    return record(fleet, context, seen, usable, decision, credentials, now);
+  }
+
+  private Observed observe(ProxyFleet fleet, Context<ProxyFleet> context) {
     ResourceID id = ResourceID.fromResource(fleet);
     ProxyFleetSpec spec = fleet.getSpec();
     subscriptions.record(id, spec == null ? List.of() : spec.getBlocklists());
@@ -165,32 +209,38 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     written.catchUp(id, status);
     status.setObservedGeneration(fleet.getMetadata().getGeneration());
     status.setSelector(ApiGroup.FLEET_LABEL + "=" + fleet.getMetadata().getName());
-    Long generation = fleet.getMetadata().getGeneration();
     List<Proxy> proxies = context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
-    Map<String, String> requests = requestedRotations.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentHashMap<>());
+    Map<String, String> requests = requestedRotations.computeIfAbsent(id, k -> new ConcurrentHashMap<>());
     requests.keySet().retainAll(proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
+    return new Observed(id, previous, status, proxies, requests, fleet.getMetadata().getGeneration());
+  }
 
-    List<Problem> invalid = validator.validate(fleet);
-    if (!invalid.isEmpty()) {
-      // Leave every proxy as it is: a typo must never tear a fleet down.
-      String message = invalid.stream().map(Problem::toString).collect(Collectors.joining("; "));
-      List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
-      summarizeProxies(status, proxies.stream().map(p -> view(p, lists, requests)).toList(), null, Map.of());
-      conditions.set(status.getConditions(), DEGRADED, true, "InvalidSpec", message, generation);
-      conditions.set(status.getConditions(), PROGRESSING, false, "InvalidSpec", "Waiting for the spec to be fixed", generation);
-      setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
-      if (StatusChange.changed(previous, status)) {
-        events.warning(fleet, "InvalidSpec", message);
-      }
-      return patchIfChanged(fleet, context, previous, status, null);
+  private UpdateControl<ProxyFleet> recordInvalid(ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, List<SpecProblem> invalid) {
+    // Leave every proxy as it is: a typo must never tear a fleet down.
+    ProxyFleetSpec spec = fleet.getSpec();
+    List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
+    summarizeProxies(seen.status(), seen.proxies().stream().map(p -> view(p, lists, seen.requests())).toList(), null, Map.of());
+    statuses.invalid(seen.status(), invalid, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), seen.generation());
+    if (StatusChange.changed(seen.previous(), seen.status())) {
+      events.warning(fleet, Reason.InvalidSpec.name(), FleetStatusFactory.describe(invalid));
     }
+    return patchIfChanged(fleet, seen.previous(), seen.status(), null);
+  }
 
-    List<Problem> problems = new ArrayList<>();
+  /**
+   * Checks what a valid spec refers to (blocklists, credentials, profiles, regions, quotas) and
+   * reads the subnets of every usable region. Problems do not stop the pass: the usable part of the
+   * placement is still planned.
+   */
+  private Usable validatePlacement(ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, Instant now) {
+    ProxyFleetSpec spec = fleet.getSpec();
+    KubernetesClient client = context.getClient();
+    List<SpecProblem> problems = new ArrayList<>();
     Protocol protocol = Protocol.fromWireName(spec.getProtocol()).orElseThrow();
     for (int i = 0; i < spec.getBlocklists().size(); i++) {
       String list = spec.getBlocklists().get(i);
       if (!blocklists.isPublished(list)) {
-        problems.add(new Problem("spec.blocklists[" + i + "]", "Blocklist '" + list + "' not found or not published yet (a first version held by the"
+        problems.add(new SpecProblem("spec.blocklists[" + i + "]", Reason.BlocklistNotFound, "Blocklist '" + list + "' not found or not published yet (a first version held by the"
             + " feed guard or not loaded yet: kubectl describe blocklist " + list + "); create or fix it, or remove it from the list"));
       }
     }
@@ -198,13 +248,13 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // Account quotas (addresses, instances) stop the fleet from growing in a region: say so on the
     // fleet, where on-call looks, not only on the proxy that hit it.
     Map<SlotKey, String> quotaHits = new LinkedHashMap<>();
-    for (Proxy p : proxies) {
+    for (Proxy p : seen.proxies()) {
       if (p.getStatus() != null && p.getMetadata().getDeletionTimestamp() == null) {
-        Conditions.find(p.getStatus().getConditions(), "Ready").filter(c -> "QuotaExceeded".equals(c.getReason()))
+        Conditions.find(p.getStatus().getConditions(), READY).filter(c -> Reason.QuotaExceeded.is(c.getReason()))
             .ifPresent(c -> quotaHits.putIfAbsent(new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()), c.getMessage()));
       }
     }
-    quotaHits.forEach((slot, message) -> problems.add(new Problem("spec.placement",
+    quotaHits.forEach((slot, message) -> problems.add(new SpecProblem("spec.placement", Reason.QuotaExceeded,
         "cloud quota exceeded in " + slot.region() + " (CloudProfile " + slot.cloudProfile() + "): " + message
             + "; raise the account quota or lower spec.replicas")));
 
@@ -212,15 +262,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Optional<Secret> credentialsSecret = credentialsSecret(fleet, client, problems);
     Optional<ProxyCredentials> credentials = credentialsSecret.flatMap(FleetSecrets::read);
     // Without a FakeTLS domain an mtproto proxy cannot be launched; the ones running keep serving.
-    Problem noDomain = FleetValidator.fakeTlsDomainMissing(spec);
-    status.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
+    SpecProblem noDomain = FleetValidator.fakeTlsDomainMissing(spec);
+    seen.status().setCredentialsSecret(FleetSecrets.credentialsName(fleet));
+    boolean canLaunch = credentials.isPresent() && noDomain == null;
 
-    Instant now = Instant.now(clock);
     // Regions whose addresses were all blocked get no new proxies for a while (their share moves to
     // the other regions) instead of a launch/fail loop. Kept in status so a restart remembers them.
-    Map<SlotKey, BurnedRegion> burned = burnedRegions(fleet, status, proxies, now);
+    Map<SlotKey, BurnedRegion> burned = burnedRegions(fleet, seen.status(), seen.proxies(), now);
 
-    // Observe: subnets per slot from each placement's provider, and how blocked each region is.
+    // Subnets per slot from each placement's provider, and how blocked each region is.
     Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
     Map<SlotKey, String> unavailable = new LinkedHashMap<>();
     Map<SlotKey, Double> blockedFractions = new HashMap<>();
@@ -233,7 +283,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       Optional<CloudProfile> profile = context.getSecondaryResources(CloudProfile.class).stream()
           .filter(c -> c.getMetadata().getName().equals(placement.getCloudProfile())).findFirst();
       if (profile.isEmpty()) {
-        problems.add(new Problem(at + ".cloudProfile", "CloudProfile '" + placement.getCloudProfile() + "' not found in namespace '" + fleet.getMetadata().getNamespace() + "'; create it or fix the name"));
+        problems.add(new SpecProblem(at + ".cloudProfile", Reason.PlacementUnavailable, "CloudProfile '" + placement.getCloudProfile() + "' not found in namespace '" + fleet.getMetadata().getNamespace() + "'; create it or fix the name"));
         continue;
       }
       profiles.put(placement.getCloudProfile(), profile.get());
@@ -241,14 +291,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       try {
         provider = providers.forProfile(profile.get());
       } catch (CloudException e) {
-        problems.add(new Problem(at + ".cloudProfile", e.getMessage()));
+        problems.add(new SpecProblem(at + ".cloudProfile", Reason.PlacementUnavailable, e.getMessage()));
         continue;
       }
       if (!provider.supports(protocol)) {
-        problems.add(new Problem("spec.protocol", protocol + " is not supported by CloudProfile '" + placement.getCloudProfile() + "' (provider " + provider.type() + "); choose another protocol or profile"));
+        problems.add(new SpecProblem("spec.protocol", Reason.ProtocolNotSupported, protocol + " is not supported by CloudProfile '" + placement.getCloudProfile() + "' (provider " + provider.type() + "); choose another protocol or profile"));
         continue;
       }
-      if (credentials.isEmpty() || noDomain != null) {
+      if (!canLaunch) {
         continue;
       }
       for (int r = 0; r < placement.getRegions().size(); r++) {
@@ -262,141 +312,161 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         BurnedRegion burn = burned.get(slot);
         if (burn != null) {
           unavailable.put(slot, "burned until " + burn.getUntil());
-          problems.add(new Problem(at + ".regions[" + r + "]", "every address drawn in '" + region + "' was blocked; no new proxies there until " + burn.getUntil()));
+          problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.RegionBurned, "every address drawn in '" + region + "' was blocked; no new proxies there until " + burn.getUntil()));
           continue;
         }
         Double fraction = blockedFractions.get(slot);
         String why = fraction == null ? null : FleetPolicy.avoidance(fraction, maxBlockedPercent);
         if (why != null) {
           unavailable.put(slot, why);
-          problems.add(new Problem(at + ".regions[" + r + "]", "region '" + region + "' is avoided: " + why
+          problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.RegionsAvoided, "region '" + region + "' is avoided: " + why
               + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
         }
         try {
           subnets.put(slot, provider.subnets(region));
         } catch (CloudException e) {
-          problems.add(new Problem(at + ".regions[" + r + "]", e.getMessage()));
+          problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.PlacementUnavailable, e.getMessage()));
         }
       }
     }
-
     if (noDomain != null) {
       problems.add(noDomain);
     }
-    int replicas = spec.getReplicas();
+    return new Usable(protocol, problems, credentialsSecret, canLaunch, burned, subnets, unavailable, blockedFractions, profiles);
+  }
+
+  /** The pure planner's decision on what the cache shows; no I/O. */
+  private Decision plan(ProxyFleet fleet, Observed seen, Usable usable, Instant now) {
+    ProxyFleetSpec spec = fleet.getSpec();
     RotationSettings settings = FleetPolicy.rotation(spec);
-
-    List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists(), requests)).toList();
+    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, spec.getBlocklists(), seen.requests())).toList();
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
-    double budget = RotationBudget.available(status.getRotationBudget(), perHour, now);
-    FleetPlan plan =
-        planner.plan(new PlanInput(
-            replicas,
-            FleetPolicy.placements(spec),
-            settings,
-            views,
-            subnets,
-            now,
-            unavailable,
-            (int) Math.floor(budget)));
+    double budget = RotationBudget.available(seen.status().getRotationBudget(), perHour, now);
+    FleetPlan plan = planner.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), settings, views,
+        usable.subnets(), now, usable.unavailable(), (int) Math.floor(budget)));
+    return new Decision(plan, views, settings, perHour, budget);
+  }
 
-    // Act.
-    Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
-    for (FleetPlan.Delete delete : plan.deletes()) {
+  /**
+   * Carries the plan out: deletes, rotation requests and creates, each kind written with bounded
+   * parallelism and announced by one aggregated event; then publishes the endpoints. A write that
+   * fails leaves the successful ones recorded in the cache and fails the pass after all finished, so
+   * the retry plans from what exists and never duplicates. Returns the credentials Secret as written.
+   */
+  private Optional<Secret> act(ProxyFleet fleet, KubernetesClient client, Observed seen, Usable usable, Decision decision, Instant now) {
+    ProxyFleetSpec spec = fleet.getSpec();
+    FleetPlan plan = decision.plan();
+    Map<String, Proxy> byName = seen.proxies().stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+    ParallelWrites.Outcome<String> deleted = writes.run(plan.deletes(), delete -> {
       Proxy proxy = byName.get(delete.name());
       client.resource(proxy).delete();
-      events.normal(fleet, "DeletingProxy", "Deleting proxy " + delete.name() + describeReason(delete.reason(), proxy, spec.getBlocklists()));
-    }
-    for (FleetPlan.RotateIp rotate : plan.ipRotations()) {
+      return delete.name() + describeReason(delete.reason(), proxy, spec.getBlocklists());
+    });
+    announce(fleet, "DeletingProxy", "Deleting", deleted.done());
+    ParallelWrites.Outcome<String> rotated = writes.run(plan.ipRotations(), rotate -> {
       Proxy proxy = byName.get(rotate.name());
       String request = new RotationRequest(rotate.reason().name(), now).value();
-      // By name, not by the cached copy: its resourceVersion may be stale and the edit would 409.
-      Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name()).edit(p -> {
-        p.getMetadata().getAnnotations().put(ApiGroup.ROTATE_IP_ANNOTATION, request);
-        return p;
-      });
+      // One merge patch of the annotation, by name: no read first, and no resourceVersion to be
+      // stale (the cached copy's would make an edit 409).
+      ObjectNode patch = JsonNodeFactory.instance.objectNode();
+      patch.putObject("metadata").putObject("annotations").put(ApiGroup.ROTATE_IP_ANNOTATION, request);
+      Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
       // The next reconcile may run before the informer has this edit: remember the request so it
       // is not made twice (a second rotation would waste an address and the budget).
-      requests.put(requested.getMetadata().getUid(), request);
-      events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists()));
-    }
-    Map<FleetPlan.Create, Proxy> newProxies = new LinkedHashMap<>();
+      seen.requests().put(requested.getMetadata().getUid(), request);
+      return rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists());
+    });
+    announce(fleet, "RotatingIP", "Requested a new IP for", rotated.done());
+    // A list, not a map keyed by Create: creates are values (slot, subnet, reason), and equal ones
+    // are distinct proxies. A map here once collapsed them to one create per subnet and pass.
+    List<Map.Entry<FleetPlan.Create, Proxy>> newProxies = new ArrayList<>();
     for (FleetPlan.Create create : plan.creates()) {
-      newProxies.put(create, newProxy(fleet, create, profiles.get(create.slot().cloudProfile()), subnets.get(create.slot())));
+      newProxies.add(Map.entry(create, newProxy(fleet, create, usable.profiles().get(create.slot().cloudProfile()), usable.subnets().get(create.slot()))));
     }
+    Optional<Secret> credentialsSecret = usable.credentialsSecret();
     if (credentialsSecret.isPresent() && FleetSecrets.generatesCredentials(fleet)) {
       // Per-proxy MTProto keys exist before their proxies, so a proxy never launches without one.
-      credentialsSecret = Optional.of(syncProxyKeys(fleet, client, credentialsSecret.get(), proxies, newProxies.values()));
+      credentialsSecret = Optional.of(syncProxyKeys(fleet, client, credentialsSecret.get(), seen.proxies(), newProxies.stream().map(Map.Entry::getValue).toList()));
     }
-    for (Map.Entry<FleetPlan.Create, Proxy> entry : newProxies.entrySet()) {
+    ParallelWrites.Outcome<String> created = writes.run(newProxies, entry -> {
       FleetPlan.Create create = entry.getKey();
-      Proxy created = client.resource(entry.getValue()).create();
+      Proxy proxy = client.resource(entry.getValue()).create();
       // The informer has not seen it yet; without this the next reconcile would launch it twice.
-      proxyEvents.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-      events.normal(fleet, "LaunchingProxy", "Launching proxy " + created.getMetadata().getName() + " in " + create.slot().region() + " (" + create.subnet() + "): " + create.reason());
+      proxyEvents.handleRecentResourceCreate(ResourceID.fromResource(proxy), proxy);
+      return proxy.getMetadata().getName() + " in " + create.slot().region() + " (" + create.subnet() + "): " + create.reason();
+    });
+    announce(fleet, "LaunchingProxy", "Launching", created.done());
+    deleted.throwIfFailed();
+    rotated.throwIfFailed();
+    created.throwIfFailed();
+    if (credentialsSecret.isPresent()) {
+      publishEndpoints(fleet, client, seen.proxies(), decision.views(), usable.protocol(), credentialsSecret.get());
     }
+    return credentialsSecret;
+  }
+
+  /** One event for one kind of action on many proxies, its count the number of proxies. */
+  private void announce(ProxyFleet fleet, String reason, String verb, List<String> items) {
+    if (items.isEmpty()) {
+      return;
+    }
+    String head = items.size() == 1 ? verb + " proxy " : verb + " " + items.size() + " proxies: ";
+    String shown = items.stream().limit(EVENT_ITEMS).collect(Collectors.joining("; "));
+    String more = items.size() > EVENT_ITEMS ? "; and " + (items.size() - EVENT_ITEMS) + " more" : "";
+    events.normal(fleet, reason, head + shown + more, items.size());
+  }
+
+  /** Counters, conditions and the requeue from what this pass saw, decided and did. */
+  private UpdateControl<ProxyFleet> record(ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, Usable usable, Decision decision,
+      Optional<Secret> credentials, Instant now) {
+    ProxyFleetStatus status = seen.status();
+    FleetPlan plan = decision.plan();
+    int replicas = fleet.getSpec().getReplicas();
+    Long generation = seen.generation();
     plan.rotationsStarted().forEach((reason, count) -> {
       status.getRotationsByReason().merge(reason.name(), (long) count, Long::sum);
       status.setRotations(status.getRotations() + count);
     });
-    Duration untilBudget = recordBudget(fleet, status, previous, plan, perHour, budget, now, generation);
-
-    // Publish endpoints of ready proxies.
-    if (credentialsSecret.isPresent()) {
-      publishEndpoints(fleet, client, proxies, views, protocol, credentialsSecret.get());
+    String held = statuses.budget(status, plan, decision.perHour(), decision.budget(), now, generation);
+    int heldBefore = seen.previous() == null || seen.previous().getRotationsHeld() == null ? 0 : seen.previous().getRotationsHeld();
+    if (held != null && heldBefore == 0) {
+      events.warning(fleet, "RotationsHeld", held);
     }
     status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
-
-    // Record.
-    summarizeProxies(status, views, plan, blockedFractions);
+    summarizeProxies(status, decision.views(), plan, usable.blockedFractions());
+    List<SpecProblem> problems = new ArrayList<>(usable.problems());
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
-      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && credentials.isPresent() && noDomain == null) {
-        problems.add(new Problem("spec.placement", "no usable subnet in " + slot));
+      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && usable.canLaunch()) {
+        problems.add(new SpecProblem("spec.placement", Reason.PlacementUnavailable, "no usable subnet in " + slot));
       }
     }
-    if (problems.isEmpty()) {
-      conditions.set(status.getConditions(), DEGRADED, false, "AsExpected", "The spec is valid and every placement is usable", generation);
-    } else {
-      String message = problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
-      conditions.set(status.getConditions(), DEGRADED, true, reasonFor(problems), message, generation);
+    statuses.degraded(status, problems, generation);
+    statuses.progressing(status, plan, replicas, generation);
+    statuses.ready(status, replicas, generation);
+    if (!problems.isEmpty() && StatusChange.changed(seen.previous() == null ? null : seen.previous().getConditions(), status.getConditions())) {
+      events.warning(fleet, problems.get(0).reason().name(), FleetStatusFactory.describe(problems));
     }
-    boolean acting = !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
-    boolean settled = status.getReadyReplicas() == replicas && status.getReplicas() == replicas && status.getBlockedReplicas() == 0;
-    if (acting || !settled) {
-      conditions.set(status.getConditions(), PROGRESSING, true, progressReason(plan),
-          status.getReadyReplicas() + " of " + replicas + " proxies ready", generation);
-    } else {
-      conditions.set(status.getConditions(), PROGRESSING, false, "Stable", "All " + replicas + " proxies ready", generation);
-    }
-    setReady(status, replicas, generation);
-    if (!problems.isEmpty() && StatusChange.changed(previous == null ? null : previous.getConditions(), status.getConditions())) {
-      events.warning(fleet, reasonFor(problems), problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
-    }
-    Duration next = settings.maxAge() == null ? null : clamp(settings.maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    Duration next = decision.settings().maxAge() == null ? null : clamp(decision.settings().maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
     if (credentials.isEmpty()) {
       // A Secret the user names carries no fleet label, so no event tells us it appeared: poll.
       next = next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
     }
-    Optional<Instant> nextHoldEnd = burned.values().stream().map(b -> Instant.parse(b.getUntil())).min(Comparator.naturalOrder());
+    Optional<Instant> nextHoldEnd = usable.burned().values().stream().map(b -> Instant.parse(b.getUntil())).min(Comparator.naturalOrder());
     if (nextHoldEnd.isPresent()) {
       next = earliest(next, Duration.between(now, nextHoldEnd.get()).plusMillis(100));
     }
-    if (untilBudget != null) {
-      next = earliest(next, untilBudget);
+    if (held != null) {
+      next = earliest(next, RotationBudget.untilNextToken(decision.budget() - plan.rotationsStartedTotal(), decision.perHour()).plusMillis(50));
     }
-    return patchIfChanged(fleet, context, previous, status, next);
+    return patchIfChanged(fleet, seen.previous(), status, next);
   }
 
   @Override
   public ErrorStatusUpdateControl<ProxyFleet> updateErrorStatus(ProxyFleet fleet, Context<ProxyFleet> context, Exception e) {
     ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(fleet.getStatus(), ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
     Long generation = fleet.getMetadata().getGeneration();
-    boolean forbidden = e instanceof KubernetesClientException k && k.getCode() == 403;
-    String message = e instanceof KubernetesClientException k ? "Kubernetes API error " + k.getCode() + ": " + k.getMessage() : e.toString();
-    if (forbidden) {
-      message += "; grant the operator's ServiceAccount this permission (see operator/rbac.yaml)";
-    }
-    conditions.set(status.getConditions(), DEGRADED, true, forbidden ? "Forbidden" : "ReconcileError", message + " (retrying)", generation);
+    statuses.error(status, e, generation);
     // Counts come from the proxies that exist now, never from the last good pass: a fleet whose
     // creates are refused must not keep claiming the replicas it had asked for.
     ProxyFleetSpec spec = fleet.getSpec();
@@ -404,7 +474,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Map<String, String> requests = requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
     summarizeProxies(status, context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet))
         .map(p -> view(p, lists, requests)).toList(), null, Map.of());
-    setReady(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
+    statuses.ready(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
     fleet.setStatus(status);
     return ErrorStatusUpdateControl.patchStatus(fleet);
   }
@@ -432,7 +502,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     return DeleteControl.defaultDelete();
   }
 
-  private Optional<Secret> credentialsSecret(ProxyFleet fleet, KubernetesClient client, List<Problem> problems) {
+  private Optional<Secret> credentialsSecret(ProxyFleet fleet, KubernetesClient client, List<SpecProblem> problems) {
     String name = FleetSecrets.credentialsName(fleet);
     String ns = fleet.getMetadata().getNamespace();
     Secret secret = ownSecrets.get(new ResourceID(name, ns)).orElse(null);
@@ -452,12 +522,12 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       secret = created;
     }
     if (secret == null) {
-      problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
+      problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
       return Optional.empty();
     }
     Optional<ProxyCredentials> read = FleetSecrets.read(secret);
     if (read.isEmpty()) {
-      problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
+      problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
       return Optional.empty();
     }
     // Links carry the credentials: refuse what a client would decode differently. The message names
@@ -465,13 +535,13 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (String key : List.of(FleetSecrets.USERNAME, FleetSecrets.PASSWORD)) {
       String why = ProxyLinks.unencodable(key.equals(FleetSecrets.USERNAME) ? read.get().username() : read.get().password());
       if (why != null) {
-        problems.add(new Problem("spec.credentialsSecret", "key '" + key + "' of Secret '" + name + "' cannot be encoded in a link: it " + why));
+        problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "key '" + key + "' of Secret '" + name + "' cannot be encoded in a link: it " + why));
         return Optional.empty();
       }
     }
     if (FleetSecrets.sharesMtprotoSecret(fleet) && FleetSecrets.mtprotoKey(secret, "").isEmpty()) {
       if (!FleetSecrets.generatesCredentials(fleet)) {
-        problems.add(new Problem("spec.credentialsSecret", "Secret '" + name + "' needs key '" + FleetSecrets.MTPROTO_SECRET
+        problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' needs key '" + FleetSecrets.MTPROTO_SECRET
             + "' (32 lowercase hex digits) for an mtproto fleet with secretScope fleet"));
         return Optional.empty();
       }
@@ -585,6 +655,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     proxy.getMetadata().setLabels(new LinkedHashMap<>(Map.of(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())));
     proxy.getMetadata().setAnnotations(new LinkedHashMap<>(Map.of("proxyfleet.io/created-for", create.reason().name())));
     proxy.getMetadata().setOwnerReferences(List.of(FleetSecrets.ownerReference(fleet)));
+    // Created with the proxy controller's finalizer, so the controller need not add it in a write
+    // and a pass of its own before launching: one request and one round trip less per proxy. The
+    // guarantee is the same: the finalizer is there before any cloud call.
+    proxy.getMetadata().setFinalizers(new ArrayList<>(List.of(ApiGroup.FINALIZER)));
     ProxySpec spec = new ProxySpec();
     spec.setFleet(fleet.getMetadata().getName());
     spec.setCloudProfile(create.slot().cloudProfile());
@@ -645,13 +719,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
   }
 
-  private void setReady(ProxyFleetStatus status, int replicas, Long generation) {
-    boolean ready = status.getReadyReplicas() >= replicas;
-    conditions.set(status.getConditions(), READY, ready, ready ? "ProxiesReady" : "ProxiesNotReady",
-        status.getReadyReplicas() + " of " + replicas + " proxies serve on unblocked IPs", generation);
-  }
-
-  private UpdateControl<ProxyFleet> patchIfChanged(ProxyFleet fleet, Context<ProxyFleet> context, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
+  private UpdateControl<ProxyFleet> patchIfChanged(ProxyFleet fleet, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
     UpdateControl<ProxyFleet> control;
     if (StatusChange.changed(previous, status)) {
       written.remember(ResourceID.fromResource(fleet), status);
@@ -677,26 +745,6 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       case Rebalance -> ": its region receives no proxies now (" + proxy.getSpec().getRegion() + " is burned or too blocked)";
       case ScaleUp -> "";
     };
-  }
-
-  private static String reasonFor(List<Problem> problems) {
-    String first = problems.get(0).field();
-    if (first.startsWith("spec.blocklists")) return "BlocklistNotFound";
-    if (first.startsWith("spec.credentialsSecret")) return "CredentialsNotFound";
-    if (first.startsWith("spec.protocol")) return "ProtocolNotSupported";
-    if (first.startsWith("spec.mtproto")) return "InvalidSpec";
-    if (problems.get(0).message().startsWith("every address drawn")) return "RegionBurned";
-    if (problems.get(0).message().startsWith("cloud quota exceeded")) return "QuotaExceeded";
-    if (problems.get(0).message().contains("is avoided:")) return "RegionsAvoided";
-    return "PlacementUnavailable";
-  }
-
-  private static String progressReason(FleetPlan plan) {
-    if (!plan.ipRotations().isEmpty() || plan.rotationsStarted().containsKey(FleetPlan.Reason.Blocked)) return "RotatingBlocked";
-    if (plan.creates().stream().anyMatch(c -> c.reason() == FleetPlan.Reason.MaxAge)) return "RotatingByAge";
-    if (!plan.creates().isEmpty()) return "ScalingUp";
-    if (!plan.deletes().isEmpty()) return "ScalingDown";
-    return "WaitingForProxies";
   }
 
   private static boolean ownedBy(Proxy p, ProxyFleet fleet) {
@@ -728,47 +776,18 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (Proxy p : proxies) {
       boolean burnedHere = p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
           && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Failed
-          && Conditions.find(p.getStatus().getConditions(), "Ready").map(c -> "NoCleanAddress".equals(c.getReason())).orElse(false);
+          && Conditions.find(p.getStatus().getConditions(), READY).map(c -> Reason.NoCleanAddress.is(c.getReason())).orElse(false);
       SlotKey slot = new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion());
       if (burnedHere && !burned.containsKey(slot)) {
         String until = now.plus(cooldown).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         String why = "proxy " + p.getMetadata().getName() + ": " + Optional.ofNullable(p.getStatus().getMessage()).orElse("no clean address");
         burned.put(slot, new BurnedRegion(slot.cloudProfile(), slot.region(), until, why));
-        events.warning(fleet, "RegionBurned", "Region " + slot.region() + " (" + slot.cloudProfile() + ") is burned until " + until
+        events.warning(fleet, Reason.RegionBurned.name(), "Region " + slot.region() + " (" + slot.cloudProfile() + ") is burned until " + until
             + " (" + why + "); its proxies go to the fleet's other regions meanwhile");
       }
     }
     status.setBurnedRegions(new ArrayList<>(burned.values()));
     return burned;
-  }
-
-  /**
-   * Charges the rotation budget for the rotations this plan started and reports held ones. Returns
-   * when to plan again for held rotations, or null.
-   */
-  private Duration recordBudget(ProxyFleet fleet, ProxyFleetStatus status, ProxyFleetStatus previous, FleetPlan plan,
-      int perHour, double available, Instant now, Long generation) {
-    int held = plan.rotationsHeldTotal();
-    status.setRotationsHeld(held);
-    int started = plan.rotationsStartedTotal();
-    if (started > 0 || status.getRotationBudget() == null) {
-      status.setRotationBudget(RotationBudget.charge(available, started, now));
-    }
-    if (held == 0) {
-      conditions.set(status.getConditions(), ROTATIONS_HELD, false, "WithinBudget",
-          "Rotations run as needed (budget " + perHour + " per hour)", generation);
-      return null;
-    }
-    String breakdown = plan.rotationsHeld().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
-    Duration wait = RotationBudget.untilNextToken(available - started, perHour);
-    String message = held + " rotations held back (" + breakdown + "): rotation.maxRotationsPerHour " + perHour
-        + " is spent; the next starts in about " + wait.toSeconds() + "s";
-    conditions.set(status.getConditions(), ROTATIONS_HELD, true, "BudgetSpent", message, generation);
-    int heldBefore = previous == null || previous.getRotationsHeld() == null ? 0 : previous.getRotationsHeld();
-    if (heldBefore == 0) {
-      events.warning(fleet, "RotationsHeld", message);
-    }
-    return wait.plusMillis(50);
   }
 
   private static Duration earliest(Duration a, Duration b) {

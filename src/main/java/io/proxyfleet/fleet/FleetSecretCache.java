@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * again, so a Secret someone edited or deleted by hand is repaired within that time (or the fleet's
  * next resync) instead of at once as a watch would.
  */
-final class FleetSecretCache {
+final class FleetSecretCache implements WriteThroughCache<Secret> {
 
   /** How long a Secret this process read or wrote is used without asking the server again. */
   static final Duration TRUSTED_FOR = Duration.ofSeconds(30);
@@ -37,7 +37,8 @@ final class FleetSecretCache {
   }
 
   /** The Secret as last seen, asking the server when it is unknown or seen too long ago. */
-  Optional<Secret> get(ResourceID id) {
+  @Override
+  public Optional<Secret> get(ResourceID id) {
     Entry entry = known.get(id);
     Instant now = Instant.now(clock);
     if (entry != null && now.isBefore(entry.seen().plus(TRUSTED_FOR))) {
@@ -53,12 +54,24 @@ final class FleetSecretCache {
   }
 
   /** Records a Secret this process just created or updated (the server's answer). */
-  void remember(Secret written) {
+  @Override
+  public void remember(Secret written) {
     known.put(ResourceID.fromResource(written), new Entry(written, Instant.now(clock)));
   }
 
   /** Drops what is known about a Secret, for example when its fleet is deleted. */
-  void forget(ResourceID id) {
+  @Override
+  public void forget(ResourceID id) {
     known.remove(id);
+  }
+
+  @Override
+  public void handleRecentResourceCreate(ResourceID id, Secret created) {
+    remember(created);
+  }
+
+  @Override
+  public void handleRecentResourceUpdate(ResourceID id, Secret updated, Secret previous) {
+    remember(updated);
   }
 }

@@ -29,11 +29,11 @@ public final class LocalEnvironment implements AutoCloseable {
   private final CloudProviders providers;
   private final ProxyFleetOperator operator;
 
-  private LocalEnvironment(String host, int port, OperatorSettings settings, Metrics metrics) {
+  private LocalEnvironment(String host, int port, OperatorSettings settings, Metrics metrics, io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
     api = EmbeddedKubernetes.start(host, port);
     try {
       api.installCrds(CustomResourceDefinitions.all());
-      client = api.client();
+      client = http == null ? api.client() : api.newClient(http);
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
           .createOr(NonDeletingOperation::update);
       network = new LoopbackNetwork(settings.clock(), settings.names());
@@ -53,7 +53,13 @@ public final class LocalEnvironment implements AutoCloseable {
 
   /** As {@link #start(String, int, OperatorSettings)}, recording JOSDK's reconcile metrics in {@code metrics}. */
   public static LocalEnvironment start(String host, int port, OperatorSettings settings, Metrics metrics) {
-    LocalEnvironment env = new LocalEnvironment(host, port, settings, metrics);
+    return start(host, port, settings, metrics, null);
+  }
+
+  /** As above, the operator's client built by {@code http} (the bench counts requests with it). */
+  public static LocalEnvironment start(String host, int port, OperatorSettings settings, Metrics metrics,
+      io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
+    LocalEnvironment env = new LocalEnvironment(host, port, settings, metrics, http);
     env.operator.start();
     return env;
   }

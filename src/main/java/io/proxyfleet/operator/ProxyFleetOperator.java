@@ -14,7 +14,7 @@ import io.proxyfleet.blocklist.BlocklistReconciler;
 import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.cloudprofile.CloudProfileReconciler;
 import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.fleet.BlockedFractions;
+import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.fleet.FleetReconciler;
 import io.proxyfleet.gc.GarbageCollector;
@@ -50,6 +50,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
   static final long RETRY_MAX_INTERVAL_MILLIS = Duration.ofMinutes(1).toMillis();
 
   private final KubernetesClient client;
+  private final EventRecorder proxyEvents;
   private final Optional<LeaderElectionSettings> leaderElection;
   private final Runnable onLostLease;
   /** True while this process holds the Lease (always true without leader election). */
@@ -114,7 +115,11 @@ public final class ProxyFleetOperator implements AutoCloseable {
                           leader -> log.info("Leader is now {}", leader)))
                       .build()));
             });
+    // Fleets aggregate theirs (one event per action), the others are rare: written in line.
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
+    // Proxies write two per launch and one per rotation: in the background, so a proxy's pass never
+    // waits for an event write.
+    proxyEvents = EventRecorder.async(client, settings.clock(), "proxyfleet-operator");
     fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock(), settings.sourceAccess()),
@@ -127,7 +132,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
             .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
     operator.register(
-        new ProxyReconciler(providers, registry, events, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
+        new ProxyReconciler(providers, registry, proxyEvents, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
         // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
             .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
@@ -240,6 +245,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     gcTimer.shutdownNow();
     boolean wasLeading = leading.get();
     operator.stop();
+    proxyEvents.close();
     if (wasLeading) {
       leaderElection.ifPresent(this::releaseLease);
     }

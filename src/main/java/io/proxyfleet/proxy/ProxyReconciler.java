@@ -15,7 +15,6 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.CloudProfile;
-import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
@@ -33,9 +32,12 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.fleet.FleetPolicy;
-import io.proxyfleet.fleet.FleetSecrets;
+import io.proxyfleet.policy.FleetPolicy;
+import io.proxyfleet.secrets.FleetSecrets;
+import io.proxyfleet.policy.FleetPolicy;
+import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
+import io.proxyfleet.status.Reason;
 import io.proxyfleet.status.StatusChange;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,11 +64,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   public static final String READY = "Ready";
   public static final String BLOCKED = "Blocked";
   /** Ready reason while the proxy's CloudProfile does not exist. */
-  public static final String CLOUD_PROFILE_NOT_FOUND = "CloudProfileNotFound";
+  public static final String CLOUD_PROFILE_NOT_FOUND = Reason.CloudProfileNotFound.name();
   /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
-  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String INVALID_SPEC = Reason.InvalidSpec.name();
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
-  private static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
 
   private final CloudProviders providers;
   private final BlockIndexRegistry blocklists;
@@ -147,7 +148,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     String region = proxy.getSpec().getRegion();
     String uid = proxy.getMetadata().getUid();
     Instant created = Instant.parse(proxy.getMetadata().getCreationTimestamp());
-    Duration launchTimeout = fleet.map(f -> f.getSpec().getLaunchTimeout()).map(this::durationOrDefault).orElse(DEFAULT_LAUNCH_TIMEOUT);
+    Duration launchTimeout = fleet.map(f -> FleetPolicy.launchTimeout(f.getSpec())).orElse(FleetPolicy.DEFAULT_LAUNCH_TIMEOUT);
     boolean timedOut = Duration.between(created, Instant.now(clock)).compareTo(launchTimeout) > 0;
 
     try {
@@ -155,8 +156,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       Optional<Instance> found = provider.findInstance(region, uid);
       if (found.isEmpty()) {
         if (status.getInstanceId() != null) {
-          events.warning(proxy, "InstanceLost", "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
-          return finish(proxy, previous, status, ProxyPhase.Failed, "InstanceLost", "Instance " + status.getInstanceId() + " is gone", checker, null);
+          events.warning(proxy, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
+          return finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " is gone", checker, null);
         }
         if (timedOut) {
           return failLaunch(proxy, previous, status, launchTimeout, checker);
@@ -181,16 +182,21 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         if (timedOut) {
           return failLaunch(proxy, previous, status, launchTimeout, checker);
         }
-        return finish(proxy, previous, status, ProxyPhase.Launching, "Booting", "Instance " + instance.id() + " is booting", checker, Duration.ofSeconds(2));
+        return finish(proxy, previous, status, ProxyPhase.Launching, Reason.Booting.name(), "Instance " + instance.id() + " is booting", checker, Duration.ofSeconds(2));
       }
       if (instance.state() != Instance.State.RUNNING) {
-        return finish(proxy, previous, status, ProxyPhase.Failed, "InstanceStopped", "Instance " + instance.id() + " is " + instance.state(), checker, null);
+        return finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceStopped.name(), "Instance " + instance.id() + " is " + instance.state(), checker, null);
       }
 
       String request = Optional.ofNullable(proxy.getMetadata().getAnnotations()).map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION)).orElse(null);
       boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
       if (instance.publicIp() == null || rotationRequested) {
         String oldIp = instance.publicIp();
+        if (oldIp != null) {
+          // Only written if the swap does not finish in this pass (a cloud error between allocate,
+          // associate and release): then status shows the proxy Rotating, not Running.
+          status.setPhase(ProxyPhase.Rotating);
+        }
         Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
         int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
         // A pass that associated a new address and crashed before releasing the old one or writing
@@ -204,8 +210,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
             .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
         if (!result.clean()) {
-          events.warning(proxy, "NoCleanAddress", "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
-          return finish(proxy, previous, status, ProxyPhase.Failed, "NoCleanAddress",
+          events.warning(proxy, Reason.NoCleanAddress.name(), "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
+          return finish(proxy, previous, status, ProxyPhase.Failed, Reason.NoCleanAddress.name(),
               draws + " addresses drawn in " + region + " were all blocked", checker, null);
         }
         Address fresh = result.address();
@@ -225,7 +231,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         status.setPublicIp(instance.publicIp());
         status.setAddressId(instance.addressId());
       }
-      return finish(proxy, previous, status, ProxyPhase.Running, "Serving", "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
+      return finish(proxy, previous, status, ProxyPhase.Running, Reason.Serving.name(), "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
     } catch (CloudException e) {
       return onCloudError(proxy, previous, status, e, checker);
     }
@@ -233,6 +239,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   @Override
   public DeleteControl cleanup(Proxy proxy, Context<Proxy> context) {
+    showTerminating(proxy, context.getClient());
     Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class)
         .or(() -> Optional.ofNullable(context.getClient().resources(CloudProfile.class)
             .inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCloudProfile()).get()));
@@ -260,27 +267,51 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     }
   }
 
+  /**
+   * Shows the finalizer at work: phase Terminating and Ready=False (reason Terminating) while the
+   * VM and its addresses are torn down. Written once; a failure to write it never blocks cleanup.
+   */
+  private void showTerminating(Proxy proxy, KubernetesClient client) {
+    ProxyStatus previous = proxy.getStatus();
+    if (previous != null && previous.getPhase() == ProxyPhase.Terminating) {
+      return;
+    }
+    ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
+    status.setPhase(ProxyPhase.Terminating);
+    status.setMessage("Deleting the instance and releasing its addresses");
+    conditions.set(status.getConditions(), READY, false, Reason.Terminating, status.getMessage(), proxy.getMetadata().getGeneration());
+    try {
+      Proxy copy = new Proxy();
+      copy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(proxy.getMetadata().getName())
+          .withNamespace(proxy.getMetadata().getNamespace()).build());
+      copy.setStatus(status);
+      client.resource(copy).patchStatus();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      log.debug("Could not show proxy {}/{} as Terminating: {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.getMessage());
+    }
+  }
+
   private UpdateControl<Proxy> onCloudError(Proxy proxy, ProxyStatus previous, ProxyStatus status, CloudException e, BlockChecker checker) {
     ProxyPhase phase = Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending);
     return switch (e.reason()) {
       // Retrying will not help until the profile or its Secret changes; the profile informer wakes us.
-      case UNAUTHORIZED -> finish(proxy, previous, status, phase, "Unauthorized", e.getMessage(), checker, null);
+      case UNAUTHORIZED -> finish(proxy, previous, status, phase, Reason.Unauthorized.name(), e.getMessage(), checker, null);
       case INVALID -> {
-        events.warning(proxy, "InvalidRequest", e.getMessage());
-        yield finish(proxy, previous, status, ProxyPhase.Failed, "InvalidRequest", e.getMessage(), checker, null);
+        events.warning(proxy, Reason.InvalidRequest.name(), e.getMessage());
+        yield finish(proxy, previous, status, ProxyPhase.Failed, Reason.InvalidRequest.name(), e.getMessage(), checker, null);
       }
       case CAPACITY_UNAVAILABLE, QUOTA_EXCEEDED -> {
-        events.warning(proxy, e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? "QuotaExceeded" : "CapacityUnavailable", e.getMessage());
-        yield finish(proxy, previous, status, phase, e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? "QuotaExceeded" : "CapacityUnavailable", e.getMessage(), checker, backoff(e));
+        events.warning(proxy, (e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? Reason.QuotaExceeded : Reason.CapacityUnavailable).name(), e.getMessage());
+        yield finish(proxy, previous, status, phase, (e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? Reason.QuotaExceeded : Reason.CapacityUnavailable).name(), e.getMessage(), checker, backoff(e));
       }
-      default -> finish(proxy, previous, status, phase, e.reason() == CloudException.Reason.THROTTLED ? "Throttled" : "CloudError", e.getMessage(), checker, backoff(e));
+      default -> finish(proxy, previous, status, phase, (e.reason() == CloudException.Reason.THROTTLED ? Reason.Throttled : Reason.CloudError).name(), e.getMessage(), checker, backoff(e));
     };
   }
 
   private UpdateControl<Proxy> failLaunch(Proxy proxy, ProxyStatus previous, ProxyStatus status, Duration timeout, BlockChecker checker) {
     String message = "Not Running within launchTimeout (" + timeout.toSeconds() + "s)";
-    events.warning(proxy, "LaunchTimeout", message + "; the fleet will replace this proxy");
-    return finish(proxy, previous, status, ProxyPhase.Failed, "LaunchTimeout", message, checker, null);
+    events.warning(proxy, Reason.LaunchTimeout.name(), message + "; the fleet will replace this proxy");
+    return finish(proxy, previous, status, ProxyPhase.Failed, Reason.LaunchTimeout.name(), message, checker, null);
   }
 
   private UpdateControl<Proxy> finish(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyPhase phase, String reason, String message, BlockChecker checker, Duration next) {
@@ -290,9 +321,9 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     boolean running = phase == ProxyPhase.Running;
     Optional<BlockMatch> blocked = status.getPublicIp() == null ? Optional.empty() : checker.check(status.getPublicIp());
     status.setBlockedBy(blocked.map(BlockMatch::toString).orElse(null));
-    conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), blocked.isPresent() ? "InBlocklist" : "NotBlocked",
+    conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), (blocked.isPresent() ? Reason.InBlocklist : Reason.NotBlocked).name(),
         blocked.map(b -> status.getPublicIp() + " is blocked by " + b).orElse(status.getPublicIp() == null ? "No public IP yet" : status.getPublicIp() + " is in no blocklist of the fleet"), generation);
-    conditions.set(status.getConditions(), READY, running && blocked.isEmpty(), running && blocked.isPresent() ? "Blocked" : reason, message, generation);
+    conditions.set(status.getConditions(), READY, running && blocked.isEmpty(), running && blocked.isPresent() ? Reason.Blocked.name() : reason, message, generation);
     UpdateControl<Proxy> control;
     if (StatusChange.changed(previous, status)) {
       proxy.setStatus(status);
@@ -318,14 +349,6 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   private OwnerTags owner(Proxy proxy) {
     return new OwnerTags(cluster, proxy.getMetadata().getNamespace(), proxy.getSpec().getFleet(), proxy.getMetadata().getName(), proxy.getMetadata().getUid());
-  }
-
-  private Duration durationOrDefault(String text) {
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      return DEFAULT_LAUNCH_TIMEOUT;
-    }
   }
 
   private static Duration backoff(CloudException e) {

@@ -1,6 +1,5 @@
 package io.proxyfleet.replay;
 
-import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.api.ProxyFleetSpec;
@@ -15,7 +14,8 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.cloud.Subnet;
-import io.proxyfleet.fleet.FleetPolicy;
+import io.proxyfleet.policy.FleetPolicy;
+import io.proxyfleet.status.Reason;
 import io.proxyfleet.planner.FleetPlan;
 import io.proxyfleet.planner.FleetPlanner;
 import io.proxyfleet.planner.PlacementView;
@@ -103,7 +103,7 @@ public final class BlockadeReplay {
     ProxyPhase phase = ProxyPhase.Pending;
     String publicIp;
     String instanceId;
-    String failure;
+    Reason failure;
     boolean rotationPending;
     boolean terminating;
 
@@ -132,7 +132,7 @@ public final class BlockadeReplay {
     this.clock = clock;
     this.names = names;
     this.addresses = new AddressAssignment(CLUSTER, settings.maxDraws());
-    this.launchTimeout = spec.getLaunchTimeout() == null ? Duration.ofMinutes(10) : Durations.parse(spec.getLaunchTimeout());
+    this.launchTimeout = FleetPolicy.launchTimeout(spec);
     this.placements = FleetPolicy.placements(spec);
     this.rotation = FleetPolicy.rotation(spec);
     for (PlacementView p : placements) {
@@ -242,7 +242,7 @@ public final class BlockadeReplay {
   private boolean fleetStep(Instant now, BlockChecker checker) {
     burnedUntil.values().removeIf(until -> !until.isAfter(now));
     for (SimProxy p : proxies.values()) {
-      if (p.phase == ProxyPhase.Failed && "NoCleanAddress".equals(p.failure) && !p.terminating) {
+      if (p.phase == ProxyPhase.Failed && p.failure == Reason.NoCleanAddress && !p.terminating) {
         burnedUntil.putIfAbsent(p.slot, now.plus(FleetPolicy.burnedRegionCooldown(spec)));
       }
     }
@@ -256,7 +256,7 @@ public final class BlockadeReplay {
           continue;
         }
         SimulatedCloud cloud = clouds.get(placement.cloudProfile());
-        java.util.OptionalDouble fraction = io.proxyfleet.fleet.BlockedFractions.fraction(cloud.addressSpace(region), operatorIndex);
+        java.util.OptionalDouble fraction = io.proxyfleet.policy.BlockedFractions.fraction(cloud.addressSpace(region), operatorIndex);
         String why = fraction.isPresent() ? FleetPolicy.avoidance(fraction.getAsDouble(), FleetPolicy.maxRegionBlockedPercent(spec)) : null;
         if (why != null) {
           unavailable.put(slot, why);
@@ -285,7 +285,7 @@ public final class BlockadeReplay {
     plan.rotationsStarted().forEach((reason, count) -> rotationsByReason.merge(reason.name(), (long) count, Long::sum));
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
     if (plan.rotationsStartedTotal() > 0) {
-      budget = io.proxyfleet.fleet.RotationBudget.charge(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now), plan.rotationsStartedTotal(), now);
+      budget = io.proxyfleet.policy.RotationBudget.charge(io.proxyfleet.policy.RotationBudget.available(budget, perHour, now), plan.rotationsStartedTotal(), now);
     }
     return !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
   }
@@ -296,7 +296,7 @@ public final class BlockadeReplay {
    */
   PlanInput planInput(Instant now, List<ProxyView> views, Map<SlotKey, List<Subnet>> subnets) {
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
-    int available = (int) Math.floor(io.proxyfleet.fleet.RotationBudget.available(budget, perHour, now));
+    int available = (int) Math.floor(io.proxyfleet.policy.RotationBudget.available(budget, perHour, now));
     return new PlanInput(spec.getReplicas(), placements, rotation, views, subnets, now, unavailable, available);
   }
 
@@ -320,10 +320,10 @@ public final class BlockadeReplay {
       Optional<Instance> found = cloud.findInstance(region, p.uid);
       if (found.isEmpty()) {
         if (p.instanceId != null) {
-          return fail(p, "InstanceLost");
+          return fail(p, Reason.InstanceLost);
         }
         if (timedOut) {
-          return fail(p, "LaunchTimeout");
+          return fail(p, Reason.LaunchTimeout);
         }
         Instance launched = cloud.launch(new LaunchSpec(owner(p), region, p.subnet,
             Protocol.fromWireName(spec.getProtocol()).orElse(Protocol.SOCKS5), spec.getPort(), CREDENTIALS));
@@ -333,7 +333,7 @@ public final class BlockadeReplay {
       Instance instance = found.get();
       if (instance.state() == Instance.State.PENDING) {
         if (timedOut) {
-          return fail(p, "LaunchTimeout");
+          return fail(p, Reason.LaunchTimeout);
         }
         p.phase = ProxyPhase.Launching;
         return p.phase != phaseBefore;
@@ -345,7 +345,7 @@ public final class BlockadeReplay {
         draws += result.draws();
         drawsBlocked += result.blockedDraws();
         if (!result.clean()) {
-          return fail(p, "NoCleanAddress");
+          return fail(p, Reason.NoCleanAddress);
         }
         if (instance.publicIp() != null) {
           ipRotations++;
@@ -359,17 +359,17 @@ public final class BlockadeReplay {
       return p.phase != phaseBefore || !Objects.equals(ipBefore, p.publicIp);
     } catch (CloudException e) {
       if (e.reason() == CloudException.Reason.INVALID) {
-        return fail(p, "InvalidRequest");
+        return fail(p, Reason.InvalidRequest);
       }
       // Throttling, capacity, quota: the reconciler keeps the phase and retries later.
       return false;
     }
   }
 
-  private boolean fail(SimProxy p, String reason) {
+  private boolean fail(SimProxy p, Reason reason) {
     p.phase = ProxyPhase.Failed;
     p.failure = reason;
-    failuresByReason.merge(reason, 1L, Long::sum);
+    failuresByReason.merge(reason.name(), 1L, Long::sum);
     return true;
   }
 

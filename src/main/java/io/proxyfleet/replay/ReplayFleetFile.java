@@ -8,7 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.proxyfleet.api.CloudProfile;
 import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.fleet.FleetValidator;
-import io.proxyfleet.fleet.Problem;
+import io.proxyfleet.status.SpecProblem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -66,10 +66,10 @@ public record ReplayFleetFile(ProxyFleet fleet, Map<String, String> providers) {
     if (fleet.getMetadata().getNamespace() == null) {
       fleet.getMetadata().setNamespace("default");
     }
-    List<Problem> problems = new FleetValidator().validate(fleet);
+    List<SpecProblem> problems = new FleetValidator().validate(fleet);
     if (!problems.isEmpty()) {
       throw new ReplayInputException("ProxyFleet " + fleet.getMetadata().getName() + ": "
-          + problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+          + problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; ")));
     }
     return new ReplayFleetFile(fleet, Map.copyOf(providers));
   }

@@ -38,6 +38,16 @@ public final class Conditions {
     existing.ifPresentOrElse(c -> conditions.set(conditions.indexOf(c), next), () -> conditions.add(next));
   }
 
+  /** Sets a condition with a typed reason. */
+  public void set(List<Condition> conditions, String type, boolean status, Reason reason, String message, Long generation) {
+    set(conditions, type, status, reason.name(), message, generation);
+  }
+
+  /** Whether the condition of this type carries this reason. */
+  public static boolean hasReason(List<Condition> conditions, String type, Reason reason) {
+    return find(conditions, type).map(c -> reason.is(c.getReason())).orElse(false);
+  }
+
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }

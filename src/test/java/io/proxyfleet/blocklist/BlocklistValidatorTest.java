@@ -1,5 +1,6 @@
 package io.proxyfleet.blocklist;
 
+import io.proxyfleet.status.SpecProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

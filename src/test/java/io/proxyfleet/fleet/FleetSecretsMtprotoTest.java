@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.proxyfleet.api.Proxy;
+import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.api.ProxySpec;
 import io.proxyfleet.cloud.ProxyCredentials;
 import java.security.SecureRandom;

@@ -1,5 +1,6 @@
 package io.proxyfleet.fleet;
 
+import io.proxyfleet.status.SpecProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -35,7 +36,7 @@ class FleetValidatorMtprotoTest {
   }
 
   static List<String> fields(ProxyFleet fleet) {
-    return new FleetValidator().validate(fleet).stream().map(Problem::field).toList();
+    return new FleetValidator().validate(fleet).stream().map(SpecProblem::field).toList();
   }
 
   @Test

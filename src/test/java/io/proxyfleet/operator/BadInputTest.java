@@ -125,6 +125,7 @@ class BadInputTest {
     apply(env, blocklist("messy", List.of("127.93.0.0/16", "not-an-ip", "1.2.3.4/99")));
     await().atMost(TIMEOUT).untilAsserted(() -> {
       Blocklist b = client.resources(Blocklist.class).withName("messy").get();
+      assertThat(b.getStatus()).as("status written").isNotNull();
       assertThat(b.getStatus().getEntries()).isEqualTo(1);
       assertThat(b.getStatus().getParseErrors()).isEqualTo(2);
       assertThat(b.getStatus().getErrors()).containsExactly(

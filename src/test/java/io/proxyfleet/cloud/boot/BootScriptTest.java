@@ -206,7 +206,7 @@ class BootScriptTest {
     fleet.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("f").withNamespace("d").withUid("u").build());
     fleet.setSpec(new io.proxyfleet.api.ProxyFleetSpec());
     for (int i = 0; i < 50; i++) {
-      ProxyCredentials c = io.proxyfleet.fleet.FleetSecrets.read(io.proxyfleet.fleet.FleetSecrets.newCredentials(fleet, new java.security.SecureRandom())).orElseThrow();
+      ProxyCredentials c = io.proxyfleet.secrets.FleetSecrets.read(io.proxyfleet.secrets.FleetSecrets.newCredentials(fleet, new java.security.SecureRandom())).orElseThrow();
       for (Protocol protocol : Protocol.values()) {
         BootScript.validate(protocol, 1080, c.withFakeTls(CREDS.fakeTls()));
       }

@@ -1,4 +1,4 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.secrets;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -27,6 +27,12 @@ public final class FleetSecrets {
   public static final String ENDPOINTS_KEY = "endpoints.json";
   /** Every client link of the fleet, one per line, for clients that import a list. */
   public static final String SUBSCRIPTION_KEY = "subscription.txt";
+  /** The endpoints document gzipped, instead of {@link #ENDPOINTS_KEY}, when a fleet's documents are large. */
+  public static final String ENDPOINTS_GZIP_KEY = "endpoints.json.gz";
+  /** The subscription list gzipped, instead of {@link #SUBSCRIPTION_KEY}, in the same case. */
+  public static final String SUBSCRIPTION_GZIP_KEY = "subscription.txt.gz";
+  /** Above this many characters of documents, both are written gzipped (base64 makes 512 KiB about 683 KiB). */
+  static final int PLAIN_LIMIT = 512 * 1024;
   /** The MTProto key (32 hex digits) all proxies of a fleet share (secretScope fleet). */
   public static final String MTPROTO_SECRET = "mtprotoSecret";
   /** Prefix of the per-proxy MTProto keys (secretScope proxy): {@code mtprotoSecret.<proxy name>}. */
@@ -115,7 +121,7 @@ public final class FleetSecrets {
   }
 
   /** Adds a base64 value to a Secret's data. */
-  static void put(Secret secret, String key, String value) {
+  public static void put(Secret secret, String key, String value) {
     secret.getData().put(key, b64(value));
   }
 
@@ -130,6 +136,10 @@ public final class FleetSecrets {
   }
 
   public static Secret endpoints(ProxyFleet fleet, String json, String subscription) {
+    // A Secret holds at most 1 MiB. Fleets whose documents exceed PLAIN_LIMIT (the largest MTProto
+    // fleet's are about 3 MB) get them gzipped under the .gz keys instead: links repeat the
+    // domain and the credentials, so they shrink about tenfold.
+    boolean compress = json.length() + subscription.length() > PLAIN_LIMIT;
     return new SecretBuilder()
         .withNewMetadata()
         .withName(endpointsName(fleet))
@@ -138,9 +148,41 @@ public final class FleetSecrets {
         .withOwnerReferences(ownerReference(fleet))
         .endMetadata()
         .withType("Opaque")
-        .addToData(ENDPOINTS_KEY, b64(json))
-        .addToData(SUBSCRIPTION_KEY, b64(subscription))
+        .addToData(compress ? ENDPOINTS_GZIP_KEY : ENDPOINTS_KEY, compress ? Base64.getEncoder().encodeToString(gzip(json)) : b64(json))
+        .addToData(compress ? SUBSCRIPTION_GZIP_KEY : SUBSCRIPTION_KEY, compress ? Base64.getEncoder().encodeToString(gzip(subscription)) : b64(subscription))
         .build();
+  }
+
+  /** The endpoints document of an endpoints Secret, from whichever key holds it; null when neither does. */
+  public static String endpointsJson(Secret secret) {
+    return document(secret, ENDPOINTS_KEY, ENDPOINTS_GZIP_KEY);
+  }
+
+  /** The subscription list of an endpoints Secret, from whichever key holds it; null when neither does. */
+  public static String subscription(Secret secret) {
+    return document(secret, SUBSCRIPTION_KEY, SUBSCRIPTION_GZIP_KEY);
+  }
+
+  private static String document(Secret secret, String plainKey, String gzipKey) {
+    Map<String, String> data = secret.getData();
+    if (data != null && data.get(gzipKey) != null) {
+      try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(data.get(gzipKey))))) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new IllegalStateException("key " + gzipKey + " of Secret " + secret.getMetadata().getName() + " is not base64 gzip: " + e.getMessage(), e);
+      }
+    }
+    return value(secret, plainKey);
+  }
+
+  private static byte[] gzip(String text) {
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(bytes)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
   }
 
   /**
@@ -164,7 +206,7 @@ public final class FleetSecrets {
         .build();
   }
 
-  static String value(Secret secret, String key) {
+  public static String value(Secret secret, String key) {
     Map<String, String> data = secret.getData();
     if (data != null && data.get(key) != null) {
       return new String(Base64.getDecoder().decode(data.get(key)), StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.policy;
 
 import io.proxyfleet.api.Durations;
 import io.proxyfleet.api.OnBlocked;
@@ -18,12 +18,12 @@ public final class FleetPolicy {
 
   private FleetPolicy() {}
 
-  /** The placements of a spec that passed {@link FleetValidator}. */
+  /** The placements of a spec that passed the fleet validator. */
   public static List<PlacementView> placements(ProxyFleetSpec spec) {
     return spec.getPlacement().stream().map(p -> new PlacementView(p.getCloudProfile(), p.getRegions(), Optional.ofNullable(p.getWeight()).orElse(1))).toList();
   }
 
-  /** The rotation policy of a spec that passed {@link FleetValidator}, counts resolved against its replicas. */
+  /** The rotation policy of a spec that passed the fleet validator, counts resolved against its replicas. */
   public static RotationSettings rotation(ProxyFleetSpec spec) {
     RotationPolicy rotation = Optional.ofNullable(spec.getRotation()).orElseGet(RotationPolicy::new);
     int replicas = spec.getReplicas();
@@ -41,6 +41,23 @@ public final class FleetPolicy {
       return text == null || text.isEmpty() ? Duration.ofMinutes(30) : Durations.parse(text);
     } catch (IllegalArgumentException e) {
       return Duration.ofMinutes(30);
+    }
+  }
+
+  /** How long a proxy may take to run before it is failed and replaced, when spec.launchTimeout is unset or unreadable. */
+  public static final Duration DEFAULT_LAUNCH_TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * spec.launchTimeout, or {@link #DEFAULT_LAUNCH_TIMEOUT} when unset or unreadable (the validator
+   * reports an unreadable one; a proxy must not stop launching because of it). The proxy
+   * reconciler and the blockade replay both read it here, so they cannot drift apart again.
+   */
+  public static Duration launchTimeout(ProxyFleetSpec spec) {
+    String text = spec == null ? null : spec.getLaunchTimeout();
+    try {
+      return text == null || text.isEmpty() ? DEFAULT_LAUNCH_TIMEOUT : Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_LAUNCH_TIMEOUT;
     }
   }
 

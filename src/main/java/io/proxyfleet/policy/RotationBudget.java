@@ -1,4 +1,4 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.policy;
 
 import io.proxyfleet.api.RotationBudgetStatus;
 import java.time.Duration;

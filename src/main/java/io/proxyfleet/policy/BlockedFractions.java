@@ -1,4 +1,4 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.policy;
 
 import io.proxyfleet.block.BlockIndex;
 import io.proxyfleet.block.IpRange;

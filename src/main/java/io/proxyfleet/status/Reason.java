@@ -1,0 +1,58 @@
+package io.proxyfleet.status;
+
+/**
+ * Condition reasons of fleets and proxies, spelled as they appear in status ({@code name()}). The
+ * fleet reads a proxy's reason (quota, burned region) and the blockade replay simulates the same
+ * outcomes, so all three share these values instead of repeating string literals; no reason is ever
+ * recovered from a message.
+ */
+public enum Reason {
+  // Spec and placement problems of a fleet (Degraded).
+  InvalidSpec,
+  BlocklistNotFound,
+  CredentialsNotFound,
+  ProtocolNotSupported,
+  RegionBurned,
+  QuotaExceeded,
+  RegionsAvoided,
+  PlacementUnavailable,
+  AsExpected,
+  Forbidden,
+  ReconcileError,
+  // Fleet progress (Progressing) and readiness (Ready).
+  Stable,
+  RotatingBlocked,
+  RotatingByAge,
+  ScalingUp,
+  ScalingDown,
+  WaitingForProxies,
+  ProxiesReady,
+  ProxiesNotReady,
+  // Rotation budget (RotationsHeld).
+  WithinBudget,
+  BudgetSpent,
+  // One proxy's life (Ready, Blocked).
+  CloudProfileNotFound,
+  Booting,
+  Serving,
+  Rotating,
+  Terminating,
+  Blocked,
+  InBlocklist,
+  NotBlocked,
+  // Why a proxy failed or waits on its cloud: the fleet replaces Failed ones.
+  InstanceLost,
+  InstanceStopped,
+  LaunchTimeout,
+  NoCleanAddress,
+  InvalidRequest,
+  CapacityUnavailable,
+  Unauthorized,
+  Throttled,
+  CloudError;
+
+  /** Whether a condition's reason (a string from the API, perhaps null) is this one. */
+  public boolean is(String reason) {
+    return name().equals(reason);
+  }
+}

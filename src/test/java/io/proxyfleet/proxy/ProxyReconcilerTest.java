@@ -1,0 +1,215 @@
+package io.proxyfleet.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.proxyfleet.api.ApiGroup;
+import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.Proxy;
+import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.ProxyPhase;
+import io.proxyfleet.api.ProxyStatus;
+import io.proxyfleet.block.BlockIndex;
+import io.proxyfleet.block.BlockIndexRegistry;
+import io.proxyfleet.cloud.Address;
+import io.proxyfleet.cloud.CloudException;
+import io.proxyfleet.cloud.CloudProvider;
+import io.proxyfleet.cloud.CloudProviderFactory;
+import io.proxyfleet.cloud.CloudProviders;
+import io.proxyfleet.cloud.Instance;
+import io.proxyfleet.cloud.LaunchSpec;
+import io.proxyfleet.cloud.OwnerTags;
+import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.cloud.local.LocalCloudProvider;
+import io.proxyfleet.cloud.local.LoopbackNetwork;
+import io.proxyfleet.embedded.EmbeddedKubernetes;
+import io.proxyfleet.events.EventRecorder;
+import io.proxyfleet.local.CustomResourceDefinitions;
+import io.proxyfleet.status.Conditions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proxy loop called directly on a fixed clock, against local mode's embedded API and the
+ * loopback cloud behind a switch that fails address association, as a cloud would mid-swap.
+ */
+class ProxyReconcilerTest {
+
+  static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+
+  EmbeddedKubernetes api;
+  KubernetesClient client;
+  LoopbackNetwork network;
+  CloudProviders providers;
+  ProxyReconciler reconciler;
+  volatile boolean associateFails;
+  CloudProfile profile;
+  ProxyFleet fleet;
+
+  @BeforeEach
+  void start() {
+    api = EmbeddedKubernetes.start("127.0.0.1", 0);
+    api.installCrds(CustomResourceDefinitions.all());
+    client = api.client();
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    network = new LoopbackNetwork(clock, new SplittableRandom(1));
+    CloudProvider local = new LocalCloudProvider(network, 2, Duration.ZERO);
+    providers = new CloudProviders(List.of(new CloudProviderFactory() {
+      @Override
+      public String type() {
+        return "local";
+      }
+
+      @Override
+      public CloudProvider create(CloudProfile ignored) {
+        return new AssociateSwitch(local);
+      }
+    }));
+    BlockIndexRegistry blocklists = new BlockIndexRegistry();
+    blocklists.publish("manual", BlockIndex.EMPTY);
+    reconciler = new ProxyReconciler(providers, blocklists, new EventRecorder(client, clock, "test"), clock, "test", 5);
+    profile = create("""
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: CloudProfile
+        metadata: {name: local, namespace: default}
+        spec: {provider: local, local: {subnetsPerRegion: 2}}
+        """, CloudProfile.class);
+    fleet = create("""
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: ProxyFleet
+        metadata: {name: unit, namespace: default}
+        spec: {replicas: 1, protocol: socks5, port: 1080, placement: [{cloudProfile: local, regions: [local-71]}], blocklists: [manual]}
+        """, ProxyFleet.class);
+    Secret credentials = new SecretBuilder().withNewMetadata().withName("unit-credentials").withNamespace("default").endMetadata()
+        .addToStringData("username", "u").addToStringData("password", "p").build();
+    client.resource(credentials).create();
+  }
+
+  @AfterEach
+  void stop() {
+    providers.close();
+    network.close();
+    api.close();
+  }
+
+  /** The loopback cloud, with association failing while the switch is on. */
+  final class AssociateSwitch implements CloudProvider {
+    private final CloudProvider cloud;
+
+    AssociateSwitch(CloudProvider cloud) {
+      this.cloud = cloud;
+    }
+
+    @Override public String type() { return cloud.type(); }
+    @Override public List<io.proxyfleet.block.IpRange> addressSpace(String region) { return cloud.addressSpace(region); }
+    @Override public List<Subnet> subnets(String region) { return cloud.subnets(region); }
+    @Override public Optional<Instance> findInstance(String region, String ownerUid) { return cloud.findInstance(region, ownerUid); }
+    @Override public Instance launch(LaunchSpec spec) { return cloud.launch(spec); }
+    @Override public void terminate(String region, String instanceId) { cloud.terminate(region, instanceId); }
+    @Override public List<Instance> listManagedInstances(String region, String cluster) { return cloud.listManagedInstances(region, cluster); }
+    @Override public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) { return cloud.allocateAddress(region, owner, subnetHint); }
+    @Override public List<Address> listManagedAddresses(String region, String cluster) { return cloud.listManagedAddresses(region, cluster); }
+    @Override public void releaseAddress(String region, Address address) { cloud.releaseAddress(region, address); }
+
+    @Override
+    public void associateAddress(String region, String instanceId, Address address) {
+      if (associateFails) {
+        throw new CloudException(CloudException.Reason.THROTTLED, "RequestLimitExceeded: injected");
+      }
+      cloud.associateAddress(region, instanceId, address);
+    }
+  }
+
+  <T extends io.fabric8.kubernetes.api.model.HasMetadata> T create(String yaml, Class<T> type) {
+    return client.resource(client.getKubernetesSerialization().unmarshal(yaml, type)).create();
+  }
+
+  Proxy newProxy() {
+    return create("""
+        apiVersion: proxyfleet.io/v1alpha1
+        kind: Proxy
+        metadata: {name: unit-abcde, namespace: default, labels: {proxyfleet.io/fleet: unit}}
+        spec: {fleet: unit, cloudProfile: local, provider: local, region: local-71, subnet: local-71-s0, protocol: socks5, port: 1080,
+               credentialsSecret: unit-credentials}
+        """, Proxy.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  Context<Proxy> context() {
+    return (Context<Proxy>) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Context.class},
+        (self, method, args) -> switch (method.getName()) {
+          case "getClient" -> client;
+          case "getSecondaryResource" -> args[0] == ProxyFleet.class ? Optional.of(fleet) : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
+          case "toString" -> "test context";
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  Proxy reconcile(Proxy proxy) {
+    return reconciler.reconcile(proxy, context()).getResource().orElse(proxy);
+  }
+
+  static String reason(Proxy proxy, String type) {
+    return Conditions.find(proxy.getStatus().getConditions(), type).orElseThrow().getReason();
+  }
+
+  @Test
+  void aFreshProxyIsLaunchedAndServesInOnePass() {
+    Proxy proxy = reconcile(newProxy());
+
+    ProxyStatus status = proxy.getStatus();
+    assertThat(status.getPhase()).isEqualTo(ProxyPhase.Running);
+    assertThat(status.getPublicIp()).startsWith("127.71.0.");
+    assertThat(reason(proxy, "Ready")).isEqualTo("Serving");
+    assertThat(Conditions.find(status.getConditions(), "Ready").orElseThrow().getLastTransitionTime()).isEqualTo("2026-03-01T12:00:00Z");
+    assertThat(status.getIpAssignedAt()).isEqualTo("2026-03-01T12:00:00Z");
+  }
+
+  @Test
+  void anIpSwapThatFailsHalfWayShowsRotatingAndFinishesOnTheNextPass() {
+    Proxy proxy = reconcile(newProxy());
+    String before = proxy.getStatus().getPublicIp();
+    Map<String, String> annotations = new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
+    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
+    proxy.getMetadata().setAnnotations(annotations);
+    associateFails = true;
+
+    Proxy midway = reconcile(proxy);
+    assertThat(midway.getStatus().getPhase()).as("the new address is allocated but not attached").isEqualTo(ProxyPhase.Rotating);
+    assertThat(reason(midway, "Ready")).isEqualTo("Throttled");
+    assertThat(midway.getStatus().getIpRotationHandled()).isNull();
+
+    associateFails = false;
+    Proxy after = reconcile(midway);
+    assertThat(after.getStatus().getPhase()).isEqualTo(ProxyPhase.Running);
+    assertThat(after.getStatus().getPublicIp()).isNotEqualTo(before);
+    assertThat(after.getStatus().getIpRotationHandled()).isEqualTo("Blocked@2026-03-01T12:00:00Z");
+    assertThat(after.getStatus().getIpRotations()).isEqualTo(1);
+  }
+
+  @Test
+  void cleanupShowsTerminatingWhileItTearsTheVmDown() {
+    Proxy proxy = reconcile(newProxy());
+    client.resource(proxy).patchStatus();
+
+    reconciler.cleanup(client.resource(proxy).get(), context());
+
+    Proxy stored = client.resource(proxy).get();
+    assertThat(stored.getStatus().getPhase()).isEqualTo(ProxyPhase.Terminating);
+    assertThat(reason(stored, "Ready")).isEqualTo("Terminating");
+    assertThat(network.openListeners()).as("the VM is gone").isZero();
+  }
+}
