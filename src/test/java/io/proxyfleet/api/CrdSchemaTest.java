@@ -47,6 +47,7 @@ class CrdSchemaTest {
       case "CloudProfile" -> "cloudprofiles.proxyfleet.io-v1.yml";
       case "Blocklist" -> "blocklists.proxyfleet.io-v1.yml";
       case "Proxy" -> "proxies.proxyfleet.io-v1.yml";
+      case "Vantage" -> "vantages.proxyfleet.io-v1.yml";
       default -> throw new IllegalArgumentException(kind);
     };
   }
