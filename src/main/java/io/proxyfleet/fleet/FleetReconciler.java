@@ -21,6 +21,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.BurnedRegion;
 import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.FleetBlocklists;
 import io.proxyfleet.api.Placement;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
@@ -163,7 +164,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     KubernetesClient client = context.getClient();
     ResourceID id = ResourceID.fromResource(fleet);
     ProxyFleetSpec spec = fleet.getSpec();
-    subscriptions.record(id, spec == null ? List.of() : spec.getBlocklists());
+    subscriptions.record(id, spec == null ? List.of() : FleetBlocklists.inForce(fleet));
     ProxyFleetStatus previous = fleet.getStatus();
     ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
     // The informer may hand us a fleet from before our last status write; the budget, counters and
@@ -230,7 +231,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
     Map<SlotKey, String> unavailable = new LinkedHashMap<>();
     Map<SlotKey, Double> blockedFractions = new HashMap<>();
-    io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(spec.getBlocklists());
+    io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(FleetBlocklists.inForce(fleet));
     int maxBlockedPercent = FleetPolicy.maxRegionBlockedPercent(spec);
     Map<String, CloudProfile> profiles = new HashMap<>();
     for (int i = 0; i < spec.getPlacement().size(); i++) {
@@ -292,7 +293,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     int replicas = spec.getReplicas();
     RotationSettings settings = FleetPolicy.rotation(spec);
 
-    List<ProxyView> views = proxies.stream().map(p -> view(p, spec.getBlocklists(), requests)).toList();
+    List<ProxyView> views = proxies.stream().map(p -> view(p, FleetBlocklists.inForce(fleet), requests)).toList();
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
     double budget = RotationBudget.available(status.getRotationBudget(), perHour, now);
     FleetPlan plan =
@@ -311,7 +312,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (FleetPlan.Delete delete : plan.deletes()) {
       Proxy proxy = byName.get(delete.name());
       client.resource(proxy).delete();
-      events.normal(fleet, "DeletingProxy", "Deleting proxy " + delete.name() + describeReason(delete.reason(), proxy, spec.getBlocklists()));
+      events.normal(fleet, "DeletingProxy", "Deleting proxy " + delete.name() + describeReason(delete.reason(), proxy, FleetBlocklists.inForce(fleet)));
     }
     for (FleetPlan.RotateIp rotate : plan.ipRotations()) {
       Proxy proxy = byName.get(rotate.name());
@@ -324,7 +325,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       // The next reconcile may run before the informer has this edit: remember the request so it
       // is not made twice (a second rotation would waste an address and the budget).
       requests.put(requested.getMetadata().getUid(), request);
-      events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists()));
+      events.normal(fleet, "RotatingIP", "Requested a new IP for proxy " + rotate.name() + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet)));
     }
     Map<FleetPlan.Create, Proxy> newProxies = new LinkedHashMap<>();
     for (FleetPlan.Create create : plan.creates()) {
