@@ -53,7 +53,7 @@ class CrdSchemaTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"00-cloudprofile.yaml", "01-blocklist-manual.yaml", "02-fleet-demo.yaml"})
+  @ValueSource(strings = {"00-cloudprofile.yaml", "01-blocklist-manual.yaml", "02-fleet-demo.yaml", "03-vantage-inside.yaml"})
   void examplesAreValid(String file) throws IOException {
     JsonNode object = YAML.readTree(Files.readString(Path.of("examples/local", file)));
     assertThat(errors(crdFor(object.get("kind").asText()), object)).isEmpty();
