@@ -228,6 +228,9 @@ public final class ProbeAgent implements AutoCloseable {
             .map(Condition::getLastTransitionTime).orElse(now.truncatedTo(ChronoUnit.SECONDS).toString()))
         .build();
     status.getConditions().add(reporting);
+    // The list is replaced whole by a merge patch: keep what the operator wrote (Accepted).
+    Optional.ofNullable(vantage.getStatus()).ifPresent(s -> s.getConditions().stream()
+        .filter(c -> !"Reporting".equals(c.getType())).forEach(status.getConditions()::add));
     Vantage patch = new Vantage();
     patch.setStatus(status);
     // A merge patch of the status subresource: lists are replaced whole, and nothing but status is sent.

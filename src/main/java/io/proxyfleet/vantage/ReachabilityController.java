@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.proxyfleet.api.Blocklist;
 import io.proxyfleet.api.BlocklistSpec;
 import io.proxyfleet.api.Durations;
@@ -118,6 +117,8 @@ public final class ReachabilityController implements AutoCloseable {
     int checked = 0, blocked = 0, unhealthy = 0, replaced = 0;
     List<String> learnedNow = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    Map<String, Map<String, ProxyFleet>> fleetsByNamespace = new HashMap<>();
+    Map<String, Set<String>> proxyNamesByFleet = new HashMap<>();
     for (ProxyFleet fleet : list(ProxyFleet.class)) {
       HealthSpec health = Optional.ofNullable(fleet.getSpec().getHealth()).orElseGet(HealthSpec::new);
       if (!Boolean.TRUE.equals(health.getEnabled()) || fleet.getMetadata().getDeletionTimestamp() != null) {
@@ -125,12 +126,15 @@ public final class ReachabilityController implements AutoCloseable {
       }
       String ns = fleet.getMetadata().getNamespace();
       String name = fleet.getMetadata().getName();
+      fleetsByNamespace.computeIfAbsent(ns, k -> new HashMap<>()).put(name, fleet);
       Duration interval = Durations.parse(health.getInterval());
       ProbesSpec probes = Optional.ofNullable(fleet.getSpec().getProbes()).orElseGet(ProbesSpec::new);
       ProbeClassifier classifier = new ProbeClassifier(new ProbeClassifier.Settings(probes.getMinVantages(), probes.getConfirmRounds(),
           Durations.parse(health.getGrace()), interval.multipliedBy(3).plus(SILENCE_ALLOWANCE)));
       ProxyProbe probe = new ProxyProbe(Durations.parse(health.getTimeout()), source, target, clock);
-      List<Proxy> proxies = client.resources(Proxy.class).inNamespace(ns).withLabel(ApiGroup.FLEET_LABEL, name).list().getItems().stream()
+      List<Proxy> owned = client.resources(Proxy.class).inNamespace(ns).withLabel(ApiGroup.FLEET_LABEL, name).list().getItems();
+      proxyNamesByFleet.put(ns + "/" + name, owned.stream().map(p -> p.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+      List<Proxy> proxies = owned.stream()
           .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
               && p.getStatus().getPhase() == ProxyPhase.Running && p.getStatus().getPublicIp() != null)
           .toList();
@@ -217,6 +221,7 @@ public final class ReachabilityController implements AutoCloseable {
       writeLearned(ns, name, learned, now);
     }
     outside.keySet().retainAll(seen);
+    fleetsByNamespace.forEach((ns, fleets) -> judgeVantages(ns, fleets, proxyNamesByFleet, clock.instant()));
     return new Pass(checked, blocked, unhealthy, replaced, learnedNow);
   }
 
@@ -270,6 +275,93 @@ public final class ReachabilityController implements AutoCloseable {
     return new Evidence(byProxy, live);
   }
 
+  /** Condition type on a Vantage, written by the operator: whether its reports are used. */
+  public static final String ACCEPTED = "Accepted";
+  private final Map<String, String> vantageReasons = new ConcurrentHashMap<>();
+
+  /**
+   * Says on each Vantage whether its reports count: {@code Accepted=False} with reason
+   * {@code NoReport} or {@code Silent} (its results are ignored; its fleets get a warning), or
+   * {@code UnknownProxies} (results for proxies outside its fleets are ignored, the rest used).
+   */
+  void judgeVantages(String namespace, Map<String, ProxyFleet> fleets, Map<String, Set<String>> proxyNamesByFleet, Instant now) {
+    for (Vantage vantage : client.resources(Vantage.class).inNamespace(namespace).list().getItems()) {
+      if (vantage.getSpec() == null || vantage.getSpec().getFleets().stream().noneMatch(fleets::containsKey)) {
+        continue;
+      }
+      String name = vantage.getMetadata().getName();
+      Optional<Instant> reported = Optional.ofNullable(vantage.getStatus()).flatMap(s -> io.proxyfleet.api.Timestamps.parse(s.getLastReportTime()));
+      Duration interval = Durations.parse(vantage.getSpec().getReportInterval());
+      String reason;
+      String message;
+      if (reported.isEmpty()) {
+        reason = "NoReport";
+        message = "No report yet; run its agent: proxyfleet probe-agent --vantage " + name + " -n " + namespace;
+      } else if (reported.get().plus(ProbeAgent.HEARTBEAT).plus(interval).plus(SILENCE_ALLOWANCE).isBefore(now)) {
+        reason = "Silent";
+        message = "No report since " + reported.get() + " (the agent reports at least every " + ProbeAgent.HEARTBEAT.toMinutes()
+            + " minutes); its results are ignored until it reports again";
+      } else {
+        Set<String> known = new HashSet<>();
+        vantage.getSpec().getFleets().forEach(f -> known.addAll(proxyNamesByFleet.getOrDefault(namespace + "/" + f, Set.of())));
+        List<String> unknown = vantage.getStatus().getResults().stream().map(VantageResult::getProxy).filter(p -> !known.contains(p)).sorted().toList();
+        if (unknown.isEmpty()) {
+          reason = "Accepted";
+          message = vantage.getStatus().getResults().size() + " results in use";
+        } else {
+          reason = "UnknownProxies";
+          message = "Ignored " + unknown.size() + " results for proxies that are not in its fleets ("
+              + String.join(", ", unknown.subList(0, Math.min(5, unknown.size()))) + (unknown.size() > 5 ? ", ..." : "") + "); the others are in use";
+        }
+      }
+      String key = namespace + "/" + name;
+      String before = vantageReasons.put(key, reason);
+      if ("Silent".equals(reason) && !"Silent".equals(before)) {
+        events.warning(vantage, "VantageSilent", message);
+        for (String f : vantage.getSpec().getFleets()) {
+          Optional.ofNullable(fleets.get(f)).ifPresent(fleet -> events.warning(fleet, "VantageSilent",
+              "Vantage " + name + " is silent: " + message + "; blocks are detected from lists and the other vantages only"));
+        }
+      }
+      writeAccepted(vantage, "Accepted".equals(reason), reason, message);
+    }
+  }
+
+  private void writeAccepted(Vantage vantage, boolean accepted, String reason, String message) {
+    String status = accepted ? "True" : "False";
+    io.proxyfleet.api.VantageStatus current = Optional.ofNullable(vantage.getStatus()).orElseGet(io.proxyfleet.api.VantageStatus::new);
+    Optional<Condition> existing = current.getConditions().stream().filter(c -> ACCEPTED.equals(c.getType())).findFirst();
+    if (existing.isPresent() && status.equals(existing.get().getStatus()) && reason.equals(existing.get().getReason())) {
+      return;
+    }
+    io.proxyfleet.api.VantageStatus next = io.proxyfleet.status.StatusChange.copy(current, io.proxyfleet.api.VantageStatus.class);
+    next.getConditions().removeIf(c -> ACCEPTED.equals(c.getType()));
+    next.getConditions().add(new ConditionBuilder().withType(ACCEPTED).withStatus(status).withReason(reason).withMessage(message)
+        .withLastTransitionTime(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString())
+        .withObservedGeneration(vantage.getMetadata().getGeneration()).build());
+    patchConditions(Vantage.class, vantage, next.getConditions());
+  }
+
+  /**
+   * Replaces an object's status conditions with a merge patch that carries the resourceVersion
+   * read, so the API server refuses it (409) when someone wrote in between (the reconciler that
+   * owns the rest of the status); the next pass tries again.
+   */
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void patchConditions(Class<T> type, T object, List<Condition> conditions) {
+    Map<String, Object> patch = Map.of(
+        "metadata", Map.of("resourceVersion", object.getMetadata().getResourceVersion()),
+        "status", Map.of("conditions", conditions));
+    try {
+      client.resources(type).inNamespace(object.getMetadata().getNamespace()).withName(object.getMetadata().getName())
+          .subresource("status").patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              JSON.writeValueAsString(patch));
+    } catch (KubernetesClientException e) {
+      LOG.debug("Conditions of {} {} not written ({}); next pass", type.getSimpleName(), object.getMetadata().getName(), e.getCode());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private void setCondition(Proxy proxy, ProbeClassifier.Verdict v) {
     String reason = switch (v.kind()) {
       case UNCHECKED -> "NotChecked";
@@ -291,18 +383,7 @@ public final class ReachabilityController implements AutoCloseable {
     conditions.removeIf(c -> REACHABLE.equals(c.getType()));
     conditions.add(new ConditionBuilder().withType(REACHABLE).withStatus(status).withReason(reason).withMessage(message)
         .withLastTransitionTime(since).withObservedGeneration(proxy.getMetadata().getGeneration()).build());
-    Proxy copy = new Proxy();
-    copy.setMetadata(proxy.getMetadata());
-    copy.setSpec(proxy.getSpec());
-    copy.setStatus(io.proxyfleet.status.StatusChange.copy(proxy.getStatus(), io.proxyfleet.api.ProxyStatus.class));
-    copy.getStatus().setConditions(conditions);
-    try {
-      // A PUT of the status with the resourceVersion read: a concurrent write by the Proxy
-      // reconciler wins (409), and the next pass writes again.
-      client.resource(copy).updateStatus();
-    } catch (KubernetesClientException e) {
-      LOG.debug("Reachable condition of {} not written ({}); next pass", proxy.getMetadata().getName(), e.getCode());
-    }
+    patchConditions(Proxy.class, proxy, conditions);
   }
 
   private LearnedBlocks readLearned(String namespace, String fleet) {
@@ -340,14 +421,28 @@ public final class ReachabilityController implements AutoCloseable {
         && json.equals(Optional.ofNullable(existing.getMetadata().getAnnotations()).map(a -> a.get(LearnedBlocks.ENTRIES_ANNOTATION)).orElse(null))) {
       return;
     }
-    Blocklist list = new Blocklist();
-    list.getMetadata().setName(name);
-    list.getMetadata().setLabels(Map.of(LearnedBlocks.FOR_LABEL, namespace + "." + fleet));
-    list.getMetadata().setAnnotations(Map.of(LearnedBlocks.ENTRIES_ANNOTATION, json));
-    BlocklistSpec spec = new BlocklistSpec();
-    spec.setCidrs(cidrs);
-    list.setSpec(spec);
-    client.resource(list).createOr(NonDeletingOperation::update);
+    if (existing == null) {
+      Blocklist list = new Blocklist();
+      list.getMetadata().setName(name);
+      list.getMetadata().setLabels(Map.of(LearnedBlocks.FOR_LABEL, namespace + "." + fleet));
+      list.getMetadata().setAnnotations(Map.of(LearnedBlocks.ENTRIES_ANNOTATION, json));
+      BlocklistSpec spec = new BlocklistSpec();
+      spec.setCidrs(cidrs);
+      list.setSpec(spec);
+      client.resource(list).create();
+      return;
+    }
+    // A merge patch guarded by the resourceVersion read: two passes never interleave their entries.
+    Map<String, Object> patch = Map.of(
+        "metadata", Map.of("resourceVersion", existing.getMetadata().getResourceVersion(),
+            "annotations", Map.of(LearnedBlocks.ENTRIES_ANNOTATION, json)),
+        "spec", Map.of("cidrs", cidrs));
+    try {
+      client.resources(Blocklist.class).withName(name).patch(
+          io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), JSON.writeValueAsString(patch));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Learned lists whose fleet is gone are deleted: they are the operator's, not anyone's input. */

@@ -69,7 +69,7 @@ class LocalWorldTest {
   @Test
   void censoringAnAddressWithKubectlGetsItDetectedAndMovedAndADeadDaemonReplaced() throws Exception {
     apply(env, fleet("world", 3, "socks5", 1080, "local", List.of("local-51"), List.of("none"),
-        "  health: {interval: 5s, grace: 10s, timeout: 500ms}\n"));
+        "  health: {interval: 5s, grace: 10s, timeout: 2s}\n"));
     apply(env, """
         apiVersion: proxyfleet.io/v1alpha1
         kind: Vantage
@@ -78,7 +78,7 @@ class LocalWorldTest {
           network: {country: RU, asn: 12389}
           fleets: [world]
           reportInterval: 10s
-          probeTimeout: 500ms
+          probeTimeout: 2s
         """);
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "world", 3) && allReachable("world"));
 

@@ -73,7 +73,7 @@ class ReachabilityTest {
           network: {country: RU, asn: 12389}
           fleets: [%s]
           reportInterval: 10s
-          probeTimeout: 500ms
+          probeTimeout: 2s
         """.formatted(fleet));
   }
 
@@ -94,7 +94,7 @@ class ReachabilityTest {
   @Test
   void aProxyCensoredFromInsideIsLearnedAsBlockedAndMovedToACleanAddress() throws Exception {
     apply(env, fleet("rf", 3, "socks5", 1080, "local", List.of("local-41"), List.of("none"),
-        "  health: {interval: 10s, grace: 30s, timeout: 500ms}\n"));
+        "  health: {interval: 10s, grace: 30s, timeout: 2s}\n"));
     vantage("rf");
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "rf", 3));
 
@@ -127,7 +127,7 @@ class ReachabilityTest {
   @Test
   void aDeadDaemonIsReplacedNotRotatedAndAWholeFleetFailingIsHeld() throws Exception {
     apply(env, fleet("hf", 3, "socks5", 1080, "local", List.of("local-42"), List.of("none"),
-        "  health: {interval: 10s, grace: 20s, timeout: 500ms}\n"));
+        "  health: {interval: 10s, grace: 20s, timeout: 2s}\n"));
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "hf", 3));
     assertThat(round().checked()).isEqualTo(3);
 
@@ -154,5 +154,49 @@ class ReachabilityTest {
     ReachabilityController.Pass held = round();
     assertThat(held.unhealthy()).isEqualTo(3);
     assertThat(held.replaced()).isZero();
+  }
+
+  @Test
+  void vantagesAreToldWhetherTheirReportsCount() throws Exception {
+    apply(env, fleet("vf", 2, "socks5", 1080, "local", List.of("local-43"), List.of("none"),
+        "  health: {interval: 10s, grace: 30s, timeout: 2s}\n"));
+    vantage("vf");
+    await().atMost(TIMEOUT).until(() -> fleetReady(client, "vf", 2));
+    controller.pass();
+    assertThat(accepted()).isEqualTo("False/NoReport");
+    round();
+    assertThat(accepted()).isEqualTo("True/Accepted");
+
+    // Results for proxies outside its fleets are ignored, and it is told so.
+    io.proxyfleet.api.Vantage v = client.resources(io.proxyfleet.api.Vantage.class).inNamespace("default").withName("inside").get();
+    io.proxyfleet.api.VantageResult ghost = new io.proxyfleet.api.VantageResult();
+    ghost.setProxy("not-a-proxy");
+    ghost.setIp("203.0.113.9");
+    ghost.setOutcome("Timeout");
+    ghost.setFailedRounds(5);
+    v.getStatus().getResults().add(ghost);
+    client.resource(v).updateStatus();
+    controller.pass();
+    assertThat(accepted()).isEqualTo("False/UnknownProxies");
+    assertThat(client.resources(io.proxyfleet.api.Vantage.class).inNamespace("default").withName("inside").get().getStatus().getConditions())
+        .anySatisfy(c -> assertThat(c.getMessage()).contains("not-a-proxy"));
+
+    // Silent past its heartbeat: its results are ignored, and the fleet hears about it.
+    clock.advance(ProbeAgent.HEARTBEAT.plusMinutes(2));
+    ReachabilityController.Pass pass = controller.pass();
+    assertThat(accepted()).isEqualTo("False/Silent");
+    assertThat(pass.blocked()).isZero();
+    assertThat(Fixtures.events(client, "vf")).anySatisfy(e -> {
+      assertThat(e.getReason()).isEqualTo("VantageSilent");
+      assertThat(e.getMessage()).contains("inside");
+    });
+    // Its agent comes back.
+    round();
+    assertThat(accepted()).isEqualTo("True/Accepted");
+  }
+
+  private String accepted() {
+    return client.resources(io.proxyfleet.api.Vantage.class).inNamespace("default").withName("inside").get().getStatus().getConditions().stream()
+        .filter(c -> ReachabilityController.ACCEPTED.equals(c.getType())).map(c -> c.getStatus() + "/" + c.getReason()).findFirst().orElse("none");
   }
 }

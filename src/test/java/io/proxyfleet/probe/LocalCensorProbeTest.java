@@ -40,8 +40,8 @@ class LocalCensorProbeTest {
     network = new LoopbackNetwork(Clock.systemUTC(), new SplittableRandom(8));
     cloud = new LocalCloudProvider(network, 2, Duration.ZERO);
     ProxyProbe.Target target = new ProxyProbe.Target("127.0.0.1", 9);
-    outside = new ProxyProbe(Duration.ofMillis(500), null, target, Clock.systemUTC());
-    inside = new ProxyProbe(Duration.ofMillis(500), LocalCensor.insideAddress(1), target, Clock.systemUTC());
+    outside = new ProxyProbe(Duration.ofSeconds(2), null, target, Clock.systemUTC());
+    inside = new ProxyProbe(Duration.ofSeconds(2), LocalCensor.insideAddress(1), target, Clock.systemUTC());
     try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
