@@ -84,6 +84,28 @@ public class ProxyFleetSpec extends TolerantSpec {
           + " (Go duration, e.g. 90s, 10m).")
   private String launchTimeout = "10m";
 
+  @JsonPropertyDescription("Health checks from the operator's own vantage: a proxy is published only after one passes.")
+  private HealthSpec health = new HealthSpec();
+
+  @JsonPropertyDescription("How results of Vantages inside the censored network turn into blocks.")
+  private ProbesSpec probes = new ProbesSpec();
+
+  public HealthSpec getHealth() {
+    return health;
+  }
+
+  public void setHealth(HealthSpec health) {
+    this.health = health;
+  }
+
+  public ProbesSpec getProbes() {
+    return probes;
+  }
+
+  public void setProbes(ProbesSpec probes) {
+    this.probes = probes;
+  }
+
   public Integer getReplicas() {
     return replicas;
   }

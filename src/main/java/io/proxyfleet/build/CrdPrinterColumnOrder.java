@@ -8,6 +8,7 @@ import io.proxyfleet.api.Blocklist;
 import io.proxyfleet.api.CloudProfile;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
+import io.proxyfleet.api.Vantage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import java.util.List;
 public final class CrdPrinterColumnOrder {
 
   private static final List<Class<?>> RESOURCES =
-      List.of(ProxyFleet.class, Proxy.class, CloudProfile.class, Blocklist.class);
+      List.of(ProxyFleet.class, Proxy.class, CloudProfile.class, Blocklist.class, Vantage.class);
 
   private CrdPrinterColumnOrder() {}
 

@@ -55,12 +55,14 @@ final class LocalCommand implements Callable<Integer> {
       }
     }
     RuntimeServer endpoints = http;
+    io.proxyfleet.local.LocalWorld world = io.proxyfleet.local.LocalWorld.start(env, java.time.Clock.systemUTC());
     CountDownLatch done = new CountDownLatch(1);
     FleetTable table = quiet ? null : FleetTable.start(env.client(), System.out);
     Thread hook = new Thread(() -> {
       long t = System.nanoTime();
       if (table != null) table.close();
       if (endpoints != null) endpoints.close();
+      world.close();
       fleetMetrics.close();
       dependencyMetrics.close();
       env.close();
@@ -80,6 +82,8 @@ final class LocalCommand implements Callable<Integer> {
           kubectl get proxyfleets,proxies            # pf / px for short
           kubectl get secret demo-endpoints -o jsonpath='{.data.endpoints\\.json}' | base64 -d
           kubectl patch blocklist manual --type=merge -p '{"spec":{"cidrs":["127.1.0.0/24"]}}'
+          kubectl create configmap local-censor --from-literal=cidrs=IP   # censor without telling: probes find it
+          kubectl annotate proxy NAME proxyfleet.io/local-fault=daemon-down  # kill a daemon: it is replaced
         Press Ctrl-C to stop; every proxy closes.
         """, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), env.api().url(), kubeconfig.toAbsolutePath());
     if (endpoints != null) {

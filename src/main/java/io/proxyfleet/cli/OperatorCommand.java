@@ -132,6 +132,18 @@ final class OperatorCommand implements Callable<Integer> {
     }
   }
 
+  /** How often the reachability pass looks for due checks; each fleet's health.interval decides what is due. */
+  static final java.time.Duration REACHABILITY_TICK = java.time.Duration.ofSeconds(5);
+
+  @Option(names = "--health-checks", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Check every proxy from this process and act on Vantage reports (learned blocks, replacing dead daemons);"
+          + " fleets opt out with spec.health.enabled: false. Default: ${DEFAULT-VALUE}.")
+  boolean healthChecks;
+
+  @Option(names = "--health-check-target", paramLabel = "HOST:PORT", defaultValue = "1.1.1.1:443",
+      description = "Where checks ask SOCKS5 and HTTP proxies to connect; any answer of the proxy counts. Default: ${DEFAULT-VALUE}.")
+  String healthTarget;
+
   @Override
   public Integer call() throws Exception {
     String logProblem = configureLogging(logLevel, logFormat);
@@ -141,6 +153,13 @@ final class OperatorCommand implements Callable<Integer> {
     }
     java.util.Optional<java.time.Duration> resync = resync(resyncPeriod, System.err::println);
     if (resync.isEmpty()) {
+      return 2;
+    }
+    io.proxyfleet.probe.ProxyProbe.Target target;
+    try {
+      target = ProbeAgentCommand.target(healthTarget);
+    } catch (IllegalArgumentException e) {
+      System.err.println("--health-check-target: " + e.getMessage());
       return 2;
     }
     java.time.Duration refresh;
@@ -174,6 +193,11 @@ final class OperatorCommand implements Callable<Integer> {
       operator.onGarbageCollected(cloudMetrics::collected);
       if (!refresh.isZero()) {
         operator.refreshCloudRangesEvery(refresh);
+      }
+      if (healthChecks) {
+        operator.startReachability(new io.proxyfleet.vantage.ReachabilityController(client,
+            new io.proxyfleet.events.EventRecorder(client, settings.clock(), "proxyfleet-operator"), settings.clock(), null, target, 32, namespaces),
+            REACHABILITY_TICK);
       }
       return operator;
     });

@@ -24,6 +24,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.BurnedRegion;
 import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.FleetBlocklists;
 import io.proxyfleet.api.Placement;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
@@ -201,7 +202,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private Observed observe(ProxyFleet fleet, Context<ProxyFleet> context) {
     ResourceID id = ResourceID.fromResource(fleet);
     ProxyFleetSpec spec = fleet.getSpec();
-    subscriptions.record(id, spec == null ? List.of() : spec.getBlocklists());
+    subscriptions.record(id, spec == null ? List.of() : FleetBlocklists.inForce(fleet));
     ProxyFleetStatus previous = fleet.getStatus();
     ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
     // The informer may hand us a fleet from before our last status write; the budget, counters and
@@ -274,7 +275,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
     Map<SlotKey, String> unavailable = new LinkedHashMap<>();
     Map<SlotKey, Double> blockedFractions = new HashMap<>();
-    io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(spec.getBlocklists());
+    io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(FleetBlocklists.inForce(fleet));
     int maxBlockedPercent = FleetPolicy.maxRegionBlockedPercent(spec);
     Map<String, CloudProfile> profiles = new HashMap<>();
     for (int i = 0; i < spec.getPlacement().size(); i++) {
@@ -339,7 +340,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private Decision plan(ProxyFleet fleet, Observed seen, Usable usable, Instant now) {
     ProxyFleetSpec spec = fleet.getSpec();
     RotationSettings settings = FleetPolicy.rotation(spec);
-    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, spec.getBlocklists(), seen.requests())).toList();
+    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, FleetBlocklists.inForce(fleet), seen.requests())).toList();
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
     double budget = RotationBudget.available(seen.status().getRotationBudget(), perHour, now);
     FleetPlan plan = planner.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), settings, views,
@@ -360,7 +361,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     ParallelWrites.Outcome<String> deleted = writes.run(plan.deletes(), delete -> {
       Proxy proxy = byName.get(delete.name());
       client.resource(proxy).delete();
-      return delete.name() + describeReason(delete.reason(), proxy, spec.getBlocklists());
+      return delete.name() + describeReason(delete.reason(), proxy, FleetBlocklists.inForce(fleet));
     });
     announce(fleet, "DeletingProxy", "Deleting", deleted.done());
     ParallelWrites.Outcome<String> rotated = writes.run(plan.ipRotations(), rotate -> {
@@ -375,7 +376,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       // The next reconcile may run before the informer has this edit: remember the request so it
       // is not made twice (a second rotation would waste an address and the budget).
       seen.requests().put(requested.getMetadata().getUid(), request);
-      return rotate.name() + describeReason(rotate.reason(), proxy, spec.getBlocklists());
+      return rotate.name() + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet));
     });
     announce(fleet, "RotatingIP", "Requested a new IP for", rotated.done());
     // A list, not a map keyed by Create: creates are values (slot, subnet, reason), and equal ones
@@ -470,7 +471,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // Counts come from the proxies that exist now, never from the last good pass: a fleet whose
     // creates are refused must not keep claiming the replicas it had asked for.
     ProxyFleetSpec spec = fleet.getSpec();
-    List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
+    List<String> lists = spec == null ? List.of() : FleetBlocklists.inForce(fleet);
     Map<String, String> requests = requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
     summarizeProxies(status, context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet))
         .map(p -> view(p, lists, requests)).toList(), null, Map.of());

@@ -16,7 +16,8 @@ public final class CustomResourceDefinitions {
           "proxyfleets.proxyfleet.io-v1.yml",
           "proxies.proxyfleet.io-v1.yml",
           "cloudprofiles.proxyfleet.io-v1.yml",
-          "blocklists.proxyfleet.io-v1.yml");
+          "blocklists.proxyfleet.io-v1.yml",
+          "vantages.proxyfleet.io-v1.yml");
 
   private CustomResourceDefinitions() {}
 

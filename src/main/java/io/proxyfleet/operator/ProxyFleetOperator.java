@@ -61,6 +61,13 @@ public final class ProxyFleetOperator implements AutoCloseable {
   private volatile java.util.function.Consumer<GarbageCollector.Report> collected = report -> {};
   private final BlockedFractions fractions;
   private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.vantage.ReachabilityController> reachability =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private final java.util.concurrent.ScheduledExecutorService healthTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "proxyfleet-reachability");
+    t.setDaemon(true);
+    return t;
+  });
   private final java.util.concurrent.ScheduledExecutorService gcTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "proxyfleet-gc");
     t.setDaemon(true);
@@ -160,6 +167,33 @@ public final class ProxyFleetOperator implements AutoCloseable {
     this.collected = listener;
   }
 
+  /**
+   * Starts checking proxies from this process and acting on the fleets' Vantages (leader only):
+   * a pass every {@code tick}; each fleet's {@code spec.health.interval} decides what is due.
+   */
+  public void startReachability(io.proxyfleet.vantage.ReachabilityController controller, java.time.Duration tick) {
+    if (!reachability.compareAndSet(null, controller)) {
+      throw new IllegalStateException("reachability checks already started");
+    }
+    healthTimer.scheduleWithFixedDelay(() -> {
+      if (!leading.get()) {
+        return;
+      }
+      try {
+        io.proxyfleet.vantage.ReachabilityController.Pass pass = controller.pass();
+        if (pass.replaced() > 0 || !pass.learned().isEmpty()) {
+          log.info("Reachability: checked {}, blocked {}, unhealthy {}, replaced {}, learned ranges {}",
+              pass.checked(), pass.blocked(), pass.unhealthy(), pass.replaced(), pass.learned());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        // The timer must survive an API hiccup; the next pass tries again.
+        log.warn("Reachability pass failed: {}", e.toString());
+      }
+    }, tick.toMillis(), tick.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** The collector, for tests and tools that want a pass now instead of on the timer. */
   public GarbageCollector garbageCollector() {
     return collector;
@@ -224,6 +258,12 @@ public final class ProxyFleetOperator implements AutoCloseable {
     try {
       GarbageCollector.Report report = collector.collect();
       collected.accept(report);
+      java.util.Optional.ofNullable(reachability.get()).ifPresent(r -> {
+        int removed = r.sweepLearnedLists();
+        if (removed > 0) {
+          log.info("Garbage collection: removed {} learned blocklists of deleted fleets", removed);
+        }
+      });
       if (report.removedAnything() || !report.errors().isEmpty()) {
         log.info("Garbage collection: terminated {}, released {}, errors {}", report.terminatedInstances(), report.releasedAddresses(), report.errors());
       }
@@ -243,6 +283,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
       return;
     }
     gcTimer.shutdownNow();
+    healthTimer.shutdownNow();
+    java.util.Optional.ofNullable(reachability.get()).ifPresent(io.proxyfleet.vantage.ReachabilityController::close);
     boolean wasLeading = leading.get();
     operator.stop();
     proxyEvents.close();

@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.CloudProfile;
+import io.proxyfleet.api.FleetBlocklists;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
@@ -116,7 +117,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     blocklists.addListener(list -> primaries
         .list(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
         .filter(p -> fleets.get(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace()))
-            .map(f -> f.getSpec() != null && f.getSpec().getBlocklists() != null && f.getSpec().getBlocklists().contains(list)).orElse(false))
+            .map(f -> f.getSpec() != null && FleetBlocklists.inForce(f).contains(list)).orElse(false))
         .forEach(p -> blocklistEvents.propagateEvent(ResourceID.fromResource(p))));
     return List.of(fleets, profiles, blocklistEvents);
   }
@@ -126,7 +127,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     ProxyStatus previous = proxy.getStatus();
     ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
     Optional<ProxyFleet> fleet = context.getSecondaryResource(ProxyFleet.class);
-    BlockChecker checker = blocklists.checkerFor(fleet.map(f -> f.getSpec().getBlocklists()).orElse(List.of()));
+    BlockChecker checker = blocklists.checkerFor(fleet.map(FleetBlocklists::inForce).orElse(List.of()));
     if (proxy.getSpec() != null && !proxy.getSpec().getUnreadableFields().isEmpty()) {
       // A spec the operator cannot read makes no cloud call: the proxy waits, named, until replaced.
       String message = proxy.getSpec().getUnreadableFields().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));

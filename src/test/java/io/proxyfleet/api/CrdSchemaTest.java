@@ -47,12 +47,13 @@ class CrdSchemaTest {
       case "CloudProfile" -> "cloudprofiles.proxyfleet.io-v1.yml";
       case "Blocklist" -> "blocklists.proxyfleet.io-v1.yml";
       case "Proxy" -> "proxies.proxyfleet.io-v1.yml";
+      case "Vantage" -> "vantages.proxyfleet.io-v1.yml";
       default -> throw new IllegalArgumentException(kind);
     };
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"00-cloudprofile.yaml", "01-blocklist-manual.yaml", "02-fleet-demo.yaml"})
+  @ValueSource(strings = {"00-cloudprofile.yaml", "01-blocklist-manual.yaml", "02-fleet-demo.yaml", "03-vantage-inside.yaml"})
   void examplesAreValid(String file) throws IOException {
     JsonNode object = YAML.readTree(Files.readString(Path.of("examples/local", file)));
     assertThat(errors(crdFor(object.get("kind").asText()), object)).isEmpty();

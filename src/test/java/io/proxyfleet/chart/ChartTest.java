@@ -91,7 +91,7 @@ class ChartTest {
     Map<String, String> inChart = files(RenderedChart.CHART.resolve("crds"));
     assertThat(inChart).as("helm/proxyfleet/crds must equal crds/: cp crds/*.yml helm/proxyfleet/crds/").isEqualTo(generated);
     assertThat(inChart).containsOnlyKeys("blocklists.proxyfleet.io-v1.yml", "cloudprofiles.proxyfleet.io-v1.yml",
-        "proxies.proxyfleet.io-v1.yml", "proxyfleets.proxyfleet.io-v1.yml");
+        "proxies.proxyfleet.io-v1.yml", "proxyfleets.proxyfleet.io-v1.yml", "vantages.proxyfleet.io-v1.yml");
   }
 
   @Test

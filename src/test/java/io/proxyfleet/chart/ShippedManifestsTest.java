@@ -32,7 +32,7 @@ class ShippedManifestsTest {
         .isEqualTo(rendered);
     List<HasMetadata> objects = Serialization.unmarshal(rendered);
     assertThat(objects).extracting(HasMetadata::getKind).containsExactly("Namespace",
-        "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
+        "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
         "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "PodDisruptionBudget", "Service");
   }
 

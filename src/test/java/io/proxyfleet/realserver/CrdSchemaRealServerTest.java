@@ -48,7 +48,8 @@ class CrdSchemaRealServerTest {
     List<CustomResourceDefinition> crds = admin.apiextensions().v1().customResourceDefinitions().list().getItems().stream()
         .filter(c -> c.getSpec().getGroup().equals("proxyfleet.io")).toList();
     assertThat(crds).extracting(c -> c.getMetadata().getName())
-        .containsExactlyInAnyOrder("proxyfleets.proxyfleet.io", "proxies.proxyfleet.io", "cloudprofiles.proxyfleet.io", "blocklists.proxyfleet.io");
+        .containsExactlyInAnyOrder("proxyfleets.proxyfleet.io", "proxies.proxyfleet.io", "cloudprofiles.proxyfleet.io", "blocklists.proxyfleet.io",
+            "vantages.proxyfleet.io");
     for (CustomResourceDefinition crd : crds) {
       assertThat(crd.getStatus().getConditions())
           .as(crd.getMetadata().getName())

@@ -179,14 +179,22 @@ class LeastPrivilegeScenarioTest {
    *   <li>get on proxyfleets and blocklists: JOSDK re-reads the object when removing its finalizer
    *       hits a 409 conflict (ReconciliationDispatcher), which depends on timing;
    *   <li>get on cloudprofiles: a Proxy being deleted reads its CloudProfile by name when the
-   *       informer has not seen it (ProxyReconciler#cleanup).
+   *       informer has not seen it (ProxyReconciler#cleanup);
+   *   <li>create and delete on blocklists, and get besides the re-read above: a fleet's learned
+   *       Blocklist, written only when a Vantage inside finds an address blocked, and deleted with
+   *       its fleet (VantageAgentRealServerTest and ReachabilityTest show those paths; this scenario
+   *       has no vantage);
+   *   <li>patch on vantages/status: the Accepted condition, written only on a Vantage of a fleet.
    * </ul>
    */
   static final Set<RbacAudit.Permission> ALLOWANCE = Set.of(
       new RbacAudit.Permission("proxyfleet.io", "proxyfleets", "finalizers", "update"),
       new RbacAudit.Permission("proxyfleet.io", "proxyfleets", "", "get"),
       new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "get"),
-      new RbacAudit.Permission("proxyfleet.io", "cloudprofiles", "", "get"));
+      new RbacAudit.Permission("proxyfleet.io", "cloudprofiles", "", "get"),
+      new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "create"),
+      new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "delete"),
+      new RbacAudit.Permission("proxyfleet.io", "vantages", "status", "patch"));
 
   private static boolean stale(KubernetesClient admin, String name) {
     Blocklist list = admin.resources(Blocklist.class).withName(name).get();

@@ -70,6 +70,7 @@ public final class LoopbackNetwork implements AutoCloseable {
   private final ChannelGroup connections =
       new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE);
   private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
+  private final LocalCensor censor = new LocalCensor();
 
   // Everything below is guarded by lock. Calls that bind or close sockets wait for the event loops
   // while holding it; that is safe because event-loop code never takes it.
@@ -103,6 +104,41 @@ public final class LoopbackNetwork implements AutoCloseable {
             return new DefaultNameResolver(executor).asAddressResolver();
           }
         };
+  }
+
+  /** The censor of this network: what it drops between the censored network and proxies. */
+  public LocalCensor censor() {
+    return censor;
+  }
+
+  /**
+   * Stops or starts the proxy daemon of an instance while the "VM" keeps running, keeping its
+   * address: a crashed daemon as the operator's health checks see it. A stopped daemon stays
+   * stopped across address changes, as a dead process on a real VM would.
+   *
+   * @return whether the instance exists (and is not terminated)
+   */
+  public boolean setDaemonRunning(String instanceId, boolean running) {
+    synchronized (lock) {
+      checkOpen();
+      InstanceState instance = instances.get(instanceId);
+      if (instance == null || instance.terminated) {
+        return false;
+      }
+      if (instance.daemonDown == !running) {
+        return true;
+      }
+      instance.daemonDown = !running;
+      if (running) {
+        if (instance.address != null) {
+          instance.restoreListener(this);
+        }
+      } else {
+        instance.closeListener();
+      }
+      LOG.info("daemon of {} {}", instanceId, running ? "started" : "stopped");
+      return true;
+    }
   }
 
   /** Server sockets currently bound by proxies. */
@@ -320,8 +356,10 @@ public final class LoopbackNetwork implements AutoCloseable {
       ProxyListener listener;
       try {
         listener =
-            ProxyListener.bind(
-                this, endpoint, instance.spec.protocol(), instance.spec.credentials(), instanceId);
+            instance.daemonDown
+                ? null
+                : ProxyListener.bind(
+                    this, endpoint, instance.spec.protocol(), instance.spec.credentials(), instanceId);
       } catch (CloudException e) {
         if (previousHolder != null) {
           previousHolder.restoreListener(this);
@@ -473,6 +511,7 @@ public final class LoopbackNetwork implements AutoCloseable {
     final Instant launchedAt;
     final Duration bootDelay;
     boolean terminated;
+    boolean daemonDown;
     AddressState address;
     ProxyListener listener;
 
@@ -504,6 +543,9 @@ public final class LoopbackNetwork implements AutoCloseable {
 
     /** Best effort after a failed move: the address stays with this instance after all. */
     void restoreListener(LoopbackNetwork network) {
+      if (daemonDown) {
+        return;
+      }
       try {
         listener =
             ProxyListener.bind(

@@ -85,6 +85,10 @@ final class ProxyListener {
       ch.close();
       return;
     }
+    if (network.censor().drops(ch.remoteAddress(), ch.localAddress())) {
+      BlackHole.install(ch);
+      return;
+    }
     switch (protocol) {
       case SOCKS5 -> Socks5ServerHandler.install(ch, network, check);
       case HTTP -> HttpProxyServerHandler.install(ch, network, check);
