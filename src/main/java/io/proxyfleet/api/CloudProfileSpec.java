@@ -9,6 +9,12 @@ import java.util.Map;
 
 /** Provider and provider-specific settings. */
 @ValidationRule(value = "self.provider != 'aws' || has(self.aws)", message = "spec.aws is required when provider is aws")
+@ValidationRule(value = "self.provider != 'gcp' || has(self.gcp)", message = "spec.gcp is required when provider is gcp")
+@ValidationRule(
+    value = "(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) + (has(self.local) ? 1 : 0) <= 1"
+        + " && (!has(self.aws) || self.provider == 'aws') && (!has(self.gcp) || self.provider == 'gcp')"
+        + " && (!has(self.local) || self.provider == 'local')",
+    message = "set only the settings of spec.provider: one of spec.aws, spec.gcp or spec.local")
 public class CloudProfileSpec extends TolerantSpec {
 
   @Required
@@ -21,6 +27,9 @@ public class CloudProfileSpec extends TolerantSpec {
 
   @JsonPropertyDescription("Settings of the AWS EC2 provider; required when provider is aws.")
   private AwsProviderSpec aws;
+
+  @JsonPropertyDescription("Settings of the Google Compute Engine provider; required when provider is gcp.")
+  private GcpProviderSpec gcp;
 
   @JsonPropertyDescription(
       "Extra tags (labels on GCP) written on every resource, beside ownership tags; they never override the"
@@ -49,6 +58,14 @@ public class CloudProfileSpec extends TolerantSpec {
 
   public void setAws(AwsProviderSpec aws) {
     this.aws = aws;
+  }
+
+  public GcpProviderSpec getGcp() {
+    return gcp;
+  }
+
+  public void setGcp(GcpProviderSpec gcp) {
+    this.gcp = gcp;
   }
 
   public Map<String, String> getTags() {
