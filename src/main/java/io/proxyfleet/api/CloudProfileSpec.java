@@ -68,6 +68,28 @@ public class CloudProfileSpec extends TolerantSpec {
     this.gcp = gcp;
   }
 
+  /** The regions the provider's settings list (aws or gcp), in order; empty for local. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public java.util.List<String> providerRegions() {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (aws != null && aws.getRegions() != null) {
+      out.addAll(aws.getRegions());
+    }
+    if (gcp != null && gcp.getRegions() != null) {
+      gcp.getRegions().stream().filter(r -> r != null && r.getName() != null).forEach(r -> out.add(r.getName()));
+    }
+    return out;
+  }
+
+  /** The machine type the provider launches (aws instanceType or gcp machineType), or null. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public String providerMachineType() {
+    if (aws != null) {
+      return aws.getInstanceType();
+    }
+    return gcp == null ? null : gcp.getMachineType();
+  }
+
   public Map<String, String> getTags() {
     return tags;
   }

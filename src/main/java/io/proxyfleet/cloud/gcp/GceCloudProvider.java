@@ -82,6 +82,8 @@ public final class GceCloudProvider implements CloudProvider {
       Map.entry("compute.instances.insert", "compute.instances.create"),
       Map.entry("compute.instances.get", "compute.instances.get"),
       Map.entry("compute.instances.list", "compute.instances.list"),
+      Map.entry("compute.instances.aggregatedList", "compute.instances.list"),
+      Map.entry("compute.addresses.aggregatedList", "compute.addresses.list"),
       Map.entry("compute.instances.delete", "compute.instances.delete"),
       Map.entry("compute.instances.addAccessConfig", "compute.instances.addAccessConfig"),
       Map.entry("compute.instances.deleteAccessConfig", "compute.instances.deleteAccessConfig"),
@@ -199,6 +201,7 @@ public final class GceCloudProvider implements CloudProvider {
   /** One "subnet" per zone: GCE subnetworks are regional, so the zone is what the planner spreads over. */
   @Override
   public List<Subnet> subnets(String region) {
+    profile.checkRegion(region);
     String subnetwork = profile.subnetworks().getOrDefault(region, profile.network());
     return zones(region).stream().map(z -> new Subnet(z, region, z, subnetwork)).toList();
   }
@@ -362,6 +365,42 @@ public final class GceCloudProvider implements CloudProvider {
     } finally {
       addressSnapshots.remove(region);
     }
+  }
+
+  /** Regions holding this cluster's instances or addresses, from two project-wide aggregated lists. */
+  @Override
+  public Set<String> managedRegions(String cluster, Set<String> known) {
+    Set<String> found = new java.util.TreeSet<>();
+    String filter = clusterFilter(cluster);
+    String token = "";
+    do {
+      String page = token;
+      com.google.cloud.compute.v1.InstanceAggregatedList list = call("all zones", "compute.instances.aggregatedList", () -> api.instances()
+          .aggregatedListCallable().call(com.google.cloud.compute.v1.AggregatedListInstancesRequest.newBuilder()
+              .setProject(profile.project()).setFilter(filter).setMaxResults(500).setPageToken(page).build()));
+      list.getItemsMap().forEach((scope, items) -> {
+        if (items.getInstancesCount() > 0 && scope.startsWith("zones/")) {
+          String zone = scope.substring("zones/".length());
+          found.add(zone.substring(0, zone.lastIndexOf('-')));
+        }
+      });
+      token = list.getNextPageToken();
+    } while (!token.isEmpty());
+    token = "";
+    do {
+      String page = token;
+      com.google.cloud.compute.v1.AddressAggregatedList list = call("all regions", "compute.addresses.aggregatedList", () -> api.addresses()
+          .aggregatedListCallable().call(com.google.cloud.compute.v1.AggregatedListAddressesRequest.newBuilder()
+              .setProject(profile.project()).setFilter(filter).setMaxResults(500).setPageToken(page).build()));
+      list.getItemsMap().forEach((scope, items) -> {
+        if (items.getAddressesCount() > 0 && scope.startsWith("regions/")) {
+          found.add(scope.substring("regions/".length()));
+        }
+      });
+      token = list.getNextPageToken();
+    } while (!token.isEmpty());
+    found.removeAll(known);
+    return found;
   }
 
   @Override
@@ -545,8 +584,11 @@ public final class GceCloudProvider implements CloudProvider {
     return "labels." + GceLabels.CLUSTER + " = \"" + GceLabels.value(cluster) + "\"";
   }
 
+  /** Zones of a region: the profile's, else GCE's. Any region works here (listing a dropped one). */
   private List<String> zones(String region) {
-    profile.checkRegion(region);
+    if (region == null || !region.matches(io.proxyfleet.api.GcpProviderSpec.REGION_PATTERN)) {
+      throw new CloudException(Reason.INVALID, "'" + region + "' is not a GCE region name such as europe-west3");
+    }
     List<String> configured = profile.zones().getOrDefault(region, List.of());
     if (!configured.isEmpty()) {
       return configured;
@@ -559,7 +601,7 @@ public final class GceCloudProvider implements CloudProvider {
     try {
       r = call(region, "compute.regions.get", () -> api.regions().get(profile.project(), region));
     } catch (CloudException e) {
-      if (e.reason() == Reason.NOT_FOUND) {
+      if (e.reason() == Reason.NOT_FOUND && profile.regions().contains(region)) {
         throw GcpProfile.invalid(profile.key(), profile.regionField(region) + ".name", "'" + region + "' is not a region of project "
             + profile.project() + " (" + e.getMessage() + ")");
       }
@@ -671,12 +713,32 @@ public final class GceCloudProvider implements CloudProvider {
     }
   }
 
+  /**
+   * One API call, counted and mapped. Throttling (GCE answers 403 rateLimitExceeded, which the
+   * generated client does not retry) is retried here a bounded number of times with exponential
+   * back-off: the throttled request was not carried out, and mutations carry requestIds anyway.
+   */
   private <T> T call(String where, String method, Supplier<T> body) {
-    calls.computeIfAbsent(method, k -> new AtomicLong()).incrementAndGet();
-    try {
-      return body.get();
-    } catch (RuntimeException e) {
-      throw GcpErrors.map(new GcpErrors.Context(profile, where, method), e);
+    Instant deadline = clock.instant().plus(settings.callTimeout());
+    long backoff = 200;
+    for (int attempt = 1; ; attempt++) {
+      calls.computeIfAbsent(method, k -> new AtomicLong()).incrementAndGet();
+      try {
+        return body.get();
+      } catch (RuntimeException e) {
+        CloudException mapped = GcpErrors.map(new GcpErrors.Context(profile, where, method), e);
+        if (mapped.reason() != Reason.THROTTLED || attempt >= settings.maxAttempts()
+            || clock.instant().plusMillis(backoff).isAfter(deadline)) {
+          throw mapped;
+        }
+        try {
+          Thread.sleep(backoff + random.nextLong(backoff / 2 + 1));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw mapped;
+        }
+        backoff = Math.min(backoff * 2, 5_000);
+      }
     }
   }
 

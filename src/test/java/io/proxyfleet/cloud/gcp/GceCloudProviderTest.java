@@ -204,10 +204,13 @@ class GceCloudProviderTest {
         .isInstanceOf(CloudException.class).extracting(e -> ((CloudException) e).reason()).isEqualTo(Reason.QUOTA_EXCEEDED);
     assertThat(p.unavailableZones(EU)).as("quota says nothing about a zone").isEmpty();
 
-    fake.inject("compute.addresses.insert", Fault.http(403, "rateLimitExceeded", "Rate Limit Exceeded"), 1);
+    // Throttling is retried a bounded number of times (3 attempts), then surfaces as THROTTLED.
+    long before = fake.count("compute.addresses.insert");
+    fake.inject("compute.addresses.insert", Fault.http(403, "rateLimitExceeded", "Rate Limit Exceeded"), 3);
     assertThatThrownBy(() -> p.allocateAddress(EU, owner("u1"), Optional.empty()))
         .isInstanceOf(CloudException.class).extracting(e -> ((CloudException) e).reason()).isEqualTo(Reason.THROTTLED);
-    fake.inject("compute.addresses.insert", Fault.http(429, "userRateLimitExceeded", "Too many requests"), 1);
+    assertThat(fake.count("compute.addresses.insert") - before).isEqualTo(3);
+    fake.inject("compute.addresses.insert", Fault.http(429, "userRateLimitExceeded", "Too many requests"), 3);
     assertThatThrownBy(() -> p.allocateAddress(EU, owner("u1"), Optional.empty()))
         .isInstanceOf(CloudException.class).extracting(e -> ((CloudException) e).reason()).isEqualTo(Reason.THROTTLED);
     fake.inject("compute.addresses.insert", Fault.http(403, "forbidden", "Required 'compute.addresses.create' permission"), 1);
@@ -266,5 +269,43 @@ class GceCloudProviderTest {
     assertThat(p.listManagedInstances(EU, CLUSTER)).hasSize(7).allSatisfy(i -> assertThat(i.tags()).containsEntry(OwnerTags.CLUSTER, CLUSTER));
     assertThat(p.listManagedInstances(EU, "other")).extracting(Instance::ownerUid).containsExactly("x");
     assertThat(p.listManagedAddresses(EU, CLUSTER)).extracting(Address::id).containsExactly("mine-addr");
+  }
+
+  @Test
+  void managedRegionsFindsThisClustersResourcesInRegionsTheProfileNoLongerLists() {
+    GceCloudProvider p = provider(GcpTestCloud.spec(fake, "Static", List.of(new GcpRegionSpec(EU, List.of()))), FAST, CLUSTER);
+    Instant old = Instant.now().minus(Duration.ofHours(2));
+    fake.putInstance("us-central1-f", "dropped", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "gone"), old);
+    fake.putAddress("europe-west1", "dropped-addr", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "gone"), old);
+    fake.putAddress("europe-west3", "kept-addr", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "here"), old);
+    fake.putInstance("europe-west1-b", "other", Map.of("proxyfleet-cluster", "other"), old);
+    assertThat(p.managedRegions(CLUSTER, java.util.Set.of(EU))).containsExactly("europe-west1", "us-central1");
+    assertThat(p.listManagedInstances("us-central1", CLUSTER)).extracting(Instance::ownerUid).containsExactly("gone");
+    p.terminate("us-central1", "us-central1-f/dropped");
+    assertThat(fake.instances()).doesNotContainKey("us-central1-f/dropped");
+    assertThatThrownBy(() -> p.launch(new LaunchSpec(owner("u9"), "us-central1", "us-central1-a", Protocol.SOCKS5, 1080,
+        new ProxyCredentials("pf-user", "s3cret-pass")))).isInstanceOf(CloudException.class).hasMessageContaining("spec.gcp.regions");
+  }
+
+  @Test
+  void throttlingEveryThirdCallStillLaunchesWithoutMarkingZonesUnavailable() throws Exception {
+    GceCloudProvider p = provider("Static", FAST);
+    fake.injectEvery(c -> c.method().startsWith("compute."), 3, Fault.http(403, "rateLimitExceeded", "Rate Limit Exceeded"));
+    int launched = 0;
+    for (int n = 0; n < 6; n++) {
+      String uid = UUID.randomUUID().toString();
+      for (int attempt = 0; attempt < 10; attempt++) {
+        try {
+          p.launch(launch(uid, "europe-west3-a"));
+          launched++;
+          break;
+        } catch (CloudException e) {
+          assertThat(e.reason()).isEqualTo(Reason.THROTTLED);
+        }
+      }
+    }
+    assertThat(launched).isEqualTo(6);
+    assertThat(p.unavailableZones(EU)).isEmpty();
+    assertThat(fake.instances()).hasSize(6);
   }
 }

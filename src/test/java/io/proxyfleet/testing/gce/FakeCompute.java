@@ -550,6 +550,8 @@ public final class FakeCompute implements AutoCloseable {
     String zone = "/zones/([^/]+)";
     String region = "/regions/([^/]+)";
     route("GET", region, "compute.regions.get", "compute.regions.get", this::getRegion);
+    route("GET", "/aggregated/instances", "compute.instances.aggregatedList", "compute.instances.list", r -> aggregated(r, "instances"));
+    route("GET", "/aggregated/addresses", "compute.addresses.aggregatedList", "compute.addresses.list", r -> aggregated(r, "addresses"));
     route("POST", zone + "/instances", "compute.instances.insert", "compute.instances.create", this::insertInstance);
     route("GET", zone + "/instances", "compute.instances.list", "compute.instances.list", r -> list(r, "compute#instanceList",
         instancesOf(r.p(2))));
@@ -1006,6 +1008,29 @@ public final class FakeCompute implements AutoCloseable {
     synchronized (n) {
       return n.deepCopy();
     }
+  }
+
+  /** An aggregated list: every zone (instances) or region (addresses) as a scope, filtered (no paging here: few scopes). */
+  private synchronized Object aggregated(Request r, String what) {
+    checkProject(r);
+    ObjectNode out = JSON.createObjectNode();
+    out.put("kind", what.equals("instances") ? "compute#instanceAggregatedList" : "compute#addressAggregatedList");
+    ObjectNode items = out.putObject("items");
+    for (Map.Entry<String, List<String>> e : zonesByRegion.entrySet()) {
+      List<String> scopes = what.equals("instances") ? e.getValue() : List.of(e.getKey());
+      for (String scope : scopes) {
+        List<ObjectNode> all = what.equals("instances") ? instancesOf(scope) : addressesOf(scope);
+        ArrayNode list = JSON.createArrayNode();
+        all.stream().filter(n -> matches(n, r.query().get("filter"))).forEach(n -> list.add(n.deepCopy()));
+        ObjectNode scoped = items.putObject((what.equals("instances") ? "zones/" : "regions/") + scope);
+        if (list.isEmpty()) {
+          scoped.putObject("warning").put("code", "NO_RESULTS_ON_PAGE");
+        } else {
+          scoped.set(what, list);
+        }
+      }
+    }
+    return out;
   }
 
   /** A list response: filter, then a page of at most maxResults (default and cap 500) from pageToken. */
