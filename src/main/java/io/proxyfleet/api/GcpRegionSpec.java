@@ -14,13 +14,14 @@ import java.util.List;
 public class GcpRegionSpec {
 
   @Required
+  @Size(max = 40)
   @Pattern(GcpProviderSpec.REGION_PATTERN)
   @JsonPropertyDescription("Region name, e.g. europe-west3.")
   private String name;
 
   @Size(max = 16)
   @JsonPropertyDescription("Zones proxies may use, e.g. [europe-west3-a, europe-west3-b]. Default: every zone GCE lists for the region.")
-  private List<@Pattern("^[a-z]+-[a-z]+[0-9]+-[a-z]$") String> zones = new ArrayList<>();
+  private List<@Size(max = 42) @Pattern("^[a-z]+-[a-z]+[0-9]+-[a-z]$") String> zones = new ArrayList<>();
 
   @Pattern(GcpProviderSpec.NAME_PATTERN)
   @JsonPropertyDescription("Subnetwork of the profile's network in this region. Default: the network's auto-mode subnetwork.")
