@@ -341,4 +341,52 @@ class GcpFleetOperatorTest {
     System.out.printf("GCE steady state, 20-proxy fleet (+%d other proxies), 10 s: %s%n", fake.instances().size() - 20, steady);
     assertThat(steady.keySet()).as("nothing but listings when nothing changes").allMatch(m -> m.endsWith(".list") || m.endsWith(".get"));
   }
+
+  @Test
+  void responsesLostRightAfterInsertsLeaveExactlyOneInstanceAndOneAddressPerProxy() {
+    // As if the operator process died right after sending instances.insert / addresses.insert: GCE
+    // carried the request out, the operator never heard back. The next pass must adopt, not duplicate.
+    fake.inject("compute.instances.insert", Fault.lostResponse(), 3);
+    fake.inject("compute.addresses.insert", Fault.lostResponse(), 3);
+    try {
+      apply(blocklist("crash-list", List.of()));
+      apply(fleet("crash", 3, "gcp", List.of(EU3), "crash-list"));
+      await().atMost(TIMEOUT).until(() -> ready("crash", 3));
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        Map<String, JsonNode> instances = instancesOf("crash");
+        assertThat(instances).hasSize(3);
+        assertThat(instances.values().stream().map(i -> i.path("labels").path("proxyfleet-proxy").asText()).distinct()).hasSize(3);
+        Map<String, JsonNode> addresses = addressesOf("crash");
+        assertThat(addresses.values().stream().map(a -> a.path("labels").path("proxyfleet-proxy").asText()).distinct().count())
+            .isEqualTo(3);
+        assertThat(addresses).as("the address of a lost answer is adopted, the others released: one per proxy").hasSize(3);
+      });
+    } finally {
+      fake.clearFaults();
+    }
+  }
+
+  @Test
+  void orphansAreCollectedByLabelAfterTheMinimumAgeAlsoInARegionNoProfileListsAnyMore() {
+    java.time.Instant old = java.time.Instant.now().minus(Duration.ofHours(2));
+    fake.putInstance("europe-west3-a", "orphan-vm", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "no-such-uid"), old);
+    fake.putInstance("us-central1-a", "orphan-dropped-region", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "gone-uid"), old);
+    fake.putAddress("europe-west1", "orphan-addr", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "no-such-uid"), old);
+    fake.putInstance("europe-west3-b", "young-orphan", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "young"),
+        java.time.Instant.now());
+    fake.putInstance("europe-west3-c", "unlabelled-vm", Map.of(), old);
+    fake.putInstance("europe-west3-c", "other-cluster-vm", Map.of("proxyfleet-cluster", "other", "proxyfleet-proxy", "x"), old);
+    fake.putAddress("europe-west3", "unlabelled-addr", Map.of(), old);
+    io.proxyfleet.gc.GarbageCollector collector = new io.proxyfleet.gc.GarbageCollector(client, providers,
+        new io.proxyfleet.events.EventRecorder(client, Clock.systemUTC(), "test"), Clock.systemUTC(), CLUSTER, Duration.ofMinutes(5));
+    io.proxyfleet.gc.GarbageCollector.Report report = collector.collect();
+    assertThat(report.errors()).as("only the profile with the refused key (another test's) fails")
+        .allMatch(e -> e.startsWith("default/gcp-stranger ") && e.contains("UNAUTHORIZED"));
+    assertThat(report.terminatedInstances()).containsExactlyInAnyOrder("europe-west3/europe-west3-a/orphan-vm",
+        "us-central1/us-central1-a/orphan-dropped-region");
+    assertThat(report.releasedAddresses()).hasSize(1);
+    assertThat(fake.instances()).doesNotContainKeys("europe-west3-a/orphan-vm", "us-central1-a/orphan-dropped-region")
+        .containsKeys("europe-west3-b/young-orphan", "europe-west3-c/unlabelled-vm", "europe-west3-c/other-cluster-vm");
+    assertThat(fake.addresses()).doesNotContainKey("europe-west1/orphan-addr").containsKey("europe-west3/unlabelled-addr");
+  }
 }

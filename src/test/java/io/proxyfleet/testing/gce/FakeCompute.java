@@ -73,6 +73,14 @@ public final class FakeCompute implements AutoCloseable {
     public static Fault operation(String code, String message) {
       return new Fault(0, null, code, message);
     }
+
+    /**
+     * The request is carried out (the operation starts) but the connection is closed before any
+     * answer: what the caller sees when its process dies right after sending a mutation.
+     */
+    public static Fault lostResponse() {
+      return new Fault(-1, null, null, "response lost");
+    }
   }
 
   private record Injection(Predicate<Call> match, Fault fault, AtomicLong remaining, long every, AtomicLong seen) {}
@@ -370,7 +378,7 @@ public final class FakeCompute implements AutoCloseable {
           return;
         }
         Fault fault = fault(call);
-        if (fault != null && fault.operationErrorCode() == null) {
+        if (fault != null && fault.status() > 0 && fault.operationErrorCode() == null) {
           error(exchange, fault.status(), fault.reason(), fault.message(), null);
           return;
         }
@@ -382,7 +390,10 @@ public final class FakeCompute implements AutoCloseable {
         try {
           Object result = route.handler().handle(new Request(exchange, m, query, body, call));
           if (result instanceof MutationResult mr) {
-            result = operation(mr, query.get("requestId"), fault);
+            result = operation(mr, query.get("requestId"), fault != null && fault.status() < 0 ? null : fault);
+          }
+          if (fault != null && fault.status() < 0) {
+            return; // closes the connection with no response at all
           }
           send(exchange, 200, (JsonNode) result);
         } catch (ApiError e) {
