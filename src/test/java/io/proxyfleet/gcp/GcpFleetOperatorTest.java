@@ -231,8 +231,11 @@ class GcpFleetOperatorTest {
       long millis = (System.nanoTime() - t0) / 1_000_000;
       Map<String, Long> used = fake.calls().stream().filter(c -> c.permission() != null)
           .collect(Collectors.groupingBy(FakeCompute.Call::method, TreeMap::new, Collectors.counting()));
-      System.out.printf("GCE %s mode: rotating 3 proxies off a blocked range took %d ms, %d calls %s%n", mode.equals("gcp") ? "Static" : "Ephemeral",
-          millis, used.values().stream().mapToLong(Long::longValue).sum(), used);
+      io.proxyfleet.cloud.gcp.GceCloudProvider provider = (io.proxyfleet.cloud.gcp.GceCloudProvider) providers.forProfile(
+          client.resources(CloudProfile.class).inNamespace("default").withName(mode).get());
+      System.out.printf("GCE %s mode: rotating 3 proxies off a blocked range took %d ms, %d calls %s; last no-address gap %d ms%n",
+          mode.equals("gcp") ? "Static" : "Ephemeral", millis, used.values().stream().mapToLong(Long::longValue).sum(), used,
+          provider.lastSwapGap() == null ? -1 : provider.lastSwapGap().toMillis());
       assertThat(proxies(name).stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getInstanceId())))
           .as("same proxies on the same VMs").isEqualTo(vms);
       assertThat(fake.count("compute.instances.insert")).as("rotation keeps the VMs").isZero();
@@ -388,5 +391,21 @@ class GcpFleetOperatorTest {
     assertThat(fake.instances()).doesNotContainKeys("europe-west3-a/orphan-vm", "us-central1-a/orphan-dropped-region")
         .containsKeys("europe-west3-b/young-orphan", "europe-west3-c/unlabelled-vm", "europe-west3-c/other-cluster-vm");
     assertThat(fake.addresses()).doesNotContainKey("europe-west1/orphan-addr").containsKey("europe-west3/unlabelled-addr");
+  }
+
+  @Test
+  void placementAvoidsARegionWhoseGooglePublishedRangesAreBlocked() {
+    // Block every prefix Google publishes for europe-west1 in cloud.json: its share goes to europe-west3.
+    apply(blocklist("burned-list", fake.publishedRanges(EU1)));
+    apply(fleet("avoid", 2, "gcp", List.of(EU3, EU1), "burned-list"));
+    await().atMost(TIMEOUT).until(() -> ready("avoid", 2));
+    assertThat(proxies("avoid")).allSatisfy(p -> assertThat(p.getSpec().getRegion()).isEqualTo(EU3));
+    ProxyFleet f = client.resources(ProxyFleet.class).inNamespace("default").withName("avoid").get();
+    assertThat(f.getStatus().getRegions()).filteredOn(r -> r.getRegion().equals(EU1)).singleElement().satisfies(r -> {
+      assertThat(r.getBlockedPercent()).isEqualTo("100.00%");
+      assertThat(r.getUnavailable()).isNotBlank();
+    });
+    assertThat(f.getStatus().getRegions()).filteredOn(r -> r.getRegion().equals(EU3)).singleElement()
+        .satisfies(r -> assertThat(r.getBlockedPercent()).isEqualTo("0.00%"));
   }
 }

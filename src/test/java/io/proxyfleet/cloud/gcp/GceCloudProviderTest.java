@@ -308,4 +308,44 @@ class GceCloudProviderTest {
     assertThat(p.unavailableZones(EU)).isEmpty();
     assertThat(fake.instances()).hasSize(6);
   }
+
+  @Test
+  void steadyStateResyncCostsTheSameCallsFor10And100Proxies() {
+    long small = resyncCalls(10);
+    long large = resyncCalls(100);
+    System.out.printf("GCE calls per steady-state resync in one region of 3 zones (findInstance for every proxy, subnets,"
+        + " the collector's listings): 10 proxies: %d, 100 proxies: %d%n", small, large);
+    assertThat(large).isEqualTo(small);
+    assertThat(small).as("one list per zone plus one address list").isLessThanOrEqualTo(4);
+  }
+
+  long resyncCalls(int proxies) {
+    io.proxyfleet.replay.SimulatedClock clock = new io.proxyfleet.replay.SimulatedClock(Instant.now());
+    try (GceCloudProvider p = new GceCloudProviderFactory("eco-" + proxies, GcpTestCloud.secrets(key),
+        FAST.withSnapshotTtl(Duration.ofSeconds(5)), clock, new Random(2))
+        .create(GcpTestCloud.profile("gcp", GcpTestCloud.spec(fake, "Static", List.of(new GcpRegionSpec(EU, List.of()))), Map.of()))) {
+      List<String> uids = new java.util.ArrayList<>();
+      Instant old = Instant.now().minus(Duration.ofHours(1));
+      for (int i = 0; i < proxies; i++) {
+        String uid = "eco-" + proxies + "-" + i;
+        uids.add(uid);
+        // Created behind the adapter's back: it must find them by label.
+        fake.putInstance("europe-west3-" + "abc".charAt(i % 3), "pf-" + uid, Map.of("proxyfleet-cluster", "eco-" + proxies,
+            "proxyfleet-proxy", uid), old);
+      }
+      for (String uid : uids) {
+        p.findInstance(EU, uid);
+      }
+      p.subnets(EU);
+      clock.advance(Duration.ofSeconds(30));
+      p.resetCalls();
+      for (String uid : uids) {
+        assertThat(p.findInstance(EU, uid)).isPresent();
+      }
+      p.subnets(EU);
+      p.listManagedInstances(EU, "eco-" + proxies);
+      p.listManagedAddresses(EU, "eco-" + proxies);
+      return p.totalCalls();
+    }
+  }
 }
