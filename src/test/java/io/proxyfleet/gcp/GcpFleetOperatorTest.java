@@ -408,4 +408,23 @@ class GcpFleetOperatorTest {
     assertThat(f.getStatus().getRegions()).filteredOn(r -> r.getRegion().equals(EU3)).singleElement()
         .satisfies(r -> assertThat(r.getBlockedPercent()).isEqualTo("0.00%"));
   }
+
+  @Test
+  void throttlingOnEveryThirdCallConvergesWithNoZoneMarkedUnavailable() {
+    fake.injectEvery(c -> c.method().startsWith("compute."), 3, Fault.http(403, "rateLimitExceeded", "Rate Limit Exceeded"));
+    try {
+      apply(blocklist("throttled-list", List.of()));
+      apply(fleet("throttled", 4, "gcp", List.of(EU3, EU1), "throttled-list"));
+      await().atMost(TIMEOUT).until(() -> ready("throttled", 4));
+      assertThat(instancesOf("throttled")).hasSize(4);
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(addressesOf("throttled")).hasSize(4));
+      io.proxyfleet.cloud.CloudProvider provider = providers.forProfile(
+          client.resources(CloudProfile.class).inNamespace("default").withName("gcp").get());
+      assertThat(provider.unavailableZones(EU3)).isEmpty();
+      assertThat(provider.unavailableZones(EU1)).isEmpty();
+      assertThat(proxies("throttled")).allSatisfy(p -> assertThat(p.getStatus().getConditions().toString()).doesNotContain("CapacityUnavailable"));
+    } finally {
+      fake.clearFaults();
+    }
+  }
 }
