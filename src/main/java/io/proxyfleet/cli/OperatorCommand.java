@@ -176,6 +176,8 @@ final class OperatorCommand implements Callable<Integer> {
     KubernetesClient client = new KubernetesClientBuilder().build();
     List<CloudProviderFactory> factories = new ArrayList<>();
     factories.add(new Ec2CloudProviderFactory(cluster, new KubernetesSecretReader(client), Ec2Settings.defaults(), settings.clock()));
+    factories.add(new io.proxyfleet.cloud.gcp.GceCloudProviderFactory(cluster, new KubernetesSecretReader(client),
+        io.proxyfleet.cloud.gcp.GcpSettings.defaults(), settings.clock(), new java.security.SecureRandom()));
     LoopbackNetwork network = enableLocal ? new LoopbackNetwork(settings.clock(), settings.names()) : null;
     if (network != null) {
       factories.add(new LocalCloudProviderFactory(network));

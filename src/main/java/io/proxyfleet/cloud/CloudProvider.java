@@ -77,6 +77,16 @@ public interface CloudProvider extends AutoCloseable {
    */
   Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint);
 
+  /**
+   * Regions outside {@code known} where this cluster's resources exist, for the garbage collector: a
+   * region dropped from a profile may still hold instances and addresses. Providers that can list a
+   * whole account cheaply (GCE's aggregated lists) answer; others return nothing beyond what they
+   * were given. Listing, terminating and releasing must work in any region this returns.
+   */
+  default java.util.Set<String> managedRegions(String cluster, java.util.Set<String> known) {
+    return java.util.Set.of();
+  }
+
   /** Every allocated address in the region carrying this operator's cluster tag. */
   List<Address> listManagedAddresses(String region, String cluster);
 

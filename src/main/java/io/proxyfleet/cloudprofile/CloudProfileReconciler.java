@@ -52,8 +52,7 @@ public final class CloudProfileReconciler implements Reconciler<CloudProfile> {
     CloudProfileStatus status = Optional.ofNullable(StatusChange.copy(previous, CloudProfileStatus.class)).orElseGet(CloudProfileStatus::new);
     Long generation = profile.getMetadata().getGeneration();
     status.setObservedGeneration(generation);
-    List<String> regions = profile.getSpec() != null && profile.getSpec().getAws() != null && profile.getSpec().getAws().getRegions() != null
-        ? profile.getSpec().getAws().getRegions() : List.of();
+    List<String> regions = profile.getSpec() != null ? profile.getSpec().providerRegions() : List.of();
     status.setRegions(new ArrayList<>(regions));
     Duration next;
     try {
@@ -65,7 +64,7 @@ public final class CloudProfileReconciler implements Reconciler<CloudProfile> {
         for (Subnet s : provider.subnets(region)) {
           subnets.add(new SubnetStatus(region, s.id(), s.zone(), s.cidr()));
         }
-        String type = profile.getSpec().getAws() == null ? null : profile.getSpec().getAws().getInstanceType();
+        String type = profile.getSpec().providerMachineType();
         provider.unavailableZones(region).stream().sorted().forEach(z -> unavailable.add(new UnavailableZoneStatus(region, z, type, null)));
       }
       status.setSubnets(subnets);

@@ -324,7 +324,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
               + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
         }
         try {
-          subnets.put(slot, provider.subnets(region));
+          // New proxies go only to zones with capacity now (the shared cache the adapters feed).
+          subnets.put(slot, io.proxyfleet.cloud.capacity.ZoneCapacity.usable(provider.subnets(region), provider.unavailableZones(region)));
         } catch (CloudException e) {
           problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.PlacementUnavailable, e.getMessage()));
         }

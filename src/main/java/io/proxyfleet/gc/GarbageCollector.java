@@ -114,7 +114,13 @@ public final class GarbageCollector {
       } catch (CloudException e) {
         continue; // an unusable profile is reported by its own reconciler
       }
-      for (String region : regions(profile, fleets)) {
+      Set<String> regions = regions(profile, fleets, knownProxies(profile));
+      try {
+        regions.addAll(provider.managedRegions(cluster, Set.copyOf(regions)));
+      } catch (CloudException e) {
+        errors.add(failure(profile, "all regions", e));
+      }
+      for (String region : regions) {
         try {
           Listing listing = new Listing(profile, provider, region,
               provider.listManagedInstances(region, cluster), provider.listManagedAddresses(region, cluster));
@@ -217,12 +223,24 @@ public final class GarbageCollector {
     return key + " " + region + ": " + e.reason() + ": " + e.getMessage();
   }
 
-  /** Regions the profile may hold resources in: its own list, and every fleet region that names it. */
-  static Set<String> regions(CloudProfile profile, List<ProxyFleet> fleets) {
+  private List<Proxy> knownProxies(CloudProfile profile) {
+    return list(Proxy.class).stream()
+        .filter(p -> Objects.equals(p.getMetadata().getNamespace(), profile.getMetadata().getNamespace()) && p.getSpec() != null
+            && profile.getMetadata().getName().equals(p.getSpec().getCloudProfile()))
+        .toList();
+  }
+
+  /**
+   * Regions the profile may hold resources in: its own list (aws or gcp), every fleet region that
+   * names it, and the region of every Proxy on it (a region dropped from the profile and the fleet
+   * still holds that Proxy's resources). Providers add regions they find by listing the account.
+   */
+  static Set<String> regions(CloudProfile profile, List<ProxyFleet> fleets, List<Proxy> proxies) {
     Set<String> regions = new TreeSet<>();
-    if (profile.getSpec() != null && profile.getSpec().getAws() != null && profile.getSpec().getAws().getRegions() != null) {
-      regions.addAll(profile.getSpec().getAws().getRegions());
+    if (profile.getSpec() != null) {
+      regions.addAll(profile.getSpec().providerRegions());
     }
+    proxies.stream().map(p -> p.getSpec().getRegion()).filter(Objects::nonNull).forEach(regions::add);
     for (ProxyFleet f : fleets) {
       if (!Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace()) || f.getSpec() == null || f.getSpec().getPlacement() == null) {
         continue;

@@ -47,6 +47,23 @@ class ReplayCommandTest {
   }
 
   @Test
+  void replaysAMixedAwsAndGcpFleetWhereTheBurnedAwsRegionsShareMoves() throws Exception {
+    CliRun run = CliRun.of("replay", "--fleet", Path.of("examples/replay/fleet-2018-mixed.yaml").toString(), "--aws", AWS,
+        "--gcp", TestData.path(TestData.GCP_2021).toString(), "--timeline", TIMELINE, "--output", "json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode r = new ObjectMapper().readTree(run.out());
+    java.util.Map<String, Integer> desired = new java.util.TreeMap<>();
+    for (JsonNode s : r.get("finalSpread")) {
+      desired.put(s.get("cloudProfile").asText("") + "/" + s.get("region").asText(), s.get("desired").asInt());
+      assertThat(s.get("onBlockedIp").asInt()).isZero();
+    }
+    // eu-central-1 ends 87.39% blocked: its AWS share moves to eu-west-1; the GCP regions keep theirs.
+    assertThat(desired).containsEntry("aws-prod/eu-central-1", 0).containsEntry("aws-prod/eu-west-1", 16)
+        .containsEntry("gcp-prod/europe-west3", 4).containsEntry("gcp-prod/europe-west1", 4);
+    assertThat(r.get("availability").asDouble()).isGreaterThan(0.99);
+  }
+
+  @Test
   void textReportNamesEveryFigure() {
     CliRun run = CliRun.of("replay", "--fleet", Path.of("examples/replay/fleet-2018-replace.yaml").toString(), "--aws", AWS,
         "--timeline", TIMELINE, "--duration", "6h", "--start", "2018-04-17T08:00:00Z", "--detection-delay", "5m");

@@ -117,7 +117,30 @@ class CrdSchemaRealServerTest {
             kind: CloudProfile
             metadata: {name: bad, namespace: schema}
             spec: {provider: aws}
-            """, "spec.aws is required when provider is aws"));
+            """, "spec.aws is required when provider is aws"),
+        Arguments.of("gcp without spec.gcp", """
+            apiVersion: proxyfleet.io/v1alpha1
+            kind: CloudProfile
+            metadata: {name: bad, namespace: schema}
+            spec: {provider: gcp}
+            """, "spec.gcp is required when provider is gcp"),
+        Arguments.of("gcp with an aws block", """
+            apiVersion: proxyfleet.io/v1alpha1
+            kind: CloudProfile
+            metadata: {name: bad, namespace: schema}
+            spec:
+              provider: gcp
+              gcp: {project: my-proxies-123, regions: [{name: europe-west3}]}
+              aws: {regions: [eu-central-1], subnets: {ids: [subnet-0123456789abcdef0]}}
+            """, "set only the settings of spec.provider"),
+        Arguments.of("gcp zone of another region", """
+            apiVersion: proxyfleet.io/v1alpha1
+            kind: CloudProfile
+            metadata: {name: bad, namespace: schema}
+            spec:
+              provider: gcp
+              gcp: {project: my-proxies-123, regions: [{name: europe-west3, zones: [europe-west1-b]}]}
+            """, "every zone must belong to its region"));
   }
 
   @ParameterizedTest(name = "{0}")

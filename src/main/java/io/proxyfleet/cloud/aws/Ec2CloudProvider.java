@@ -10,6 +10,7 @@ import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.cloud.capacity.ZoneCapacity;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -87,8 +88,6 @@ public final class Ec2CloudProvider implements CloudProvider {
     Ec2Client create(String region, ExecutionInterceptor interceptor);
   }
 
-  private record Offering(String region, String zone, String instanceType) {}
-
   private record Launched(Instance instance, Instant at) {}
 
   private record ResolvedSubnets(List<Subnet> subnets, Map<String, String> vpcBySubnet) {}
@@ -102,7 +101,7 @@ public final class Ec2CloudProvider implements CloudProvider {
   private final Supplier<Collection<String>> secrets;
   private final CallCounter counter = new CallCounter();
   private final Map<String, RegionApi> regions = new ConcurrentHashMap<>();
-  private final Map<Offering, Instant> unavailable = new ConcurrentHashMap<>();
+  private final ZoneCapacity capacity;
   private final Map<String, Launched> launched = new ConcurrentHashMap<>();
 
   Ec2CloudProvider(AwsProfile profile, String cluster, Ec2Settings settings, Clock clock, ClientFactory clients,
@@ -114,6 +113,7 @@ public final class Ec2CloudProvider implements CloudProvider {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.resources = List.copyOf(resources);
     this.secrets = secrets;
+    this.capacity = new ZoneCapacity(clock, settings.capacityHold());
   }
 
   @Override
@@ -146,18 +146,17 @@ public final class Ec2CloudProvider implements CloudProvider {
 
   @Override
   public Set<String> unavailableZones(String region) {
-    Instant now = clock.instant();
-    unavailable.values().removeIf(until -> !until.isAfter(now));
-    return unavailable.keySet().stream()
-        .filter(o -> o.region().equals(region) && o.instanceType().equals(profile.instanceType()))
-        .map(Offering::zone)
-        .collect(Collectors.toCollection(TreeSet::new));
+    return capacity.unavailableZones(region, profile.instanceType());
   }
 
   /** Until when a zone is skipped for the profile's instance type, if it is. */
   public Optional<Instant> unavailableUntil(String region, String zone) {
-    Instant until = unavailable.get(new Offering(region, zone, profile.instanceType()));
-    return until != null && until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty();
+    return capacity.unavailableUntil(region, zone, profile.instanceType());
+  }
+
+  /** The shared capacity cache of this provider. */
+  public ZoneCapacity capacity() {
+    return capacity;
   }
 
   @Override
@@ -207,9 +206,7 @@ public final class Ec2CloudProvider implements CloudProvider {
         .orElseThrow(() -> new CloudException(Reason.INVALID, "CloudProfile " + profile.key() + ": subnet '" + spec.subnetId()
             + "' is not one of the subnets spec.aws.subnets selects in " + spec.region() + " ("
             + resolved.subnets().stream().map(Subnet::id).collect(Collectors.joining(", ")) + ")"));
-    List<Subnet> order = new ArrayList<>();
-    order.add(requested);
-    resolved.subnets().stream().filter(s -> !s.zone().equals(requested.zone())).forEach(order::add);
+    List<Subnet> order = capacity.fallbackOrder(spec.region(), profile.instanceType(), requested, resolved.subnets(), Subnet::zone);
 
     String image = image(r);
     String userData = BootScript.base64(spec.protocol(), spec.port(), spec.credentials(), CloudDns.AWS);
@@ -217,9 +214,6 @@ public final class Ec2CloudProvider implements CloudProvider {
     CloudException capacity = null;
     List<String> tried = new ArrayList<>();
     for (Subnet subnet : order) {
-      if (unavailableUntil(spec.region(), subnet.zone()).isPresent()) {
-        continue;
-      }
       List<String> groups = securityGroups(r, resolved.vpcBySubnet().get(subnet.id()), spec.port(), spec.owner().cluster());
       tried.add(subnet.zone());
       try {
@@ -248,8 +242,7 @@ public final class Ec2CloudProvider implements CloudProvider {
       } catch (CloudException e) {
         String code = Ec2Errors.code(e);
         if (e.reason() == Reason.CAPACITY_UNAVAILABLE) {
-          Instant until = clock.instant().plus(settings.capacityHold());
-          unavailable.put(new Offering(spec.region(), subnet.zone(), profile.instanceType()), until);
+          Instant until = this.capacity.markUnavailable(spec.region(), subnet.zone(), profile.instanceType());
           log.warn("No capacity for {} in {} ({}); skipping the zone until {}", profile.instanceType(), subnet.zone(), code, until);
           capacity = e;
           continue;
@@ -270,7 +263,7 @@ public final class Ec2CloudProvider implements CloudProvider {
 
   @Override
   public void terminate(String region, String instanceId) {
-    RegionApi r = region(region);
+    RegionApi r = anyRegion(region);
     try {
       call(r, "TerminateInstances", () -> r.ec2.terminateInstances(b -> b.instanceIds(instanceId)));
     } catch (CloudException e) {
@@ -285,7 +278,7 @@ public final class Ec2CloudProvider implements CloudProvider {
 
   @Override
   public List<Instance> listManagedInstances(String region, String cluster) {
-    RegionApi r = region(region);
+    RegionApi r = anyRegion(region);
     List<software.amazon.awssdk.services.ec2.model.Instance> all = this.cluster.equals(cluster)
         ? r.instances.get() : describeInstances(r, cluster);
     return all.stream().filter(i -> cluster.equals(tag(i.tags(), OwnerTags.CLUSTER))).map(i -> toInstance(r, i)).toList();
@@ -312,7 +305,7 @@ public final class Ec2CloudProvider implements CloudProvider {
 
   @Override
   public List<Address> listManagedAddresses(String region, String cluster) {
-    RegionApi r = region(region);
+    RegionApi r = anyRegion(region);
     List<software.amazon.awssdk.services.ec2.model.Address> all = this.cluster.equals(cluster)
         ? r.addresses.get() : describeAddresses(r, cluster);
     return all.stream()
@@ -350,7 +343,7 @@ public final class Ec2CloudProvider implements CloudProvider {
   @Override
   public void releaseAddress(String region, Address address) {
     Objects.requireNonNull(address, "address");
-    RegionApi r = region(region);
+    RegionApi r = anyRegion(region);
     try {
       call(r, "ReleaseAddress", () -> r.ec2.releaseAddress(b -> b.allocationId(address.id())));
     } catch (CloudException e) {
@@ -379,6 +372,14 @@ public final class Ec2CloudProvider implements CloudProvider {
 
   private RegionApi region(String region) {
     profile.checkRegion(region);
+    return regions.computeIfAbsent(region, RegionApi::new);
+  }
+
+  /** Any region, also one dropped from the profile: listing and cleaning up must still reach it. */
+  private RegionApi anyRegion(String region) {
+    if (region == null || !region.matches(io.proxyfleet.api.AwsProviderSpec.REGION_PATTERN)) {
+      throw new CloudException(Reason.INVALID, "'" + region + "' is not an AWS region name such as eu-central-1");
+    }
     return regions.computeIfAbsent(region, RegionApi::new);
   }
 
