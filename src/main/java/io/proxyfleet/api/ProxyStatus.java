@@ -42,6 +42,9 @@ public class ProxyStatus {
   @JsonPropertyDescription("Which blocklist and range block the current IP, e.g. 'manual (127.1.0.0/24)'.")
   private String blockedBy;
 
+  @JsonPropertyDescription("The address the Reachable condition speaks of: a proxy counts as ready and is published only once its current IP passed a check.")
+  private String reachableIp;
+
   @JsonPropertyDescription("Why the proxy is in its phase, for humans.")
   private String message;
 
@@ -118,6 +121,14 @@ public class ProxyStatus {
 
   public void setBlockedBy(String blockedBy) {
     this.blockedBy = blockedBy;
+  }
+
+  public String getReachableIp() {
+    return reachableIp;
+  }
+
+  public void setReachableIp(String reachableIp) {
+    this.reachableIp = reachableIp;
   }
 
   public String getMessage() {

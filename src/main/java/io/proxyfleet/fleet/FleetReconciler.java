@@ -220,7 +220,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // Leave every proxy as it is: a typo must never tear a fleet down.
     ProxyFleetSpec spec = fleet.getSpec();
     List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
-    summarizeProxies(seen.status(), seen.proxies().stream().map(p -> view(p, lists, seen.requests())).toList(), null, Map.of());
+    summarizeProxies(seen.status(), seen.proxies().stream().map(p -> view(p, lists, seen.requests(), checksRequired(fleet))).toList(), null, Map.of());
     statuses.invalid(seen.status(), invalid, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), seen.generation());
     if (StatusChange.changed(seen.previous(), seen.status())) {
       events.warning(fleet, Reason.InvalidSpec.name(), FleetStatusFactory.describe(invalid));
@@ -341,7 +341,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private Decision plan(ProxyFleet fleet, Observed seen, Usable usable, Instant now) {
     ProxyFleetSpec spec = fleet.getSpec();
     RotationSettings settings = FleetPolicy.rotation(spec);
-    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, FleetBlocklists.inForce(fleet), seen.requests())).toList();
+    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, FleetBlocklists.inForce(fleet), seen.requests(), checksRequired(fleet))).toList();
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
     double budget = RotationBudget.available(seen.status().getRotationBudget(), perHour, now);
     FleetPlan plan = planner.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), settings, views,
@@ -475,7 +475,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     List<String> lists = spec == null ? List.of() : FleetBlocklists.inForce(fleet);
     Map<String, String> requests = requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
     summarizeProxies(status, context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet))
-        .map(p -> view(p, lists, requests)).toList(), null, Map.of());
+        .map(p -> view(p, lists, requests, checksRequired(fleet))).toList(), null, Map.of());
     statuses.ready(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
     fleet.setStatus(status);
     return ErrorStatusUpdateControl.patchStatus(fleet);
@@ -678,10 +678,37 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     return proxy;
   }
 
-  private ProxyView view(Proxy p, List<String> lists, Map<String, String> requests) {
+  /**
+   * Once the operator checks proxies itself (ProxyFleetOperator#startReachability), a fleet with
+   * spec.health.enabled counts a proxy as ready, and publishes it, only when its current IP passed
+   * a check: until then it is treated as still launching. Blocked proxies keep their phase, so a
+   * block found before the check still rotates them.
+   */
+  private volatile boolean reachabilityRequired;
+
+  public void requireReachability() {
+    reachabilityRequired = true;
+  }
+
+  private boolean checksRequired(ProxyFleet fleet) {
+    return reachabilityRequired && fleet.getSpec() != null
+        && (fleet.getSpec().getHealth() == null || !Boolean.FALSE.equals(fleet.getSpec().getHealth().getEnabled()));
+  }
+
+  private static boolean unchecked(Proxy p) {
+    var s = p.getStatus();
+    return s == null || s.getPublicIp() == null || !s.getPublicIp().equals(s.getReachableIp())
+        || s.getConditions().stream().noneMatch(c -> "Reachable".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private ProxyView view(Proxy p, List<String> lists, Map<String, String> requests, boolean checksRequired) {
     var s = p.getStatus();
     String ip = s == null ? null : s.getPublicIp();
     BlockMatch match = ip == null ? null : blocklists.match(lists, ip).orElse(null);
+    io.proxyfleet.api.ProxyPhase phase = s == null || s.getPhase() == null ? io.proxyfleet.api.ProxyPhase.Pending : s.getPhase();
+    if (checksRequired && phase == io.proxyfleet.api.ProxyPhase.Running && match == null && unchecked(p)) {
+      phase = io.proxyfleet.api.ProxyPhase.Launching;
+    }
     String request = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(ApiGroup.ROTATE_IP_ANNOTATION);
     String handled = s == null ? null : s.getIpRotationHandled();
     String remembered = requests.get(p.getMetadata().getUid());
@@ -695,7 +722,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         p.getMetadata().getUid(),
         new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()),
         p.getSpec().getSubnet(),
-        s == null || s.getPhase() == null ? io.proxyfleet.api.ProxyPhase.Pending : s.getPhase(),
+        phase,
         ip,
         match,
         p.getMetadata().getDeletionTimestamp() != null,

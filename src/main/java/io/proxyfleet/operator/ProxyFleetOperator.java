@@ -58,6 +58,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
   /** Set before stopping, so losing the Lease because we let it go is not mistaken for losing it. */
   private final AtomicBoolean closing = new AtomicBoolean();
   private final GarbageCollector collector;
+  private final io.proxyfleet.fleet.FleetReconciler fleetReconciler;
   private volatile java.util.function.Consumer<GarbageCollector.Report> collected = report -> {};
   private final BlockedFractions fractions;
   private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
@@ -133,9 +134,10 @@ public final class ProxyFleetOperator implements AutoCloseable {
         // Not generation-aware: the accept-update and refresh annotations do not bump generation.
         c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false)
             .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
+    fleetReconciler = new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
+        fractions);
     operator.register(
-        new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
-            fractions),
+        fleetReconciler,
         c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
             .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
     operator.register(
@@ -175,6 +177,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     if (!reachability.compareAndSet(null, controller)) {
       throw new IllegalStateException("reachability checks already started");
     }
+    fleetReconciler.requireReachability();
     healthTimer.scheduleWithFixedDelay(() -> {
       if (!leading.get()) {
         return;

@@ -338,7 +338,7 @@ public final class ReachabilityController implements AutoCloseable {
     next.getConditions().add(new ConditionBuilder().withType(ACCEPTED).withStatus(status).withReason(reason).withMessage(message)
         .withLastTransitionTime(clock.instant().truncatedTo(ChronoUnit.SECONDS).toString())
         .withObservedGeneration(vantage.getMetadata().getGeneration()).build());
-    patchConditions(Vantage.class, vantage, next.getConditions());
+    patchConditions(Vantage.class, vantage, next.getConditions(), Map.of());
   }
 
   /**
@@ -346,10 +346,13 @@ public final class ReachabilityController implements AutoCloseable {
    * read, so the API server refuses it (409) when someone wrote in between (the reconciler that
    * owns the rest of the status); the next pass tries again.
    */
-  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void patchConditions(Class<T> type, T object, List<Condition> conditions) {
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void patchConditions(Class<T> type, T object, List<Condition> conditions,
+      Map<String, Object> alongside) {
+    Map<String, Object> status = new HashMap<>(alongside);
+    status.put("conditions", conditions);
     Map<String, Object> patch = Map.of(
         "metadata", Map.of("resourceVersion", object.getMetadata().getResourceVersion()),
-        "status", Map.of("conditions", conditions));
+        "status", status);
     try {
       client.resources(type).inNamespace(object.getMetadata().getNamespace()).withName(object.getMetadata().getName())
           .subresource("status").patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
@@ -374,7 +377,9 @@ public final class ReachabilityController implements AutoCloseable {
     String message = v.detail().length() > 512 ? v.detail().substring(0, 512) : v.detail();
     List<Condition> conditions = new ArrayList<>(proxy.getStatus().getConditions());
     Optional<Condition> current = conditions.stream().filter(c -> REACHABLE.equals(c.getType())).findFirst();
-    if (current.isPresent() && status.equals(current.get().getStatus()) && reason.equals(current.get().getReason())) {
+    String checkedIp = proxy.getStatus().getPublicIp();
+    if (current.isPresent() && status.equals(current.get().getStatus()) && reason.equals(current.get().getReason())
+        && Objects.equals(checkedIp, proxy.getStatus().getReachableIp())) {
       return;
     }
     String since = current.filter(c -> status.equals(c.getStatus())).map(Condition::getLastTransitionTime)
@@ -382,7 +387,7 @@ public final class ReachabilityController implements AutoCloseable {
     conditions.removeIf(c -> REACHABLE.equals(c.getType()));
     conditions.add(new ConditionBuilder().withType(REACHABLE).withStatus(status).withReason(reason).withMessage(message)
         .withLastTransitionTime(since).withObservedGeneration(proxy.getMetadata().getGeneration()).build());
-    patchConditions(Proxy.class, proxy, conditions);
+    patchConditions(Proxy.class, proxy, conditions, Map.of("reachableIp", checkedIp));
   }
 
   private LearnedBlocks readLearned(String namespace, String fleet) {

@@ -81,6 +81,9 @@ class LocalWorldTest {
           probeTimeout: 2s
         """);
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "world", 3) && allReachable("world"));
+    // Published only once checked: every address in the endpoints passed a check on that address.
+    assertThat(published("world")).containsExactlyInAnyOrderElementsOf(
+        proxies(client, "world").stream().map(p -> p.getStatus().getReachableIp()).toList());
 
     Proxy victim = proxies(client, "world").get(0);
     String censored = victim.getStatus().getPublicIp();
@@ -93,6 +96,9 @@ class LocalWorldTest {
     long detected = System.nanoTime();
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "world", 3) && !published("world").contains(censored) && published("world").size() == 3);
     long recovered = System.nanoTime();
+    String fresh = client.resources(Proxy.class).inNamespace("default").withName(victim.getMetadata().getName()).get().getStatus().getPublicIp();
+    assertThat(client.resources(Proxy.class).inNamespace("default").withName(victim.getMetadata().getName()).get().getStatus().getReachableIp())
+        .as("the fresh address was checked before it was published").isEqualTo(fresh);
     System.out.printf("local censor: detected in %d ms, serving on clean addresses in %d ms%n",
         Duration.ofNanos(detected - censoredAt).toMillis(), Duration.ofNanos(recovered - censoredAt).toMillis());
     assertThat(client.resources(Proxy.class).inNamespace("default").withName(victim.getMetadata().getName()).get().getMetadata().getUid())
