@@ -166,6 +166,10 @@ public final class EventRecorder implements AutoCloseable {
       remember(key, new Recent(name, namespace, occurrences, now));
     } catch (KubernetesClientException e) {
       log.warn("Could not record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.getMessage());
+    } catch (RuntimeException e) {
+      // An event is never worth a failed reconcile or a dead writer lane: a client closed while the
+      // process stops, or anything else, drops this one event.
+      log.warn("Could not record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.toString());
     }
   }
 

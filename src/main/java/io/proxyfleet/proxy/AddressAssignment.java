@@ -3,6 +3,7 @@ package io.proxyfleet.proxy;
 import io.proxyfleet.block.BlockChecker;
 import io.proxyfleet.block.BlockMatch;
 import io.proxyfleet.cloud.Address;
+import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudProvider;
 import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.OwnerTags;
@@ -82,7 +83,23 @@ public final class AddressAssignment {
     if (fresh == null) {
       return new Result(null, draws, blocked);
     }
-    provider.associateAddress(region, instance.id(), fresh);
+    Address drawn = fresh;
+    try {
+      provider.associateAddress(region, instance.id(), drawn);
+    } catch (CloudException e) {
+      // An address drawn by this pass and not attached would stay reserved (and billed) until the
+      // proxy is deleted, since a later pass that finds the instance serving draws nothing: give it
+      // back now. If the attach did happen after all, the cloud refuses to release an address in
+      // use, and the next pass adopts it.
+      if (draws > 0 && owned.stream().noneMatch(a -> a.id().equals(drawn.id()))) {
+        try {
+          provider.releaseAddress(region, drawn);
+        } catch (CloudException releaseFailed) {
+          log.debug("Address {} of {} kept after a failed attach: {}", drawn.ip(), owner.proxyName(), releaseFailed.getMessage());
+        }
+      }
+      throw e;
+    }
     release(provider, region, owned, fresh.id());
     return new Result(fresh, draws, blocked);
   }
