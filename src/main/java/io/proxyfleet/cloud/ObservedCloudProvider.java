@@ -103,6 +103,11 @@ final class ObservedCloudProvider implements CloudProvider {
   }
 
   @Override
+  public Set<String> managedRegions(String cluster, Set<String> known) {
+    return observe("managed_regions", () -> delegate.managedRegions(cluster, known));
+  }
+
+  @Override
   public List<Address> listManagedAddresses(String region, String cluster) {
     return observe("list_managed_addresses", () -> delegate.listManagedAddresses(region, cluster));
   }

@@ -143,6 +143,13 @@ public final class GceCloudProvider implements CloudProvider {
   private final Map<String, Cached<List<String>>> zones = new ConcurrentHashMap<>();
   private final Map<String, Cached<List<com.google.cloud.compute.v1.Instance>>> instanceSnapshots = new ConcurrentHashMap<>();
   private final Map<String, Cached<List<com.google.cloud.compute.v1.Address>>> addressSnapshots = new ConcurrentHashMap<>();
+  /**
+   * Bumped by every invalidation. A listing that started before a write (another proxy attaching an
+   * address while this one lists) must not be stored after that write's invalidation, or a later
+   * pass reads an instance without the IP it just got and draws a second address.
+   */
+  private final Map<String, java.util.concurrent.atomic.AtomicLong> instanceGenerations = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.atomic.AtomicLong> addressGenerations = new ConcurrentHashMap<>();
   private final Set<String> firewallsKnown = ConcurrentHashMap.newKeySet();
   private volatile Duration lastSwapGap;
 
@@ -317,7 +324,7 @@ public final class GceCloudProvider implements CloudProvider {
       }
     } finally {
       invalidateInstances(region);
-      addressSnapshots.remove(region);
+      invalidateAddresses(region);
     }
   }
 
@@ -363,7 +370,7 @@ public final class GceCloudProvider implements CloudProvider {
       com.google.cloud.compute.v1.Address created = call(region, "compute.addresses.get", () -> api.addresses().get(profile.project(), region, name));
       return toAddress(region, created, cluster);
     } finally {
-      addressSnapshots.remove(region);
+      invalidateAddresses(region);
     }
   }
 
@@ -429,7 +436,7 @@ public final class GceCloudProvider implements CloudProvider {
       swap(zone, name, instance, address.ip());
     } finally {
       invalidateInstances(region);
-      addressSnapshots.remove(region);
+      invalidateAddresses(region);
     }
   }
 
@@ -450,7 +457,7 @@ public final class GceCloudProvider implements CloudProvider {
         throw e;
       }
     } finally {
-      addressSnapshots.remove(region);
+      invalidateAddresses(region);
     }
   }
 
@@ -623,18 +630,31 @@ public final class GceCloudProvider implements CloudProvider {
         return c.value();
       }
       Instant at = clock.instant();
+      long generation = generation(instanceGenerations, region).get();
       List<com.google.cloud.compute.v1.Instance> all = new ArrayList<>();
       for (String zone : zones(region)) {
         all.addAll(listInstances(zone, clusterFilter(cluster)));
       }
       List<com.google.cloud.compute.v1.Instance> value = List.copyOf(all);
-      instanceSnapshots.put(region, new Cached<>(value, at));
+      if (generation(instanceGenerations, region).get() == generation) {
+        instanceSnapshots.put(region, new Cached<>(value, at));
+      }
       return value;
     }
   }
 
   private void invalidateInstances(String region) {
+    generation(instanceGenerations, region).incrementAndGet();
     instanceSnapshots.remove(region);
+  }
+
+  private void invalidateAddresses(String region) {
+    generation(addressGenerations, region).incrementAndGet();
+    addressSnapshots.remove(region);
+  }
+
+  private static java.util.concurrent.atomic.AtomicLong generation(Map<String, java.util.concurrent.atomic.AtomicLong> generations, String region) {
+    return generations.computeIfAbsent(region, r -> new java.util.concurrent.atomic.AtomicLong());
   }
 
   private List<com.google.cloud.compute.v1.Address> addresses(String region) {
@@ -643,8 +663,11 @@ public final class GceCloudProvider implements CloudProvider {
       return c.value();
     }
     Instant at = clock.instant();
+    long generation = generation(addressGenerations, region).get();
     List<com.google.cloud.compute.v1.Address> value = listAddresses(region, cluster);
-    addressSnapshots.put(region, new Cached<>(value, at));
+    if (generation(addressGenerations, region).get() == generation) {
+      addressSnapshots.put(region, new Cached<>(value, at));
+    }
     return value;
   }
 
