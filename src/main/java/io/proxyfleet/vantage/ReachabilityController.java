@@ -220,6 +220,8 @@ public final class ReachabilityController implements AutoCloseable {
       }
     }
     outside.keySet().retainAll(seen);
+    // Keys are "<uid>/<ip>": forget the proxies that are gone, so the set stays as small as the fleets.
+    reportedBlocked.removeIf(k -> !seen.contains(k.substring(0, k.indexOf('/'))));
     fleetsByNamespace.forEach((ns, fleets) -> judgeVantages(ns, fleets, proxyNamesByFleet, clock.instant()));
     return new Pass(checked, blocked, unhealthy, replaced, learnedNow);
   }
