@@ -164,10 +164,8 @@ final class LinksCommand implements Callable<Integer> {
   }
 
   private String fromCluster() throws Unreadable, IOException {
-    Config config = kubeconfig == null
-        ? Config.autoConfigure(null)
-        : Config.fromKubeconfig(null, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
-    String ns = namespace != null ? namespace : config.getNamespace() != null ? config.getNamespace() : "default";
+    Config config = KubeconfigOptions.config(kubeconfig);
+    String ns = KubeconfigOptions.namespace(namespace, config);
     String name = fleet + "-endpoints";
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
       Secret secret = client.secrets().inNamespace(ns).withName(name).get();

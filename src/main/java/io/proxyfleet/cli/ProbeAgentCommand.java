@@ -12,8 +12,6 @@ import io.proxyfleet.vantage.ProbeAgent;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -80,10 +78,8 @@ final class ProbeAgentCommand implements Callable<Integer> {
       err.println("probe-agent: --concurrency must be 1 to 1024");
       return UsageException.EXIT_CODE;
     }
-    Config config = kubeconfig == null
-        ? Config.autoConfigure(null)
-        : Config.fromKubeconfig(null, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
-    String ns = namespace != null ? namespace : config.getNamespace() != null ? config.getNamespace() : "default";
+    Config config = KubeconfigOptions.config(kubeconfig);
+    String ns = KubeconfigOptions.namespace(namespace, config);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         ProbeAgent agent = new ProbeAgent(client, ns, vantage, source, where, concurrency, Clock.systemUTC())) {
       if (once) {

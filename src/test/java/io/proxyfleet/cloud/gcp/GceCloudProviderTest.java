@@ -83,14 +83,9 @@ class GceCloudProviderTest {
   }
 
   Instance running(GceCloudProvider p, String uid) throws InterruptedException {
-    for (int i = 0; i < 200; i++) {
-      Optional<Instance> found = p.findInstance(EU, uid);
-      if (found.isPresent() && found.get().state() == Instance.State.RUNNING) {
-        return found.get();
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("instance of " + uid + " never ran");
+    return org.awaitility.Awaitility.await("instance of " + uid + " running").atMost(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(10))
+        .until(() -> p.findInstance(EU, uid).filter(i -> i.state() == Instance.State.RUNNING), Optional::isPresent).orElseThrow();
   }
 
   @Test

@@ -65,11 +65,9 @@ class GcpIamRoleTest {
           p.verifyAccess();
           p.subnets("europe-west3");
           p.launch(new LaunchSpec(owner, "europe-west3", "europe-west3-a", Protocol.HTTP, 8080, new ProxyCredentials("pf-user", "pass-word-1")));
-          Instance running = null;
-          for (int i = 0; i < 200 && running == null; i++) {
-            running = p.findInstance("europe-west3", uid).filter(x -> x.state() == Instance.State.RUNNING).orElse(null);
-            Thread.sleep(10);
-          }
+          Instance running = org.awaitility.Awaitility.await("instance running").atMost(java.time.Duration.ofSeconds(10))
+              .pollInterval(java.time.Duration.ofMillis(10))
+              .until(() -> p.findInstance("europe-west3", uid).filter(x -> x.state() == Instance.State.RUNNING), Optional::isPresent).orElseThrow();
           Address a = p.allocateAddress("europe-west3", owner, Optional.empty());
           p.associateAddress("europe-west3", running.id(), a);
           Address b = p.allocateAddress("europe-west3", owner, Optional.empty());
