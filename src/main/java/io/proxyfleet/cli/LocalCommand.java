@@ -43,7 +43,8 @@ final class LocalCommand implements Callable<Integer> {
     PrometheusMeterRegistry registry = OperatorMetrics.registry();
     LocalEnvironment env = LocalEnvironment.start("127.0.0.1", port, OperatorSettings.localMode("local"), OperatorMetrics.reconciles(registry));
     OperatorMetrics.leader(registry, () -> env.operator().isReady() && env.operator().isLeader());
-    FleetMetrics fleetMetrics = FleetMetrics.start(env.client(), registry.getPrometheusRegistry());
+    FleetMetrics fleetMetrics = FleetMetrics.start(env.client(), registry.getPrometheusRegistry(), java.util.Set.of(),
+        (lists, ip) -> env.operator().registry().match(lists, ip).map(io.proxyfleet.block.BlockMatch::blocklist));
     DependencyMetrics dependencyMetrics = DependencyMetrics.start(env.client(), registry.getPrometheusRegistry(), java.util.Set.of());
     RuntimeServer http = null;
     if (httpPort != 0) {
@@ -55,7 +56,8 @@ final class LocalCommand implements Callable<Integer> {
       }
     }
     RuntimeServer endpoints = http;
-    io.proxyfleet.local.LocalWorld world = io.proxyfleet.local.LocalWorld.start(env, java.time.Clock.systemUTC());
+    io.proxyfleet.local.LocalWorld world = io.proxyfleet.local.LocalWorld.start(env, java.time.Clock.systemUTC(),
+        new io.proxyfleet.runtime.ReachabilityMetrics(registry));
     CountDownLatch done = new CountDownLatch(1);
     FleetTable table = quiet ? null : FleetTable.start(env.client(), System.out);
     Thread hook = new Thread(() -> {

@@ -184,6 +184,7 @@ final class OperatorCommand implements Callable<Integer> {
     }
     PrometheusMeterRegistry registry = OperatorMetrics.registry();
     CloudMetrics cloudMetrics = new CloudMetrics(registry);
+    io.proxyfleet.runtime.ReachabilityMetrics reachabilityMetrics = new io.proxyfleet.runtime.ReachabilityMetrics(registry);
     CloudProviders providers = new CloudProviders(factories, cloudMetrics);
     Optional<LeaderElectionSettings> leaderElection = Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank())
         .map(ns -> LeaderElectionSettings.defaults(ns, LeaderElectionSettings.uniqueIdentity(identityBase, new java.security.SecureRandom())));
@@ -197,14 +198,16 @@ final class OperatorCommand implements Callable<Integer> {
         operator.refreshCloudRangesEvery(refresh);
       }
       if (healthChecks) {
-        operator.startReachability(new io.proxyfleet.vantage.ReachabilityController(client,
-            new io.proxyfleet.events.EventRecorder(client, settings.clock(), "proxyfleet-operator"), settings.clock(), null, target, 32, namespaces),
-            REACHABILITY_TICK);
+        io.proxyfleet.vantage.ReachabilityController checks = new io.proxyfleet.vantage.ReachabilityController(client,
+            new io.proxyfleet.events.EventRecorder(client, settings.clock(), "proxyfleet-operator"), settings.clock(), null, target, 32, namespaces);
+        checks.observe(reachabilityMetrics);
+        operator.startReachability(checks, REACHABILITY_TICK);
       }
       return operator;
     });
     OperatorMetrics.leader(registry, supervisor::isLeader);
-    FleetMetrics fleetMetrics = FleetMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
+    FleetMetrics fleetMetrics = FleetMetrics.start(client, registry.getPrometheusRegistry(), namespaces,
+        (lists, ip) -> supervisor.current().flatMap(op -> op.registry().match(lists, ip)).map(io.proxyfleet.block.BlockMatch::blocklist));
     DependencyMetrics dependencyMetrics = DependencyMetrics.start(client, registry.getPrometheusRegistry(), namespaces);
     RuntimeServer http;
     try {

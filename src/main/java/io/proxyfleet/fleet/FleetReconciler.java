@@ -34,6 +34,7 @@ import io.proxyfleet.api.ProxyFleetStatus;
 import io.proxyfleet.api.ProxySpec;
 import io.proxyfleet.api.RegionStatus;
 import io.proxyfleet.api.RotationRequest;
+import io.proxyfleet.api.Vantage;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.block.BlockMatch;
 import io.proxyfleet.cloud.CloudException;
@@ -109,6 +110,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private WriteThroughCache<Proxy> proxyEvents;
   /** The fleets' own Secrets, read by name: no list/watch on Secrets (see FleetSecretCache). */
   private WriteThroughCache<Secret> ownSecrets;
+  /** The informer caches, for the reachability checks; null until the controller is registered. */
+  private volatile CachedReads reads;
 
   public FleetReconciler(
       CloudProviders providers,
@@ -160,10 +163,20 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
                             .collect(Collectors.toSet()))
                 .build(),
             context);
+    // A Vantage names the fleets it probes; when the operator marks one silent, those fleets say so.
+    InformerEventSource<Vantage, ProxyFleet> vantageEvents =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Vantage.class, ProxyFleet.class)
+                .withName("vantages")
+                .withSecondaryToPrimaryMapper(v -> v.getSpec() == null ? Set.of()
+                    : v.getSpec().getFleets().stream().map(f -> new ResourceID(f, v.getMetadata().getNamespace())).collect(Collectors.toSet()))
+                .build(),
+            context);
     SimpleInboundEventSource<ProxyFleet> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
     blocklists.addListener(name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
     useCaches(WriteThroughCache.of(proxyInformer), new FleetSecretCache(context.getClient(), clock));
-    return List.of(proxyInformer, profileEvents, blocklistEvents);
+    this.reads = new CachedReads(primaries, proxyInformer, vantageEvents, ownSecrets);
+    return List.of(proxyInformer, profileEvents, vantageEvents, blocklistEvents);
   }
 
   /** The caches the fleet writes through: the informers, or a test's maps. */
@@ -334,7 +347,24 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (noDomain != null) {
       problems.add(noDomain);
     }
+    problems.addAll(silentVantages(fleet, context));
     return new Usable(protocol, problems, credentialsSecret, canLaunch, burned, subnets, unavailable, blockedFractions, profiles);
+  }
+
+  /**
+   * Vantages of this fleet that the reachability checks marked silent: blocks nobody publishes are
+   * then found from the other vantages and lists only, which on-call must know. Listed after the
+   * placement problems, so those keep deciding the Degraded reason.
+   */
+  private static List<SpecProblem> silentVantages(ProxyFleet fleet, Context<ProxyFleet> context) {
+    return context.getSecondaryResources(Vantage.class).stream()
+        .filter(v -> v.getSpec() != null && v.getSpec().getFleets().contains(fleet.getMetadata().getName()) && v.getStatus() != null)
+        .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
+        .flatMap(v -> Conditions.find(v.getStatus().getConditions(), Vantage.ACCEPTED)
+            .filter(c -> "False".equals(c.getStatus()) && Vantage.SILENT.equals(c.getReason()))
+            .map(c -> new SpecProblem("Vantage " + v.getMetadata().getName(), Reason.VantageSilent, c.getMessage()
+                + "; until it reports, blocks are detected from lists and the other vantages only (check its probe-agent)")).stream())
+        .toList();
   }
 
   /** The pure planner's decision on what the cache shows; no I/O. */
@@ -685,6 +715,11 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    * block found before the check still rotates them.
    */
   private volatile boolean reachabilityRequired;
+
+  /** The informer caches for other readers in this process; empty until the operator registered this controller. */
+  public Optional<CachedReads> cachedReads() {
+    return Optional.ofNullable(reads);
+  }
 
   public void requireReachability() {
     reachabilityRequired = true;

@@ -41,7 +41,7 @@ public final class LocalWorld implements AutoCloseable {
   private final Thread agentThread;
   private final Set<String> stopped = ConcurrentHashMap.newKeySet();
 
-  private LocalWorld(LocalEnvironment env, java.time.Clock clock) {
+  private LocalWorld(LocalEnvironment env, java.time.Clock clock, io.proxyfleet.vantage.ReachabilityObserver observer) {
     var client = env.client();
     var censor = env.network().censor();
     censorInformer = client.configMaps().inNamespace("default").withName(CENSOR_CONFIGMAP).inform(new ResourceEventHandler<>() {
@@ -102,13 +102,20 @@ public final class LocalWorld implements AutoCloseable {
     agentThread = new Thread(agent::run, "local-vantage-inside");
     agentThread.setDaemon(true);
     agentThread.start();
-    env.operator().startReachability(new ReachabilityController(client, new io.proxyfleet.events.EventRecorder(client, clock,
-        "proxyfleet-operator"), clock, null, target, 8, Set.of()), REACHABILITY_TICK);
+    ReachabilityController checks = new ReachabilityController(client, new io.proxyfleet.events.EventRecorder(client, clock,
+        "proxyfleet-operator"), clock, null, target, 8, Set.of());
+    checks.observe(observer);
+    env.operator().startReachability(checks, REACHABILITY_TICK);
   }
 
   /** Starts the censor, the fault switch, the inside vantage's agent and the operator's checks. */
   public static LocalWorld start(LocalEnvironment env, java.time.Clock clock) {
-    return new LocalWorld(env, clock);
+    return new LocalWorld(env, clock, io.proxyfleet.vantage.ReachabilityObserver.NONE);
+  }
+
+  /** As {@link #start(LocalEnvironment, java.time.Clock)}, telling {@code observer} what the checks see (metrics). */
+  public static LocalWorld start(LocalEnvironment env, java.time.Clock clock, io.proxyfleet.vantage.ReachabilityObserver observer) {
+    return new LocalWorld(env, clock, observer);
   }
 
   @Override

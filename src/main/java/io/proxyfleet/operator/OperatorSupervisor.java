@@ -96,6 +96,13 @@ public final class OperatorSupervisor implements AutoCloseable {
     return operator != null && operator.isReady();
   }
 
+  /** The instance running now, if one is. */
+  public java.util.Optional<ProxyFleetOperator> current() {
+    synchronized (lock) {
+      return java.util.Optional.ofNullable(current);
+    }
+  }
+
   /** The current instance holds the Lease (or runs without leader election) and is ready. */
   public boolean isLeader() {
     ProxyFleetOperator operator;

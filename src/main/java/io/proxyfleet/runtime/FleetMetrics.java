@@ -3,6 +3,7 @@ package io.proxyfleet.runtime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.Proxy;
@@ -47,6 +48,8 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
   static final String BURNED = "proxyfleet_fleet_region_burned";
   static final String REGION_BLOCKED_PERCENT = "proxyfleet_fleet_region_blocked_percent";
   static final String BLOCK_RECOVERY = "proxyfleet_block_recovery_seconds";
+  /** Exposed as {@code proxyfleet_block_detections_total{namespace,fleet,kind}}, kind list, probe or health. */
+  static final String DETECTIONS = "proxyfleet_block_detections";
   /** From seconds (a draw in the same pass) to the half hour a burned region's cooldown takes. */
   static final double[] BLOCK_RECOVERY_BUCKETS = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800};
 
@@ -64,11 +67,21 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
    * operator's own startup reports the problem, and the metrics are simply empty meanwhile.
    */
   public static FleetMetrics start(KubernetesClient client, PrometheusRegistry registry) {
-    return start(client, registry, Set.of());
+    return start(client, registry, Set.of(), (lists, ip) -> Optional.empty());
   }
 
-  /** As {@link #start(KubernetesClient, PrometheusRegistry)}, watching only {@code namespaces} (empty: all). */
-  public static FleetMetrics start(KubernetesClient client, PrometheusRegistry registry, Set<String> namespaces) {
+  /** Which of {@code lists} (published now) holds {@code ip}, if any. */
+  @FunctionalInterface
+  public interface BlockLookup {
+    Optional<String> listHolding(List<String> lists, String ip);
+  }
+
+  /**
+   * As {@link #start(KubernetesClient, PrometheusRegistry)}, watching only {@code namespaces}
+   * (empty: all); {@code lookup} tells a list block from a probe block when a Proxy swapped its
+   * address before recording which list blocked it.
+   */
+  public static FleetMetrics start(KubernetesClient client, PrometheusRegistry registry, Set<String> namespaces, BlockLookup lookup) {
     List<SharedIndexInformer<ProxyFleet>> fleets = new ArrayList<>();
     List<SharedIndexInformer<Proxy>> proxies = new ArrayList<>();
     if (namespaces.isEmpty()) {
@@ -83,6 +96,14 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
     Histogram recovery = Histogram.builder().name(BLOCK_RECOVERY)
         .help("Seconds from a proxy's Blocked condition turning true to it serving on a clean IP (ReassignIP rotations).")
         .labelNames("namespace", "fleet").classicUpperBounds(BLOCK_RECOVERY_BUCKETS).classicOnly().register(registry);
+    Counter detections = Counter.builder().name(DETECTIONS)
+        .help("Proxies found out, by the evidence: list (a published Blocklist), probe (vantages inside, via the fleet's learned list), health (daemon down, checked from outside).")
+        .labelNames("namespace", "fleet", "kind").register(registry);
+    java.util.function.Function<Proxy, Optional<String>> listOf = proxy -> fleets.stream()
+        .map(i -> i.getStore().getByKey(proxy.getMetadata().getNamespace() + "/" + proxy.getSpec().getFleet()))
+        .filter(Objects::nonNull).findFirst()
+        .flatMap(fleet -> proxy.getStatus() == null || proxy.getStatus().getPublicIp() == null ? Optional.empty()
+            : lookup.listHolding(io.proxyfleet.api.FleetBlocklists.inForce(fleet), proxy.getStatus().getPublicIp()));
     for (SharedIndexInformer<Proxy> informer : proxies) {
       informer.addEventHandler(new ResourceEventHandler<>() {
         @Override
@@ -94,6 +115,7 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
           if (fleet != null) {
             BlockRecovery.of(before, after).ifPresent(d -> recovery.labelValues(after.getMetadata().getNamespace(), fleet)
                 .observe(d.toMillis() / 1000.0));
+            BlockDetection.of(before, after, listOf).ifPresent(kind -> detections.labelValues(after.getMetadata().getNamespace(), fleet, kind.name()).inc());
           }
         }
 
@@ -113,6 +135,9 @@ public final class FleetMetrics implements MultiCollector, AutoCloseable {
         @Override
         public void onDelete(ProxyFleet fleet, boolean finalStateUnknown) {
           recovery.remove(fleet.getMetadata().getNamespace(), fleet.getMetadata().getName());
+          for (BlockDetection.Kind kind : BlockDetection.Kind.values()) {
+            detections.remove(fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), kind.name());
+          }
         }
       });
     }

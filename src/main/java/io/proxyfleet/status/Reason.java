@@ -16,6 +16,8 @@ public enum Reason {
   QuotaExceeded,
   RegionsAvoided,
   PlacementUnavailable,
+  /** A Vantage of the fleet stopped reporting: blocks nobody publishes are found from the others only. */
+  VantageSilent,
   AsExpected,
   Forbidden,
   ReconcileError,

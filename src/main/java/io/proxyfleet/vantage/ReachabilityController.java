@@ -87,6 +87,12 @@ public final class ReachabilityController implements AutoCloseable {
   /** Outside results per proxy UID, for its current address only. */
   private final Map<String, History> outside = new ConcurrentHashMap<>();
   private final Set<String> reportedBlocked = ConcurrentHashMap.newKeySet();
+  private volatile ClusterReads reads;
+  private volatile ReachabilityObserver observer = ReachabilityObserver.NONE;
+  /** Proxies found blocked from inside, by UID: the address and the first failed inside probe, until they serve elsewhere. */
+  private final Map<String, FirstFailure> blockedFromInside = new ConcurrentHashMap<>();
+
+  private record FirstFailure(String ip, Instant at) {}
 
   private record History(String ip, Deque<ProbeResult> results) {}
 
@@ -105,11 +111,22 @@ public final class ReachabilityController implements AutoCloseable {
     this.source = source;
     this.target = Objects.requireNonNull(target, "target");
     this.namespaces = Set.copyOf(namespaces);
+    this.reads = ClusterReads.api(client, this.namespaces);
     this.pool = Executors.newFixedThreadPool(concurrency, r -> {
       Thread t = new Thread(r, "proxyfleet-health");
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** Reads fleets, Proxies, Vantages and credentials from {@code reads} from now on (the operator's caches). */
+  public void readFrom(ClusterReads reads) {
+    this.reads = Objects.requireNonNull(reads, "reads");
+  }
+
+  /** Tells {@code observer} what the checks see (metrics). */
+  public void observe(ReachabilityObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
   }
 
   /** One pass over every fleet: check what is due, classify, act. */
@@ -119,7 +136,8 @@ public final class ReachabilityController implements AutoCloseable {
     Set<String> seen = new HashSet<>();
     Map<String, Map<String, ProxyFleet>> fleetsByNamespace = new HashMap<>();
     Map<String, Set<String>> proxyNamesByFleet = new HashMap<>();
-    for (ProxyFleet fleet : list(ProxyFleet.class)) {
+    ClusterReads reads = this.reads;
+    for (ProxyFleet fleet : reads.fleets()) {
       HealthSpec health = Optional.ofNullable(fleet.getSpec().getHealth()).orElseGet(HealthSpec::new);
       if (!Boolean.TRUE.equals(health.getEnabled()) || fleet.getMetadata().getDeletionTimestamp() != null) {
         continue;
@@ -132,13 +150,13 @@ public final class ReachabilityController implements AutoCloseable {
       ProbeClassifier classifier = new ProbeClassifier(new ProbeClassifier.Settings(probes.getMinVantages(), probes.getConfirmRounds(),
           Durations.parse(health.getGrace()), interval.multipliedBy(3).plus(SILENCE_ALLOWANCE)));
       ProxyProbe probe = new ProxyProbe(Durations.parse(health.getTimeout()), source, target, clock);
-      List<Proxy> owned = client.resources(Proxy.class).inNamespace(ns).withLabel(ApiGroup.FLEET_LABEL, name).list().getItems();
+      List<Proxy> owned = reads.proxiesOf(fleet);
       proxyNamesByFleet.put(ns + "/" + name, owned.stream().map(p -> p.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
       List<Proxy> proxies = owned.stream()
           .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
               && p.getStatus().getPhase() == ProxyPhase.Running && p.getStatus().getPublicIp() != null)
           .toList();
-      Secret secret = client.secrets().inNamespace(ns).withName(FleetSecrets.credentialsName(fleet)).get();
+      Secret secret = reads.credentials(fleet).orElse(null);
       Instant now = clock.instant();
 
       // Check from outside what is due: a new address at once, the others every interval.
@@ -163,11 +181,13 @@ public final class ReachabilityController implements AutoCloseable {
           result = new ProbeResult(ProbeOutcome.TIMEOUT, Duration.ZERO, clock.instant(), "check did not finish");
         }
         record(e.getKey(), result);
+        observer.checked(result.outcome());
         checked++;
       }
 
       // What the vantages inside say.
-      Evidence evidence = evidence(ns, name, now);
+      List<Vantage> vantages = reads.vantagesIn(ns);
+      Evidence evidence = evidence(vantages, name, now);
       Map<Proxy, ProbeClassifier.Verdict> verdicts = new java.util.LinkedHashMap<>();
       for (Proxy proxy : proxies) {
         History h = outside.get(proxy.getMetadata().getUid());
@@ -189,13 +209,20 @@ public final class ReachabilityController implements AutoCloseable {
         Proxy proxy = e.getKey();
         ProbeClassifier.Verdict v = e.getValue();
         setCondition(proxy, v);
+        String uid = proxy.getMetadata().getUid();
+        String ip = proxy.getStatus().getPublicIp();
+        FirstFailure found = blockedFromInside.get(uid);
+        if (found != null && v.publishable() && !found.ip().equals(ip)) {
+          observer.servingAgain(Duration.between(found.at(), now));
+          blockedFromInside.remove(uid);
+        }
         switch (v.kind()) {
           case BLOCKED -> {
             blocked++;
+            blockedFromInside.computeIfAbsent(uid, k -> new FirstFailure(ip, firstFailure(evidence.forAddress(proxy.getMetadata().getName(), ip), now)));
             if (learned == null) {
               learned = readLearned(ns, name);
             }
-            String ip = proxy.getStatus().getPublicIp();
             Optional<String> range = learned.learn(ip, now.plus(Durations.parse(probes.getLearnedTTL())), probes.getRangeThreshold());
             range.ifPresent(learnedNow::add);
             if (reportedBlocked.add(proxy.getMetadata().getUid() + "/" + ip)) {
@@ -205,7 +232,9 @@ public final class ReachabilityController implements AutoCloseable {
           }
           case UNHEALTHY -> {
             unhealthy++;
-            if (!holdReplacements) {
+            // Deleted once the Proxy shows why (its Reachable condition says Unhealthy), so the
+            // evidence is on record for kubectl describe and the detection metrics.
+            if (!holdReplacements && markedUnhealthy(proxy)) {
               events.warning(proxy, "Unhealthy", "Replacing: " + v.detail());
               client.resource(proxy).delete();
               outside.remove(proxy.getMetadata().getUid());
@@ -220,10 +249,24 @@ public final class ReachabilityController implements AutoCloseable {
       }
     }
     outside.keySet().retainAll(seen);
+    blockedFromInside.keySet().retainAll(seen);
     // Keys are "<uid>/<ip>": forget the proxies that are gone, so the set stays as small as the fleets.
     reportedBlocked.removeIf(k -> !seen.contains(k.substring(0, k.indexOf('/'))));
-    fleetsByNamespace.forEach((ns, fleets) -> judgeVantages(ns, fleets, proxyNamesByFleet, clock.instant()));
+    Map<String, ReachabilityObserver.VantageReport> reports = new java.util.TreeMap<>();
+    fleetsByNamespace.forEach((ns, fleets) -> judgeVantages(ns, reads.vantagesIn(ns), fleets, proxyNamesByFleet, clock.instant(), reports));
+    observer.vantages(reports);
     return new Pass(checked, blocked, unhealthy, replaced, learnedNow);
+  }
+
+  private static boolean markedUnhealthy(Proxy proxy) {
+    return proxy.getStatus().getConditions().stream()
+        .anyMatch(c -> REACHABLE.equals(c.getType()) && "Unhealthy".equals(c.getReason()));
+  }
+
+  /** The earliest failed inside probe among the vantages' results for one address. */
+  private static Instant firstFailure(Map<String, List<ProbeResult>> inside, Instant now) {
+    return inside.values().stream().flatMap(List::stream).filter(r -> !r.outcome().answered())
+        .map(ProbeResult::at).min(java.util.Comparator.naturalOrder()).orElse(now);
   }
 
   private void record(Proxy proxy, ProbeResult result) {
@@ -245,10 +288,10 @@ public final class ReachabilityController implements AutoCloseable {
     }
   }
 
-  Evidence evidence(String namespace, String fleet, Instant now) {
+  Evidence evidence(List<Vantage> vantages, String fleet, Instant now) {
     Map<String, Map<String, List<ProbeResult>>> byProxy = new HashMap<>();
     Set<String> live = new HashSet<>();
-    for (Vantage vantage : client.resources(Vantage.class).inNamespace(namespace).list().getItems()) {
+    for (Vantage vantage : vantages) {
       if (vantage.getSpec() == null || !vantage.getSpec().getFleets().contains(fleet) || vantage.getStatus() == null) {
         continue;
       }
@@ -277,7 +320,7 @@ public final class ReachabilityController implements AutoCloseable {
   }
 
   /** Condition type on a Vantage, written by the operator: whether its reports are used. */
-  public static final String ACCEPTED = "Accepted";
+  public static final String ACCEPTED = Vantage.ACCEPTED;
   private final Map<String, String> vantageReasons = new ConcurrentHashMap<>();
 
   /**
@@ -285,8 +328,9 @@ public final class ReachabilityController implements AutoCloseable {
    * {@code NoReport} or {@code Silent} (its results are ignored; its fleets get a warning), or
    * {@code UnknownProxies} (results for proxies outside its fleets are ignored, the rest used).
    */
-  void judgeVantages(String namespace, Map<String, ProxyFleet> fleets, Map<String, Set<String>> proxyNamesByFleet, Instant now) {
-    for (Vantage vantage : client.resources(Vantage.class).inNamespace(namespace).list().getItems()) {
+  void judgeVantages(String namespace, List<Vantage> vantages, Map<String, ProxyFleet> fleets, Map<String, Set<String>> proxyNamesByFleet, Instant now,
+      Map<String, ReachabilityObserver.VantageReport> reports) {
+    for (Vantage vantage : vantages) {
       if (vantage.getSpec() == null || vantage.getSpec().getFleets().stream().noneMatch(fleets::containsKey)) {
         continue;
       }
@@ -299,7 +343,7 @@ public final class ReachabilityController implements AutoCloseable {
         reason = "NoReport";
         message = "No report yet; run its agent: proxyfleet probe-agent --vantage " + name + " -n " + namespace;
       } else if (reported.get().plus(ProbeAgent.HEARTBEAT).plus(interval).plus(SILENCE_ALLOWANCE).isBefore(now)) {
-        reason = "Silent";
+        reason = Vantage.SILENT;
         message = "No report since " + reported.get() + " (the agent reports at least every " + ProbeAgent.HEARTBEAT.toMinutes()
             + " minutes); its results are ignored until it reports again";
       } else {
@@ -317,7 +361,7 @@ public final class ReachabilityController implements AutoCloseable {
       }
       String key = namespace + "/" + name;
       String before = vantageReasons.put(key, reason);
-      if ("Silent".equals(reason) && !"Silent".equals(before)) {
+      if (Vantage.SILENT.equals(reason) && !Vantage.SILENT.equals(before)) {
         events.warning(vantage, "VantageSilent", message);
         for (String f : vantage.getSpec().getFleets()) {
           Optional.ofNullable(fleets.get(f)).ifPresent(fleet -> events.warning(fleet, "VantageSilent",
@@ -325,6 +369,13 @@ public final class ReachabilityController implements AutoCloseable {
         }
       }
       writeAccepted(vantage, "Accepted".equals(reason), reason, message);
+      Map<ProbeOutcome, Integer> byOutcome = new java.util.EnumMap<>(ProbeOutcome.class);
+      for (ProbeOutcome o : ProbeOutcome.values()) {
+        byOutcome.put(o, 0);
+      }
+      Optional.ofNullable(vantage.getStatus()).ifPresent(st -> st.getResults().forEach(r ->
+          ProbeAgent.outcome(r.getOutcome()).ifPresent(o -> byOutcome.merge(o, 1, Integer::sum))));
+      reports.put(key, new ReachabilityObserver.VantageReport(byOutcome, !Vantage.SILENT.equals(reason) && !"NoReport".equals(reason)));
     }
   }
 
@@ -475,17 +526,6 @@ public final class ReachabilityController implements AutoCloseable {
       }
     }
     return removed;
-  }
-
-  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> List<T> list(Class<T> type) {
-    if (namespaces.isEmpty()) {
-      return client.resources(type).inAnyNamespace().list().getItems();
-    }
-    List<T> all = new ArrayList<>();
-    for (String ns : namespaces) {
-      all.addAll(client.resources(type).inNamespace(ns).list().getItems());
-    }
-    return all;
   }
 
   @Override

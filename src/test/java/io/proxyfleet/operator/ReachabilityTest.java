@@ -44,6 +44,29 @@ class ReachabilityTest {
   SimulatedClock clock;
   ProbeAgent agent;
   ReachabilityController controller;
+  Recorded seen = new Recorded();
+
+  /** What the checks told their observer (the metrics' source). */
+  static final class Recorded implements io.proxyfleet.vantage.ReachabilityObserver {
+    final java.util.Map<io.proxyfleet.probe.ProbeOutcome, Integer> checks = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<Duration> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile java.util.Map<String, VantageReport> vantages = java.util.Map.of();
+
+    @Override
+    public void checked(io.proxyfleet.probe.ProbeOutcome outcome) {
+      checks.merge(outcome, 1, Integer::sum);
+    }
+
+    @Override
+    public void vantages(java.util.Map<String, VantageReport> reports) {
+      vantages = reports;
+    }
+
+    @Override
+    public void servingAgain(Duration sinceFirstFailedInsideProbe) {
+      recoveries.add(sinceFirstFailedInsideProbe);
+    }
+  }
 
   @BeforeEach
   void start() {
@@ -55,6 +78,7 @@ class ReachabilityTest {
     ProxyProbe.Target target = new ProxyProbe.Target("127.0.0.1", 9);
     agent = new ProbeAgent(client, "default", "inside", LocalCensor.insideAddress(1), target, 4, clock);
     controller = new ReachabilityController(client, new EventRecorder(client, clock, "proxyfleet"), clock, null, target, 4, Set.of());
+    controller.observe(seen);
   }
 
   @AfterEach
@@ -122,6 +146,13 @@ class ReachabilityTest {
     // From inside, every published address answers again.
     ReachabilityController.Pass after = round();
     assertThat(after.blocked()).isZero();
+    // Measured from the first failed inside probe (round 2) on the checks' clock: the confirming
+    // round, and the round that reached the new address.
+    assertThat(seen.recoveries).singleElement().satisfies(d -> assertThat(d).isBetween(Duration.ofSeconds(10), Duration.ofSeconds(60)));
+    assertThat(seen.checks.get(io.proxyfleet.probe.ProbeOutcome.PASSED)).isGreaterThanOrEqualTo(3 * 4);
+    assertThat(seen.vantages).containsOnlyKeys("default/inside");
+    assertThat(seen.vantages.get("default/inside").accepted()).isTrue();
+    assertThat(seen.vantages.get("default/inside").results().get(io.proxyfleet.probe.ProbeOutcome.PASSED)).isEqualTo(3);
   }
 
   @Test
@@ -139,7 +170,12 @@ class ReachabilityTest {
     round();
     ReachabilityController.Pass pass = round();
     assertThat(pass.unhealthy()).isEqualTo(1);
-    assertThat(pass.replaced()).isEqualTo(1);
+    assertThat(pass.replaced()).as("first the Proxy says why").isZero();
+    assertThat(client.resources(Proxy.class).inNamespace("default").withName(dead.getMetadata().getName()).get().getStatus().getConditions())
+        .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus() + "/" + c.getReason()).isEqualTo("Reachable=False/Unhealthy"));
+    pass = round();
+    assertThat(pass.replaced()).as("then it is replaced").isEqualTo(1);
+    assertThat(seen.checks).containsKey(io.proxyfleet.probe.ProbeOutcome.REFUSED);
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "hf", 3)
         && proxies(client, "hf").stream().noneMatch(p -> p.getMetadata().getUid().equals(dead.getMetadata().getUid())));
     assertThat(Fixtures.events(client, dead.getMetadata().getName())).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Unhealthy"));
@@ -190,9 +226,23 @@ class ReachabilityTest {
       assertThat(e.getReason()).isEqualTo("VantageSilent");
       assertThat(e.getMessage()).contains("inside");
     });
+    assertThat(seen.vantages.get("default/inside").accepted()).isFalse();
+    // The fleet says so in its conditions, naming the vantage, and stays Ready: lists still work.
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(fleetCondition("vf", "Degraded"))
+        .satisfies(c -> {
+          assertThat(c.getStatus() + "/" + c.getReason()).isEqualTo("True/VantageSilent");
+          assertThat(c.getMessage()).contains("Vantage inside").contains("probe-agent");
+        }));
+    assertThat(fleetCondition("vf", "Ready").getStatus()).isEqualTo("True");
     // Its agent comes back.
     round();
     assertThat(accepted()).isEqualTo("True/Accepted");
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(fleetCondition("vf", "Degraded").getStatus()).isEqualTo("False"));
+  }
+
+  private Condition fleetCondition(String fleet, String type) {
+    return client.resources(io.proxyfleet.api.ProxyFleet.class).inNamespace("default").withName(fleet).get().getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
   }
 
   private String accepted() {

@@ -43,7 +43,7 @@ class AlertRulesTest {
   @Test
   void promtoolChecksAndUnitTestsEveryRule() throws Exception {
     Path promtool = promtool();
-    assertThat(run(promtool.toString(), "check", "rules", RULES.toString())).contains("SUCCESS: 9 rules found");
+    assertThat(run(promtool.toString(), "check", "rules", RULES.toString())).contains("SUCCESS: 10 rules found");
     assertThat(run(promtool.toString(), "test", "rules", TESTS.toString())).contains("SUCCESS");
     // Every alert has at least one test case that expects it to fire.
     String tests = Files.readString(TESTS);
@@ -59,6 +59,8 @@ class AlertRulesTest {
     registry.getPrometheusRegistry().register(() -> FleetMetrics.snapshot(List.of(fleet()), List.of()));
     registry.getPrometheusRegistry().register(() -> DependencyMetrics.snapshot(List.of(profile()), List.of(blocklist())));
     new CloudMetrics(registry).called("aws", "launch", "throttled");
+    new ReachabilityMetrics(registry).vantages(java.util.Map.of("team/inside", new io.proxyfleet.vantage.ReachabilityObserver.VantageReport(
+        java.util.Map.of(io.proxyfleet.probe.ProbeOutcome.TIMEOUT, 2), false)));
     Set<String> exported = new TreeSet<>();
     registry.scrape().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).forEach(l -> exported.add(l.split("[{ ]", 2)[0]));
 
@@ -74,14 +76,16 @@ class AlertRulesTest {
         .contains("proxyfleet_cloudprofile_credentials{namespace=\"p\",profile=\"aws-prod\",provider=\"aws\",state=\"Invalid\"} 1.0")
         .contains("proxyfleet_cloudprofile_credentials{namespace=\"p\",profile=\"aws-prod\",provider=\"aws\",state=\"Valid\"} 0.0")
         .contains("proxyfleet_fleet_region_burned{cloud_profile=\"aws-prod\",fleet=\"tg\",namespace=\"p\",region=\"eu-north-1\"} 1.0")
-        .contains("proxyfleet_fleet_rotations_held{fleet=\"tg\",namespace=\"p\"} 3.0");
+        .contains("proxyfleet_fleet_rotations_held{fleet=\"tg\",namespace=\"p\"} 3.0")
+        .contains("proxyfleet_vantage_accepted{namespace=\"team\",vantage=\"inside\"} 0.0")
+        .contains("proxyfleet_vantage_results{namespace=\"team\",outcome=\"TIMEOUT\",vantage=\"inside\"} 2.0");
   }
 
   private static List<String> alerts() throws IOException {
     Matcher m = Pattern.compile("(?m)^\\s*- alert: (\\S+)$").matcher(Files.readString(RULES));
     List<String> names = new java.util.ArrayList<>();
     while (m.find()) names.add(m.group(1));
-    assertThat(names).hasSize(9);
+    assertThat(names).hasSize(10);
     return names;
   }
 
