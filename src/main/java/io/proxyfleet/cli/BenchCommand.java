@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure fleet start-up, reaction to a blocklist change and heap use in local mode.",
-    subcommands = BlocklistBenchCommand.class)
+    subcommands = {BlocklistBenchCommand.class, CensorBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--replicas", defaultValue = "100", description = "Fleet size for start-up and block reaction. Default: ${DEFAULT-VALUE}.")

@@ -80,7 +80,24 @@ public final class ProxyProbe {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  private final java.util.concurrent.atomic.LongAdder probes = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder bytesSent = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder bytesReceived = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder writes = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
+
+  /**
+   * What this probe's checks exchanged so far, counted at the socket: probes made, payload bytes
+   * each way, and the writes and reads that carried them (each a TCP segment or more).
+   */
+  public record Traffic(long probes, long bytesSent, long bytesReceived, long writes, long reads) {}
+
+  public Traffic traffic() {
+    return new Traffic(probes.sum(), bytesSent.sum(), bytesReceived.sum(), writes.sum(), reads.sum());
+  }
+
   public ProbeResult probe(Protocol protocol, InetSocketAddress proxy, ProxyCredentials credentials) {
+    probes.increment();
     Instant start = clock.instant();
     long deadline = System.nanoTime() + timeout.toNanos();
     try (Socket socket = new Socket()) {
@@ -88,7 +105,7 @@ public final class ProxyProbe {
         socket.bind(new InetSocketAddress(source, 0));
       }
       socket.connect(proxy, (int) Math.max(1, timeout.toMillis()));
-      Deadline io = new Deadline(socket, deadline);
+      Deadline io = new Deadline(socket, deadline, this);
       Result result = switch (protocol) {
         case SOCKS5 -> socks5(io, credentials);
         case HTTP -> http(io, credentials);
@@ -197,9 +214,11 @@ public final class ProxyProbe {
     private final long deadlineNanos;
     private final InputStream in;
     private final OutputStream out;
+    private final ProxyProbe counts;
 
-    Deadline(Socket socket, long deadlineNanos) throws IOException {
+    Deadline(Socket socket, long deadlineNanos, ProxyProbe counts) throws IOException {
       this.socket = socket;
+      this.counts = counts;
       this.deadlineNanos = deadlineNanos;
       this.in = socket.getInputStream();
       this.out = socket.getOutputStream();
@@ -209,6 +228,8 @@ public final class ProxyProbe {
       remaining();
       out.write(bytes);
       out.flush();
+      counts.writes.increment();
+      counts.bytesSent.add(bytes.length);
     }
 
     byte[] read(int n) throws IOException {
@@ -220,6 +241,8 @@ public final class ProxyProbe {
         if (r < 0) {
           throw new EOFException();
         }
+        counts.reads.increment();
+        counts.bytesReceived.add(r);
         off += r;
       }
       return buf;
@@ -233,6 +256,7 @@ public final class ProxyProbe {
         if (c < 0) {
           throw new EOFException();
         }
+        counts.bytesReceived.increment();
         if (c == '\n') {
           int end = line.length() > 0 && line.charAt(line.length() - 1) == '\r' ? line.length() - 1 : line.length();
           return line.substring(0, end);

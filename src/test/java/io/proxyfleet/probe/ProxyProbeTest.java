@@ -73,6 +73,23 @@ class ProxyProbeTest {
   }
 
   @Test
+  void aSocks5CheckIsCountedByteForByte() throws IOException {
+    ProbeResult result = probe.probe(Protocol.SOCKS5, launch("socks5", Protocol.SOCKS5), CREDENTIALS);
+    assertThat(result.passed()).isTrue();
+    int user = CREDENTIALS.username().length();
+    int pass = CREDENTIALS.password().length();
+    int host = "127.0.0.1".length();
+    // Greeting (3), RFC 1929 auth (3 + user + pass), CONNECT by domain name (7 + host); the proxy
+    // answers 2 + 2 bytes, then at least the 2 bytes of its reply header that the probe reads.
+    ProxyProbe.Traffic traffic = probe.traffic();
+    assertThat(traffic.probes()).isEqualTo(1);
+    assertThat(traffic.bytesSent()).isEqualTo(3 + 3 + user + pass + 7 + host);
+    assertThat(traffic.bytesReceived()).isEqualTo(2 + 2 + 2);
+    assertThat(traffic.writes()).isEqualTo(3);
+    assertThat(traffic.reads()).as("a 2-byte answer may in principle arrive in two reads").isBetween(3L, 6L);
+  }
+
+  @Test
   void wrongCredentialsAreRefusedNotBlocked() throws IOException {
     ProxyCredentials wrong = new ProxyCredentials("alice", "wrong");
     for (Protocol protocol : new Protocol[] {Protocol.SOCKS5, Protocol.HTTP}) {
