@@ -64,6 +64,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   public static final String READY = "Ready";
   public static final String BLOCKED = "Blocked";
+  public static final String LAUNCHED = "Launched";
+  public static final String ADDRESS_ASSIGNED = "AddressAssigned";
   /** Ready reason while the proxy's CloudProfile does not exist. */
   public static final String CLOUD_PROFILE_NOT_FOUND = Reason.CloudProfileNotFound.name();
   /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
@@ -315,11 +317,28 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     return finish(proxy, previous, status, ProxyPhase.Failed, Reason.LaunchTimeout.name(), message, checker, null);
   }
 
+  /**
+   * The steps to Ready, each its own condition, so {@code kubectl describe} shows how far a proxy
+   * got: {@code Launched} (its instance exists), {@code AddressAssigned} (a public address is attached
+   * and no swap is in flight), then {@code Ready}.
+   */
+  private void ladder(ProxyStatus status, ProxyPhase phase, Long generation) {
+    boolean launched = status.getInstanceId() != null;
+    conditions.set(status.getConditions(), LAUNCHED, launched, launched ? Reason.InstanceCreated : Reason.NotLaunched,
+        launched ? "Instance " + status.getInstanceId() + (status.getZone() == null ? "" : " in " + status.getZone()) : "No instance yet", generation);
+    boolean rotating = phase == ProxyPhase.Rotating;
+    boolean assigned = status.getPublicIp() != null && !rotating;
+    conditions.set(status.getConditions(), ADDRESS_ASSIGNED, assigned, assigned ? Reason.AddressAttached : rotating ? Reason.Rotating : Reason.NoAddress,
+        assigned ? status.getPublicIp() + (status.getAddressId() == null ? "" : " (" + status.getAddressId() + ")")
+            : rotating ? "An address swap is unfinished; it is retried" : "No public address yet", generation);
+  }
+
   private UpdateControl<Proxy> finish(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyPhase phase, String reason, String message, BlockChecker checker, Duration next) {
     status.setPhase(phase);
     status.setMessage(message);
     Long generation = proxy.getMetadata().getGeneration();
     boolean running = phase == ProxyPhase.Running;
+    ladder(status, phase, generation);
     Optional<BlockMatch> blocked = status.getPublicIp() == null ? Optional.empty() : checker.check(status.getPublicIp());
     status.setBlockedBy(blocked.map(BlockMatch::toString).orElse(null));
     conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), (blocked.isPresent() ? Reason.InBlocklist : Reason.NotBlocked).name(),

@@ -33,7 +33,11 @@ public enum Reason {
   // Rotation budget (RotationsHeld).
   WithinBudget,
   BudgetSpent,
-  // One proxy's life (Ready, Blocked).
+  // One proxy's life (Launched, AddressAssigned, Ready, Blocked).
+  InstanceCreated,
+  NotLaunched,
+  AddressAttached,
+  NoAddress,
   CloudProfileNotFound,
   Booting,
   Serving,

@@ -174,6 +174,9 @@ class ProxyReconcilerTest {
     assertThat(status.getPhase()).isEqualTo(ProxyPhase.Running);
     assertThat(status.getPublicIp()).startsWith("127.71.0.");
     assertThat(reason(proxy, "Ready")).isEqualTo("Serving");
+    assertThat(status.getConditions()).extracting(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
+        .as("the ladder, in order").containsExactly("Launched=True/InstanceCreated", "AddressAssigned=True/AddressAttached",
+            "Blocked=False/NotBlocked", "Ready=True/Serving");
     assertThat(Conditions.find(status.getConditions(), "Ready").orElseThrow().getLastTransitionTime()).isEqualTo("2026-03-01T12:00:00Z");
     assertThat(status.getIpAssignedAt()).isEqualTo("2026-03-01T12:00:00Z");
   }
@@ -190,6 +193,8 @@ class ProxyReconcilerTest {
     Proxy midway = reconcile(proxy);
     assertThat(midway.getStatus().getPhase()).as("the new address is allocated but not attached").isEqualTo(ProxyPhase.Rotating);
     assertThat(reason(midway, "Ready")).isEqualTo("Throttled");
+    assertThat(reason(midway, "Launched")).isEqualTo("InstanceCreated");
+    assertThat(reason(midway, "AddressAssigned")).as("a swap in flight").isEqualTo("Rotating");
     assertThat(midway.getStatus().getIpRotationHandled()).isNull();
 
     associateFails = false;
@@ -198,6 +203,7 @@ class ProxyReconcilerTest {
     assertThat(after.getStatus().getPublicIp()).isNotEqualTo(before);
     assertThat(after.getStatus().getIpRotationHandled()).isEqualTo("Blocked@2026-03-01T12:00:00Z");
     assertThat(after.getStatus().getIpRotations()).isEqualTo(1);
+    assertThat(reason(after, "AddressAssigned")).isEqualTo("AddressAttached");
   }
 
   @Test
