@@ -68,7 +68,7 @@ class ReplayCommandTest {
     CliRun run = CliRun.of("replay", "--fleet", Path.of("examples/replay/fleet-2018-replace.yaml").toString(), "--aws", AWS,
         "--timeline", TIMELINE, "--duration", "6h", "--start", "2018-04-17T08:00:00Z", "--detection-delay", "5m");
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("onBlocked Replace").contains("detection delay 5m").contains("availability: ")
+    assertThat(run.out()).contains("onBlocked Replace").contains("list lag 5m").contains("availability: ")
         .contains("recovery: ").contains("IPs drawn: ").contains("rotations by reason: ").contains("2018-04-17T12:08:28Z")
         .contains("eu-central-1").contains("ON BLOCKED");
   }

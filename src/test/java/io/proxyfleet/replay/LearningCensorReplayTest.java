@@ -1,0 +1,228 @@
+package io.proxyfleet.replay;
+
+import static io.proxyfleet.replay.BlockadeReplayTest.T0;
+import static io.proxyfleet.replay.BlockadeReplayTest.fleet;
+import static io.proxyfleet.replay.BlockadeReplayTest.ranges;
+import static io.proxyfleet.replay.BlockadeReplayTest.timeline;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.proxyfleet.ranges.CloudRangeParser;
+import io.proxyfleet.ranges.CloudRanges;
+import io.proxyfleet.ranges.RangePublisher;
+import io.proxyfleet.replay.BlockadeReplayTest.ScriptedDraws;
+import io.proxyfleet.testing.TestData;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The learning censor and probe detection, first on cases small enough to work out by hand (boot
+ * delay 0, so every proxy serves from 0:00 and the vantage's rounds fall on whole minutes), then on
+ * the 2018 timeline.
+ */
+class LearningCensorReplayTest {
+
+  static final String NO_LIST_EVENTS = "time,cidr\n2018-04-17T00:00:00Z,192.0.2.0/24\n";
+  static final LearningCensor.Settings TEN_MINUTES = new LearningCensor.Settings(Duration.ofMinutes(10), 0);
+  static final DetectionModel PROBES_1M_2 = DetectionModel.probes(Duration.ofMinutes(1), 2, null);
+
+  static ReplaySettings settings(Duration duration, Duration listLag) {
+    return new ReplaySettings(T0, duration, Duration.ofSeconds(10), Duration.ZERO, listLag, 10, 1, 1);
+  }
+
+  static BlockadeReplay replay(ReplayFleetFile fleet, CloudRanges ranges, ScriptedDraws draws, BlockTimeline timeline, ReplaySettings settings) {
+    SimulatedClock clock = new SimulatedClock(settings.start());
+    SimulatedCloud cloud = new SimulatedCloud("aws", ranges, clock, draws, settings.bootDelay(), settings.subnetsPerRegion());
+    return new BlockadeReplay(fleet.fleet(), Map.of("aws", cloud), timeline, settings, clock, new SplittableRandom(7));
+  }
+
+  static CloudRanges twoSlash24s() throws Exception {
+    return ranges("r1", "10.0.0.0/24", "r1", "10.0.1.0/24");
+  }
+
+  /**
+   * One proxy on 10.0.0.5 from 0:00. The censor learns it at once and blocks it at 10:00. The vantage
+   * probes on every whole minute: the rounds of 10:00 and 11:00 fail and are reported at 11:00 and
+   * 12:00, so the operator learns the block at exactly 12:00 and the proxy gets 10.0.0.9 at once.
+   * The censor blocks that at 22:00, found at 24:00 (10.0.1.44 then, not blocked before 34:00).
+   * Served: 0-10, 12-22, 24-30 = 26 of 30 minutes; two blocks, each recovered in 2 minutes.
+   */
+  @Test
+  void probesFindALearnedBlockAfterTwoRoundsAndTheProxyMoves() throws Exception {
+    BlockadeReplay replay = replay(fleet(1, "r1", "ReassignIP"), twoSlash24s(), new ScriptedDraws(5L, 9L, 300L),
+        timeline(NO_LIST_EVENTS), settings(Duration.ofMinutes(30), Duration.ZERO));
+
+    ReplayReport r = replay.censor(TEN_MINUTES).detection(PROBES_1M_2).run();
+
+    assertThat(r.warmUp()).isEqualTo(Duration.ZERO);
+    assertThat(r.availability()).isEqualTo(26.0 / 30);
+    assertThat(r.steps()).extracting(ReplayReport.Step::at, ReplayReport.Step::censored, ReplayReport.Step::affectedProxies, ReplayReport.Step::recovery)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(600), List.of("10.0.0.5/32"), 1, Duration.ofMinutes(2)),
+            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(1320), List.of("10.0.0.9/32"), 1, Duration.ofMinutes(2)));
+    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(2, 2, 0, Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2)));
+    assertThat(r.ipsDrawn()).isEqualTo(3);
+    assertThat(r.blockedDraws()).isZero();
+    assertThat(r.ipRotations()).isEqualTo(2);
+    assertThat(r.rotationsByReason()).containsExactly(Map.entry("Blocked", 2L));
+    // Rounds start on each of minutes 0 to 29.
+    assertThat(r.detection()).isEqualTo(new ReplayReport.Detection("probes", Duration.ZERO, Duration.ofMinutes(1), 2, 3, 30,
+        TEN_MINUTES, 2, 0, 0, 2, 0));
+    assertThat(replay.describeProxies()).singleElement().satisfies(p -> assertThat(p).endsWith(" Running 10.0.1.44"));
+  }
+
+  /** The same with lists only: the censor publishes nothing, so the proxy serves 0-10 and never again. */
+  @Test
+  void listsNeverFindWhatTheCensorDoesNotPublish() throws Exception {
+    BlockadeReplay replay = replay(fleet(1, "r1", "ReassignIP"), twoSlash24s(), new ScriptedDraws(5L),
+        timeline(NO_LIST_EVENTS), settings(Duration.ofMinutes(30), Duration.ZERO));
+
+    ReplayReport r = replay.censor(TEN_MINUTES).run();
+
+    assertThat(r.availability()).isEqualTo(10.0 / 30);
+    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 0, 1, null, null, null));
+    assertThat(r.detection()).isEqualTo(new ReplayReport.Detection("lists", Duration.ZERO, null, 0, 0, 0, TEN_MINUTES, 1, 0, 0, 0, 0));
+    assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 1, 1, 0, 1));
+  }
+
+  /**
+   * Three proxies on 10.0.0.5, .6 and .9. The timeline blocks .5 and .6 at 5:00 but the list lags an
+   * hour. The rounds of 5:00 and 6:00 fail for both, so at 7:00 the vantage finds them, and with
+   * rangeThreshold 2 the operator learns 10.0.0.0/24 too: the proxy on .9, not blocked, moves as well
+   * (a learned range costs a clean address). Each draws 10.0.0.x first (blocked by the learned /24,
+   * released) and then 10.0.1.x. Lost: two proxies for 2 minutes of 3 x 30.
+   */
+  @Test
+  void probesBeatALaggingListAndALearnedRangeMovesItsCleanNeighbour() throws Exception {
+    BlockTimeline timeline = timeline("time,cidr\n2018-04-16T00:05:00Z,10.0.0.5/32\n2018-04-16T00:05:00Z,10.0.0.6/32\n");
+    BlockadeReplay replay = replay(fleet(3, "r1", "ReassignIP"), twoSlash24s(), new ScriptedDraws(5L, 6L, 9L, 20L, 300L, 21L, 301L, 22L, 302L),
+        timeline, settings(Duration.ofMinutes(30), Duration.ofHours(1)));
+
+    ReplayReport r = replay.detection(DetectionModel.probes(Duration.ofMinutes(1), 2, 2)).run();
+
+    assertThat(r.availability()).isEqualTo((90.0 - 4) / 90);
+    assertThat(r.steps()).singleElement().satisfies(s -> {
+      assertThat(s.cidrs()).containsExactly("10.0.0.5/32", "10.0.0.6/32");
+      assertThat(s.censored()).isEmpty();
+      assertThat(s.affectedProxies()).isEqualTo(2);
+      assertThat(s.recovery()).isEqualTo(Duration.ofMinutes(2));
+    });
+    assertThat(r.detection().foundByLists()).isZero();
+    assertThat(r.detection().foundByProbes()).isEqualTo(3);
+    assertThat(r.detection().foundByProbesClean()).isEqualTo(1);
+    assertThat(r.blockedDraws()).isEqualTo(3);
+    assertThat(r.ipRotations()).isEqualTo(3);
+    assertThat(replay.describeProxies()).extracting(p -> p.substring(p.lastIndexOf(' ') + 1))
+        .containsExactlyInAnyOrder("10.0.1.44", "10.0.1.45", "10.0.1.46");
+
+    // Lists only: .5 and .6 stay blocked from 5:00 to the end (the list has them only at 1:05:00).
+    ReplayReport lists = replay(fleet(3, "r1", "ReassignIP"), twoSlash24s(), new ScriptedDraws(5L, 6L, 9L), timeline,
+        settings(Duration.ofMinutes(30), Duration.ofHours(1))).run();
+    assertThat(lists.availability()).isEqualTo((90.0 - 50) / 90);
+    assertThat(lists.recovery().unrecovered()).isEqualTo(1);
+  }
+
+  /**
+   * With --censor-range-after 2 the censor blocks 10.0.0.5 and .6 at 10:00 and with the second the
+   * whole 10.0.0.0/24, so .9, learned at the same time, is already inside it.
+   */
+  @Test
+  void aCensorThatBlocksTheRangeOnceItKnowsEnoughOfIt() throws Exception {
+    BlockadeReplay replay = replay(fleet(3, "r1", "ReassignIP"), twoSlash24s(), new ScriptedDraws(5L, 6L, 9L, 300L, 301L, 302L),
+        timeline(NO_LIST_EVENTS), settings(Duration.ofMinutes(20), Duration.ZERO));
+
+    ReplayReport r = replay.censor(new LearningCensor.Settings(Duration.ofMinutes(10), 2)).detection(PROBES_1M_2).run();
+
+    ReplayReport.Step step = r.steps().get(0);
+    assertThat(step.at()).isEqualTo(T0.plusSeconds(600));
+    assertThat(step.censored()).containsExactly("10.0.0.5/32", "10.0.0.6/32", "10.0.0.0/24");
+    assertThat(step.newlyBlocked()).isEqualTo(256);
+    assertThat(step.affectedProxies()).isEqualTo(3);
+    assertThat(step.recovery()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(r.detection().censorAddresses()).isEqualTo(2);
+    assertThat(r.detection().censorRanges()).isEqualTo(1);
+    // Three proxies down 10:00-12:00 of 3 x 20 minutes; the 10.0.1.x addresses are blocked at 22:00, after the end.
+    assertThat(r.availability()).isEqualTo((60.0 - 6) / 60);
+    assertThat(r.detection().foundByProbes()).isEqualTo(3);
+  }
+
+  @Test
+  void theCensorLearnsAnAddressOnceAndKeepsIt() {
+    LearningCensor censor = new LearningCensor(new LearningCensor.Settings(Duration.ofMinutes(5), 0));
+    censor.observe(T0, List.of("10.0.0.1", "10.0.0.2"));
+    censor.observe(T0.plusSeconds(60), List.of("10.0.0.1", "10.0.0.3"));
+    assertThat(censor.nextBlockAfter(T0)).contains(T0.plusSeconds(300));
+    assertThat(censor.advance(T0.plusSeconds(299))).isEmpty();
+    assertThat(censor.advance(T0.plusSeconds(300))).containsExactly("10.0.0.1/32", "10.0.0.2/32");
+    assertThat(censor.nextBlockAfter(T0.plusSeconds(300))).contains(T0.plusSeconds(360));
+    assertThat(censor.advance(T0.plusSeconds(400))).containsExactly("10.0.0.3/32");
+    assertThat(censor.blocked().ipv4Addresses()).isEqualTo(3);
+    assertThat(censor.nextBlockAfter(T0.plusSeconds(400))).isEmpty();
+    censor.observe(T0.plusSeconds(500), List.of("10.0.0.1"));
+    assertThat(censor.nextBlockAfter(T0.plusSeconds(500))).isEmpty();
+  }
+
+  @Test
+  void withoutACensorOrProbesTheReplayIsUnchanged() throws Exception {
+    BlockTimeline timeline = timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/23\n2018-04-16T00:20:00Z,10.1.1.0/24\n");
+    Map<String, CloudRanges> ranges = Map.of("aws", ranges("r1", "10.0.0.0/22", "r2", "10.1.0.0/22"));
+    ReplaySettings s = BlockadeReplayTest.settings(Duration.ofHours(1), Duration.ZERO, 10);
+    ReplayReport plain = BlockadeReplay.create(fleet(6, "r1, r2", "ReassignIP").fleet(), ranges, timeline, s).run();
+    ReplayReport explicit = BlockadeReplay.create(fleet(6, "r1, r2", "ReassignIP").fleet(), ranges, timeline, s)
+        .censor(null).detection(DetectionModel.LISTS).run();
+    assertThat(explicit.availability()).isEqualTo(plain.availability());
+    assertThat(explicit.steps()).isEqualTo(plain.steps());
+    assertThat(explicit.passes()).isEqualTo(plain.passes());
+    assertThat(plain.detection().censor()).isNull();
+    assertThat(plain.detection().probeRounds()).isZero();
+  }
+
+  /**
+   * The 2018 timeline with the example fleet and a censor that learns every published address after
+   * 30 minutes: lists alone never find those blocks, probes do.
+   */
+  @Test
+  void the2018BlockadeWithALearningCensorNeedsProbes() throws Exception {
+    ReplayFleetFile fleet;
+    try (InputStream in = Files.newInputStream(Path.of("examples/replay/fleet-2018-reassign.yaml"))) {
+      fleet = ReplayFleetFile.read(in);
+    }
+    CloudRanges aws;
+    try (InputStream in = TestData.open(TestData.AWS_2018)) {
+      aws = CloudRangeParser.parse(in, RangePublisher.AWS, null);
+    }
+    BlockTimeline timeline;
+    try (InputStream in = TestData.open(TestData.TIMELINE_2018)) {
+      timeline = BlockTimeline.read(in);
+    }
+    ReplaySettings settings = new ReplaySettings(Instant.parse("2018-04-16T12:00:00Z"), Duration.ofHours(30), ReplaySettings.DEFAULT_PERIOD,
+        ReplaySettings.DEFAULT_BOOT_DELAY, Duration.ZERO, ReplaySettings.DEFAULT_MAX_DRAWS, ReplaySettings.DEFAULT_SUBNETS, 1);
+    LearningCensor.Settings censor = new LearningCensor.Settings(Duration.ofMinutes(30), 0);
+    ReplayReport lists = BlockadeReplay.create(fleet.fleet(), Map.of("aws-prod", aws), timeline, settings).censor(censor).run();
+    ReplayReport probes = BlockadeReplay.create(fleet.fleet(), Map.of("aws-prod", aws), timeline, settings).censor(censor)
+        .detection(DetectionModel.probes(DetectionModel.DEFAULT_PROBE_INTERVAL, null, null)).run();
+
+    assertThat(lists.availability()).isLessThan(probes.availability());
+    // Lists only: every proxy is found by the censor within 30 minutes and none is ever moved off it.
+    assertThat(lists.availability()).isLessThan(0.05);
+    assertThat(lists.finalSpread().stream().mapToInt(ReplayReport.Spread::onBlockedIp).sum()).isEqualTo(24);
+    assertThat(lists.detection().foundByProbes()).isZero();
+    // Probes: every block recovered, nothing left on a blocked address; the fleet keeps 95% even
+    // though each address lives about 31 minutes.
+    assertThat(probes.availability()).isGreaterThan(0.95);
+    assertThat(probes.recovery().unrecovered()).isZero();
+    assertThat(probes.finalSpread()).allSatisfy(s -> assertThat(s.onBlockedIp()).isZero());
+    assertThat(probes.detection().foundByProbes()).isGreaterThan(probes.detection().foundByLists());
+    assertThat(probes.detection().confirmRounds()).isEqualTo(2);
+    assertThat(probes.detection().rangeThreshold()).isEqualTo(3);
+    // The detection itself: a learned block found two 30 s rounds after it took effect, three at most
+    // when it fell between rounds; the rest of a recovery is the fleet being whole again.
+    assertThat(probes.recovery().p50()).isGreaterThanOrEqualTo(Duration.ofSeconds(60));
+  }
+}
