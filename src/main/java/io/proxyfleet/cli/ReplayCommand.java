@@ -123,6 +123,9 @@ final class ReplayCommand implements Callable<Integer> {
       if (aws == null && gcp == null) {
         throw new UsageException("give --aws FILE and/or --gcp FILE: the ranges the simulated cloud draws public IPs from");
       }
+      // Options first: a typo should not wait for the range files to load.
+      List<DetectionModel> detections = detectionModels();
+      LearningCensor.Settings censor = censorSettings();
       ReplayFleetFile fleet = readFleet();
       BlockTimeline timeline = readTimeline();
       Map<RangePublisher, CloudRanges> ranges = new LinkedHashMap<>();
@@ -132,8 +135,6 @@ final class ReplayCommand implements Callable<Integer> {
       ReplaySettings settings = new ReplaySettings(startTime(timeline), duration("--duration", duration), duration("--period", period),
           duration("--boot-delay", bootDelay), duration("--detection-delay", detectionDelay), positive("--max-draws", maxDraws),
           subnetCount(), seed);
-      List<DetectionModel> detections = detectionModels();
-      LearningCensor.Settings censor = censorSettings();
       List<ReplayReport> reports = new ArrayList<>();
       for (DetectionModel detection : detections) {
         // Same seed for every mode: the runs differ only in how blocks are found.
@@ -358,7 +359,7 @@ final class ReplayCommand implements Callable<Integer> {
 
   static String detection(ReplayReport.Detection d) {
     if (d.probeInterval() == null) return "lists only, " + human(d.listLag()) + " after each report";
-    return "lists (" + human(d.listLag()) + " after each report) plus a vantage probing published addresses every " + human(d.probeInterval())
+    return "lists (" + human(d.listLag()) + " after each report) plus a vantage probing running addresses every " + human(d.probeInterval())
         + ", blocked after " + d.confirmRounds() + " failed rounds, /24 learned after " + d.rangeThreshold() + " addresses";
   }
 

@@ -237,9 +237,8 @@ public final class BlockadeReplay {
       clock.set(t);
       pass(t);
       if (censor != null || vantage != null) {
-        Map<String, String> published = published();
-        if (censor != null) censor.observe(t, published.values());
-        if (vantage != null && vantage.isRound(t)) vantage.probe(t, published, ip -> trueIndex.match(ip).isPresent());
+        if (censor != null) censor.observe(t, published().values());
+        if (vantage != null && vantage.isRound(t)) vantage.probe(t, unblocked(), ip -> trueIndex.match(ip).isPresent());
       }
       int servingNow = (int) proxies.values().stream().filter(p -> serving(p, trueIndex)).count();
       if (servingNow >= replicas) {
@@ -429,22 +428,36 @@ public final class BlockadeReplay {
     return new ProxyView(p.name, p.uid, p.slot, p.subnet, p.phase, p.publicIp, match, p.terminating, p.rotationPending, p.createdAt);
   }
 
-  /** Serving on an address that is really unblocked (whether or not the operator knows yet). */
-  private static boolean serving(SimProxy p, BlockIndex truth) {
-    return !p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp));
+  /**
+   * Serving on an address that is really unblocked (whether or not the operator knows yet) and, with
+   * a vantage, that the operator published.
+   */
+  private boolean serving(SimProxy p, BlockIndex truth) {
+    return !p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp))
+        && (vantage == null || vantage.publishable(p.uid + "/" + p.publicIp));
   }
 
   /**
-   * What the endpoints Secret lists, keyed {@code "<uid>/<ip>"}: Running proxies on an address the
-   * operator does not know to be blocked. The censor reads this, and the vantage probes it.
+   * Running proxies on an address the operator does not know to be blocked, keyed {@code
+   * "<uid>/<ip>"}: what a vantage probes.
    */
-  private Map<String, String> published() {
+  private Map<String, String> unblocked() {
     Map<String, String> out = new LinkedHashMap<>();
     for (SimProxy p : proxies.values()) {
       if (!p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && operatorIndex.match(p.publicIp).isEmpty()) {
         out.put(p.uid + "/" + p.publicIp, p.publicIp);
       }
     }
+    return out;
+  }
+
+  /**
+   * What the endpoints Secret lists: the unblocked proxies, and with a vantage only those it reached
+   * once (the operator publishes a fresh address after an inside check). The censor reads this.
+   */
+  private Map<String, String> published() {
+    Map<String, String> out = unblocked();
+    if (vantage != null) out.keySet().removeIf(key -> !vantage.publishable(key));
     return out;
   }
 
@@ -527,7 +540,7 @@ public final class BlockadeReplay {
     desired.forEach((slot, want) -> {
       List<SimProxy> in = proxies.values().stream().filter(p -> p.slot.equals(slot) && !p.terminating).toList();
       int serving = (int) in.stream().filter(p -> serving(p, trueIndex)).count();
-      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && !serving(p, trueIndex)).count();
+      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && trueIndex.match(p.publicIp).isPresent()).count();
       spread.add(new ReplayReport.Spread(slot.cloudProfile(), slot.region(), want, in.size(), serving, onBlocked));
     });
     List<ReplayReport.Exposure> exposure = new ArrayList<>();

@@ -24,11 +24,14 @@ import java.util.function.Predicate;
  * at the round's end (the agent writes its status at most once per {@code reportInterval}). Each
  * report is classified by the production {@link ProbeClassifier}, so an address blocked at a round
  * start is found blocked {@code confirmRounds} intervals later; what it finds is learned through the
- * production {@link LearnedBlocks}.
+ * production {@link LearnedBlocks}. As in the operator, an address is published only once the
+ * classifier calls it publishable: a vantage reached it once, so a fresh address waits for the
+ * report of the round that first probed it.
  *
- * <p>What is not modelled: outages (the outside check always passes), several vantages (every
- * vantage sees the same censor, so {@code minVantages} changes nothing), silent vantages, and the
- * operator holding a fresh address back until a vantage reached it once.
+ * <p>The vantage probes every Running proxy the operator does not know to be blocked (the agent
+ * lists Proxies, not the endpoints Secret). What is not modelled: outages (the outside check always
+ * passes, at once), several vantages (every vantage sees the same censor, so {@code minVantages}
+ * changes nothing), and silent vantages.
  */
 final class VantageRounds {
 
@@ -48,6 +51,7 @@ final class VantageRounds {
   private Map<String, Probe> inFlight = Map.of();
   private final Map<String, ArrayDeque<ProbeResult>> history = new HashMap<>();
   private final Set<String> found = new HashSet<>();
+  private final Set<String> publishable = new HashSet<>();
   private BlockIndex learnedIndex = BlockIndex.EMPTY;
   private long rounds;
 
@@ -83,6 +87,7 @@ final class VantageRounds {
     boolean changed = learned.expire(now);
     history.keySet().retainAll(inFlight.keySet());
     found.retainAll(inFlight.keySet());
+    publishable.retainAll(inFlight.keySet());
     List<ProbeResult> outside = List.of(new ProbeResult(ProbeOutcome.PASSED, Duration.ZERO, now, "replay: outside always passes"));
     for (Map.Entry<String, Probe> e : inFlight.entrySet()) {
       Probe probe = e.getValue();
@@ -93,6 +98,11 @@ final class VantageRounds {
       }
       ProbeClassifier.Verdict v = classifier.classify(
           new ProbeClassifier.Observation(outside, Map.of(VANTAGE, List.copyOf(h)), Set.of(VANTAGE)), now);
+      if (v.publishable()) {
+        publishable.add(e.getKey());
+      } else {
+        publishable.remove(e.getKey());
+      }
       if (v.kind() == ProbeClassifier.Kind.BLOCKED && found.add(e.getKey())) {
         learned.learn(probe.ip(), now.plus(learnedTtl), rangeThreshold);
         changed = true;
@@ -108,7 +118,7 @@ final class VantageRounds {
   }
 
   /**
-   * A round starts: the vantage probes every published address ({@code "<uid>/<ip>"} to ip) as the
+   * A round starts: the vantage probes every address it is given ({@code "<uid>/<ip>"} to ip) as the
    * censor has it now.
    */
   void probe(Instant now, Map<String, String> published, Predicate<String> trulyBlocked) {
@@ -116,6 +126,11 @@ final class VantageRounds {
     published.forEach((key, ip) -> next.put(key, new Probe(ip, now, trulyBlocked.test(ip))));
     inFlight = next;
     rounds++;
+  }
+
+  /** Whether the operator may publish this address ({@code "<uid>/<ip>"}): the last report reached it, or an earlier one did. */
+  boolean publishable(String key) {
+    return publishable.contains(key);
   }
 
   /** The learned Blocklist as the operator's block index sees it. */

@@ -47,11 +47,13 @@ class LearningCensorReplayTest {
   }
 
   /**
-   * One proxy on 10.0.0.5 from 0:00. The censor learns it at once and blocks it at 10:00. The vantage
-   * probes on every whole minute: the rounds of 10:00 and 11:00 fail and are reported at 11:00 and
-   * 12:00, so the operator learns the block at exactly 12:00 and the proxy gets 10.0.0.9 at once.
-   * The censor blocks that at 22:00, found at 24:00 (10.0.1.44 then, not blocked before 34:00).
-   * Served: 0-10, 12-22, 24-30 = 26 of 30 minutes; two blocks, each recovered in 2 minutes.
+   * One proxy on 10.0.0.5 from 0:00. The vantage probes on every whole minute and reports a round at
+   * the next: the round of 0:00 reaches the address, so it is published at 1:00, where the censor
+   * learns it, to block it at 11:00. The rounds of 11:00 and 12:00 fail, so the operator learns the
+   * block at 13:00, exactly 12 minutes after publishing, and the proxy gets 10.0.0.9 at once,
+   * published at 14:00 after its first round. The censor blocks that at 24:00, found at 26:00
+   * (10.0.1.44 then, published at 27:00). Served from 1:00 (the warm-up): 1-11, 14-24, 27-30 = 23 of
+   * 29 minutes; two blocks, each recovered in 3 minutes (two rounds to find it, one to publish anew).
    */
   @Test
   void probesFindALearnedBlockAfterTwoRoundsAndTheProxyMoves() throws Exception {
@@ -60,13 +62,13 @@ class LearningCensorReplayTest {
 
     ReplayReport r = replay.censor(TEN_MINUTES).detection(PROBES_1M_2).run();
 
-    assertThat(r.warmUp()).isEqualTo(Duration.ZERO);
-    assertThat(r.availability()).isEqualTo(26.0 / 30);
+    assertThat(r.warmUp()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(r.availability()).isEqualTo(23.0 / 29);
     assertThat(r.steps()).extracting(ReplayReport.Step::at, ReplayReport.Step::censored, ReplayReport.Step::affectedProxies, ReplayReport.Step::recovery)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(600), List.of("10.0.0.5/32"), 1, Duration.ofMinutes(2)),
-            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(1320), List.of("10.0.0.9/32"), 1, Duration.ofMinutes(2)));
-    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(2, 2, 0, Duration.ofMinutes(2), Duration.ofMinutes(2), Duration.ofMinutes(2)));
+            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(660), List.of("10.0.0.5/32"), 1, Duration.ofMinutes(3)),
+            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(1440), List.of("10.0.0.9/32"), 1, Duration.ofMinutes(3)));
+    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(2, 2, 0, Duration.ofMinutes(3), Duration.ofMinutes(3), Duration.ofMinutes(3)));
     assertThat(r.ipsDrawn()).isEqualTo(3);
     assertThat(r.blockedDraws()).isZero();
     assertThat(r.ipRotations()).isEqualTo(2);
@@ -77,7 +79,10 @@ class LearningCensorReplayTest {
     assertThat(replay.describeProxies()).singleElement().satisfies(p -> assertThat(p).endsWith(" Running 10.0.1.44"));
   }
 
-  /** The same with lists only: the censor publishes nothing, so the proxy serves 0-10 and never again. */
+  /**
+   * The same with lists only: published at 0:00 (no inside check to wait for), blocked at 10:00 by a
+   * censor that publishes nothing, so the proxy serves 0-10 and never again.
+   */
   @Test
   void listsNeverFindWhatTheCensorDoesNotPublish() throws Exception {
     BlockadeReplay replay = replay(fleet(1, "r1", "ReassignIP"), twoSlash24s(), new ScriptedDraws(5L),
@@ -93,10 +98,11 @@ class LearningCensorReplayTest {
 
   /**
    * Three proxies on 10.0.0.5, .6 and .9. The timeline blocks .5 and .6 at 5:00 but the list lags an
-   * hour. The rounds of 5:00 and 6:00 fail for both, so at 7:00 the vantage finds them, and with
-   * rangeThreshold 2 the operator learns 10.0.0.0/24 too: the proxy on .9, not blocked, moves as well
-   * (a learned range costs a clean address). Each draws 10.0.0.x first (blocked by the learned /24,
-   * released) and then 10.0.1.x. Lost: two proxies for 2 minutes of 3 x 30.
+   * hour. All three are published at 1:00 after the first round. The rounds of 5:00 and 6:00 fail for
+   * .5 and .6, so at 7:00 the vantage finds them, and with rangeThreshold 2 the operator learns
+   * 10.0.0.0/24 too: the proxy on .9, not blocked, moves as well (a learned range costs a clean
+   * address). Each draws 10.0.0.x first (blocked by the learned /24, released) and then 10.0.1.x,
+   * published at 8:00. Lost of 3 x 29 minutes: 5:00-8:00 twice, 7:00-8:00 once.
    */
   @Test
   void probesBeatALaggingListAndALearnedRangeMovesItsCleanNeighbour() throws Exception {
@@ -106,12 +112,12 @@ class LearningCensorReplayTest {
 
     ReplayReport r = replay.detection(DetectionModel.probes(Duration.ofMinutes(1), 2, 2)).run();
 
-    assertThat(r.availability()).isEqualTo((90.0 - 4) / 90);
+    assertThat(r.availability()).isEqualTo((87.0 - 7) / 87);
     assertThat(r.steps()).singleElement().satisfies(s -> {
       assertThat(s.cidrs()).containsExactly("10.0.0.5/32", "10.0.0.6/32");
       assertThat(s.censored()).isEmpty();
       assertThat(s.affectedProxies()).isEqualTo(2);
-      assertThat(s.recovery()).isEqualTo(Duration.ofMinutes(2));
+      assertThat(s.recovery()).isEqualTo(Duration.ofMinutes(3));
     });
     assertThat(r.detection().foundByLists()).isZero();
     assertThat(r.detection().foundByProbes()).isEqualTo(3);
@@ -129,8 +135,9 @@ class LearningCensorReplayTest {
   }
 
   /**
-   * With --censor-range-after 2 the censor blocks 10.0.0.5 and .6 at 10:00 and with the second the
-   * whole 10.0.0.0/24, so .9, learned at the same time, is already inside it.
+   * With --censor-range-after 2 the censor, which learned all three at 1:00, blocks 10.0.0.5 and .6
+   * at 11:00 and with the second the whole 10.0.0.0/24, so .9 is already inside it. Found at 13:00,
+   * moved to 10.0.1.x, published at 14:00.
    */
   @Test
   void aCensorThatBlocksTheRangeOnceItKnowsEnoughOfIt() throws Exception {
@@ -140,15 +147,15 @@ class LearningCensorReplayTest {
     ReplayReport r = replay.censor(new LearningCensor.Settings(Duration.ofMinutes(10), 2)).detection(PROBES_1M_2).run();
 
     ReplayReport.Step step = r.steps().get(0);
-    assertThat(step.at()).isEqualTo(T0.plusSeconds(600));
+    assertThat(step.at()).isEqualTo(T0.plusSeconds(660));
     assertThat(step.censored()).containsExactly("10.0.0.5/32", "10.0.0.6/32", "10.0.0.0/24");
     assertThat(step.newlyBlocked()).isEqualTo(256);
     assertThat(step.affectedProxies()).isEqualTo(3);
-    assertThat(step.recovery()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(step.recovery()).isEqualTo(Duration.ofMinutes(3));
     assertThat(r.detection().censorAddresses()).isEqualTo(2);
     assertThat(r.detection().censorRanges()).isEqualTo(1);
-    // Three proxies down 10:00-12:00 of 3 x 20 minutes; the 10.0.1.x addresses are blocked at 22:00, after the end.
-    assertThat(r.availability()).isEqualTo((60.0 - 6) / 60);
+    // Three proxies down 11:00-14:00 of 3 x 19 minutes; the 10.0.1.x addresses would be blocked at 24:00, after the end.
+    assertThat(r.availability()).isEqualTo((57.0 - 9) / 57);
     assertThat(r.detection().foundByProbes()).isEqualTo(3);
   }
 
@@ -213,10 +220,12 @@ class LearningCensorReplayTest {
     assertThat(lists.availability()).isLessThan(0.05);
     assertThat(lists.finalSpread().stream().mapToInt(ReplayReport.Spread::onBlockedIp).sum()).isEqualTo(24);
     assertThat(lists.detection().foundByProbes()).isZero();
-    // Probes: every block recovered, nothing left on a blocked address; the fleet keeps 95% even
+    // Probes: the blocks are recovered, nothing is left on a blocked address; the fleet keeps 95% even
     // though each address lives about 31 minutes.
     assertThat(probes.availability()).isGreaterThan(0.95);
-    assertThat(probes.recovery().unrecovered()).isZero();
+    // Only a block in the last minutes may be left unrecovered at the end.
+    assertThat(probes.recovery().unrecovered()).isLessThanOrEqualTo(1);
+    assertThat(probes.recovery().recovered()).isGreaterThan(100);
     assertThat(probes.finalSpread()).allSatisfy(s -> assertThat(s.onBlockedIp()).isZero());
     assertThat(probes.detection().foundByProbes()).isGreaterThan(probes.detection().foundByLists());
     assertThat(probes.detection().confirmRounds()).isEqualTo(2);
