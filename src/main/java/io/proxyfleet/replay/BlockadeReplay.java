@@ -54,6 +54,10 @@ import java.util.random.RandomGenerator;
  * clean up). Passes run every {@link ReplaySettings#period()} and also at block events, boot
  * completions and hold expiries; within a pass, fleet and proxy steps repeat until nothing changes,
  * as their watch events would make them do. Cloud calls take no simulated time.
+ *
+ * <p>What is blocked and what the operator knows are two indexes: the truth (the timeline, plus a
+ * {@link LearningCensor} when set) and the operator's view (the timeline after the list lag, plus
+ * what a {@link VantageRounds} vantage found when {@link DetectionModel} says probes).
  */
 public final class BlockadeReplay {
 
@@ -236,10 +240,9 @@ public final class BlockadeReplay {
       }
       clock.set(t);
       pass(t);
-      if (censor != null || vantage != null) {
-        if (censor != null) censor.observe(t, published().values());
-        if (vantage != null && vantage.isRound(t)) vantage.probe(t, unblocked(), ip -> trueIndex.match(ip).isPresent());
-      }
+      // The world reacts to what the pass left: the censor reads the endpoints, a round starts.
+      if (censor != null) censor.observe(t, published().values());
+      if (vantage != null && vantage.isRound(t)) vantage.probe(t, unblocked(), ip -> trueIndex.match(ip).isPresent());
       int servingNow = (int) proxies.values().stream().filter(p -> serving(p, trueIndex)).count();
       if (servingNow >= replicas) {
         if (readySince == null) readySince = t;
