@@ -235,7 +235,13 @@ public final class BlockadeReplay {
         viewChanged |= vantage.report(t);
       }
       if (viewChanged) {
-        operatorIndex = vantage == null ? listView : BlockIndex.builder().addAll(listView).addAll(vantage.learnedIndex()).build();
+        if (vantage == null) {
+          operatorIndex = listView;
+        } else {
+          BlockIndex.Builder view = BlockIndex.builder().addAll(listView);
+          vantage.learnedRanges().forEach(view::add);
+          operatorIndex = view.build();
+        }
         countFound();
       }
       clock.set(t);
@@ -476,7 +482,7 @@ public final class BlockadeReplay {
       if (listView.match(p.publicIp).isPresent()) {
         found.add(p.uid + "/" + p.publicIp);
         foundByLists++;
-      } else if (vantage != null && vantage.learnedIndex().match(p.publicIp).isPresent()) {
+      } else if (operatorIndex.match(p.publicIp).isPresent()) { // not in a list: learned from probes
         found.add(p.uid + "/" + p.publicIp);
         foundByProbes++;
         if (trueIndex.match(p.publicIp).isEmpty()) foundByProbesClean++;

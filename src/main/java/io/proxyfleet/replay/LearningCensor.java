@@ -84,23 +84,28 @@ public final class LearningCensor {
    */
   public List<String> advance(Instant now) {
     List<String> added = new ArrayList<>();
+    // Built once per call, not per address: past 1,024 ranges every build makes a 256 KiB table.
+    Set<Long> rangesNow = new HashSet<>();
     while (!scheduled.isEmpty() && !scheduled.firstKey().isAfter(now)) {
       for (long ip : scheduled.pollFirstEntry().getValue()) {
-        if (index.containsIpv4(ip)) {
+        long base = ip & 0xFFFFFF00L;
+        if (index.containsIpv4(ip) || rangesNow.contains(base)) {
           continue; // already inside a /24 the censor blocked
         }
         blocks.addIpv4(ip, ip);
         addressesBlocked++;
         added.add(IpAddresses.formatIpv4(ip) + "/32");
-        long base = ip & 0xFFFFFF00L;
         int inRange = blockedPer24.merge(base, 1, Integer::sum);
         if (settings.rangeAfter() > 0 && inRange == settings.rangeAfter()) {
           blocks.addIpv4(base, base + 255);
+          rangesNow.add(base);
           rangesBlocked++;
           added.add(IpAddresses.formatIpv4(base) + "/24");
         }
-        index = blocks.build();
       }
+    }
+    if (!added.isEmpty()) {
+      index = blocks.build();
     }
     return added;
   }

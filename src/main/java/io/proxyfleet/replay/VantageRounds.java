@@ -1,7 +1,7 @@
 package io.proxyfleet.replay;
 
-import io.proxyfleet.block.BlockIndex;
 import io.proxyfleet.block.IpAddresses;
+import io.proxyfleet.block.IpRange;
 import io.proxyfleet.probe.ProbeClassifier;
 import io.proxyfleet.probe.ProbeOutcome;
 import io.proxyfleet.probe.ProbeResult;
@@ -52,7 +52,7 @@ final class VantageRounds {
   private final Map<String, ArrayDeque<ProbeResult>> history = new HashMap<>();
   private final Set<String> found = new HashSet<>();
   private final Set<String> publishable = new HashSet<>();
-  private BlockIndex learnedIndex = BlockIndex.EMPTY;
+  private List<IpRange> learnedRanges = List.of();
   private long rounds;
 
   VantageRounds(Instant anchor, Duration interval, int confirmRounds, int rangeThreshold, Duration learnedTtl) {
@@ -110,9 +110,7 @@ final class VantageRounds {
     }
     inFlight = Map.of();
     if (changed) {
-      BlockIndex.Builder b = BlockIndex.builder();
-      learned.entries().keySet().forEach(cidr -> b.add(IpAddresses.parseRange(cidr)));
-      learnedIndex = b.build();
+      learnedRanges = learned.entries().keySet().stream().map(IpAddresses::parseRange).toList();
     }
     return changed;
   }
@@ -133,9 +131,12 @@ final class VantageRounds {
     return publishable.contains(key);
   }
 
-  /** The learned Blocklist as the operator's block index sees it. */
-  BlockIndex learnedIndex() {
-    return learnedIndex;
+  /**
+   * The learned Blocklist's ranges, for the operator's block index (built by the caller together
+   * with the lists: one build, not two).
+   */
+  List<IpRange> learnedRanges() {
+    return learnedRanges;
   }
 
   /** The learned Blocklist's entries (CIDR to expiry), for tests. */
