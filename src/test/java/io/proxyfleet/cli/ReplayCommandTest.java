@@ -70,7 +70,14 @@ class ReplayCommandTest {
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("onBlocked Replace").contains("list lag 5m").contains("availability: ")
         .contains("recovery: ").contains("IPs drawn: ").contains("rotations by reason: ").contains("2018-04-17T12:08:28Z")
-        .contains("eu-central-1").contains("ON BLOCKED");
+        .contains("eu-central-1").contains("ON BLOCKED").contains("censor: the timeline only")
+        .contains("detection: lists only, 5m after each report").contains("blocked proxy addresses found: ");
+
+    CliRun censored = CliRun.of("replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE, "--duration", "3h",
+        "--start", "2018-04-17T08:00:00Z", "--censor-learns-after", "1h", "--detection", "probes", "--confirm-rounds", "3");
+    assertThat(censored.exitCode()).as(censored.err()).isZero();
+    assertThat(censored.out()).contains("blocked after 3 failed rounds").containsPattern("learning censor: \\d+ addresses and 0 /24s blocked")
+        .containsPattern("found: \\d+ by lists, [1-9]\\d* by probes");
   }
 
   @Test
