@@ -119,14 +119,17 @@ final class VantageRounds {
    * A round starts: the vantage probes every address it is given ({@code "<uid>/<ip>"} to ip) as the
    * censor has it now.
    */
-  void probe(Instant now, Map<String, String> published, Predicate<String> trulyBlocked) {
+  void probe(Instant now, Map<String, String> addresses, Predicate<String> trulyBlocked) {
     Map<String, Probe> next = new LinkedHashMap<>();
-    published.forEach((key, ip) -> next.put(key, new Probe(ip, now, trulyBlocked.test(ip))));
+    addresses.forEach((key, ip) -> next.put(key, new Probe(ip, now, trulyBlocked.test(ip))));
     inFlight = next;
     rounds++;
   }
 
-  /** Whether the operator may publish this address ({@code "<uid>/<ip>"}): the last report reached it, or an earlier one did. */
+  /**
+   * Whether the operator may publish this address ({@code "<uid>/<ip>"}): the classifier's verdict at
+   * the last report, so once a round reached it and until a streak of failures made it blocked.
+   */
   boolean publishable(String key) {
     return publishable.contains(key);
   }
