@@ -11,6 +11,8 @@ import io.proxyfleet.ranges.CloudRanges;
 import io.proxyfleet.ranges.RangePublisher;
 import io.proxyfleet.replay.BlockTimeline;
 import io.proxyfleet.replay.BlockadeReplay;
+import io.proxyfleet.replay.DetectionModel;
+import io.proxyfleet.replay.LearningCensor;
 import io.proxyfleet.replay.ReplayFleetFile;
 import io.proxyfleet.replay.ReplayInputException;
 import io.proxyfleet.replay.ReplayReport;
@@ -25,7 +27,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -66,9 +70,35 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--boot-delay", defaultValue = "45s", paramLabel = "DURATION", description = "Instance boot time. Default: ${DEFAULT-VALUE}.")
   String bootDelay;
 
-  @Option(names = "--detection-delay", defaultValue = "0s", paramLabel = "DURATION",
+  @Option(names = {"--list-lag", "--detection-delay"}, defaultValue = "0s", paramLabel = "DURATION",
       description = "Time from a block event until the operator's blocklist has it (0s = at once). Default: ${DEFAULT-VALUE}.")
   String detectionDelay;
+
+  @Option(names = "--detection", defaultValue = "lists", split = ",", paramLabel = "MODE",
+      description = {"How the operator learns of blocks: lists (the timeline, after --list-lag) or probes (lists plus a vantage",
+          "inside probing every published address). lists,probes runs both and prints them side by side. Default: ${DEFAULT-VALUE}."})
+  List<String> detectionModes;
+
+  @Option(names = "--probe-interval", paramLabel = "DURATION",
+      description = "With --detection probes: the vantage's round (its reportInterval). Default: 30s.")
+  String probeInterval;
+
+  @Option(names = "--confirm-rounds", paramLabel = "N",
+      description = "With --detection probes: failed rounds in a row that make a block, 1-5. Default: the fleet's spec.probes.confirmRounds (2).")
+  Integer confirmRounds;
+
+  @Option(names = "--range-threshold", paramLabel = "N",
+      description = "With --detection probes: addresses of a /24 found blocked before the /24 is, 1-256. Default: the fleet's spec.probes.rangeThreshold (3).")
+  Integer rangeThreshold;
+
+  @Option(names = "--censor-learns-after", paramLabel = "DURATION",
+      description = {"Add a censor that blocks every address the fleet publishes this long after first seeing it, in no list.",
+          "Default: none (only the timeline blocks)."})
+  String censorLearnsAfter;
+
+  @Option(names = "--censor-range-after", paramLabel = "N",
+      description = "With --censor-learns-after: the censor blocks a whole /24 once it blocked N addresses of it. Default: never.")
+  Integer censorRangeAfter;
 
   @Option(names = "--max-draws", defaultValue = "10", paramLabel = "N", description = "Addresses a proxy may draw per assignment when the fleet sets no rotation.maxAddressDraws. Default: ${DEFAULT-VALUE}.")
   int maxDraws;
@@ -93,6 +123,9 @@ final class ReplayCommand implements Callable<Integer> {
       if (aws == null && gcp == null) {
         throw new UsageException("give --aws FILE and/or --gcp FILE: the ranges the simulated cloud draws public IPs from");
       }
+      // Options first: a typo should not wait for the range files to load.
+      List<DetectionModel> detections = detectionModels();
+      LearningCensor.Settings censor = censorSettings();
       ReplayFleetFile fleet = readFleet();
       BlockTimeline timeline = readTimeline();
       Map<RangePublisher, CloudRanges> ranges = new LinkedHashMap<>();
@@ -102,8 +135,16 @@ final class ReplayCommand implements Callable<Integer> {
       ReplaySettings settings = new ReplaySettings(startTime(timeline), duration("--duration", duration), duration("--period", period),
           duration("--boot-delay", bootDelay), duration("--detection-delay", detectionDelay), positive("--max-draws", maxDraws),
           subnetCount(), seed);
-      ReplayReport report = BlockadeReplay.create(fleet.fleet(), byProfile, timeline, settings).run();
-      out.println(output == OutputFormat.json ? json(report) : text(report, timeline));
+      List<ReplayReport> reports = new ArrayList<>();
+      for (DetectionModel detection : detections) {
+        // Same seed for every mode: the runs differ only in how blocks are found.
+        reports.add(BlockadeReplay.create(fleet.fleet(), byProfile, timeline, settings).censor(censor).detection(detection).run());
+      }
+      if (reports.size() == 1) {
+        out.println(output == OutputFormat.json ? json(reports.get(0)) : text(reports.get(0), timeline));
+      } else {
+        out.println(output == OutputFormat.json ? jsonArray(reports) : comparison(reports, timeline));
+      }
       out.flush();
       return 0;
     } catch (UsageException e) {
@@ -111,6 +152,44 @@ final class ReplayCommand implements Callable<Integer> {
       err.flush();
       return UsageException.EXIT_CODE;
     }
+  }
+
+  private List<DetectionModel> detectionModels() throws UsageException {
+    List<DetectionModel.Mode> modes = new ArrayList<>();
+    for (String m : detectionModes) {
+      DetectionModel.Mode mode = java.util.Arrays.stream(DetectionModel.Mode.values()).filter(x -> x.wireName().equals(m.strip().toLowerCase(Locale.ROOT)))
+          .findFirst().orElseThrow(() -> new UsageException("--detection '" + m + "': use lists, probes, or lists,probes to compare both"));
+      if (!modes.contains(mode)) modes.add(mode);
+    }
+    boolean probes = modes.contains(DetectionModel.Mode.PROBES);
+    if (!probes && (probeInterval != null || confirmRounds != null || rangeThreshold != null)) {
+      throw new UsageException("--probe-interval, --confirm-rounds and --range-threshold describe the vantage: add --detection probes (or lists,probes)");
+    }
+    Duration interval = probeInterval == null ? DetectionModel.DEFAULT_PROBE_INTERVAL : duration("--probe-interval", probeInterval);
+    if (interval.isZero()) throw new UsageException("--probe-interval '" + probeInterval + "': must be longer than 0");
+    if (confirmRounds != null && (confirmRounds < 1 || confirmRounds > io.proxyfleet.api.VantageResult.MAX_FAILED_ROUNDS)) {
+      throw new UsageException("--confirm-rounds " + confirmRounds + ": use 1 to " + io.proxyfleet.api.VantageResult.MAX_FAILED_ROUNDS
+          + " (as spec.probes.confirmRounds)");
+    }
+    if (rangeThreshold != null && (rangeThreshold < 1 || rangeThreshold > 256)) {
+      throw new UsageException("--range-threshold " + rangeThreshold + ": use 1 to 256 (as spec.probes.rangeThreshold)");
+    }
+    List<DetectionModel> out = new ArrayList<>();
+    for (DetectionModel.Mode mode : modes) {
+      out.add(mode == DetectionModel.Mode.PROBES ? DetectionModel.probes(interval, confirmRounds, rangeThreshold) : DetectionModel.LISTS);
+    }
+    return out;
+  }
+
+  private LearningCensor.Settings censorSettings() throws UsageException {
+    if (censorLearnsAfter == null) {
+      if (censorRangeAfter != null) throw new UsageException("--censor-range-after needs --censor-learns-after DURATION (the censor it extends)");
+      return null;
+    }
+    if (censorRangeAfter != null && (censorRangeAfter < 1 || censorRangeAfter > 256)) {
+      throw new UsageException("--censor-range-after " + censorRangeAfter + ": use 1 to 256 addresses of one /24");
+    }
+    return new LearningCensor.Settings(duration("--censor-learns-after", censorLearnsAfter), censorRangeAfter == null ? 0 : censorRangeAfter);
   }
 
   private ReplayFleetFile readFleet() throws UsageException {
@@ -222,10 +301,8 @@ final class ReplayCommand implements Callable<Integer> {
     ReplaySettings s = r.settings();
     b.append(String.format(Locale.ROOT, "replay of fleet %s: %d replicas, onBlocked %s, from %s for %s%n", r.fleet(), r.replicas(), r.onBlocked(),
         s.start(), human(s.duration())));
-    b.append(String.format(Locale.ROOT, "settings: period %s, boot delay %s, detection delay %s, max draws %d, %d subnets per region, seed %d%n",
-        human(s.period()), human(s.bootDelay()), human(s.detectionDelay()), s.maxDraws(), s.subnetsPerRegion(), s.seed()));
-    b.append(String.format(Locale.ROOT, "timeline: %d rows read, %d skipped; %d events in the window%n", timeline.rows(), timeline.skippedRows(), r.timelineEvents()));
-    timeline.firstErrors().forEach(e -> b.append("  skipped ").append(e).append('\n'));
+    header(b, r, timeline);
+    b.append("detection: ").append(detection(r.detection())).append('\n');
     b.append(String.format(Locale.ROOT, "simulated in %d ms wall time, %d reconcile passes%n", r.wallMillis(), r.passes()));
     b.append(String.format(Locale.ROOT, "availability: %.4f%% (%.2f of %.2f proxy-hours served on unblocked IPs), warm-up %s%n",
         r.availability() * 100, r.servingProxyHours(), r.desiredProxyHours(), r.warmUp() == null ? "never complete" : human(r.warmUp())));
@@ -234,12 +311,21 @@ final class ReplayCommand implements Callable<Integer> {
         rec.affectedEvents(), rec.recovered(), human(rec.p50()), human(rec.p95()), human(rec.max()), rec.unrecovered()));
     b.append(String.format(Locale.ROOT, "IPs drawn: %d, blocked draws: %d; IP rotations: %d; instances launched: %d%n",
         r.ipsDrawn(), r.blockedDraws(), r.ipRotations(), r.instancesLaunched()));
+    ReplayReport.Detection d = r.detection();
+    b.append(String.format(Locale.ROOT, "blocked proxy addresses found: %d by lists, %d by probes (%d of them not blocked: in a learned /24)%n",
+        d.foundByLists(), d.foundByProbes(), d.foundByProbesClean()));
+    if (d.censor() != null) {
+      long hits = r.steps().stream().filter(x -> !x.censored().isEmpty() && x.affected()).count();
+      b.append(String.format(Locale.ROOT, "learning censor: %d addresses and %d /24s blocked; %d of those blocks hit a serving proxy (listed with --output json)%n",
+          d.censorAddresses(), d.censorRanges(), hits));
+    }
     b.append("rotations by reason: ").append(counts(r.rotationsByReason())).append('\n');
     b.append("proxies deleted by reason: ").append(counts(r.deletesByReason())).append('\n');
     b.append("proxies failed by reason: ").append(counts(r.failuresByReason())).append('\n');
     b.append("block events:\n");
     b.append(String.format(Locale.ROOT, "  %-20s  %14s  %8s  %8s  %s%n", "AT", "NEWLY BLOCKED", "AFFECTED", "RECOVERY", "CIDRS"));
     for (ReplayReport.Step step : r.steps()) {
+      if (step.cidrs().isEmpty() && !step.censored().isEmpty()) continue; // the censor's own blocks: one line above
       b.append(String.format(Locale.ROOT, "  %-20s  %14d  %8d  %8s  %s%n", step.at(), step.newlyBlocked(), step.affectedProxies(),
           step.affected() ? (step.recovery() == null ? "never" : human(step.recovery())) : "-",
           step.cidrs().isEmpty() ? "(only ranges reported before)" : String.join(" ", step.cidrs())));
@@ -256,12 +342,97 @@ final class ReplayCommand implements Callable<Integer> {
     return b.toString().stripTrailing();
   }
 
+  private static void header(StringBuilder b, ReplayReport r, BlockTimeline timeline) {
+    ReplaySettings s = r.settings();
+    b.append(String.format(Locale.ROOT, "settings: period %s, boot delay %s, list lag %s, max draws %d, %d subnets per region, seed %d%n",
+        human(s.period()), human(s.bootDelay()), human(s.detectionDelay()), s.maxDraws(), s.subnetsPerRegion(), s.seed()));
+    b.append(String.format(Locale.ROOT, "timeline: %d rows read, %d skipped; %d events in the window%n", timeline.rows(), timeline.skippedRows(), r.timelineEvents()));
+    timeline.firstErrors().forEach(e -> b.append("  skipped ").append(e).append('\n'));
+    b.append("censor: ").append(censor(r.detection().censor())).append('\n');
+  }
+
+  static String censor(LearningCensor.Settings c) {
+    if (c == null) return "the timeline only (lists are the truth)";
+    return "the timeline, plus a censor blocking each published address " + human(c.delay()) + " after it first sees it"
+        + (c.rangeAfter() > 0 ? ", and its /24 once " + c.rangeAfter() + " of the /24 are blocked" : "");
+  }
+
+  static String detection(ReplayReport.Detection d) {
+    if (d.probeInterval() == null) return "lists only, " + human(d.listLag()) + " after each report";
+    return "lists (" + human(d.listLag()) + " after each report) plus a vantage probing running addresses every " + human(d.probeInterval())
+        + ", blocked after " + d.confirmRounds() + " failed rounds, /24 learned after " + d.rangeThreshold() + " addresses";
+  }
+
+  /** Several detection modes on one fleet, timeline and seed, side by side. */
+  private static String comparison(List<ReplayReport> reports, BlockTimeline timeline) {
+    StringBuilder b = new StringBuilder();
+    ReplayReport first = reports.get(0);
+    b.append(String.format(Locale.ROOT, "replay of fleet %s: %d replicas, onBlocked %s, from %s for %s%n", first.fleet(), first.replicas(), first.onBlocked(),
+        first.settings().start(), human(first.settings().duration())));
+    header(b, first, timeline);
+    reports.forEach(r -> b.append("detection ").append(r.detection().mode()).append(": ").append(detection(r.detection())).append('\n'));
+    List<String[]> rows = new ArrayList<>();
+    rows.add(row(reports, "DETECTION", r -> r.detection().mode()));
+    rows.add(row(reports, "availability", r -> String.format(Locale.ROOT, "%.4f%%", r.availability() * 100)));
+    rows.add(row(reports, "warm-up", r -> r.warmUp() == null ? "never complete" : human(r.warmUp())));
+    rows.add(row(reports, "block events hit the fleet", r -> String.valueOf(r.recovery().affectedEvents())));
+    rows.add(row(reports, "recovered / not by the end", r -> r.recovery().recovered() + " / " + r.recovery().unrecovered()));
+    rows.add(row(reports, "recovery p50 / p95 / max", r -> human(r.recovery().p50()) + " / " + human(r.recovery().p95()) + " / " + human(r.recovery().max())));
+    rows.add(row(reports, "found by lists", r -> String.valueOf(r.detection().foundByLists())));
+    rows.add(row(reports, "found by probes (not blocked)", r -> r.detection().foundByProbes() + " (" + r.detection().foundByProbesClean() + ")"));
+    rows.add(row(reports, "censor blocks: addresses, /24s", r -> r.detection().censorAddresses() + ", " + r.detection().censorRanges()));
+    rows.add(row(reports, "IPs drawn (blocked)", r -> r.ipsDrawn() + " (" + r.blockedDraws() + ")"));
+    rows.add(row(reports, "IP rotations", r -> String.valueOf(r.ipRotations())));
+    rows.add(row(reports, "instances launched", r -> String.valueOf(r.instancesLaunched())));
+    rows.add(row(reports, "proxies on a blocked IP at the end", r -> String.valueOf(r.finalSpread().stream().mapToInt(ReplayReport.Spread::onBlockedIp).sum())));
+    rows.add(row(reports, "probe rounds", r -> String.valueOf(r.detection().probeRounds())));
+    rows.add(row(reports, "wall time", r -> r.wallMillis() + " ms"));
+    int label = rows.stream().mapToInt(x -> x[0].length()).max().orElse(0);
+    int[] widths = new int[reports.size()];
+    for (String[] row : rows) {
+      for (int i = 1; i < row.length; i++) widths[i - 1] = Math.max(widths[i - 1], row[i].length());
+    }
+    for (String[] row : rows) {
+      b.append(String.format(Locale.ROOT, "  %-" + label + "s", row[0]));
+      for (int i = 1; i < row.length; i++) b.append(String.format(Locale.ROOT, "  %" + widths[i - 1] + "s", row[i]));
+      b.append('\n');
+    }
+    return b.toString().stripTrailing();
+  }
+
+  private static String[] row(List<ReplayReport> reports, String label, java.util.function.Function<ReplayReport, String> cell) {
+    String[] row = new String[reports.size() + 1];
+    row[0] = label;
+    for (int i = 0; i < reports.size(); i++) row[i + 1] = cell.apply(reports.get(i));
+    return row;
+  }
+
   private static String counts(Map<String, Long> counts) {
     return counts.isEmpty() ? "none" : counts.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
   }
 
   private static String json(ReplayReport r) {
-    ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    return write(jsonNode(r));
+  }
+
+  private static String jsonArray(List<ReplayReport> reports) {
+    ArrayNode all = MAPPER.createArrayNode();
+    reports.forEach(r -> all.add(jsonNode(r)));
+    return write(all);
+  }
+
+  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private static String write(com.fasterxml.jackson.databind.JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ObjectNode jsonNode(ReplayReport r) {
+    ObjectMapper mapper = MAPPER;
     ObjectNode root = mapper.createObjectNode();
     root.put("fleet", r.fleet());
     root.put("replicas", r.replicas());
@@ -277,6 +448,26 @@ final class ReplayCommand implements Callable<Integer> {
     settings.put("maxDraws", s.maxDraws());
     settings.put("subnetsPerRegion", s.subnetsPerRegion());
     settings.put("seed", s.seed());
+    ReplayReport.Detection d = r.detection();
+    ObjectNode detection = root.putObject("detection");
+    detection.put("mode", d.mode());
+    detection.put("listLagSeconds", d.listLag().toMillis() / 1000.0);
+    putSeconds(detection, "probeIntervalSeconds", d.probeInterval());
+    detection.put("confirmRounds", d.confirmRounds());
+    detection.put("rangeThreshold", d.rangeThreshold());
+    detection.put("probeRounds", d.probeRounds());
+    detection.put("foundByLists", d.foundByLists());
+    detection.put("foundByProbes", d.foundByProbes());
+    detection.put("foundByProbesNotBlocked", d.foundByProbesClean());
+    if (d.censor() == null) {
+      root.putNull("censor");
+    } else {
+      ObjectNode censor = root.putObject("censor");
+      censor.put("learnsAfterSeconds", d.censor().delay().toMillis() / 1000.0);
+      censor.put("rangeAfter", d.censor().rangeAfter());
+      censor.put("addressesBlocked", d.censorAddresses());
+      censor.put("rangesBlocked", d.censorRanges());
+    }
     root.put("timelineEvents", r.timelineEvents());
     root.put("passes", r.passes());
     root.put("wallMillis", r.wallMillis());
@@ -307,6 +498,7 @@ final class ReplayCommand implements Callable<Integer> {
       ObjectNode n = steps.addObject();
       n.put("at", step.at().toString());
       step.cidrs().forEach(n.putArray("cidrs")::add);
+      step.censored().forEach(n.putArray("censored")::add);
       n.put("newlyBlockedAddresses", step.newlyBlocked());
       n.put("affectedProxies", step.affectedProxies());
       putSeconds(n, "recoverySeconds", step.recovery());
@@ -330,11 +522,7 @@ final class ReplayCommand implements Callable<Integer> {
       n.put("blockedAddresses", e.exposure().blockedAddresses());
       n.put("blockedFraction", e.exposure().fraction());
     }
-    try {
-      return mapper.writeValueAsString(root);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return root;
   }
 
   private static void putSeconds(ObjectNode node, String field, Duration d) {

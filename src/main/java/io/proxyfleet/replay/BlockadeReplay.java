@@ -54,6 +54,10 @@ import java.util.random.RandomGenerator;
  * clean up). Passes run every {@link ReplaySettings#period()} and also at block events, boot
  * completions and hold expiries; within a pass, fleet and proxy steps repeat until nothing changes,
  * as their watch events would make them do. Cloud calls take no simulated time.
+ *
+ * <p>What is blocked and what the operator knows are two indexes: the truth (the timeline, plus a
+ * {@link LearningCensor} when set) and the operator's view (the timeline after the list lag, plus
+ * what a {@link VantageRounds} vantage found when {@link DetectionModel} says probes).
  */
 public final class BlockadeReplay {
 
@@ -83,6 +87,17 @@ public final class BlockadeReplay {
 
   private BlockIndex trueIndex = BlockIndex.EMPTY;
   private BlockIndex operatorIndex = BlockIndex.EMPTY;
+  // The parts the two indexes are made of: what the timeline blocks (true, and as the lists lag)
+  // and what the learning censor and the vantage add.
+  private BlockIndex listTruth = BlockIndex.EMPTY;
+  private BlockIndex listView = BlockIndex.EMPTY;
+  private LearningCensor censor;
+  private DetectionModel detection = DetectionModel.LISTS;
+  private VantageRounds vantage;
+  private final java.util.Set<String> found = new java.util.HashSet<>();
+  private long foundByLists;
+  private long foundByProbes;
+  private long foundByProbesClean;
   private FleetPlan lastPlan;
 
   private long passes;
@@ -153,6 +168,18 @@ public final class BlockadeReplay {
     return new BlockadeReplay(fleet, clouds, timeline, settings, clock, root.split());
   }
 
+  /** Adds a censor that blocks the addresses it learns from the published endpoints (none by default). */
+  public BlockadeReplay censor(LearningCensor.Settings settings) {
+    this.censor = settings == null ? null : new LearningCensor(settings);
+    return this;
+  }
+
+  /** How the operator learns of blocks ({@link DetectionModel#LISTS} by default). */
+  public BlockadeReplay detection(DetectionModel model) {
+    this.detection = Objects.requireNonNull(model, "model");
+    return this;
+  }
+
   public ReplayReport run() {
     long wallStart = System.nanoTime();
     Instant start = settings.start();
@@ -161,11 +188,20 @@ public final class BlockadeReplay {
     TreeSet<Instant> trueTimes = new TreeSet<>(steps.subMap(start, false, end, false).keySet());
     TreeSet<Instant> detectTimes = new TreeSet<>();
     steps.keySet().forEach(t -> detectTimes.add(t.plus(settings.detectionDelay())));
-    trueIndex = timeline.indexAt(start);
+    listTruth = timeline.indexAt(start);
+    trueIndex = listTruth;
+    if (detection.probes()) {
+      io.proxyfleet.api.ProbesSpec probes = Optional.ofNullable(spec.getProbes()).orElseGet(io.proxyfleet.api.ProbesSpec::new);
+      vantage = new VantageRounds(start, detection.probeInterval(),
+          Optional.ofNullable(detection.confirmRounds()).orElse(probes.getConfirmRounds()),
+          Optional.ofNullable(detection.rangeThreshold()).orElse(probes.getRangeThreshold()),
+          io.proxyfleet.api.Durations.parse(probes.getLearnedTTL()));
+    }
     // CIDRs reported before, shown once: later sources repeating a range do not make a new block.
     java.util.Set<String> reported = new java.util.HashSet<>();
     steps.headMap(start, true).values().forEach(list -> list.forEach(e -> reported.add(e.cidr())));
-    operatorIndex = timeline.indexAt(start.minus(settings.detectionDelay()));
+    listView = timeline.indexAt(start.minus(settings.detectionDelay()));
+    operatorIndex = listView;
 
     List<OpenStep> events = new ArrayList<>();
     Instant readySince = null;
@@ -177,21 +213,42 @@ public final class BlockadeReplay {
     Instant t = start;
     Instant nextTick = start;
     while (t.isBefore(end)) {
-      if (trueTimes.contains(t)) {
+      boolean listStep = trueTimes.contains(t);
+      List<String> censored = censor == null ? List.of() : censor.advance(t);
+      if (listStep || !censored.isEmpty()) {
         BlockIndex before = trueIndex;
-        trueIndex = timeline.indexAt(t);
+        if (listStep) listTruth = timeline.indexAt(t);
+        trueIndex = censor == null ? listTruth : BlockIndex.builder().addAll(listTruth).addAll(censor.blocked()).build();
         int affected = 0;
         for (SimProxy p : proxies.values()) {
           if (serving(p, before) && !serving(p, trueIndex)) affected++;
         }
-        List<String> cidrs = steps.get(t).stream().map(BlockTimeline.Event::cidr).distinct().filter(reported::add).toList();
-        events.add(new OpenStep(t, cidrs, trueIndex.ipv4Addresses() - before.ipv4Addresses(), affected));
+        List<String> cidrs = listStep ? steps.get(t).stream().map(BlockTimeline.Event::cidr).distinct().filter(reported::add).toList() : List.of();
+        events.add(new OpenStep(t, cidrs, censored, trueIndex.ipv4Addresses() - before.ipv4Addresses(), affected));
       }
+      boolean viewChanged = false;
       if (detectTimes.contains(t)) {
-        operatorIndex = timeline.indexAt(t.minus(settings.detectionDelay()));
+        listView = timeline.indexAt(t.minus(settings.detectionDelay()));
+        viewChanged = true;
+      }
+      if (vantage != null && vantage.isRound(t)) {
+        viewChanged |= vantage.report(t);
+      }
+      if (viewChanged) {
+        if (vantage == null) {
+          operatorIndex = listView;
+        } else {
+          BlockIndex.Builder view = BlockIndex.builder().addAll(listView);
+          vantage.learnedRanges().forEach(view::add);
+          operatorIndex = view.build();
+        }
+        countFound();
       }
       clock.set(t);
       pass(t);
+      // The world reacts to what the pass left: the censor reads the endpoints, a round starts.
+      if (censor != null) censor.observe(t, published().values());
+      if (vantage != null && vantage.isRound(t)) vantage.probe(t, unblocked(), ip -> trueIndex.match(ip).isPresent());
       int servingNow = (int) proxies.values().stream().filter(p -> serving(p, trueIndex)).count();
       if (servingNow >= replicas) {
         if (readySince == null) readySince = t;
@@ -206,6 +263,8 @@ public final class BlockadeReplay {
       Instant next = min(nextTick, end);
       next = min(next, trueTimes.higher(t));
       next = min(next, detectTimes.higher(t));
+      if (censor != null) next = min(next, censor.nextBlockAfter(t).orElse(null));
+      if (vantage != null) next = min(next, vantage.nextRoundAfter(t));
       for (SimulatedCloud c : clouds.values()) next = min(next, c.nextBootAfter(t).orElse(null));
       for (Instant hold : burnedUntil.values()) if (hold.isAfter(t)) next = min(next, hold);
       double seconds = Duration.between(t, next).toMillis() / 1000.0;
@@ -378,9 +437,57 @@ public final class BlockadeReplay {
     return new ProxyView(p.name, p.uid, p.slot, p.subnet, p.phase, p.publicIp, match, p.terminating, p.rotationPending, p.createdAt);
   }
 
-  /** Serving on an address that is really unblocked (whether or not the operator knows yet). */
-  private static boolean serving(SimProxy p, BlockIndex truth) {
-    return !p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp));
+  /**
+   * Serving on an address that is really unblocked (whether or not the operator knows yet) and, with
+   * a vantage, that the operator published.
+   */
+  private boolean serving(SimProxy p, BlockIndex truth) {
+    return !p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp))
+        && (vantage == null || vantage.publishable(p.uid + "/" + p.publicIp));
+  }
+
+  /**
+   * Running proxies on an address the operator does not know to be blocked, keyed {@code
+   * "<uid>/<ip>"}: what a vantage probes.
+   */
+  private Map<String, String> unblocked() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (SimProxy p : proxies.values()) {
+      if (!p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && operatorIndex.match(p.publicIp).isEmpty()) {
+        out.put(p.uid + "/" + p.publicIp, p.publicIp);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What the endpoints Secret lists: the unblocked proxies, and with a vantage only those it reached
+   * once (the operator publishes a fresh address after an inside check). The censor reads this.
+   */
+  private Map<String, String> published() {
+    Map<String, String> out = unblocked();
+    if (vantage != null) out.keySet().removeIf(key -> !vantage.publishable(key));
+    return out;
+  }
+
+  /**
+   * Credits each address the operator newly knows to be blocked to what told it: the lists first
+   * (when both know, the lists needed no probe), else the learned blocks.
+   */
+  private void countFound() {
+    for (SimProxy p : proxies.values()) {
+      if (p.terminating || p.phase != ProxyPhase.Running || p.publicIp == null || found.contains(p.uid + "/" + p.publicIp)) {
+        continue;
+      }
+      if (listView.match(p.publicIp).isPresent()) {
+        found.add(p.uid + "/" + p.publicIp);
+        foundByLists++;
+      } else if (operatorIndex.match(p.publicIp).isPresent()) { // not in a list: learned from probes
+        found.add(p.uid + "/" + p.publicIp);
+        foundByProbes++;
+        if (trueIndex.match(p.publicIp).isEmpty()) foundByProbesClean++;
+      }
+    }
   }
 
   private OwnerTags owner(SimProxy p) {
@@ -403,13 +510,15 @@ public final class BlockadeReplay {
   private static final class OpenStep {
     final Instant at;
     final List<String> cidrs;
+    final List<String> censored;
     final long newlyBlocked;
     final int affected;
     Instant recoveredAt;
 
-    OpenStep(Instant at, List<String> cidrs, long newlyBlocked, int affected) {
+    OpenStep(Instant at, List<String> cidrs, List<String> censored, long newlyBlocked, int affected) {
       this.at = at;
       this.cidrs = cidrs;
+      this.censored = censored;
       this.newlyBlocked = newlyBlocked;
       this.affected = affected;
     }
@@ -421,7 +530,7 @@ public final class BlockadeReplay {
     int affected = 0;
     for (OpenStep e : open) {
       Duration recovery = e.affected > 0 && e.recoveredAt != null ? Duration.between(e.at, e.recoveredAt) : null;
-      steps.add(new ReplayReport.Step(e.at, e.cidrs, e.newlyBlocked, e.affected, recovery));
+      steps.add(new ReplayReport.Step(e.at, e.cidrs, e.censored, e.newlyBlocked, e.affected, recovery));
       if (e.affected > 0) {
         affected++;
         if (recovery != null) recoveries.add(recovery);
@@ -440,7 +549,7 @@ public final class BlockadeReplay {
     desired.forEach((slot, want) -> {
       List<SimProxy> in = proxies.values().stream().filter(p -> p.slot.equals(slot) && !p.terminating).toList();
       int serving = (int) in.stream().filter(p -> serving(p, trueIndex)).count();
-      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && !serving(p, trueIndex)).count();
+      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && trueIndex.match(p.publicIp).isPresent()).count();
       spread.add(new ReplayReport.Spread(slot.cloudProfile(), slot.region(), want, in.size(), serving, onBlocked));
     });
     List<ReplayReport.Exposure> exposure = new ArrayList<>();
@@ -455,7 +564,15 @@ public final class BlockadeReplay {
         inWindow, passes, readySince == null ? null : Duration.between(settings.start(), readySince),
         desiredSeconds == 0 ? 1.0 : servingSeconds / desiredSeconds, servingSeconds / 3600, desiredSeconds / 3600,
         steps, recovery, allocated, drawsBlocked, Map.copyOf(rotationsByReason), Map.copyOf(deletesByReason), Map.copyOf(failuresByReason),
-        ipRotations, launched, spread, exposure, wallNanos / 1_000_000);
+        ipRotations, launched, spread, exposure, wallNanos / 1_000_000, detectionReport());
+  }
+
+  private ReplayReport.Detection detectionReport() {
+    return new ReplayReport.Detection(detection.mode().wireName(), settings.detectionDelay(),
+        vantage == null ? null : detection.probeInterval(), vantage == null ? 0 : vantage.confirmRounds(),
+        vantage == null ? 0 : vantage.rangeThreshold(), vantage == null ? 0 : vantage.rounds(),
+        censor == null ? null : censor.settings(), censor == null ? 0 : censor.addressesBlocked(), censor == null ? 0 : censor.rangesBlocked(),
+        foundByLists, foundByProbes, foundByProbesClean);
   }
 
   /** Nearest rank: the smallest value with at least p% of the values at or below it. */

@@ -68,9 +68,69 @@ class ReplayCommandTest {
     CliRun run = CliRun.of("replay", "--fleet", Path.of("examples/replay/fleet-2018-replace.yaml").toString(), "--aws", AWS,
         "--timeline", TIMELINE, "--duration", "6h", "--start", "2018-04-17T08:00:00Z", "--detection-delay", "5m");
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("onBlocked Replace").contains("detection delay 5m").contains("availability: ")
+    assertThat(run.out()).contains("onBlocked Replace").contains("list lag 5m").contains("availability: ")
         .contains("recovery: ").contains("IPs drawn: ").contains("rotations by reason: ").contains("2018-04-17T12:08:28Z")
-        .contains("eu-central-1").contains("ON BLOCKED");
+        .contains("eu-central-1").contains("ON BLOCKED").contains("censor: the timeline only")
+        .contains("detection: lists only, 5m after each report").contains("blocked proxy addresses found: ");
+
+    CliRun censored = CliRun.of("replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE, "--duration", "3h",
+        "--start", "2018-04-17T08:00:00Z", "--censor-learns-after", "1h", "--detection", "probes", "--confirm-rounds", "3");
+    assertThat(censored.exitCode()).as(censored.err()).isZero();
+    assertThat(censored.out()).contains("blocked after 3 failed rounds").containsPattern("learning censor: \\d+ addresses and 0 /24s blocked")
+        .containsPattern("found: \\d+ by lists, [1-9]\\d* by probes");
+  }
+
+  @Test
+  void comparesListsAndProbesAgainstALearningCensorInOneCommand() throws Exception {
+    String[] args = {"replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE, "--duration", "6h", "--start", "2018-04-16T00:00:00Z",
+        "--censor-learns-after", "30m", "--detection", "lists,probes", "--probe-interval", "1m"};
+    CliRun text = CliRun.of(args);
+    assertThat(text.exitCode()).as(text.err()).isZero();
+    assertThat(text.out()).contains("censor: the timeline, plus a censor blocking each published address 30m after it first sees it")
+        .contains("detection probes: lists (0s after each report) plus a vantage probing running addresses every 1m, blocked after 2 failed rounds")
+        .containsPattern("DETECTION +lists +probes").contains("availability").contains("found by probes (not blocked)")
+        .contains("recovery p50 / p95 / max");
+
+    List<String> json = new ArrayList<>(List.of(args));
+    json.addAll(List.of("--output", "json", "--censor-range-after", "2"));
+    CliRun run = CliRun.of(json.toArray(String[]::new));
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode both = new ObjectMapper().readTree(run.out());
+    assertThat(both.isArray()).isTrue();
+    JsonNode lists = both.get(0);
+    JsonNode probes = both.get(1);
+    assertThat(lists.get("detection").get("mode").asText()).isEqualTo("lists");
+    assertThat(probes.get("detection").get("mode").asText()).isEqualTo("probes");
+    assertThat(probes.get("detection").get("probeIntervalSeconds").asDouble()).isEqualTo(60.0);
+    assertThat(probes.get("censor").get("learnsAfterSeconds").asDouble()).isEqualTo(1800.0);
+    assertThat(probes.get("censor").get("rangeAfter").asInt()).isEqualTo(2);
+    assertThat(lists.get("availability").asDouble()).isLessThan(probes.get("availability").asDouble());
+    assertThat(lists.get("detection").get("foundByProbes").asLong()).isZero();
+    assertThat(probes.get("detection").get("foundByProbes").asLong()).isPositive();
+    boolean censoredEvent = false;
+    for (JsonNode e : probes.get("blockEvents")) censoredEvent |= e.has("censored") && e.get("censored").size() > 0;
+    assertThat(censoredEvent).isTrue();
+  }
+
+  @Test
+  void badCensorAndDetectionOptionsExitWithTwoAndSayWhy() {
+    String[] base = {"replay", "--fleet", FLEET, "--aws", AWS, "--timeline", TIMELINE};
+    assertThat(fails(base, "--detection", "radar")).contains("--detection 'radar'").contains("lists, probes");
+    assertThat(fails(base, "--probe-interval", "1m")).contains("add --detection probes");
+    assertThat(fails(base, "--detection", "probes", "--confirm-rounds", "9")).contains("--confirm-rounds 9").contains("1 to 5");
+    assertThat(fails(base, "--detection", "probes", "--range-threshold", "0")).contains("--range-threshold 0");
+    assertThat(fails(base, "--detection", "probes", "--probe-interval", "0s")).contains("--probe-interval '0s'");
+    assertThat(fails(base, "--censor-range-after", "3")).contains("needs --censor-learns-after");
+    assertThat(fails(base, "--censor-learns-after", "soon")).contains("--censor-learns-after 'soon'");
+    assertThat(fails(base, "--censor-learns-after", "30m", "--censor-range-after", "0")).contains("--censor-range-after 0");
+  }
+
+  private static String fails(String[] base, String... more) {
+    List<String> args = new ArrayList<>(List.of(base));
+    args.addAll(List.of(more));
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertThat(run.exitCode()).as(run.out()).isEqualTo(2);
+    return run.err();
   }
 
   @Test
