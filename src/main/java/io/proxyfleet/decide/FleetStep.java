@@ -157,7 +157,11 @@ public final class FleetStep {
     RotationSettings rotation = FleetPolicy.rotation(spec);
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
     double available = RotationBudget.available(o.budget(), perHour, o.now());
-    FleetPlan plan = PLANNER.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), rotation, o.members(),
+    // Oldest first, so a plan does not depend on the order an informer lists proxies in (which ones a
+    // spent budget rotates first, for one). A stable sort: proxies created at the same instant keep
+    // the caller's order.
+    List<ProxyView> members = o.members().stream().sorted(Comparator.comparing(ProxyView::createdAt)).toList();
+    FleetPlan plan = PLANNER.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), rotation, members,
         subnets, o.now(), unavailable, (int) Math.floor(available)));
     int started = plan.rotationsStartedTotal();
     RotationBudgetStatus after = started > 0 || o.budget() == null ? RotationBudget.charge(available, started, o.now()) : o.budget();
