@@ -1,6 +1,7 @@
 /**
  * The blockade replay: a fleet run through a real block timeline on a simulated clock and a simulated
- * cloud that draws public IPs from published ranges. Decisions come from the production planner and
- * address assignment, so the replay measures what the operator would do.
+ * cloud that draws public IPs from published ranges. Decisions come from the reconcilers' own step
+ * functions ({@link io.proxyfleet.decide}) and address assignment, so the replay measures what the
+ * operator would do; this package holds only the simulated world around them.
  */
 package io.proxyfleet.replay;
