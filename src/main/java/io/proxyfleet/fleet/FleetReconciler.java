@@ -74,6 +74,10 @@ import java.util.stream.Collectors;
 /**
  * Reconciles a ProxyFleet: observe (proxies, profiles, blocklists), validate, plan, act, record.
  *
+ * <p>What to do is decided by {@link FleetStep} (burned and avoided regions, the plan, the rotation
+ * budget, the requeue), the pure function the blockade replay calls too; this class observes the
+ * API and the clouds for it and acts on its decision.
+ *
  * <p>It owns the fleet's Proxy objects and Secrets and never touches a cloud resource directly: it
  * only reads subnets to place proxies. Everything that must survive a restart lives in the API
  * (proxies, annotations, status), so the reconciler itself keeps nothing but caches.

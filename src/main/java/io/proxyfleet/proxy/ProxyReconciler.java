@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciles one Proxy against its cloud.
  *
+ * <p>What to do (launch, wait for the boot, assign or rotate the address, fail with a reason, retry,
+ * clean up) is decided by {@link ProxyStep}, the pure function the blockade replay calls too; this
+ * class observes the Proxy and its VM for it and carries the decision out.
+ *
  * <p>Crash safety comes from the cloud, not from memory: the instance and its addresses are looked
  * up by the Proxy UID tag on every pass, so a crash between any two calls is repaired by the next
  * pass (an unassociated address owned by this proxy is adopted or released; a launched instance is
