@@ -43,17 +43,14 @@ import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.cloud.FakeTlsSecret;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.decide.DecisionLog;
+import io.proxyfleet.decide.FleetStep;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.links.ProxyLinks;
 import io.proxyfleet.planner.FleetPlan;
-import io.proxyfleet.planner.FleetPlanner;
-import io.proxyfleet.planner.PlanInput;
 import io.proxyfleet.planner.ProxyView;
-import io.proxyfleet.planner.RotationSettings;
 import io.proxyfleet.planner.SlotKey;
 import io.proxyfleet.policy.BlockedFractions;
-import io.proxyfleet.policy.FleetPolicy;
-import io.proxyfleet.policy.RotationBudget;
 import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.Reason;
@@ -77,6 +74,10 @@ import java.util.stream.Collectors;
 
 /**
  * Reconciles a ProxyFleet: observe (proxies, profiles, blocklists), validate, plan, act, record.
+ *
+ * <p>What to do is decided by {@link FleetStep} (burned and avoided regions, the plan, the rotation
+ * budget, the requeue), the pure function the blockade replay calls too; this class observes the
+ * API and the clouds for it and acts on its decision.
  *
  * <p>It owns the fleet's Proxy objects and Secrets and never touches a cloud resource directly: it
  * only reads subnets to place proxies. Everything that must survive a restart lives in the API
@@ -102,9 +103,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final FleetStatusFactory statuses;
   private final ParallelWrites writes;
   private final FleetValidator validator = new FleetValidator();
-  private final FleetPlanner planner = new FleetPlanner();
   private final BlockedFractions exposure;
   private final WrittenStatus written = new WrittenStatus();
+  private volatile DecisionLog decisions = DecisionLog.NONE;
   /** Per fleet: rotation requests written but perhaps not yet seen by the informer, by proxy UID. */
   private final Map<ResourceID, Map<String, String>> requestedRotations = new ConcurrentHashMap<>();
   private WriteThroughCache<Proxy> proxyEvents;
@@ -179,6 +180,11 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     return List.of(proxyInformer, profileEvents, vantageEvents, blocklistEvents);
   }
 
+  /** Reports every fleet decision acted on to {@code log} (tests comparing the operator with the replay). */
+  public void recordDecisionsTo(DecisionLog log) {
+    this.decisions = log;
+  }
+
   /** The caches the fleet writes through: the informers, or a test's maps. */
   void useCaches(WriteThroughCache<Proxy> proxies, WriteThroughCache<Secret> fleetSecrets) {
     this.proxyEvents = proxies;
@@ -189,13 +195,21 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private record Observed(ResourceID id, ProxyFleetStatus previous, ProxyFleetStatus status, List<Proxy> proxies,
       Map<String, String> requests, Long generation) {}
 
-  /** Where the fleet can place proxies now, and every problem found on the way (each with its reason). */
+  /**
+   * What the fleet can use now, and every problem found on the way (each with its reason). Region
+   * problems (burned, avoided, subnets unreadable) are added after the step decided, in placement
+   * order: {@code regionProblemsAt} marks where each usable placement's go.
+   */
   private record Usable(Protocol protocol, List<SpecProblem> problems, Optional<Secret> credentialsSecret, boolean canLaunch,
-      Map<SlotKey, BurnedRegion> burned, Map<SlotKey, List<Subnet>> subnets, Map<SlotKey, String> unavailable,
-      Map<SlotKey, Double> blockedFractions, Map<String, CloudProfile> profiles) {}
+      FleetStep.Holds holds, Map<SlotKey, FleetStep.SlotObservation> slots, Map<SlotKey, String> subnetErrors,
+      Map<SlotKey, Double> blockedFractions, Map<String, CloudProfile> profiles, List<ProxyView> views, Map<Integer, Integer> regionProblemsAt) {}
 
-  /** What the pure planner decided, with the budget it decided against. */
-  private record Decision(FleetPlan plan, List<ProxyView> views, RotationSettings settings, int perHour, double budget) {}
+  /** What the fleet step decided, with the problems it implies. */
+  private record Decision(FleetStep.Decision step, List<ProxyView> views, List<SpecProblem> problems) {
+    FleetPlan plan() {
+      return step.plan();
+    }
+  }
 
   /** observe → validate → plan → act → status; each step below is one method. */
   @Override
@@ -282,14 +296,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
 
     // Regions whose addresses were all blocked get no new proxies for a while (their share moves to
     // the other regions) instead of a launch/fail loop. Kept in status so a restart remembers them.
-    Map<SlotKey, BurnedRegion> burned = burnedRegions(fleet, seen.status(), seen.proxies(), now);
+    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, FleetBlocklists.inForce(fleet), seen.requests(), checksRequired(fleet))).toList();
+    FleetStep.Holds holds = holds(fleet, seen.status(), seen.proxies(), views, now);
 
-    // Subnets per slot from each placement's provider, and how blocked each region is.
-    Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
-    Map<SlotKey, String> unavailable = new LinkedHashMap<>();
+    // Per usable region: how blocked it is and its subnets (not read where a hold is in force).
+    Map<SlotKey, FleetStep.SlotObservation> slots = new LinkedHashMap<>();
+    Map<SlotKey, String> subnetErrors = new HashMap<>();
     Map<SlotKey, Double> blockedFractions = new HashMap<>();
+    Map<Integer, Integer> regionProblemsAt = new LinkedHashMap<>();
     io.proxyfleet.block.BlockIndex fleetIndex = blocklists.union(FleetBlocklists.inForce(fleet));
-    int maxBlockedPercent = FleetPolicy.maxRegionBlockedPercent(spec);
     Map<String, CloudProfile> profiles = new HashMap<>();
     for (int i = 0; i < spec.getPlacement().size(); i++) {
       Placement placement = spec.getPlacement().get(i);
@@ -315,40 +330,31 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       if (!canLaunch) {
         continue;
       }
-      for (int r = 0; r < placement.getRegions().size(); r++) {
-        String region = placement.getRegions().get(r);
+      regionProblemsAt.put(i, problems.size());
+      for (String region : placement.getRegions()) {
         SlotKey slot = new SlotKey(placement.getCloudProfile(), region);
         try {
           exposure.blockedFraction(provider, region, fleetIndex).ifPresent(f -> blockedFractions.put(slot, f));
         } catch (CloudException e) {
           // A region the provider does not know: subnets() below reports it with the field to fix.
         }
-        BurnedRegion burn = burned.get(slot);
-        if (burn != null) {
-          unavailable.put(slot, "burned until " + burn.getUntil());
-          problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.RegionBurned, "every address drawn in '" + region + "' was blocked; no new proxies there until " + burn.getUntil()));
-          continue;
+        List<Subnet> subnets = null;
+        if (!holds.inForce().containsKey(slot)) {
+          try {
+            // New proxies go only to zones with capacity now (the shared cache the adapters feed).
+            subnets = io.proxyfleet.cloud.capacity.ZoneCapacity.usable(provider.subnets(region), provider.unavailableZones(region));
+          } catch (CloudException e) {
+            subnetErrors.put(slot, e.getMessage());
+          }
         }
-        Double fraction = blockedFractions.get(slot);
-        String why = fraction == null ? null : FleetPolicy.avoidance(fraction, maxBlockedPercent);
-        if (why != null) {
-          unavailable.put(slot, why);
-          problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.RegionsAvoided, "region '" + region + "' is avoided: " + why
-              + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
-        }
-        try {
-          // New proxies go only to zones with capacity now (the shared cache the adapters feed).
-          subnets.put(slot, io.proxyfleet.cloud.capacity.ZoneCapacity.usable(provider.subnets(region), provider.unavailableZones(region)));
-        } catch (CloudException e) {
-          problems.add(new SpecProblem(at + ".regions[" + r + "]", Reason.PlacementUnavailable, e.getMessage()));
-        }
+        slots.put(slot, new FleetStep.SlotObservation(blockedFractions.get(slot), subnets));
       }
     }
     if (noDomain != null) {
       problems.add(noDomain);
     }
     problems.addAll(silentVantages(fleet, context));
-    return new Usable(protocol, problems, credentialsSecret, canLaunch, burned, subnets, unavailable, blockedFractions, profiles);
+    return new Usable(protocol, problems, credentialsSecret, canLaunch, holds, slots, subnetErrors, blockedFractions, profiles, views, regionProblemsAt);
   }
 
   /**
@@ -367,16 +373,41 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         .toList();
   }
 
-  /** The pure planner's decision on what the cache shows; no I/O. */
+  /** The fleet step's decision on what the cache shows, and the region problems it implies; no I/O. */
   private Decision plan(ProxyFleet fleet, Observed seen, Usable usable, Instant now) {
     ProxyFleetSpec spec = fleet.getSpec();
-    RotationSettings settings = FleetPolicy.rotation(spec);
-    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, FleetBlocklists.inForce(fleet), seen.requests(), checksRequired(fleet))).toList();
-    int perHour = FleetPolicy.maxRotationsPerHour(spec);
-    double budget = RotationBudget.available(seen.status().getRotationBudget(), perHour, now);
-    FleetPlan plan = planner.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), settings, views,
-        usable.subnets(), now, usable.unavailable(), (int) Math.floor(budget)));
-    return new Decision(plan, views, settings, perHour, budget);
+    FleetStep.Decision step = FleetStep.decide(new FleetStep.Observation(spec, usable.views(), usable.holds().inForce(), usable.slots(),
+        seen.status().getRotationBudget(), now));
+    // Region problems go where their placement was examined, so the first problem (the Degraded
+    // reason) is the same whatever the step found.
+    List<SpecProblem> problems = new ArrayList<>(usable.problems());
+    List<Map.Entry<Integer, Integer>> at = new ArrayList<>(usable.regionProblemsAt().entrySet());
+    for (int k = at.size() - 1; k >= 0; k--) {
+      int i = at.get(k).getKey();
+      Placement placement = spec.getPlacement().get(i);
+      List<SpecProblem> here = new ArrayList<>();
+      for (int r = 0; r < placement.getRegions().size(); r++) {
+        String region = placement.getRegions().get(r);
+        SlotKey slot = new SlotKey(placement.getCloudProfile(), region);
+        String field = "spec.placement[" + i + "].regions[" + r + "]";
+        FleetStep.Hold hold = usable.holds().inForce().get(slot);
+        if (hold != null) {
+          here.add(new SpecProblem(field, Reason.RegionBurned, "every address drawn in '" + region + "' was blocked; no new proxies there until " + hold.until()));
+          continue;
+        }
+        String avoided = step.avoided().get(slot);
+        if (avoided != null) {
+          here.add(new SpecProblem(field, Reason.RegionsAvoided, "region '" + region + "' is avoided: " + avoided
+              + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
+        }
+        String error = usable.subnetErrors().get(slot);
+        if (error != null) {
+          here.add(new SpecProblem(field, Reason.PlacementUnavailable, error));
+        }
+      }
+      problems.addAll(at.get(k).getValue(), here);
+    }
+    return new Decision(step, usable.views(), problems);
   }
 
   /**
@@ -414,8 +445,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // are distinct proxies. A map here once collapsed them to one create per subnet and pass.
     List<Map.Entry<FleetPlan.Create, Proxy>> newProxies = new ArrayList<>();
     for (FleetPlan.Create create : plan.creates()) {
-      newProxies.add(Map.entry(create, newProxy(fleet, create, usable.profiles().get(create.slot().cloudProfile()), usable.subnets().get(create.slot()))));
+      newProxies.add(Map.entry(create, newProxy(fleet, create, usable.profiles().get(create.slot().cloudProfile()), decision.step().subnets().get(create.slot()))));
     }
+    DecisionLog.fleetPass(decisions, now, fleet.getMetadata().getName(), decision.step(), usable.holds().added(),
+        newProxies.stream().map(e -> e.getValue().getMetadata().getName()).toList());
     Optional<Secret> credentialsSecret = usable.credentialsSecret();
     if (credentialsSecret.isPresent() && FleetSecrets.generatesCredentials(fleet)) {
       // Per-proxy MTProto keys exist before their proxies, so a proxy never launches without one.
@@ -460,14 +493,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       status.getRotationsByReason().merge(reason.name(), (long) count, Long::sum);
       status.setRotations(status.getRotations() + count);
     });
-    String held = statuses.budget(status, plan, decision.perHour(), decision.budget(), now, generation);
+    FleetStep.Decision step = decision.step();
+    String held = statuses.budget(status, plan, step.perHour(), step.budgetAvailable(), step.budgetAfter(), generation);
     int heldBefore = seen.previous() == null || seen.previous().getRotationsHeld() == null ? 0 : seen.previous().getRotationsHeld();
     if (held != null && heldBefore == 0) {
       events.warning(fleet, "RotationsHeld", held);
     }
     status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
     summarizeProxies(status, decision.views(), plan, usable.blockedFractions());
-    List<SpecProblem> problems = new ArrayList<>(usable.problems());
+    List<SpecProblem> problems = new ArrayList<>(decision.problems());
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
       if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && usable.canLaunch()) {
         problems.add(new SpecProblem("spec.placement", Reason.PlacementUnavailable, "no usable subnet in " + slot));
@@ -479,17 +513,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (!problems.isEmpty() && StatusChange.changed(seen.previous() == null ? null : seen.previous().getConditions(), status.getConditions())) {
       events.warning(fleet, problems.get(0).reason().name(), FleetStatusFactory.describe(problems));
     }
-    Duration next = decision.settings().maxAge() == null ? null : clamp(decision.settings().maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    Duration next = step.requeue();
     if (credentials.isEmpty()) {
       // A Secret the user names carries no fleet label, so no event tells us it appeared: poll.
       next = next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
-    }
-    Optional<Instant> nextHoldEnd = usable.burned().values().stream().map(b -> Instant.parse(b.getUntil())).min(Comparator.naturalOrder());
-    if (nextHoldEnd.isPresent()) {
-      next = earliest(next, Duration.between(now, nextHoldEnd.get()).plusMillis(100));
-    }
-    if (held != null) {
-      next = earliest(next, RotationBudget.untilNextToken(decision.budget() - plan.rotationsStartedTotal(), decision.perHour()).plusMillis(50));
     }
     return patchIfChanged(fleet, seen.previous(), status, next);
   }
@@ -822,43 +849,33 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   }
 
   /**
-   * Burned regions still in force, plus any a proxy just burned (it drew only blocked addresses).
-   * Written into status; a warning event for each newly burned region.
+   * Burned regions still in force, plus any a proxy just burned (it drew only blocked addresses),
+   * as the fleet step decides them. Written into status; a warning event for each newly burned region.
    */
-  private Map<SlotKey, BurnedRegion> burnedRegions(ProxyFleet fleet, ProxyFleetStatus status, List<Proxy> proxies, Instant now) {
-    Map<SlotKey, BurnedRegion> burned = new LinkedHashMap<>();
+  private FleetStep.Holds holds(ProxyFleet fleet, ProxyFleetStatus status, List<Proxy> proxies, List<ProxyView> views, Instant now) {
+    List<FleetStep.Hold> previous = new ArrayList<>();
     for (BurnedRegion b : status.getBurnedRegions()) {
       try {
-        if (Instant.parse(b.getUntil()).isAfter(now)) {
-          burned.put(new SlotKey(b.getCloudProfile(), b.getRegion()), b);
-        }
+        previous.add(new FleetStep.Hold(new SlotKey(b.getCloudProfile(), b.getRegion()), Instant.parse(b.getUntil()), b.getReason()));
       } catch (RuntimeException e) {
         // An unreadable entry (edited by hand) is dropped rather than blocking the region forever.
       }
     }
-    Duration cooldown = FleetPolicy.burnedRegionCooldown(fleet.getSpec());
-    for (Proxy p : proxies) {
-      boolean burnedHere = p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-          && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Failed
-          && Conditions.find(p.getStatus().getConditions(), READY).map(c -> Reason.NoCleanAddress.is(c.getReason())).orElse(false);
-      SlotKey slot = new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion());
-      if (burnedHere && !burned.containsKey(slot)) {
-        String until = now.plus(cooldown).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        String why = "proxy " + p.getMetadata().getName() + ": " + Optional.ofNullable(p.getStatus().getMessage()).orElse("no clean address");
-        burned.put(slot, new BurnedRegion(slot.cloudProfile(), slot.region(), until, why));
-        events.warning(fleet, Reason.RegionBurned.name(), "Region " + slot.region() + " (" + slot.cloudProfile() + ") is burned until " + until
-            + " (" + why + "); its proxies go to the fleet's other regions meanwhile");
-      }
+    List<FleetStep.Member> members = new ArrayList<>();
+    for (int i = 0; i < proxies.size(); i++) {
+      Proxy p = proxies.get(i);
+      Reason failure = p.getStatus() == null ? null
+          : Conditions.find(p.getStatus().getConditions(), READY).map(c -> Reason.parse(c.getReason())).orElse(null);
+      members.add(new FleetStep.Member(views.get(i), failure, p.getStatus() == null ? null : p.getStatus().getMessage()));
     }
-    status.setBurnedRegions(new ArrayList<>(burned.values()));
-    return burned;
+    FleetStep.Holds holds = FleetStep.holds(fleet.getSpec(), previous, members, now);
+    for (FleetStep.Hold h : holds.added()) {
+      events.warning(fleet, Reason.RegionBurned.name(), "Region " + h.slot().region() + " (" + h.slot().cloudProfile() + ") is burned until " + h.until()
+          + " (" + h.why() + "); its proxies go to the fleet's other regions meanwhile");
+    }
+    status.setBurnedRegions(new ArrayList<>(holds.inForce().values().stream()
+        .map(h -> new BurnedRegion(h.slot().cloudProfile(), h.slot().region(), h.until().toString(), h.why())).toList()));
+    return holds;
   }
 
-  private static Duration earliest(Duration a, Duration b) {
-    return a == null || b.compareTo(a) < 0 ? b : a;
-  }
-
-  private static Duration clamp(Duration d, Duration min, Duration max) {
-    return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
-  }
 }

@@ -67,13 +67,11 @@ final class FleetStatusFactory {
    * Records the rotation budget after this plan and whether rotations are held. Returns the held
    * message when rotations are held, else null.
    */
-  String budget(ProxyFleetStatus status, FleetPlan plan, int perHour, double available, Instant now, Long generation) {
+  String budget(ProxyFleetStatus status, FleetPlan plan, int perHour, double available, io.proxyfleet.api.RotationBudgetStatus after, Long generation) {
     int held = plan.rotationsHeldTotal();
     status.setRotationsHeld(held);
     int started = plan.rotationsStartedTotal();
-    if (started > 0 || status.getRotationBudget() == null) {
-      status.setRotationBudget(RotationBudget.charge(available, started, now));
-    }
+    status.setRotationBudget(after);
     if (held == 0) {
       conditions.set(status.getConditions(), ROTATIONS_HELD, false, Reason.WithinBudget, "Rotations run as needed (budget " + perHour + " per hour)", generation);
       return null;

@@ -33,8 +33,8 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.policy.FleetPolicy;
-import io.proxyfleet.secrets.FleetSecrets;
+import io.proxyfleet.decide.DecisionLog;
+import io.proxyfleet.decide.ProxyStep;
 import io.proxyfleet.policy.FleetPolicy;
 import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
@@ -53,6 +53,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles one Proxy against its cloud.
+ *
+ * <p>What to do (launch, wait for the boot, assign or rotate the address, fail with a reason, retry,
+ * clean up) is decided by {@link ProxyStep}, the pure function the blockade replay calls too; this
+ * class observes the Proxy and its VM for it and carries the decision out.
  *
  * <p>Crash safety comes from the cloud, not from memory: the instance and its addresses are looked
  * up by the Proxy UID tag on every pass, so a crash between any two calls is repaired by the next
@@ -79,6 +83,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   private final String cluster;
   private final AddressAssignment addresses;
   private final Conditions conditions;
+  private volatile DecisionLog decisions = DecisionLog.NONE;
 
   public ProxyReconciler(CloudProviders providers, BlockIndexRegistry blocklists, EventRecorder events, Clock clock, String cluster, int maxAddressDraws) {
     this.providers = providers;
@@ -88,6 +93,11 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     this.cluster = cluster;
     this.addresses = new AddressAssignment(cluster, maxAddressDraws);
     this.conditions = new Conditions(clock);
+  }
+
+  /** Reports every step decision to {@code log} (tests comparing the operator with the replay). */
+  public void recordDecisionsTo(DecisionLog log) {
+    this.decisions = log;
   }
 
   @Override
@@ -150,94 +160,130 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     }
     String region = proxy.getSpec().getRegion();
     String uid = proxy.getMetadata().getUid();
+    Instant now = Instant.now(clock);
     Instant created = Instant.parse(proxy.getMetadata().getCreationTimestamp());
     Duration launchTimeout = fleet.map(f -> FleetPolicy.launchTimeout(f.getSpec())).orElse(FleetPolicy.DEFAULT_LAUNCH_TIMEOUT);
-    boolean timedOut = Duration.between(created, Instant.now(clock)).compareTo(launchTimeout) > 0;
+    String request = Optional.ofNullable(proxy.getMetadata().getAnnotations()).map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION)).orElse(null);
+    boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
+    ProxyPhase recorded = status.getPhase();
 
     try {
       CloudProvider provider = providers.forProfile(profile.get());
       Optional<Instance> found = provider.findInstance(region, uid);
-      if (found.isEmpty()) {
-        if (status.getInstanceId() != null) {
-          events.warning(proxy, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
-          return finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " is gone", checker, null);
-        }
-        if (timedOut) {
-          return failLaunch(proxy, previous, status, launchTimeout, checker);
-        }
+      ProxyStep.Observation seen = new ProxyStep.Observation(recorded, status.getInstanceId(), status.getPublicIp(), created, launchTimeout,
+          found, found.map(Instance::publicIp).map(checker::isBlocked).orElse(false), rotationRequested, now);
+      ProxyStep.Decision decision = decide(proxy, seen);
+      if (decision instanceof ProxyStep.Launch) {
         ProxyCredentials credentials = credentials(proxy, context.getClient());
         Instance launched = provider.launch(new LaunchSpec(owner(proxy), region, proxy.getSpec().getSubnet(),
             Protocol.fromWireName(proxy.getSpec().getProtocol()).orElseThrow(() -> new CloudException(CloudException.Reason.INVALID, "spec.protocol: '" + proxy.getSpec().getProtocol() + "' is not a protocol")),
             proxy.getSpec().getPort(), credentials));
         status.setInstanceId(launched.id());
-        status.setLaunchedAt(rfc3339(Optional.ofNullable(launched.launchedAt()).orElse(Instant.now(clock))));
+        status.setLaunchedAt(rfc3339(Optional.ofNullable(launched.launchedAt()).orElse(now)));
         events.normal(proxy, "Launched", "Launched instance " + launched.id() + " in " + region + " (" + proxy.getSpec().getSubnet() + ")");
         found = Optional.of(launched);
+        decision = decide(proxy, seen.launched(launched));
       }
-      Instance instance = found.get();
-      status.setInstanceId(instance.id());
-      status.setZone(instance.zone());
-      status.setSubnet(instance.subnetId());
-      if (status.getLaunchedAt() == null && instance.launchedAt() != null) {
-        status.setLaunchedAt(rfc3339(instance.launchedAt()));
+      if (found.isPresent()) {
+        Instance instance = found.get();
+        status.setInstanceId(instance.id());
+        status.setZone(instance.zone());
+        status.setSubnet(instance.subnetId());
+        if (status.getLaunchedAt() == null && instance.launchedAt() != null) {
+          status.setLaunchedAt(rfc3339(instance.launchedAt()));
+        }
       }
-      if (instance.state() == Instance.State.PENDING) {
-        if (timedOut) {
-          return failLaunch(proxy, previous, status, launchTimeout, checker);
-        }
-        return finish(proxy, previous, status, ProxyPhase.Launching, Reason.Booting.name(), "Instance " + instance.id() + " is booting", checker, Duration.ofSeconds(2));
+      if (decision instanceof ProxyStep.StayFailed) {
+        return finish(proxy, previous, status, ProxyPhase.Failed,
+            Conditions.find(status.getConditions(), READY).map(c -> c.getReason()).orElse(Reason.CloudError.name()), status.getMessage(), checker, null);
       }
-      if (instance.state() != Instance.State.RUNNING) {
-        return finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceStopped.name(), "Instance " + instance.id() + " is " + instance.state(), checker, null);
+      if (decision instanceof ProxyStep.Fail fail) {
+        return fail(proxy, previous, status, fail.reason(), launchTimeout, found, checker);
       }
-
-      String request = Optional.ofNullable(proxy.getMetadata().getAnnotations()).map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION)).orElse(null);
-      boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
-      if (instance.publicIp() == null || rotationRequested) {
-        String oldIp = instance.publicIp();
-        if (oldIp != null) {
-          // Only written if the swap does not finish in this pass (a cloud error between allocate,
-          // associate and release): then status shows the proxy Rotating, not Running.
-          status.setPhase(ProxyPhase.Rotating);
-        }
-        Optional<String> hint = oldIp == null ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
-        int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
-        // A pass that associated a new address and crashed before releasing the old one or writing
-        // status leaves the instance on an IP other than the recorded one: that newer IP wins.
-        boolean rotatedUnrecorded = rotationRequested && oldIp != null && status.getPublicIp() != null
-            && !oldIp.equals(status.getPublicIp()) && !checker.isBlocked(oldIp);
-        Optional<Address> kept = rotatedUnrecorded ? addresses.keepCurrent(provider, region, owner(proxy), instance) : Optional.empty();
-        if (kept.isPresent()) {
-          oldIp = status.getPublicIp();
-        }
-        AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
-            .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
-        if (!result.clean()) {
-          events.warning(proxy, Reason.NoCleanAddress.name(), "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
-          return finish(proxy, previous, status, ProxyPhase.Failed, Reason.NoCleanAddress.name(),
-              draws + " addresses drawn in " + region + " were all blocked", checker, null);
-        }
-        Address fresh = result.address();
-        status.setPublicIp(fresh.ip());
-        status.setAddressId(fresh.id());
-        status.setIpAssignedAt(conditions.now());
-        if (oldIp != null) {
-          status.setIpRotations(Optional.ofNullable(status.getIpRotations()).orElse(0) + 1);
-          events.normal(proxy, "IPRotated", "Moved from " + oldIp + " to " + fresh.ip() + (request == null ? "" : " (" + request + ")"));
-        } else {
-          events.normal(proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
-        }
-        if (request != null) {
-          status.setIpRotationHandled(request);
-        }
-      } else {
-        status.setPublicIp(instance.publicIp());
-        status.setAddressId(instance.addressId());
+      if (decision instanceof ProxyStep.Boot) {
+        return finish(proxy, previous, status, ProxyPhase.Launching, Reason.Booting.name(), "Instance " + found.get().id() + " is booting", checker, ProxyStep.BOOT_POLL);
       }
-      return finish(proxy, previous, status, ProxyPhase.Running, Reason.Serving.name(), "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
+      if (decision instanceof ProxyStep.AssignAddress assign) {
+        return assign(proxy, previous, status, assign, provider, found.get(), fleet, request, checker);
+      }
+      if (decision instanceof ProxyStep.Serve) {
+        status.setPublicIp(found.get().publicIp());
+        status.setAddressId(found.get().addressId());
+        return serving(proxy, previous, status, checker);
+      }
+      throw new IllegalStateException("no action for " + decision);
     } catch (CloudException e) {
       return onCloudError(proxy, previous, status, e, checker);
     }
+  }
+
+  /** The step's decision, reported to the decision log. */
+  private ProxyStep.Decision decide(Proxy proxy, ProxyStep.Observation seen) {
+    ProxyStep.Decision decision = ProxyStep.decide(seen);
+    decisions.proxy(seen.now(), proxy.getMetadata().getName(), decision);
+    return decision;
+  }
+
+  /** Draws a clean address (or keeps a newer one a crashed pass left), then serves or fails. */
+  private UpdateControl<Proxy> assign(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyStep.AssignAddress assign, CloudProvider provider,
+      Instance instance, Optional<ProxyFleet> fleet, String request, BlockChecker checker) {
+    String region = proxy.getSpec().getRegion();
+    String oldIp = instance.publicIp();
+    if (assign.rotation()) {
+      // Only written if the swap does not finish in this pass (a cloud error between allocate,
+      // associate and release): then status shows the proxy Rotating, not Running.
+      status.setPhase(ProxyPhase.Rotating);
+    }
+    Optional<String> hint = assign.firstAddress() ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
+    int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
+    // A pass that associated a new address and crashed before releasing the old one or writing
+    // status leaves the instance on an IP other than the recorded one: that newer IP wins.
+    Optional<Address> kept = assign.keepNewer() ? addresses.keepCurrent(provider, region, owner(proxy), instance) : Optional.empty();
+    if (kept.isPresent()) {
+      oldIp = status.getPublicIp();
+    }
+    AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
+        .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
+    ProxyStep.Decision after = ProxyStep.afterAssignment(result.clean());
+    decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), after);
+    if (after instanceof ProxyStep.Fail) {
+      events.warning(proxy, Reason.NoCleanAddress.name(), "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
+      return finish(proxy, previous, status, ProxyPhase.Failed, Reason.NoCleanAddress.name(),
+          draws + " addresses drawn in " + region + " were all blocked", checker, null);
+    }
+    Address fresh = result.address();
+    status.setPublicIp(fresh.ip());
+    status.setAddressId(fresh.id());
+    status.setIpAssignedAt(conditions.now());
+    if (oldIp != null) {
+      status.setIpRotations(Optional.ofNullable(status.getIpRotations()).orElse(0) + 1);
+      events.normal(proxy, "IPRotated", "Moved from " + oldIp + " to " + fresh.ip() + (request == null ? "" : " (" + request + ")"));
+    } else {
+      events.normal(proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
+    }
+    if (request != null) {
+      status.setIpRotationHandled(request);
+    }
+    return serving(proxy, previous, status, checker);
+  }
+
+  private UpdateControl<Proxy> serving(Proxy proxy, ProxyStatus previous, ProxyStatus status, BlockChecker checker) {
+    return finish(proxy, previous, status, ProxyPhase.Running, Reason.Serving.name(), "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
+  }
+
+  /** A failure the step decided: the proxy's status and event say why; the fleet replaces it. */
+  private UpdateControl<Proxy> fail(Proxy proxy, ProxyStatus previous, ProxyStatus status, Reason reason, Duration launchTimeout, Optional<Instance> instance,
+      BlockChecker checker) {
+    return switch (reason) {
+      case InstanceLost -> {
+        events.warning(proxy, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
+        yield finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " is gone", checker, null);
+      }
+      case LaunchTimeout -> failLaunch(proxy, previous, status, launchTimeout, checker);
+      case InstanceStopped -> finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceStopped.name(),
+          "Instance " + instance.map(Instance::id).orElse(status.getInstanceId()) + " is " + instance.map(Instance::state).orElse(Instance.State.TERMINATED), checker, null);
+      default -> finish(proxy, previous, status, ProxyPhase.Failed, reason.name(), reason.name(), checker, null);
+    };
   }
 
   @Override
@@ -255,9 +301,14 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       CloudProvider provider = providers.forProfile(profile.get());
       String region = proxy.getSpec().getRegion();
       Optional<Instance> instance = provider.findInstance(region, proxy.getMetadata().getUid());
-      if (instance.isPresent()) {
+      ProxyStep.Cleanup step = ProxyStep.cleanup(instance);
+      decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), step);
+      if (step instanceof ProxyStep.Terminate) {
         provider.terminate(region, instance.get().id());
-        if (provider.findInstance(region, proxy.getMetadata().getUid()).isPresent()) {
+        instance = provider.findInstance(region, proxy.getMetadata().getUid());
+        step = ProxyStep.cleanup(instance);
+        decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), step);
+        if (step instanceof ProxyStep.Terminate) {
           return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2).toMillis());
         }
       }
@@ -295,20 +346,17 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   }
 
   private UpdateControl<Proxy> onCloudError(Proxy proxy, ProxyStatus previous, ProxyStatus status, CloudException e, BlockChecker checker) {
-    ProxyPhase phase = Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending);
-    return switch (e.reason()) {
-      // Retrying will not help until the profile or its Secret changes; the profile informer wakes us.
-      case UNAUTHORIZED -> finish(proxy, previous, status, phase, Reason.Unauthorized.name(), e.getMessage(), checker, null);
-      case INVALID -> {
-        events.warning(proxy, Reason.InvalidRequest.name(), e.getMessage());
-        yield finish(proxy, previous, status, ProxyPhase.Failed, Reason.InvalidRequest.name(), e.getMessage(), checker, null);
-      }
-      case CAPACITY_UNAVAILABLE, QUOTA_EXCEEDED -> {
-        events.warning(proxy, (e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? Reason.QuotaExceeded : Reason.CapacityUnavailable).name(), e.getMessage());
-        yield finish(proxy, previous, status, phase, (e.reason() == CloudException.Reason.QUOTA_EXCEEDED ? Reason.QuotaExceeded : Reason.CapacityUnavailable).name(), e.getMessage(), checker, backoff(e));
-      }
-      default -> finish(proxy, previous, status, phase, (e.reason() == CloudException.Reason.THROTTLED ? Reason.Throttled : Reason.CloudError).name(), e.getMessage(), checker, backoff(e));
-    };
+    ProxyStep.Decision decision = ProxyStep.onCloudError(e.reason(), status.getPhase());
+    decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), decision);
+    if (decision instanceof ProxyStep.Fail fail) {
+      events.warning(proxy, fail.reason().name(), e.getMessage());
+      return finish(proxy, previous, status, ProxyPhase.Failed, fail.reason().name(), e.getMessage(), checker, null);
+    }
+    ProxyStep.Retry retry = (ProxyStep.Retry) decision;
+    if (retry.reason() == Reason.QuotaExceeded || retry.reason() == Reason.CapacityUnavailable) {
+      events.warning(proxy, retry.reason().name(), e.getMessage());
+    }
+    return finish(proxy, previous, status, retry.phase(), retry.reason().name(), e.getMessage(), checker, retry.backoff());
   }
 
   private UpdateControl<Proxy> failLaunch(Proxy proxy, ProxyStatus previous, ProxyStatus status, Duration timeout, BlockChecker checker) {

@@ -14,12 +14,13 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.decide.DecisionLog;
+import io.proxyfleet.decide.FleetStep;
+import io.proxyfleet.decide.ProxyStep;
 import io.proxyfleet.policy.FleetPolicy;
 import io.proxyfleet.status.Reason;
 import io.proxyfleet.planner.FleetPlan;
-import io.proxyfleet.planner.FleetPlanner;
 import io.proxyfleet.planner.PlacementView;
-import io.proxyfleet.planner.PlanInput;
 import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.RotationSettings;
 import io.proxyfleet.planner.SlotKey;
@@ -30,7 +31,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,13 +46,14 @@ import java.util.random.RandomGenerator;
 /**
  * Runs one fleet through a block timeline on a simulated clock against {@link SimulatedCloud}s.
  *
- * <p>Every decision is the production code's: {@link FleetPlanner#plan} decides creates, deletes
- * and IP rotations from the fleet spec read by {@link FleetPolicy}, and every address comes from
- * {@link AddressAssignment#assignClean}. What is simulated is only what the Kubernetes API and the
- * controllers' plumbing do around them: the fleet step mirrors {@code FleetReconciler} (burned slot
- * hold included), the proxy step mirrors {@code ProxyReconciler} (launch, boot, assign, fail,
- * clean up). Passes run every {@link ReplaySettings#period()} and also at block events, boot
- * completions and hold expiries; within a pass, fleet and proxy steps repeat until nothing changes,
+ * <p>Every decision is the operator's, made by the same functions: {@link FleetStep} decides burned
+ * regions, creates, deletes, IP rotations and the rotation budget for the fleet, {@link ProxyStep}
+ * decides launch, boot, address assignment and failure for each proxy, and every address comes from
+ * {@link AddressAssignment#assignClean}. The reconcilers call them on what they observe in
+ * Kubernetes and the cloud; this class keeps only the simulated world around them: the clock, the
+ * clouds, the block timeline (true and operator-known indexes) and the report. Passes run every
+ * {@link ReplaySettings#period()} and also at block events, boot completions and hold expiries;
+ * within a pass, fleet and proxy steps repeat until nothing changes,
  * as their watch events would make them do. Cloud calls take no simulated time.
  *
  * <p>What is blocked and what the operator knows are two indexes: the truth (the timeline, plus a
@@ -73,7 +74,6 @@ public final class BlockadeReplay {
   private final ReplaySettings settings;
   private final SimulatedClock clock;
   private final RandomGenerator names;
-  private final FleetPlanner planner = new FleetPlanner();
   private final AddressAssignment addresses;
   private final Duration launchTimeout;
   // Pure functions of the spec, which a replay never changes: computed once instead of every pass.
@@ -81,9 +81,10 @@ public final class BlockadeReplay {
   private final RotationSettings rotation;
 
   private final Map<String, SimProxy> proxies = new LinkedHashMap<>();
-  private final Map<SlotKey, Instant> burnedUntil = new HashMap<>();
-  private final Map<SlotKey, String> unavailable = new LinkedHashMap<>();
+  /** Burned regions in force, as the fleet's status would hold them. */
+  private List<FleetStep.Hold> holds = List.of();
   private io.proxyfleet.api.RotationBudgetStatus budget;
+  private DecisionLog decisions = DecisionLog.NONE;
 
   private BlockIndex trueIndex = BlockIndex.EMPTY;
   private BlockIndex operatorIndex = BlockIndex.EMPTY;
@@ -180,6 +181,12 @@ public final class BlockadeReplay {
     return this;
   }
 
+  /** Reports every step decision to {@code log} (the test comparing the replay with the operator). */
+  public BlockadeReplay recordDecisionsTo(DecisionLog log) {
+    this.decisions = log;
+    return this;
+  }
+
   public ReplayReport run() {
     long wallStart = System.nanoTime();
     Instant start = settings.start();
@@ -266,7 +273,7 @@ public final class BlockadeReplay {
       if (censor != null) next = min(next, censor.nextBlockAfter(t).orElse(null));
       if (vantage != null) next = min(next, vantage.nextRoundAfter(t));
       for (SimulatedCloud c : clouds.values()) next = min(next, c.nextBootAfter(t).orElse(null));
-      for (Instant hold : burnedUntil.values()) if (hold.isAfter(t)) next = min(next, hold);
+      for (FleetStep.Hold hold : holds) if (hold.until().isAfter(t)) next = min(next, hold.until());
       double seconds = Duration.between(t, next).toMillis() / 1000.0;
       double served = Math.min(servingNow, replicas) * seconds;
       servingAll += served;
@@ -297,38 +304,38 @@ public final class BlockadeReplay {
     }
   }
 
-  /** What {@code FleetReconciler.reconcile} does after validation, minus the API writes. */
+  /**
+   * The fleet's pass: what {@code FleetReconciler} observes, here read from the simulated world,
+   * then the same {@link FleetStep} decision, acted on without an API.
+   */
   private boolean fleetStep(Instant now, BlockChecker checker) {
-    burnedUntil.values().removeIf(until -> !until.isAfter(now));
+    List<ProxyView> views = proxies.values().stream().map(p -> view(p, checker)).toList();
+    List<FleetStep.Member> members = new ArrayList<>();
+    int i = 0;
     for (SimProxy p : proxies.values()) {
-      if (p.phase == ProxyPhase.Failed && p.failure == Reason.NoCleanAddress && !p.terminating) {
-        burnedUntil.putIfAbsent(p.slot, now.plus(FleetPolicy.burnedRegionCooldown(spec)));
-      }
+      members.add(new FleetStep.Member(views.get(i++), p.failure, null));
     }
-    Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
-    unavailable.clear();
+    FleetStep.Holds held = FleetStep.holds(spec, holds, members, now);
+    holds = List.copyOf(held.inForce().values());
+    Map<SlotKey, FleetStep.SlotObservation> slots = new LinkedHashMap<>();
     for (PlacementView placement : placements) {
+      SimulatedCloud cloud = clouds.get(placement.cloudProfile());
       for (String region : placement.regions()) {
         SlotKey slot = new SlotKey(placement.cloudProfile(), region);
-        if (burnedUntil.containsKey(slot)) {
-          unavailable.put(slot, "burned until " + burnedUntil.get(slot));
-          continue;
-        }
-        SimulatedCloud cloud = clouds.get(placement.cloudProfile());
         java.util.OptionalDouble fraction = io.proxyfleet.policy.BlockedFractions.fraction(cloud.addressSpace(region), operatorIndex);
-        String why = fraction.isPresent() ? FleetPolicy.avoidance(fraction.getAsDouble(), FleetPolicy.maxRegionBlockedPercent(spec)) : null;
-        if (why != null) {
-          unavailable.put(slot, why);
+        List<Subnet> subnets = null;
+        if (!held.inForce().containsKey(slot)) {
+          try {
+            subnets = cloud.subnets(region);
+          } catch (CloudException e) {
+            // Like the reconciler: a region the cloud refuses gets no new proxies; the report shows the gap.
+          }
         }
-        try {
-          subnets.put(slot, clouds.get(placement.cloudProfile()).subnets(region));
-        } catch (CloudException e) {
-          // Like the reconciler: a region the cloud refuses gets no new proxies; the report shows the gap.
-        }
+        slots.put(slot, new FleetStep.SlotObservation(fraction.isPresent() ? fraction.getAsDouble() : null, subnets));
       }
     }
-    List<ProxyView> views = proxies.values().stream().map(p -> view(p, checker)).toList();
-    FleetPlan plan = planner.plan(planInput(now, views, subnets));
+    FleetStep.Decision decision = FleetStep.decide(new FleetStep.Observation(spec, views, held.inForce(), slots, budget, now));
+    FleetPlan plan = decision.plan();
     lastPlan = plan;
     for (FleetPlan.Delete d : plan.deletes()) {
       proxies.get(d.name()).terminating = true;
@@ -337,76 +344,81 @@ public final class BlockadeReplay {
     for (FleetPlan.RotateIp r : plan.ipRotations()) {
       proxies.get(r.name()).rotationPending = true;
     }
+    List<String> created = new ArrayList<>();
     for (FleetPlan.Create c : plan.creates()) {
       SimProxy p = new SimProxy(newName(), new UUID(names.nextLong(), names.nextLong()).toString(), c.slot(), c.subnet(), now);
       proxies.put(p.name, p);
+      created.add(p.name);
     }
+    DecisionLog.fleetPass(decisions, now, fleet.getMetadata().getName(), decision, held.added(), created);
     plan.rotationsStarted().forEach((reason, count) -> rotationsByReason.merge(reason.name(), (long) count, Long::sum));
-    int perHour = FleetPolicy.maxRotationsPerHour(spec);
-    if (plan.rotationsStartedTotal() > 0) {
-      budget = io.proxyfleet.policy.RotationBudget.charge(io.proxyfleet.policy.RotationBudget.available(budget, perHour, now), plan.rotationsStartedTotal(), now);
-    }
-    return !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
+    budget = decision.budgetAfter();
+    return decision.acts();
   }
 
   /**
-   * The planner's input, built the way {@code FleetReconciler} builds it. The one place to pass new
-   * {@link PlanInput} fields.
+   * One proxy's pass: what {@code ProxyReconciler} observes (its VM, found by owner tag), then the
+   * same {@link ProxyStep} decisions, acted on against the simulated cloud; on delete, its cleanup.
    */
-  PlanInput planInput(Instant now, List<ProxyView> views, Map<SlotKey, List<Subnet>> subnets) {
-    int perHour = FleetPolicy.maxRotationsPerHour(spec);
-    int available = (int) Math.floor(io.proxyfleet.policy.RotationBudget.available(budget, perHour, now));
-    return new PlanInput(spec.getReplicas(), placements, rotation, views, subnets, now, unavailable, available);
-  }
-
-  /** What {@code ProxyReconciler} does for one proxy (reconcile, or cleanup once deleted). */
   private boolean proxyStep(SimProxy p, Instant now, BlockChecker checker) {
     SimulatedCloud cloud = clouds.get(p.slot.cloudProfile());
     String region = p.slot.region();
     try {
       if (p.terminating) {
-        cloud.findInstance(region, p.uid).ifPresent(i -> cloud.terminate(region, i.id()));
+        ProxyStep.Cleanup step = ProxyStep.cleanup(cloud.findInstance(region, p.uid));
+        decisions.proxy(now, p.name, step);
+        if (step instanceof ProxyStep.Terminate) {
+          cloud.findInstance(region, p.uid).ifPresent(i -> cloud.terminate(region, i.id()));
+          step = ProxyStep.cleanup(cloud.findInstance(region, p.uid));
+          decisions.proxy(now, p.name, step);
+          if (step instanceof ProxyStep.Terminate) {
+            return false;
+          }
+        }
         addresses.releaseAll(cloud, region, p.uid);
         proxies.remove(p.name);
         return true;
       }
-      if (p.phase == ProxyPhase.Failed) {
-        return false;
-      }
       ProxyPhase phaseBefore = p.phase;
       String ipBefore = p.publicIp;
-      boolean timedOut = Duration.between(p.createdAt, now).compareTo(launchTimeout) > 0;
       Optional<Instance> found = cloud.findInstance(region, p.uid);
-      if (found.isEmpty()) {
-        if (p.instanceId != null) {
-          return fail(p, Reason.InstanceLost);
-        }
-        if (timedOut) {
-          return fail(p, Reason.LaunchTimeout);
-        }
+      ProxyStep.Observation seen = new ProxyStep.Observation(p.phase, p.instanceId, p.publicIp, p.createdAt, launchTimeout, found,
+          found.map(Instance::publicIp).map(checker::isBlocked).orElse(false), p.rotationPending, now);
+      ProxyStep.Decision decision = decide(p, seen);
+      if (decision instanceof ProxyStep.Launch) {
         Instance launched = cloud.launch(new LaunchSpec(owner(p), region, p.subnet,
             Protocol.fromWireName(spec.getProtocol()).orElse(Protocol.SOCKS5), spec.getPort(), CREDENTIALS));
         p.instanceId = launched.id();
         found = Optional.of(launched);
+        decision = decide(p, seen.launched(launched));
       }
-      Instance instance = found.get();
-      if (instance.state() == Instance.State.PENDING) {
-        if (timedOut) {
-          return fail(p, Reason.LaunchTimeout);
-        }
+      if (decision instanceof ProxyStep.StayFailed) {
+        return false;
+      }
+      if (decision instanceof ProxyStep.Fail fail) {
+        return fail(p, fail.reason());
+      }
+      if (decision instanceof ProxyStep.Boot) {
         p.phase = ProxyPhase.Launching;
         return p.phase != phaseBefore;
       }
-      if (instance.publicIp() == null || p.rotationPending) {
-        Optional<String> hint = instance.publicIp() == null ? Optional.of(p.subnet) : Optional.empty();
-        AddressAssignment.Result result = addresses.assignClean(cloud, region, owner(p), instance, hint, checker,
-            FleetPolicy.maxAddressDraws(spec, addresses.maxDraws()));
+      Instance instance = found.orElseThrow();
+      if (decision instanceof ProxyStep.AssignAddress assign) {
+        if (assign.rotation()) {
+          p.phase = ProxyPhase.Rotating;
+        }
+        Optional<String> hint = assign.firstAddress() ? Optional.of(p.subnet) : Optional.empty();
+        Optional<io.proxyfleet.cloud.Address> kept = assign.keepNewer() ? addresses.keepCurrent(cloud, region, owner(p), instance) : Optional.empty();
+        AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
+            .orElseGet(() -> addresses.assignClean(cloud, region, owner(p), instance, hint, checker, FleetPolicy.maxAddressDraws(spec, addresses.maxDraws())));
         draws += result.draws();
         drawsBlocked += result.blockedDraws();
-        if (!result.clean()) {
-          return fail(p, Reason.NoCleanAddress);
+        ProxyStep.Decision after = ProxyStep.afterAssignment(result.clean());
+        decisions.proxy(now, p.name, after);
+        if (after instanceof ProxyStep.Fail fail) {
+          return fail(p, fail.reason());
         }
-        if (instance.publicIp() != null) {
+        if (assign.rotation()) {
           ipRotations++;
         }
         p.publicIp = result.address().ip();
@@ -417,12 +429,21 @@ public final class BlockadeReplay {
       p.phase = ProxyPhase.Running;
       return p.phase != phaseBefore || !Objects.equals(ipBefore, p.publicIp);
     } catch (CloudException e) {
-      if (e.reason() == CloudException.Reason.INVALID) {
-        return fail(p, Reason.InvalidRequest);
+      ProxyStep.Decision decision = ProxyStep.onCloudError(e.reason(), p.phase);
+      decisions.proxy(now, p.name, decision);
+      if (decision instanceof ProxyStep.Fail fail) {
+        return fail(p, fail.reason());
       }
-      // Throttling, capacity, quota: the reconciler keeps the phase and retries later.
+      // Throttling, capacity, quota: the phase is kept and the next pass retries.
+      p.phase = ((ProxyStep.Retry) decision).phase();
       return false;
     }
+  }
+
+  private ProxyStep.Decision decide(SimProxy p, ProxyStep.Observation seen) {
+    ProxyStep.Decision decision = ProxyStep.decide(seen);
+    decisions.proxy(seen.now(), p.name, decision);
+    return decision;
   }
 
   private boolean fail(SimProxy p, Reason reason) {

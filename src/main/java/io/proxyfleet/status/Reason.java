@@ -61,4 +61,14 @@ public enum Reason {
   public boolean is(String reason) {
     return name().equals(reason);
   }
+
+  /** The reason a condition names, or null when it names none of these (written by someone else). */
+  public static Reason parse(String reason) {
+    for (Reason r : values()) {
+      if (r.is(reason)) {
+        return r;
+      }
+    }
+    return null;
+  }
 }
