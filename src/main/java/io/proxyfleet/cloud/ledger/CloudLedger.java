@@ -91,20 +91,32 @@ public final class CloudLedger {
    *
    * @param bootDelay how long the new instance reports PENDING
    */
-  public synchronized Instance launch(OwnerTags owner, Subnet subnet, Duration bootDelay) {
+  public Instance launch(OwnerTags owner, Subnet subnet, Duration bootDelay) {
     Objects.requireNonNull(owner, "owner");
+    return launch(owner.asTags(), subnet, bootDelay);
+  }
+
+  /**
+   * Launches with arbitrary tags, as anyone with access to the account can: without the {@link
+   * OwnerTags#PROXY} tag the instance belongs to no proxy, is never found by owner and every call
+   * launches another one. Tests use it for resources this operator must leave alone.
+   */
+  public synchronized Instance launch(Map<String, String> tags, Subnet subnet, Duration bootDelay) {
     Objects.requireNonNull(subnet, "subnet");
     if (bootDelay.isNegative()) {
       throw new IllegalArgumentException("bootDelay must not be negative, was " + bootDelay);
     }
-    LiveInstance existing = byOwner.get(ownerKey(subnet.region(), owner.proxyUid()));
+    String uid = OwnerTags.proxyUidOf(tags);
+    LiveInstance existing = uid == null ? null : byOwner.get(ownerKey(subnet.region(), uid));
     if (existing != null) {
       return existing.snapshot(clock.instant());
     }
     Instant now = clock.instant();
-    LiveInstance created = new LiveInstance(ids.instanceId(owner.proxyUid()), subnet, immutableTags(owner), now, bootDelay);
+    LiveInstance created = new LiveInstance(ids.instanceId(uid == null ? "" : uid), subnet, immutable(tags), now, bootDelay);
     instances.put(created.id, created);
-    byOwner.put(ownerKey(subnet.region(), owner.proxyUid()), created);
+    if (uid != null) {
+      byOwner.put(ownerKey(subnet.region(), uid), created);
+    }
     launches++;
     return created.snapshot(now);
   }
@@ -148,7 +160,10 @@ public final class CloudLedger {
       i.address = null;
     }
     instances.remove(instanceId);
-    byOwner.remove(ownerKey(region, OwnerTags.proxyUidOf(i.tags)));
+    String uid = OwnerTags.proxyUidOf(i.tags);
+    if (uid != null) {
+      byOwner.remove(ownerKey(region, uid));
+    }
     return true;
   }
 
@@ -165,15 +180,20 @@ public final class CloudLedger {
   }
 
   /** Allocates an address drawn from {@code pool}, tagged with its owner. */
-  public synchronized Address allocate(String region, OwnerTags owner, AddressPool pool) {
-    Objects.requireNonNull(region, "region");
+  public Address allocate(String region, OwnerTags owner, AddressPool pool) {
     Objects.requireNonNull(owner, "owner");
+    return allocate(region, owner.asTags(), pool);
+  }
+
+  /** Allocates an address with arbitrary tags (see {@link #launch(Map, Subnet, Duration)}). */
+  public synchronized Address allocate(String region, Map<String, String> tags, AddressPool pool) {
+    Objects.requireNonNull(region, "region");
     long ip = pool.draw(random, allocatedIps::contains);
     if (ip < 0 || ip > 0xffffffffL || allocatedIps.contains(ip)) {
       throw new IllegalStateException("pool drew " + ip + ", which is not a free IPv4 address");
     }
     String text = IpAddresses.formatIpv4(ip);
-    LiveAddress a = new LiveAddress(ids.addressId(text), region, ip, text, immutableTags(owner), clock.instant());
+    LiveAddress a = new LiveAddress(ids.addressId(text), region, ip, text, immutable(tags), clock.instant());
     addresses.put(a.id, a);
     allocatedIps.add(ip);
     allocations++;
@@ -189,6 +209,14 @@ public final class CloudLedger {
       }
     }
     return List.copyOf(out);
+  }
+
+  /** Regions holding a live instance or an allocated address tagged with {@code cluster}, sorted. */
+  public synchronized Set<String> regionsOf(String cluster) {
+    Set<String> out = new java.util.TreeSet<>();
+    instances.values().stream().filter(i -> Objects.equals(i.tags.get(OwnerTags.CLUSTER), cluster)).forEach(i -> out.add(i.subnet.region()));
+    addresses.values().stream().filter(a -> Objects.equals(a.tags.get(OwnerTags.CLUSTER), cluster)).forEach(a -> out.add(a.region));
+    return out;
   }
 
   /** An allocated address by id, in any region. */
@@ -270,8 +298,8 @@ public final class CloudLedger {
   }
 
   // Not Map.copyOf: OwnerTags.asTags() writes a null Name when the proxy has no name.
-  private static Map<String, String> immutableTags(OwnerTags owner) {
-    return Collections.unmodifiableMap(new LinkedHashMap<>(owner.asTags()));
+  private static Map<String, String> immutable(Map<String, String> tags) {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(tags == null ? Map.of() : tags));
   }
 
   /** A live instance; mutable, guarded by the ledger's lock. */
