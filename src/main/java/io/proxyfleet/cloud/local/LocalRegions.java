@@ -83,8 +83,4 @@ final class LocalRegions {
   static int hostKey(int r, int s, int h) {
     return (r << 16) | (s << 8) | h;
   }
-
-  static String ip(int key) {
-    return "127." + ((key >>> 16) & 0xff) + "." + ((key >>> 8) & 0xff) + "." + (key & 0xff);
-  }
 }

@@ -1,7 +1,5 @@
 package io.proxyfleet.cloud.local;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -15,6 +13,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.proxyfleet.block.IpAddresses;
 import io.proxyfleet.cloud.Address;
 import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudException.Reason;
@@ -22,19 +21,16 @@ import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.cloud.ledger.AddressPool;
+import io.proxyfleet.cloud.ledger.CloudLedger;
+import io.proxyfleet.cloud.ledger.LedgerIds;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,6 +40,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongPredicate;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +57,6 @@ public final class LoopbackNetwork implements AutoCloseable {
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
   private final Clock clock;
-  private final RandomGenerator random;
   private final EventLoopGroup bossGroup;
   private final EventLoopGroup workerGroup;
   private final EventExecutorGroup resolverExecutor;
@@ -75,10 +71,9 @@ public final class LoopbackNetwork implements AutoCloseable {
   // Everything below is guarded by lock. Calls that bind or close sockets wait for the event loops
   // while holding it; that is safe because event-loop code never takes it.
   private final Object lock = new Object();
-  private final Map<String, InstanceState> instances = new LinkedHashMap<>();
-  private final Map<String, AddressState> addresses = new LinkedHashMap<>();
-  private final Map<Integer, AddressState> addressesByHost = new HashMap<>();
-  private long allocations;
+  // The Elastic-IP bookkeeping; this class adds the daemons of live instances, keyed by instance id.
+  private final CloudLedger ledger;
+  private final Map<String, Daemon> daemons = new HashMap<>();
   private boolean closed;
 
   /**
@@ -89,7 +84,7 @@ public final class LoopbackNetwork implements AutoCloseable {
    */
   public LoopbackNetwork(Clock clock, RandomGenerator random) {
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.random = Objects.requireNonNull(random, "random");
+    this.ledger = new CloudLedger(clock, Objects.requireNonNull(random, "random"), LedgerIds.derived());
     this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("local-cloud-boss", true));
     this.workerGroup =
         new NioEventLoopGroup(2, new DefaultThreadFactory("local-cloud-worker", true));
@@ -121,20 +116,21 @@ public final class LoopbackNetwork implements AutoCloseable {
   public boolean setDaemonRunning(String instanceId, boolean running) {
     synchronized (lock) {
       checkOpen();
-      InstanceState instance = instances.get(instanceId);
-      if (instance == null || instance.terminated) {
+      Daemon daemon = daemons.get(instanceId);
+      if (daemon == null) {
         return false;
       }
-      if (instance.daemonDown == !running) {
+      if (daemon.down == !running) {
         return true;
       }
-      instance.daemonDown = !running;
+      daemon.down = !running;
       if (running) {
-        if (instance.address != null) {
-          instance.restoreListener(this);
+        String ip = ledger.instance(instanceId).map(Instance::publicIp).orElse(null);
+        if (ip != null) {
+          daemon.restoreListener(this, ip);
         }
       } else {
-        instance.closeListener();
+        daemon.closeListener();
       }
       LOG.info("daemon of {} {}", instanceId, running ? "started" : "stopped");
       return true;
@@ -196,8 +192,8 @@ public final class LoopbackNetwork implements AutoCloseable {
         return;
       }
       closed = true;
-      for (InstanceState instance : instances.values()) {
-        instance.closeListener();
+      for (Daemon daemon : daemons.values()) {
+        daemon.closeListener();
       }
     }
     long timeoutMillis = SHUTDOWN_TIMEOUT.toMillis();
@@ -223,60 +219,36 @@ public final class LoopbackNetwork implements AutoCloseable {
   Instance launch(LaunchSpec spec, Subnet subnet, Duration bootDelay) {
     synchronized (lock) {
       checkOpen();
-      String uid = spec.owner().proxyUid();
-      Optional<InstanceState> existing = liveInstance(spec.region(), uid);
-      if (existing.isPresent()) {
-        return existing.get().snapshot(clock.instant());
+      Instance instance = ledger.launch(spec.owner(), subnet, bootDelay);
+      if (daemons.putIfAbsent(instance.id(), new Daemon(instance.id(), spec)) == null) {
+        LOG.debug("launched {} in {} for proxy {}", instance.id(), subnet.id(), spec.owner().proxyUid());
       }
-      String id = newInstanceId(uid);
-      InstanceState instance =
-          new InstanceState(
-              id, spec, subnet, immutableTags(spec.owner()), clock.instant(), bootDelay);
-      instances.put(id, instance);
-      LOG.debug("launched {} in {} for proxy {}", id, subnet.id(), uid);
-      return instance.snapshot(clock.instant());
+      return instance;
     }
   }
 
   Optional<Instance> findInstance(String region, String ownerUid) {
     synchronized (lock) {
       checkOpen();
-      Instant now = clock.instant();
-      return liveInstance(region, ownerUid).map(i -> i.snapshot(now));
+      return ledger.findInstance(region, ownerUid);
     }
   }
 
   List<Instance> listInstances(String region, String cluster) {
     synchronized (lock) {
       checkOpen();
-      Instant now = clock.instant();
-      List<Instance> result = new ArrayList<>();
-      for (InstanceState instance : instances.values()) {
-        if (!instance.terminated
-            && instance.region().equals(region)
-            && Objects.equals(instance.tags.get(OwnerTags.CLUSTER), cluster)) {
-          result.add(instance.snapshot(now));
-        }
-      }
-      return List.copyOf(result);
+      return ledger.listInstances(region, cluster);
     }
   }
 
   void terminate(String region, String instanceId) {
     synchronized (lock) {
       checkOpen();
-      InstanceState instance = instances.get(instanceId);
-      if (instance == null || instance.terminated || !instance.region().equals(region)) {
-        return;
+      // Like an Elastic IP, the address outlives the instance; only its owner may release it.
+      if (ledger.terminate(region, instanceId)) {
+        daemons.remove(instanceId).closeListener();
+        LOG.debug("terminated {}", instanceId);
       }
-      instance.closeListener();
-      if (instance.address != null) {
-        // Like an Elastic IP, the address outlives the instance; only its owner may release it.
-        instance.address.instance = null;
-        instance.address = null;
-      }
-      instance.terminated = true;
-      LOG.debug("terminated {}", instanceId);
     }
   }
 
@@ -288,123 +260,67 @@ public final class LoopbackNetwork implements AutoCloseable {
       OwnerTags owner) {
     synchronized (lock) {
       checkOpen();
-      int host = -1;
-      if (hintSubnet.isPresent()) {
-        host = drawFreeHost(regionNumber, hintSubnet.getAsInt(), hintSubnet.getAsInt() + 1);
-      }
-      if (host < 0) {
-        host = drawFreeHost(regionNumber, 0, subnetsPerRegion);
-      }
-      if (host < 0) {
-        throw new CloudException(
-            Reason.QUOTA_EXCEEDED,
-            "region "
-                + region
-                + " has no free address left: all "
-                + subnetsPerRegion * LocalRegions.HOSTS_PER_SUBNET
-                + " are allocated; release unused addresses");
-      }
-      String ip = LocalRegions.ip(host);
-      String id = "eipalloc-" + sha256Hex(ip + "#" + ++allocations).substring(0, 17);
-      AddressState address =
-          new AddressState(id, region, ip, host, immutableTags(owner), clock.instant());
-      addresses.put(id, address);
-      addressesByHost.put(host, address);
-      LOG.debug("allocated {} ({}) for proxy {}", id, ip, owner.proxyUid());
-      return address.snapshot();
+      Address address =
+          ledger.allocate(
+              region, owner, new LoopbackPool(region, regionNumber, subnetsPerRegion, hintSubnet));
+      LOG.debug("allocated {} ({}) for proxy {}", address.id(), address.ip(), owner.proxyUid());
+      return address;
     }
   }
 
   List<Address> listAddresses(String region, String cluster) {
     synchronized (lock) {
       checkOpen();
-      List<Address> result = new ArrayList<>();
-      for (AddressState address : addresses.values()) {
-        if (address.region.equals(region)
-            && Objects.equals(address.tags.get(OwnerTags.CLUSTER), cluster)) {
-          result.add(address.snapshot());
-        }
-      }
-      return List.copyOf(result);
+      return ledger.listAddresses(region, cluster);
     }
   }
 
   void associate(String region, String instanceId, String addressId) {
     synchronized (lock) {
       checkOpen();
-      InstanceState instance = instances.get(instanceId);
-      if (instance == null || instance.terminated || !instance.region().equals(region)) {
-        throw new CloudException(
-            Reason.NOT_FOUND, "instance " + instanceId + " does not exist in region " + region);
-      }
-      AddressState address = addresses.get(addressId);
-      if (address == null || !address.region.equals(region)) {
-        throw new CloudException(
-            Reason.NOT_FOUND, "address " + addressId + " does not exist in region " + region);
-      }
-      if (address.instance == instance) {
+      Optional<CloudLedger.Association> plan = ledger.planAssociation(region, instanceId, addressId);
+      if (plan.isEmpty()) {
         return;
       }
-      InetSocketAddress endpoint = endpoint(address, instance.spec.port());
+      Daemon daemon = daemons.get(instanceId);
+      InetSocketAddress endpoint = endpoint(plan.get().ip(), daemon.spec.port());
 
       // Moving an address off another instance (AWS AllowReassociation) takes its socket away
       // first: both may use the same port, and the other instance loses the address either way.
-      InstanceState previousHolder = address.instance;
+      Daemon previousHolder =
+          plan.get().previousHolderId() == null ? null : daemons.get(plan.get().previousHolderId());
       if (previousHolder != null) {
         previousHolder.closeListener();
       }
       ProxyListener listener;
       try {
         listener =
-            instance.daemonDown
+            daemon.down
                 ? null
                 : ProxyListener.bind(
-                    this, endpoint, instance.spec.protocol(), instance.spec.credentials(), instanceId);
+                    this, endpoint, daemon.spec.protocol(), daemon.spec.credentials(), instanceId);
       } catch (CloudException e) {
         if (previousHolder != null) {
-          previousHolder.restoreListener(this);
+          previousHolder.restoreListener(this, plan.get().ip());
         }
         throw e;
       }
-      if (previousHolder != null) {
-        previousHolder.address = null;
-        previousHolder.listener = null;
-      }
       // Only now that the new socket serves is the old address burned: its listener and every
       // connection made through it go away, but the address itself stays allocated.
-      AddressState oldAddress = instance.address;
-      instance.closeListener();
-      if (oldAddress != null) {
-        oldAddress.instance = null;
-      }
-      instance.listener = listener;
-      instance.address = address;
-      address.instance = instance;
-      LOG.debug("associated {} ({}) with {}", addressId, address.ip, instanceId);
+      daemon.closeListener();
+      ledger.associate(region, instanceId, addressId);
+      daemon.listener = listener;
+      LOG.debug("associated {} ({}) with {}", addressId, plan.get().ip(), instanceId);
     }
   }
 
   void release(String region, String addressId) {
     synchronized (lock) {
       checkOpen();
-      AddressState address = addresses.get(addressId);
-      if (address == null || !address.region.equals(region)) {
-        return;
+      Optional<Address> address = ledger.address(addressId);
+      if (ledger.release(region, addressId)) {
+        LOG.debug("released {} ({})", addressId, address.map(Address::ip).orElse("?"));
       }
-      if (address.instance != null) {
-        throw new CloudException(
-            Reason.INVALID,
-            "address "
-                + addressId
-                + " ("
-                + address.ip
-                + ") is associated with instance "
-                + address.instance.id
-                + "; associate another address or terminate first");
-      }
-      addresses.remove(addressId);
-      addressesByHost.remove(address.host);
-      LOG.debug("released {} ({})", addressId, address.ip);
     }
   }
 
@@ -438,49 +354,9 @@ public final class LoopbackNetwork implements AutoCloseable {
     }
   }
 
-  private Optional<InstanceState> liveInstance(String region, String ownerUid) {
-    for (InstanceState instance : instances.values()) {
-      if (!instance.terminated
-          && instance.region().equals(region)
-          && Objects.equals(instance.tags.get(OwnerTags.PROXY), ownerUid)) {
-        return Optional.of(instance);
-      }
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * Derived from the owner so a test or a log reader can predict it; a relaunch after termination
-   * gets a fresh id, so a late terminate of the old id cannot kill the new instance.
-   */
-  private String newInstanceId(String uid) {
-    for (int generation = 0; ; generation++) {
-      String seed = generation == 0 ? uid : uid + "#" + generation;
-      String id = "i-" + sha256Hex(seed).substring(0, 17);
-      if (!instances.containsKey(id)) {
-        return id;
-      }
-    }
-  }
-
-  /** A uniformly drawn free host key among subnets [fromSubnet, toSubnet), or -1 if none. */
-  private int drawFreeHost(int regionNumber, int fromSubnet, int toSubnet) {
-    int[] free = new int[(toSubnet - fromSubnet) * LocalRegions.HOSTS_PER_SUBNET];
-    int count = 0;
-    for (int s = fromSubnet; s < toSubnet; s++) {
-      for (int h = LocalRegions.FIRST_HOST; h <= LocalRegions.LAST_HOST; h++) {
-        int key = LocalRegions.hostKey(regionNumber, s, h);
-        if (!addressesByHost.containsKey(key)) {
-          free[count++] = key;
-        }
-      }
-    }
-    return count == 0 ? -1 : free[random.nextInt(count)];
-  }
-
-  private static InetSocketAddress endpoint(AddressState address, int port) {
-    int host = address.host;
-    byte[] bytes = {127, (byte) (host >>> 16), (byte) (host >>> 8), (byte) host};
+  private static InetSocketAddress endpoint(String ip, int port) {
+    long v = IpAddresses.parseIpv4(ip);
+    byte[] bytes = {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     try {
       return new InetSocketAddress(InetAddress.getByAddress(bytes), port);
     } catch (UnknownHostException e) {
@@ -488,50 +364,65 @@ public final class LoopbackNetwork implements AutoCloseable {
     }
   }
 
-  // Not Map.copyOf: OwnerTags.asTags() writes a null Name when the proxy has no name.
-  private static Map<String, String> immutableTags(OwnerTags owner) {
-    return Collections.unmodifiableMap(new LinkedHashMap<>(owner.asTags()));
-  }
+  /**
+   * Hosts .1 to .254 of the region's subnets: the hinted subnet first, then the whole region, each
+   * drawn uniformly among the free hosts.
+   */
+  private record LoopbackPool(
+      String region, int regionNumber, int subnetsPerRegion, OptionalInt hintSubnet)
+      implements AddressPool {
 
-  private static String sha256Hex(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
+    @Override
+    public long draw(RandomGenerator random, LongPredicate allocated) {
+      long ip = -1;
+      if (hintSubnet.isPresent()) {
+        ip = drawFreeHost(random, allocated, hintSubnet.getAsInt(), hintSubnet.getAsInt() + 1);
+      }
+      if (ip < 0) {
+        ip = drawFreeHost(random, allocated, 0, subnetsPerRegion);
+      }
+      if (ip < 0) {
+        throw new CloudException(
+            Reason.QUOTA_EXCEEDED,
+            "region "
+                + region
+                + " has no free address left: all "
+                + subnetsPerRegion * LocalRegions.HOSTS_PER_SUBNET
+                + " are allocated; release unused addresses");
+      }
+      return ip;
+    }
+
+    /** A uniformly drawn free address among subnets [fromSubnet, toSubnet), or -1 if none. */
+    private long drawFreeHost(
+        RandomGenerator random, LongPredicate allocated, int fromSubnet, int toSubnet) {
+      long[] free = new long[(toSubnet - fromSubnet) * LocalRegions.HOSTS_PER_SUBNET];
+      int count = 0;
+      for (int s = fromSubnet; s < toSubnet; s++) {
+        for (int h = LocalRegions.FIRST_HOST; h <= LocalRegions.LAST_HOST; h++) {
+          long ip = (127L << 24) | LocalRegions.hostKey(regionNumber, s, h);
+          if (!allocated.test(ip)) {
+            free[count++] = ip;
+          }
+        }
+      }
+      return count == 0 ? -1 : free[random.nextInt(count)];
     }
   }
 
-  /** A live or terminated instance; mutable, guarded by the network lock. */
-  private static final class InstanceState {
-    final String id;
+  /**
+   * The proxy daemon of a live instance, bound to its address while it has one and runs; mutable,
+   * guarded by the network lock.
+   */
+  private final class Daemon {
+    final String instanceId;
     final LaunchSpec spec;
-    final Subnet subnet;
-    final Map<String, String> tags;
-    final Instant launchedAt;
-    final Duration bootDelay;
-    boolean terminated;
-    boolean daemonDown;
-    AddressState address;
+    boolean down;
     ProxyListener listener;
 
-    InstanceState(
-        String id,
-        LaunchSpec spec,
-        Subnet subnet,
-        Map<String, String> tags,
-        Instant launchedAt,
-        Duration bootDelay) {
-      this.id = id;
+    Daemon(String instanceId, LaunchSpec spec) {
+      this.instanceId = instanceId;
       this.spec = spec;
-      this.subnet = subnet;
-      this.tags = tags;
-      this.launchedAt = launchedAt;
-      this.bootDelay = bootDelay;
-    }
-
-    String region() {
-      return subnet.region();
     }
 
     void closeListener() {
@@ -541,69 +432,18 @@ public final class LoopbackNetwork implements AutoCloseable {
       }
     }
 
-    /** Best effort after a failed move: the address stays with this instance after all. */
-    void restoreListener(LoopbackNetwork network) {
-      if (daemonDown) {
+    /** Binds the daemon to {@code ip} again: after a failed move, or when it is started. */
+    void restoreListener(LoopbackNetwork network, String ip) {
+      if (down) {
         return;
       }
       try {
         listener =
             ProxyListener.bind(
-                network, endpoint(address, spec.port()), spec.protocol(), spec.credentials(), id);
+                network, endpoint(ip, spec.port()), spec.protocol(), spec.credentials(), instanceId);
       } catch (CloudException e) {
-        LOG.warn("instance {} lost its listener on {}: {}", id, address.ip, e.getMessage());
+        LOG.warn("instance {} lost its listener on {}: {}", instanceId, ip, e.getMessage());
       }
-    }
-
-    Instance snapshot(Instant now) {
-      Instance.State state;
-      if (terminated) {
-        state = Instance.State.TERMINATED;
-      } else if (now.isBefore(launchedAt.plus(bootDelay))) {
-        state = Instance.State.PENDING;
-      } else {
-        state = Instance.State.RUNNING;
-      }
-      return new Instance(
-          id,
-          subnet.region(),
-          subnet.zone(),
-          subnet.id(),
-          state,
-          address == null ? null : address.ip,
-          address == null ? null : address.id,
-          tags,
-          launchedAt);
-    }
-  }
-
-  /** An allocated address; mutable, guarded by the network lock. */
-  private static final class AddressState {
-    final String id;
-    final String region;
-    final String ip;
-    final int host;
-    final Map<String, String> tags;
-    final Instant allocatedAt;
-    InstanceState instance;
-
-    AddressState(
-        String id,
-        String region,
-        String ip,
-        int host,
-        Map<String, String> tags,
-        Instant allocatedAt) {
-      this.id = id;
-      this.region = region;
-      this.ip = ip;
-      this.host = host;
-      this.tags = tags;
-      this.allocatedAt = allocatedAt;
-    }
-
-    Address snapshot() {
-      return new Address(id, region, ip, instance == null ? null : instance.id, tags, allocatedAt);
     }
   }
 }
