@@ -322,6 +322,12 @@ class MixedFleetOperatorTest {
       assertThat(gcpAddresses()).as("one address per GCP proxy").hasSize(3);
     });
 
+    // The GCE firewall rule of (network, port) stays while proxies use it ...
+    io.proxyfleet.gc.GarbageCollector collector = new io.proxyfleet.gc.GarbageCollector(client, providers,
+        new io.proxyfleet.events.EventRecorder(client, Clock.systemUTC(), "test"), Clock.systemUTC(), CLUSTER, Duration.ZERO);
+    assertThat(collector.collect().removedShared()).isEmpty();
+    assertThat(fake.firewalls()).hasSize(1);
+
     client.resources(ProxyFleet.class).inNamespace("default").withName("mixed").delete();
     await().atMost(TIMEOUT).until(() -> proxies().isEmpty()
         && client.resources(ProxyFleet.class).inNamespace("default").withName("mixed").get() == null);
@@ -331,5 +337,11 @@ class MixedFleetOperatorTest {
     assertThat(gcpInstances()).isEmpty();
     assertThat(gcpAddresses()).isEmpty();
     assertThat(localInstances()).isEmpty();
+    // ... and goes with the last of them (here with no minimum age; the operator waits 5 minutes).
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(gcpInstances()).isEmpty());
+    io.proxyfleet.gc.GarbageCollector.Report report = collector.collect();
+    assertThat(report.errors()).isEmpty();
+    assertThat(report.removedShared()).singleElement().satisfies(r -> assertThat(r).startsWith("firewall rule pf-"));
+    assertThat(fake.firewalls()).isEmpty();
   }
 }

@@ -315,6 +315,11 @@ public final class FakeCompute implements AutoCloseable {
 
   /** Creates an instance directly (as another tool or a person would), bypassing operations. */
   public synchronized void putInstance(String zone, String name, Map<String, String> labels, Instant created) {
+    putInstance(zone, name, labels, List.of(), created);
+  }
+
+  /** ... with network tags (what firewall rules target). */
+  public synchronized void putInstance(String zone, String name, Map<String, String> labels, List<String> tags, Instant created) {
     ObjectNode i = JSON.createObjectNode();
     i.put("kind", "compute#instance");
     i.put("id", String.valueOf(ids.incrementAndGet()));
@@ -330,7 +335,31 @@ public final class FakeCompute implements AutoCloseable {
     nic.put("name", "nic0");
     nic.put("network", url("global/networks/default"));
     nic.putArray("accessConfigs");
+    if (!tags.isEmpty()) {
+      ArrayNode items = i.putObject("tags").putArray("items");
+      tags.forEach(items::add);
+    }
     instances.put(zone + "/" + name, i);
+  }
+
+  /** Creates a firewall rule directly (as another tool, a person or another cluster would). */
+  public synchronized void putFirewall(String name, String network, String description, List<String> targetTags, int port, Instant created) {
+    ObjectNode f = JSON.createObjectNode();
+    f.put("kind", "compute#firewall");
+    f.put("id", String.valueOf(ids.incrementAndGet()));
+    f.put("name", name);
+    f.put("network", url("global/networks/" + network));
+    f.put("direction", "INGRESS");
+    f.put("description", description);
+    f.putArray("sourceRanges").add("0.0.0.0/0");
+    ArrayNode tags = f.putArray("targetTags");
+    targetTags.forEach(tags::add);
+    ObjectNode allowed = f.putArray("allowed").addObject();
+    allowed.put("IPProtocol", "tcp");
+    allowed.putArray("ports").add(String.valueOf(port));
+    f.put("creationTimestamp", created.toString());
+    f.put("selfLink", url("global/firewalls/" + name));
+    firewalls.put(name, f);
   }
 
   /** Reserves an address directly (as another tool or a person would), bypassing operations. */
