@@ -22,6 +22,7 @@ import io.proxyfleet.cloud.CloudProvider;
 import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
+import io.proxyfleet.cloud.Snapshot;
 import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.cloud.boot.BootScript;
 import io.proxyfleet.cloud.boot.CloudDns;
@@ -143,15 +144,14 @@ public final class GceCloudProvider implements CloudProvider {
   private final ZoneCapacity capacity;
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
   private final Map<String, Cached<List<String>>> zones = new ConcurrentHashMap<>();
-  private final Map<String, Cached<List<com.google.cloud.compute.v1.Instance>>> instanceSnapshots = new ConcurrentHashMap<>();
-  private final Map<String, Cached<List<com.google.cloud.compute.v1.Address>>> addressSnapshots = new ConcurrentHashMap<>();
   /**
-   * Bumped by every invalidation. A listing that started before a write (another proxy attaching an
-   * address while this one lists) must not be stored after that write's invalidation, or a later
-   * pass reads an instance without the IP it just got and draws a second address.
+   * Per-region listings of this cluster's instances and addresses. A listing that started before a
+   * write (another proxy attaching an address while this one lists) is not kept after that write's
+   * invalidation, or a later pass would read an instance without the IP it just got and draw a
+   * second address ({@link Snapshot}).
    */
-  private final Map<String, java.util.concurrent.atomic.AtomicLong> instanceGenerations = new ConcurrentHashMap<>();
-  private final Map<String, java.util.concurrent.atomic.AtomicLong> addressGenerations = new ConcurrentHashMap<>();
+  private final Map<String, Snapshot<List<com.google.cloud.compute.v1.Instance>>> instanceSnapshots = new ConcurrentHashMap<>();
+  private final Map<String, Snapshot<List<com.google.cloud.compute.v1.Address>>> addressSnapshots = new ConcurrentHashMap<>();
   private final Set<String> firewallsKnown = ConcurrentHashMap.newKeySet();
   private volatile Duration lastSwapGap;
 
@@ -747,55 +747,31 @@ public final class GceCloudProvider implements CloudProvider {
   }
 
   private List<com.google.cloud.compute.v1.Instance> instances(String region) {
-    Cached<List<com.google.cloud.compute.v1.Instance>> c = instanceSnapshots.get(region);
-    if (c != null && clock.instant().isBefore(c.at().plus(settings.snapshotTtl()))) {
-      return c.value();
-    }
-    synchronized (instanceSnapshots) {
-      c = instanceSnapshots.get(region);
-      if (c != null && clock.instant().isBefore(c.at().plus(settings.snapshotTtl()))) {
-        return c.value();
-      }
-      Instant at = clock.instant();
-      long generation = generation(instanceGenerations, region).get();
+    return instanceSnapshots.computeIfAbsent(region, r -> new Snapshot<>(() -> {
       List<com.google.cloud.compute.v1.Instance> all = new ArrayList<>();
-      for (String zone : zones(region)) {
+      for (String zone : zones(r)) {
         all.addAll(listInstances(zone, clusterFilter(cluster)));
       }
-      List<com.google.cloud.compute.v1.Instance> value = List.copyOf(all);
-      if (generation(instanceGenerations, region).get() == generation) {
-        instanceSnapshots.put(region, new Cached<>(value, at));
-      }
-      return value;
-    }
-  }
-
-  private void invalidateInstances(String region) {
-    generation(instanceGenerations, region).incrementAndGet();
-    instanceSnapshots.remove(region);
-  }
-
-  private void invalidateAddresses(String region) {
-    generation(addressGenerations, region).incrementAndGet();
-    addressSnapshots.remove(region);
-  }
-
-  private static java.util.concurrent.atomic.AtomicLong generation(Map<String, java.util.concurrent.atomic.AtomicLong> generations, String region) {
-    return generations.computeIfAbsent(region, r -> new java.util.concurrent.atomic.AtomicLong());
+      return List.copyOf(all);
+    }, clock, settings.snapshotTtl())).get();
   }
 
   private List<com.google.cloud.compute.v1.Address> addresses(String region) {
-    Cached<List<com.google.cloud.compute.v1.Address>> c = addressSnapshots.get(region);
-    if (c != null && clock.instant().isBefore(c.at().plus(settings.snapshotTtl()))) {
-      return c.value();
+    return addressSnapshots.computeIfAbsent(region, r -> new Snapshot<>(() -> listAddresses(r, cluster), clock, settings.snapshotTtl())).get();
+  }
+
+  private void invalidateInstances(String region) {
+    Snapshot<?> s = instanceSnapshots.get(region);
+    if (s != null) {
+      s.invalidate();
     }
-    Instant at = clock.instant();
-    long generation = generation(addressGenerations, region).get();
-    List<com.google.cloud.compute.v1.Address> value = listAddresses(region, cluster);
-    if (generation(addressGenerations, region).get() == generation) {
-      addressSnapshots.put(region, new Cached<>(value, at));
+  }
+
+  private void invalidateAddresses(String region) {
+    Snapshot<?> s = addressSnapshots.get(region);
+    if (s != null) {
+      s.invalidate();
     }
-    return value;
   }
 
   private List<com.google.cloud.compute.v1.Instance> listInstances(String zone, String filter) {
