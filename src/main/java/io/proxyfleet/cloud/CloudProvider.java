@@ -87,6 +87,17 @@ public interface CloudProvider extends AutoCloseable {
     return java.util.Set.of();
   }
 
+  /**
+   * Removes what this cluster's proxies share across a project and no longer use (GCE's firewall
+   * rule per network and port), each only once it is older than {@code minAge} and never one of
+   * another cluster or one this operator did not create; returns what was removed. A launch that
+   * finds such a resource gone creates it again, so removal is safe against launches in flight.
+   * Nothing by default: EC2 security groups and the loopback cloud are not created per cluster.
+   */
+  default List<String> removeUnusedShared(String cluster, java.time.Duration minAge) {
+    return List.of();
+  }
+
   /** Every allocated address in the region carrying this operator's cluster tag. */
   List<Address> listManagedAddresses(String region, String cluster);
 

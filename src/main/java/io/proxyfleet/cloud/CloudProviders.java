@@ -53,13 +53,24 @@ public final class CloudProviders implements AutoCloseable {
           "CloudProfile " + key + ": spec.provider '" + type + "' is not available in this build;"
               + " supported: " + String.join(", ", factories.keySet().stream().sorted().toList()));
     }
-    CloudProvider created = factory.create(profile);
-    CloudProvider provider = observer == CloudCallObserver.NONE ? created : new ObservedCloudProvider(created, observer);
-    Cached previous = cache.put(key, new Cached(profile.getMetadata().getUid(), profile.getMetadata().getGeneration(), provider));
-    if (previous != null) {
-      previous.provider().close();
+    // One provider per (profile, generation), built atomically: two reconcilers asking at once for a
+    // new profile once each built one and the second closed the first while its caller used it
+    // (calls then failed with the client's executor "Terminated").
+    CloudProvider[] replaced = new CloudProvider[1];
+    Cached current = cache.compute(key, (k, existing) -> {
+      if (existing != null && Objects.equals(existing.uid(), profile.getMetadata().getUid())
+          && Objects.equals(existing.generation(), profile.getMetadata().getGeneration())) {
+        return existing;
+      }
+      CloudProvider created = factory.create(profile);
+      replaced[0] = existing == null ? null : existing.provider();
+      return new Cached(profile.getMetadata().getUid(), profile.getMetadata().getGeneration(),
+          observer == CloudCallObserver.NONE ? created : new ObservedCloudProvider(created, observer));
+    });
+    if (replaced[0] != null) {
+      replaced[0].close();
     }
-    return provider;
+    return current.provider();
   }
 
   /** Drops the cached provider so the next use re-reads credentials (a Secret fixed in place). */

@@ -108,6 +108,11 @@ final class ObservedCloudProvider implements CloudProvider {
   }
 
   @Override
+  public List<String> removeUnusedShared(String cluster, java.time.Duration minAge) {
+    return observe("remove_unused_shared", () -> delegate.removeUnusedShared(cluster, minAge));
+  }
+
+  @Override
   public List<Address> listManagedAddresses(String region, String cluster) {
     return observe("list_managed_addresses", () -> delegate.listManagedAddresses(region, cluster));
   }

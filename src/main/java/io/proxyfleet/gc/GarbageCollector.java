@@ -44,9 +44,13 @@ public final class GarbageCollector {
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
 
   /** What one pass removed, and what it could not reach. */
-  public record Report(List<String> terminatedInstances, List<String> releasedAddresses, List<String> errors) {
+  public record Report(List<String> terminatedInstances, List<String> releasedAddresses, List<String> removedShared, List<String> errors) {
+    public Report(List<String> terminatedInstances, List<String> releasedAddresses, List<String> errors) {
+      this(terminatedInstances, releasedAddresses, List.of(), errors);
+    }
+
     public boolean removedAnything() {
-      return !terminatedInstances.isEmpty() || !releasedAddresses.isEmpty();
+      return !terminatedInstances.isEmpty() || !releasedAddresses.isEmpty() || !removedShared.isEmpty();
     }
   }
 
@@ -107,6 +111,7 @@ public final class GarbageCollector {
 
     // 1. The cloud first ...
     List<Listing> listings = new ArrayList<>();
+    Map<CloudProvider, CloudProfile> usable = new java.util.LinkedHashMap<>();
     for (CloudProfile profile : profiles) {
       CloudProvider provider;
       try {
@@ -114,6 +119,7 @@ public final class GarbageCollector {
       } catch (CloudException e) {
         continue; // an unusable profile is reported by its own reconciler
       }
+      usable.putIfAbsent(provider, profile);
       Set<String> regions = regions(profile, fleets, knownProxies(profile));
       try {
         regions.addAll(provider.managedRegions(cluster, Set.copyOf(regions)));
@@ -133,7 +139,9 @@ public final class GarbageCollector {
       }
     }
     if (listings.isEmpty()) {
-      return new Report(List.of(), List.of(), List.copyOf(errors));
+      // Nothing of this cluster is left: exactly when shared resources (firewall rules) fall free.
+      List<String> removed = removeUnusedShared(usable, errors);
+      return new Report(List.of(), List.of(), removed, List.copyOf(errors));
     }
 
     // 2. ... then the owners, once for the whole pass.
@@ -184,7 +192,29 @@ public final class GarbageCollector {
         errors.add(failure(l.profile(), region, e));
       }
     }
-    return new Report(List.copyOf(terminated), List.copyOf(released), List.copyOf(errors));
+    List<String> removed = removeUnusedShared(usable, errors);
+    return new Report(List.copyOf(terminated), List.copyOf(released), removed, List.copyOf(errors));
+  }
+
+  /**
+   * 3. What proxies share per project (GCE firewall rules) once no instance of this cluster uses it,
+   * after the minimum age. The provider decides "unused" from its own fresh listing, so an instance
+   * terminated above frees its rule on this pass or the next.
+   */
+  private List<String> removeUnusedShared(Map<CloudProvider, CloudProfile> usable, List<String> errors) {
+    List<String> removed = new ArrayList<>();
+    usable.forEach((provider, profile) -> {
+      try {
+        for (String what : provider.removeUnusedShared(cluster, minAge)) {
+          removed.add(what);
+          log.info("Removed {} ({}): no instance of cluster {} uses it", what, key(profile), cluster);
+          events.normal(profile, "SharedResourceRemoved", "Removed " + what + ": no proxy of this operator uses it any more");
+        }
+      } catch (CloudException e) {
+        errors.add(failure(profile, "shared resources", e));
+      }
+    });
+    return List.copyOf(removed);
   }
 
   /**

@@ -9,6 +9,7 @@ import io.proxyfleet.cloud.CloudProvider;
 import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
+import io.proxyfleet.cloud.Snapshot;
 import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.cloud.capacity.ZoneCapacity;
 import java.time.Clock;

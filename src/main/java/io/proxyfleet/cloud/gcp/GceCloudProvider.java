@@ -22,6 +22,7 @@ import io.proxyfleet.cloud.CloudProvider;
 import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
+import io.proxyfleet.cloud.Snapshot;
 import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.cloud.boot.BootScript;
 import io.proxyfleet.cloud.boot.CloudDns;
@@ -93,6 +94,8 @@ public final class GceCloudProvider implements CloudProvider {
       Map.entry("compute.addresses.delete", "compute.addresses.delete"),
       Map.entry("compute.firewalls.insert", "compute.firewalls.create"),
       Map.entry("compute.firewalls.get", "compute.firewalls.get"),
+      Map.entry("compute.firewalls.list", "compute.firewalls.list"),
+      Map.entry("compute.firewalls.delete", "compute.firewalls.delete"),
       Map.entry("compute.zoneOperations.wait", "compute.zoneOperations.get"),
       Map.entry("compute.regionOperations.wait", "compute.regionOperations.get"),
       Map.entry("compute.globalOperations.wait", "compute.globalOperations.get"));
@@ -141,15 +144,14 @@ public final class GceCloudProvider implements CloudProvider {
   private final ZoneCapacity capacity;
   private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
   private final Map<String, Cached<List<String>>> zones = new ConcurrentHashMap<>();
-  private final Map<String, Cached<List<com.google.cloud.compute.v1.Instance>>> instanceSnapshots = new ConcurrentHashMap<>();
-  private final Map<String, Cached<List<com.google.cloud.compute.v1.Address>>> addressSnapshots = new ConcurrentHashMap<>();
   /**
-   * Bumped by every invalidation. A listing that started before a write (another proxy attaching an
-   * address while this one lists) must not be stored after that write's invalidation, or a later
-   * pass reads an instance without the IP it just got and draws a second address.
+   * Per-region listings of this cluster's instances and addresses. A listing that started before a
+   * write (another proxy attaching an address while this one lists) is not kept after that write's
+   * invalidation, or a later pass would read an instance without the IP it just got and draw a
+   * second address ({@link Snapshot}).
    */
-  private final Map<String, java.util.concurrent.atomic.AtomicLong> instanceGenerations = new ConcurrentHashMap<>();
-  private final Map<String, java.util.concurrent.atomic.AtomicLong> addressGenerations = new ConcurrentHashMap<>();
+  private final Map<String, Snapshot<List<com.google.cloud.compute.v1.Instance>>> instanceSnapshots = new ConcurrentHashMap<>();
+  private final Map<String, Snapshot<List<com.google.cloud.compute.v1.Address>>> addressSnapshots = new ConcurrentHashMap<>();
   private final Set<String> firewallsKnown = ConcurrentHashMap.newKeySet();
   private volatile Duration lastSwapGap;
 
@@ -285,10 +287,14 @@ public final class GceCloudProvider implements CloudProvider {
           }
           // pf-<uid> exists in this zone: it is this proxy's instance (created by a crashed pass).
           invalidateInstances(region);
+          ensureFirewall(profile.network(), spec.port(), true);
           return toInstance(region, getInstance(zone, name));
         }
         waitZone(zone, "compute.instances.insert", op);
         invalidateInstances(region);
+        // The collector may have deleted the rule between the check above and this insert (it saw
+        // no instance with the tag yet); now that the instance exists, the rule must too.
+        ensureFirewall(profile.network(), spec.port(), true);
         com.google.cloud.compute.v1.Instance created = getInstance(zone, name);
         if (!zone.equals(spec.subnetId())) {
           log.info("Launched {} for {} in {} instead of {}: no capacity there", name, spec.owner().proxyName(), zone, spec.subnetId());
@@ -522,12 +528,20 @@ public final class GceCloudProvider implements CloudProvider {
     return findInstance(region, uid);
   }
 
-  /** The firewall rule opening the port to the proxies' network tag; returns the tag. */
+  /** The firewall rule opening the port to the proxies' network tag in the profile's network; returns the tag. */
   private String firewall(int port) {
-    String clusterHash = GceLabels.hash(cluster);
-    String tag = "pf-" + clusterHash + "-tcp-" + port;
-    String name = firewallName(cluster, profile.network(), port);
-    if (firewallsKnown.contains(name)) {
+    return ensureFirewall(profile.network(), port, false);
+  }
+
+  /**
+   * Creates the managed rule of (network, port) unless it exists. {@code fresh} asks GCE even when
+   * this process has seen the rule: the collector may have deleted it since (it does so only when no
+   * instance carries the tag, so a launch checks again after its insert).
+   */
+  private String ensureFirewall(String network, int port, boolean fresh) {
+    String tag = firewallTag(cluster, port);
+    String name = firewallName(cluster, network, port);
+    if (!fresh && firewallsKnown.contains(name)) {
       return tag;
     }
     try {
@@ -536,23 +550,26 @@ public final class GceCloudProvider implements CloudProvider {
       if (e.reason() != Reason.NOT_FOUND) {
         throw e;
       }
+      firewallsKnown.remove(name);
       com.google.cloud.compute.v1.Firewall rule = com.google.cloud.compute.v1.Firewall.newBuilder()
           .setName(name)
-          .setNetwork("global/networks/" + profile.network())
+          .setNetwork("global/networks/" + network)
           .setDirection("INGRESS")
-          .setDescription("ProxyFleet proxies of cluster " + GceLabels.value(cluster) + ": TCP " + port + " from anywhere ("
-              + GceLabels.CLUSTER + "=" + GceLabels.value(cluster) + " " + GceLabels.PORT + "=" + port + ")")
+          .setDescription(firewallDescription(cluster, port))
           .addSourceRanges("0.0.0.0/0")
           .addTargetTags(tag)
           .addAllowed(com.google.cloud.compute.v1.Allowed.newBuilder().setIPProtocol("tcp").addPorts(String.valueOf(port)))
           .build();
+      // Not derived from the name alone: GCE ignores a requestId it has seen within the last hour,
+      // so re-creating a rule the collector deleted would silently do nothing. A retry inside call()
+      // reuses this id, and a second creation of the same name is a 409, taken as success.
+      String requestId = requestId("firewalls.insert", name, clock.instant().toString());
       try {
         Operation op = call("global", "compute.firewalls.insert", () -> api.firewalls().insertCallable().call(
             com.google.cloud.compute.v1.InsertFirewallRequest.newBuilder().setProject(profile.project())
-                .setRequestId(UUID.nameUUIDFromBytes(("firewall:" + name).getBytes(StandardCharsets.UTF_8)).toString())
-                .setFirewallResource(rule).build()));
+                .setRequestId(requestId).setFirewallResource(rule).build()));
         waitGlobal("compute.firewalls.insert", op);
-        log.info("Created firewall rule {} in {} for TCP {}", name, profile.network(), port);
+        log.info("Created firewall rule {} in {} for TCP {}", name, network, port);
       } catch (CloudException inserted) {
         if (!(inserted.getCause() instanceof RuntimeException re && GcpErrors.alreadyExists(re))) {
           throw inserted;
@@ -561,6 +578,116 @@ public final class GceCloudProvider implements CloudProvider {
     }
     firewallsKnown.add(name);
     return tag;
+  }
+
+  /**
+   * Deletes this cluster's firewall rules that no instance of the cluster uses any more. A rule is
+   * this cluster's only when its name, description, target tag and port all say so (GCE firewall
+   * rules carry no labels); it is unused when no instance labelled with the cluster carries its
+   * target tag in its network. Safe against a launch in flight from both sides: the launch checks
+   * the rule after inserting its instance, and this method lists the instances again after the
+   * delete and puts the rule back if one appeared; whichever runs second sees the other's write.
+   */
+  @Override
+  public List<String> removeUnusedShared(String cluster, Duration minAge) {
+    if (!this.cluster.equals(cluster)) {
+      return List.of(); // rule names derive from the cluster this provider was made for
+    }
+    List<com.google.cloud.compute.v1.Firewall> ours = managedFirewalls();
+    if (ours.isEmpty()) {
+      return List.of();
+    }
+    Instant cutoff = clock.instant().minus(minAge);
+    Set<String> inUse = firewallUses();
+    List<String> removed = new ArrayList<>();
+    for (com.google.cloud.compute.v1.Firewall rule : ours) {
+      String network = last(rule.getNetwork());
+      String use = network + " " + rule.getTargetTags(0);
+      Instant created = parse(rule.getCreationTimestamp());
+      if (inUse.contains(use) || created == null || created.isAfter(cutoff)) {
+        continue;
+      }
+      try {
+        Operation op = call("global", "compute.firewalls.delete", () -> api.firewalls().deleteCallable().call(
+            com.google.cloud.compute.v1.DeleteFirewallRequest.newBuilder().setProject(profile.project()).setFirewall(rule.getName())
+                .setRequestId(requestId("firewalls.delete", rule.getName(), rule.getCreationTimestamp())).build()));
+        waitGlobal("compute.firewalls.delete", op);
+      } catch (CloudException e) {
+        if (e.reason() != Reason.NOT_FOUND) {
+          throw e;
+        }
+      } finally {
+        firewallsKnown.remove(rule.getName());
+      }
+      if (firewallUses().contains(use)) {
+        log.info("Firewall rule {} is in use again (a launch in flight); creating it again", rule.getName());
+        ensureFirewall(network, firewallPort(rule), true);
+        continue;
+      }
+      log.info("Deleted firewall rule {} in {}: no instance of cluster {} uses it", rule.getName(), network, cluster);
+      removed.add("firewall rule " + rule.getName());
+    }
+    return removed;
+  }
+
+  /** The project's firewall rules that are this cluster's managed rules, by every mark they carry. */
+  private List<com.google.cloud.compute.v1.Firewall> managedFirewalls() {
+    List<com.google.cloud.compute.v1.Firewall> out = new ArrayList<>();
+    String prefix = "pf-" + GceLabels.hash(cluster) + "-";
+    String token = "";
+    do {
+      String page = token;
+      com.google.cloud.compute.v1.FirewallList list = call("global", "compute.firewalls.list", () -> api.firewalls().listCallable().call(
+          com.google.cloud.compute.v1.ListFirewallsRequest.newBuilder().setProject(profile.project()).setMaxResults(500)
+              .setPageToken(page).build()));
+      for (com.google.cloud.compute.v1.Firewall rule : list.getItemsList()) {
+        int port = rule.getName().startsWith(prefix) ? firewallPort(rule) : -1;
+        if (port > 0 && rule.getName().equals(firewallName(cluster, last(rule.getNetwork()), port))
+            && rule.getDescription().equals(firewallDescription(cluster, port))
+            && rule.getTargetTagsList().equals(List.of(firewallTag(cluster, port)))) {
+          out.add(rule);
+        }
+      }
+      token = list.getNextPageToken();
+    } while (!token.isEmpty());
+    return out;
+  }
+
+  /** "network tag" for every network tag that an instance of this cluster carries, project-wide. */
+  private Set<String> firewallUses() {
+    Set<String> uses = new java.util.HashSet<>();
+    String token = "";
+    do {
+      String page = token;
+      com.google.cloud.compute.v1.InstanceAggregatedList list = call("all zones", "compute.instances.aggregatedList", () -> api.instances()
+          .aggregatedListCallable().call(com.google.cloud.compute.v1.AggregatedListInstancesRequest.newBuilder()
+              .setProject(profile.project()).setFilter(clusterFilter(cluster)).setMaxResults(500).setPageToken(page).build()));
+      list.getItemsMap().values().forEach(scoped -> scoped.getInstancesList().forEach(i -> i.getNetworkInterfacesList().forEach(nic ->
+          i.getTags().getItemsList().forEach(tag -> uses.add(last(nic.getNetwork()) + " " + tag)))));
+      token = list.getNextPageToken();
+    } while (!token.isEmpty());
+    return uses;
+  }
+
+  /** The port in a managed rule's allowed list, or -1. */
+  private static int firewallPort(com.google.cloud.compute.v1.Firewall rule) {
+    if (rule.getAllowedCount() != 1 || rule.getAllowed(0).getPortsCount() != 1) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(rule.getAllowed(0).getPorts(0));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  static String firewallTag(String cluster, int port) {
+    return "pf-" + GceLabels.hash(cluster) + "-tcp-" + port;
+  }
+
+  static String firewallDescription(String cluster, int port) {
+    return "ProxyFleet proxies of cluster " + GceLabels.value(cluster) + ": TCP " + port + " from anywhere ("
+        + GceLabels.CLUSTER + "=" + GceLabels.value(cluster) + " " + GceLabels.PORT + "=" + port + ")";
   }
 
   /**
@@ -620,55 +747,31 @@ public final class GceCloudProvider implements CloudProvider {
   }
 
   private List<com.google.cloud.compute.v1.Instance> instances(String region) {
-    Cached<List<com.google.cloud.compute.v1.Instance>> c = instanceSnapshots.get(region);
-    if (c != null && clock.instant().isBefore(c.at().plus(settings.snapshotTtl()))) {
-      return c.value();
-    }
-    synchronized (instanceSnapshots) {
-      c = instanceSnapshots.get(region);
-      if (c != null && clock.instant().isBefore(c.at().plus(settings.snapshotTtl()))) {
-        return c.value();
-      }
-      Instant at = clock.instant();
-      long generation = generation(instanceGenerations, region).get();
+    return instanceSnapshots.computeIfAbsent(region, r -> new Snapshot<>(() -> {
       List<com.google.cloud.compute.v1.Instance> all = new ArrayList<>();
-      for (String zone : zones(region)) {
+      for (String zone : zones(r)) {
         all.addAll(listInstances(zone, clusterFilter(cluster)));
       }
-      List<com.google.cloud.compute.v1.Instance> value = List.copyOf(all);
-      if (generation(instanceGenerations, region).get() == generation) {
-        instanceSnapshots.put(region, new Cached<>(value, at));
-      }
-      return value;
-    }
-  }
-
-  private void invalidateInstances(String region) {
-    generation(instanceGenerations, region).incrementAndGet();
-    instanceSnapshots.remove(region);
-  }
-
-  private void invalidateAddresses(String region) {
-    generation(addressGenerations, region).incrementAndGet();
-    addressSnapshots.remove(region);
-  }
-
-  private static java.util.concurrent.atomic.AtomicLong generation(Map<String, java.util.concurrent.atomic.AtomicLong> generations, String region) {
-    return generations.computeIfAbsent(region, r -> new java.util.concurrent.atomic.AtomicLong());
+      return List.copyOf(all);
+    }, clock, settings.snapshotTtl())).get();
   }
 
   private List<com.google.cloud.compute.v1.Address> addresses(String region) {
-    Cached<List<com.google.cloud.compute.v1.Address>> c = addressSnapshots.get(region);
-    if (c != null && clock.instant().isBefore(c.at().plus(settings.snapshotTtl()))) {
-      return c.value();
+    return addressSnapshots.computeIfAbsent(region, r -> new Snapshot<>(() -> listAddresses(r, cluster), clock, settings.snapshotTtl())).get();
+  }
+
+  private void invalidateInstances(String region) {
+    Snapshot<?> s = instanceSnapshots.get(region);
+    if (s != null) {
+      s.invalidate();
     }
-    Instant at = clock.instant();
-    long generation = generation(addressGenerations, region).get();
-    List<com.google.cloud.compute.v1.Address> value = listAddresses(region, cluster);
-    if (generation(addressGenerations, region).get() == generation) {
-      addressSnapshots.put(region, new Cached<>(value, at));
+  }
+
+  private void invalidateAddresses(String region) {
+    Snapshot<?> s = addressSnapshots.get(region);
+    if (s != null) {
+      s.invalidate();
     }
-    return value;
   }
 
   private List<com.google.cloud.compute.v1.Instance> listInstances(String zone, String filter) {

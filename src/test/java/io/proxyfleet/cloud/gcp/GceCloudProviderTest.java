@@ -343,4 +343,83 @@ class GceCloudProviderTest {
       return p.totalCalls();
     }
   }
+
+  void awaitNoInstance() {
+    org.awaitility.Awaitility.await("instances gone").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+        .until(() -> fake.instances().isEmpty());
+  }
+
+  @Test
+  void anUnusedFirewallRuleIsDeletedAfterTheMinimumAgeAndNeverAnotherClustersOrAHandMadeOne() throws Exception {
+    GceCloudProvider p = provider("Static", FAST);
+    String uid = UUID.randomUUID().toString();
+    p.launch(launch(uid, "europe-west3-a"));
+    String ours = GceCloudProvider.firewallName(CLUSTER, "default", 1080);
+    assertThat(fake.firewalls()).containsOnlyKeys(ours);
+    Instant old = Instant.now().minus(Duration.ofHours(2));
+    // Another cluster's managed rule, and a hand-made one that borrows our naming scheme and tag.
+    String theirs = GceCloudProvider.firewallName("other-cluster", "default", 1080);
+    fake.putFirewall(theirs, "default", GceCloudProvider.firewallDescription("other-cluster", 1080),
+        List.of(GceCloudProvider.firewallTag("other-cluster", 1080)), 1080, old);
+    String handMade = GceCloudProvider.firewallName(CLUSTER, "default", 8443);
+    fake.putFirewall(handMade, "default", "opened by hand for a test proxy", List.of(GceCloudProvider.firewallTag(CLUSTER, 8443)), 8443, old);
+
+    assertThat(p.removeUnusedShared(CLUSTER, Duration.ZERO)).as("an instance carries the rule's tag").isEmpty();
+    p.terminate(EU, "europe-west3-a/pf-" + uid);
+    awaitNoInstance();
+    assertThat(p.removeUnusedShared("other-cluster", Duration.ZERO)).as("only for the provider's own cluster").isEmpty();
+    assertThat(p.removeUnusedShared(CLUSTER, Duration.ofHours(1))).as("younger than the minimum age").isEmpty();
+    assertThat(fake.firewalls()).containsKey(ours);
+
+    assertThat(p.removeUnusedShared(CLUSTER, Duration.ZERO)).containsExactly("firewall rule " + ours);
+    assertThat(fake.firewalls()).containsOnlyKeys(theirs, handMade);
+    assertThat(p.removeUnusedShared(CLUSTER, Duration.ZERO)).isEmpty();
+  }
+
+  @Test
+  void aLaunchRecreatesARuleTheCollectorDeletedEvenWhenItsProcessHadSeenTheRule() throws Exception {
+    GceCloudProvider collector = provider("Static", FAST);
+    // A second provider object, as another profile of the same project and network would have: it
+    // has seen the rule and keeps it in its cache.
+    GceCloudProvider launcher = provider(GcpTestCloud.spec(fake, "Static", List.of(new GcpRegionSpec(EU, List.of()))), FAST, CLUSTER);
+    try {
+      String first = UUID.randomUUID().toString();
+      launcher.launch(launch(first, "europe-west3-a"));
+      launcher.terminate(EU, "europe-west3-a/pf-" + first);
+      awaitNoInstance();
+      String rule = GceCloudProvider.firewallName(CLUSTER, "default", 1080);
+      assertThat(collector.removeUnusedShared(CLUSTER, Duration.ZERO)).containsExactly("firewall rule " + rule);
+      assertThat(fake.firewalls()).isEmpty();
+
+      String second = UUID.randomUUID().toString();
+      launcher.launch(launch(second, "europe-west3-b"));
+      assertThat(fake.firewalls()).as("the launch checked after its insert and created the rule again").containsOnlyKeys(rule);
+      assertThat(fake.count("compute.firewalls.insert")).isEqualTo(2);
+    } finally {
+      launcher.close();
+    }
+  }
+
+  @Test
+  void aRuleDeletedWhileALaunchInsertedAnInstanceIsPutBack() throws Exception {
+    GceCloudProvider p = provider("Static", FAST);
+    String uid = UUID.randomUUID().toString();
+    p.launch(launch(uid, "europe-west3-a"));
+    p.terminate(EU, "europe-west3-a/pf-" + uid);
+    awaitNoInstance();
+    String rule = GceCloudProvider.firewallName(CLUSTER, "default", 1080);
+    String tag = GceCloudProvider.firewallTag(CLUSTER, 1080);
+    // The collector has listed no user of the rule; as it deletes the rule, a launch elsewhere
+    // inserts an instance with the tag (and checked the rule before the delete went through).
+    fake.inject(c -> {
+      if (c.method().equals("compute.firewalls.delete")) {
+        fake.putInstance("europe-west3-c", "pf-in-flight", Map.of("proxyfleet-cluster", CLUSTER, "proxyfleet-proxy", "in-flight"),
+            List.of(tag), Instant.now());
+      }
+      return false;
+    }, Fault.http(500, "never", "never"), 1);
+    assertThat(p.removeUnusedShared(CLUSTER, Duration.ZERO)).as("not reported as removed").isEmpty();
+    assertThat(fake.firewalls()).as("the collector saw the new user after its delete and put the rule back").containsOnlyKeys(rule);
+    assertThat(fake.count("compute.firewalls.delete")).isEqualTo(1);
+  }
 }

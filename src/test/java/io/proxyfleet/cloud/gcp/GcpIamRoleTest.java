@@ -1,6 +1,7 @@
 package io.proxyfleet.cloud.gcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -78,6 +79,9 @@ class GcpIamRoleTest {
           p.managedRegions("iam", Set.of());
           p.terminate("europe-west3", running.id());
           p.releaseAddress("europe-west3", b);
+          await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+              .until(() -> fake.instances().isEmpty());
+          assertThat(p.removeUnusedShared("iam", Duration.ZERO)).as("the firewall rule, now unused").hasSize(1);
         }
         fake.calls().stream().filter(c -> c.permission() != null).forEach(c -> {
           seen.add(c.method());

@@ -115,6 +115,10 @@ public final class FakeCompute implements AutoCloseable {
       this.fault = fault;
     }
 
+    synchronized boolean isApplied() {
+      return applied;
+    }
+
     synchronized ObjectNode snapshot() {
       long age = Duration.between(created, clock.instant()).toMillis();
       String status = age < pendingMillis ? "PENDING" : age < pendingMillis + runningMillis ? "RUNNING" : "DONE";
@@ -154,6 +158,8 @@ public final class FakeCompute implements AutoCloseable {
   private final Map<String, ObjectNode> addresses = new TreeMap<>(); // region/name
   private final Map<String, ObjectNode> firewalls = new TreeMap<>(); // name
   private final Map<String, Op> operations = new ConcurrentHashMap<>(); // scope/name
+  /** Operations not DONE yet: GCE finishes them whether or not anyone polls (a dead client never does). */
+  private final java.util.Queue<Op> unfinished = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final Map<String, Op> byRequestId = new ConcurrentHashMap<>();
   private final Set<String> usedIps = ConcurrentHashMap.newKeySet();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -295,26 +301,40 @@ public final class FakeCompute implements AutoCloseable {
   }
 
   /** Instances (zone/name → JSON copy) that are not yet deleted. */
-  public synchronized Map<String, JsonNode> instances() {
-    Map<String, JsonNode> out = new TreeMap<>();
-    instances.forEach((k, v) -> out.put(k, v.deepCopy()));
-    return out;
+  public Map<String, JsonNode> instances() {
+    finishDueOperations();
+    synchronized (this) {
+      Map<String, JsonNode> out = new TreeMap<>();
+      instances.forEach((k, v) -> out.put(k, v.deepCopy()));
+      return out;
+    }
   }
 
-  public synchronized Map<String, JsonNode> addresses() {
-    Map<String, JsonNode> out = new TreeMap<>();
-    addresses.forEach((k, v) -> out.put(k, v.deepCopy()));
-    return out;
+  public Map<String, JsonNode> addresses() {
+    finishDueOperations();
+    synchronized (this) {
+      Map<String, JsonNode> out = new TreeMap<>();
+      addresses.forEach((k, v) -> out.put(k, v.deepCopy()));
+      return out;
+    }
   }
 
-  public synchronized Map<String, JsonNode> firewalls() {
-    Map<String, JsonNode> out = new TreeMap<>();
-    firewalls.forEach((k, v) -> out.put(k, v.deepCopy()));
-    return out;
+  public Map<String, JsonNode> firewalls() {
+    finishDueOperations();
+    synchronized (this) {
+      Map<String, JsonNode> out = new TreeMap<>();
+      firewalls.forEach((k, v) -> out.put(k, v.deepCopy()));
+      return out;
+    }
   }
 
   /** Creates an instance directly (as another tool or a person would), bypassing operations. */
   public synchronized void putInstance(String zone, String name, Map<String, String> labels, Instant created) {
+    putInstance(zone, name, labels, List.of(), created);
+  }
+
+  /** ... with network tags (what firewall rules target). */
+  public synchronized void putInstance(String zone, String name, Map<String, String> labels, List<String> tags, Instant created) {
     ObjectNode i = JSON.createObjectNode();
     i.put("kind", "compute#instance");
     i.put("id", String.valueOf(ids.incrementAndGet()));
@@ -330,7 +350,31 @@ public final class FakeCompute implements AutoCloseable {
     nic.put("name", "nic0");
     nic.put("network", url("global/networks/default"));
     nic.putArray("accessConfigs");
+    if (!tags.isEmpty()) {
+      ArrayNode items = i.putObject("tags").putArray("items");
+      tags.forEach(items::add);
+    }
     instances.put(zone + "/" + name, i);
+  }
+
+  /** Creates a firewall rule directly (as another tool, a person or another cluster would). */
+  public synchronized void putFirewall(String name, String network, String description, List<String> targetTags, int port, Instant created) {
+    ObjectNode f = JSON.createObjectNode();
+    f.put("kind", "compute#firewall");
+    f.put("id", String.valueOf(ids.incrementAndGet()));
+    f.put("name", name);
+    f.put("network", url("global/networks/" + network));
+    f.put("direction", "INGRESS");
+    f.put("description", description);
+    f.putArray("sourceRanges").add("0.0.0.0/0");
+    ArrayNode tags = f.putArray("targetTags");
+    targetTags.forEach(tags::add);
+    ObjectNode allowed = f.putArray("allowed").addObject();
+    allowed.put("IPProtocol", "tcp");
+    allowed.putArray("ports").add(String.valueOf(port));
+    f.put("creationTimestamp", created.toString());
+    f.put("selfLink", url("global/firewalls/" + name));
+    firewalls.put(name, f);
   }
 
   /** Reserves an address directly (as another tool or a person would), bypassing operations. */
@@ -350,7 +394,22 @@ public final class FakeCompute implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------
   // HTTP plumbing
 
+  /**
+   * Carries out every operation whose time has come. Called without the fake's lock (an operation's
+   * effect takes it after the operation's own), before each request and each read by a test.
+   */
+  private void finishDueOperations() {
+    for (java.util.Iterator<Op> it = unfinished.iterator(); it.hasNext(); ) {
+      Op op = it.next();
+      op.snapshot();
+      if (op.isApplied()) {
+        it.remove();
+      }
+    }
+  }
+
   private void serve(HttpExchange exchange) throws IOException {
+    finishDueOperations();
     try (exchange) {
       URI uri = exchange.getRequestURI();
       Map<String, String> query = query(uri.getRawQuery());
@@ -377,15 +436,18 @@ public final class FakeCompute implements AutoCloseable {
           error(exchange, 403, "forbidden", "Required '" + route.permission() + "' permission for '" + path.replace("/compute/v1/", "") + "'", "PERMISSION_DENIED");
           return;
         }
-        Fault fault = fault(call);
-        if (fault != null && fault.status() > 0 && fault.operationErrorCode() == null) {
-          error(exchange, fault.status(), fault.reason(), fault.message(), null);
-          return;
-        }
+        // The whole request is read before a fault is chosen: a fault may stand for the client dying
+        // right after sending it (a test kills the operator process here), and GCE still has the
+        // request and carries it out.
         JsonNode body = null;
         byte[] bytes = exchange.getRequestBody().readAllBytes();
         if (bytes.length > 0) {
           body = JSON.readTree(bytes);
+        }
+        Fault fault = fault(call);
+        if (fault != null && fault.status() > 0 && fault.operationErrorCode() == null) {
+          error(exchange, fault.status(), fault.reason(), fault.message(), null);
+          return;
         }
         try {
           Object result = route.handler().handle(new Request(exchange, m, query, body, call));
@@ -536,6 +598,7 @@ public final class FakeCompute implements AutoCloseable {
     }
     Op op = new Op(json, mr.scope(), mr.effect(), fault != null && fault.operationErrorCode() != null ? fault : null);
     operations.put(mr.scope() + "/" + name, op);
+    unfinished.add(op);
     if (requestId != null && !requestId.isEmpty()) {
       byRequestId.put(requestId, op);
     }

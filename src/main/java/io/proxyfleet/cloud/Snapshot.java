@@ -1,8 +1,9 @@
-package io.proxyfleet.cloud.aws;
+package io.proxyfleet.cloud;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -10,8 +11,12 @@ import java.util.function.Supplier;
  * the result), reused until {@code ttl} passes or {@link #invalidate()} is called. A fetch that was
  * running while the listing was invalidated is handed to its callers but not kept, so a mutation is
  * never hidden by a listing started before it.
+ *
+ * <p>Shared by the cloud adapters (EC2 per-region listings, GCE per-region listings): the rule "a
+ * listing started before a write is not stored after it" is easy to get subtly wrong, so it lives
+ * in one place. A fetch that throws keeps nothing and the exception reaches the caller.
  */
-final class Snapshot<T> {
+public final class Snapshot<T> {
 
   private final Supplier<T> fetch;
   private final Clock clock;
@@ -19,15 +24,16 @@ final class Snapshot<T> {
   private final Object lock = new Object();
   private volatile T value;
   private volatile Instant fetchedAt;
-  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong generation = new AtomicLong();
 
-  Snapshot(Supplier<T> fetch, Clock clock, Duration ttl) {
+  public Snapshot(Supplier<T> fetch, Clock clock, Duration ttl) {
     this.fetch = fetch;
     this.clock = clock;
     this.ttl = ttl;
   }
 
-  T get() {
+  /** The kept listing while fresh, else a new fetch (one at a time; concurrent callers wait for it). */
+  public T get() {
     T v = fresh();
     if (v != null) {
       return v;
@@ -49,18 +55,18 @@ final class Snapshot<T> {
   }
 
   /** Forgets the listing: the next {@link #get()} fetches. */
-  void invalidate() {
+  public void invalidate() {
     generation.incrementAndGet();
     value = null;
   }
 
   /** The kept listing, fresh or not, without fetching; null when there is none. */
-  T peek() {
+  public T peek() {
     return value;
   }
 
   /** When the kept listing was fetched, or null. */
-  Instant fetchedAt() {
+  public Instant fetchedAt() {
     return value == null ? null : fetchedAt;
   }
 
