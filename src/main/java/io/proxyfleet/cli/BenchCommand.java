@@ -185,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
     return ok == replicas && proxies.size() == replicas;
   }
 
-  private static void waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+  static void waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) throw new IllegalStateException("timed out after " + timeout);
@@ -202,7 +202,11 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static void apply(Target env, String yaml) {
-    KubernetesClient client = env.client();
+    apply(env.client(), yaml);
+  }
+
+  /** Creates or updates every object of a multi-document YAML. */
+  static void apply(KubernetesClient client, String yaml) {
     for (var item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
       client.resource(item).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     }

@@ -14,7 +14,6 @@ import io.proxyfleet.local.LocalWorld;
 import io.proxyfleet.operator.OperatorSettings;
 import io.proxyfleet.probe.ProxyProbe;
 import io.proxyfleet.secrets.FleetSecrets;
-import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -24,7 +23,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,8 +67,8 @@ final class CensorBenchCommand implements Callable<Integer> {
     try (LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"));
         LocalWorld world = LocalWorld.start(env, Clock.systemUTC())) {
       KubernetesClient client = env.client();
-      apply(client, BenchCommand.profileYaml() + fleetYaml(FLEET, "socks5", replicas) + fleetYaml(FLEET + "-http", "http", 1) + vantageYaml());
-      waitFor(() -> ready(client, FLEET, replicas) && ready(client, FLEET + "-http", 1), Duration.ofMinutes(3));
+      BenchCommand.apply(client, BenchCommand.profileYaml() + fleetYaml(FLEET, "socks5", replicas) + fleetYaml(FLEET + "-http", "http", 1) + vantageYaml());
+      BenchCommand.waitFor(() -> ready(client, FLEET, replicas) && ready(client, FLEET + "-http", 1), Duration.ofMinutes(3));
 
       List<Long> detection = new ArrayList<>();
       List<Long> recovery = new ArrayList<>();
@@ -82,9 +80,9 @@ final class CensorBenchCommand implements Callable<Integer> {
         censored.add(ip);
         long t0 = System.nanoTime();
         censor(client, censored);
-        waitFor(() -> foundOut(client, name, ip), Duration.ofMinutes(5));
+        BenchCommand.waitFor(() -> foundOut(client, name, ip), Duration.ofMinutes(5));
         detection.add(ms(t0));
-        waitFor(() -> servingElsewhere(client, name, ip) && ready(client, FLEET, replicas), Duration.ofMinutes(5));
+        BenchCommand.waitFor(() -> servingElsewhere(client, name, ip) && ready(client, FLEET, replicas), Duration.ofMinutes(5));
         recovery.add(ms(t0));
       }
       report.add(line("censor change -> Proxy shows the block (detection)", detection));
@@ -207,22 +205,6 @@ final class CensorBenchCommand implements Callable<Integer> {
           reportInterval: %s
           probeTimeout: 1s
         """.formatted(FLEET, FLEET, reportInterval);
-  }
-
-  private static void apply(KubernetesClient client, String yaml) {
-    for (var item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
-      client.resource(item).createOr(NonDeletingOperation::update);
-    }
-  }
-
-  private static void waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out after " + timeout);
-      }
-      Thread.sleep(50);
-    }
   }
 
   private static String line(String what, List<Long> values) {

@@ -102,6 +102,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final RandomGenerator secrets;
   private final FleetStatusFactory statuses;
   private final ParallelWrites writes;
+  /** How soon a fleet that is still converging is looked at again without an event. */
+  static final Duration PROGRESS_RECHECK = Duration.ofSeconds(5);
   private final FleetValidator validator = new FleetValidator();
   private final BlockedFractions exposure;
   private final WrittenStatus written = new WrittenStatus();
@@ -514,6 +516,15 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       events.warning(fleet, problems.get(0).reason().name(), FleetStatusFactory.describe(problems));
     }
     Duration next = step.requeue();
+    boolean acted = !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
+    if (acted || status.getReadyReplicas() < status.getReplicas()) {
+      // While proxies are on their way, look again soon even without an event. A proxy's last
+      // status write has been seen not to start a pass (the fleet's informer held the Running
+      // proxy, yet no pass ran after the fleet's own status write), leaving readyReplicas stale
+      // until the resync. A pass with nothing to do writes nothing; a fleet whose proxies all serve
+      // is not rechecked, so a fleet stuck below its replicas (a quota) does not poll its cloud.
+      next = next == null || next.compareTo(PROGRESS_RECHECK) > 0 ? PROGRESS_RECHECK : next;
+    }
     if (credentials.isEmpty()) {
       // A Secret the user names carries no fleet label, so no event tells us it appeared: poll.
       next = next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
