@@ -9,7 +9,10 @@ public final class ApiGroup {
   /** Label on every Proxy and Secret a fleet owns: the fleet's name. */
   public static final String FLEET_LABEL = "proxyfleet.io/fleet";
 
-  /** Finalizer that keeps a Proxy until its VM and addresses are gone, and a fleet until its proxies are. */
+  /**
+   * Finalizer that keeps a Proxy until its VM and addresses are gone, and a fleet until its proxies
+   * are.
+   */
   public static final String FINALIZER = "proxyfleet.io/cleanup";
 
   /**

@@ -27,7 +27,8 @@ public class AwsCredentialsSecret {
 
   @Default("sessionToken")
   @Pattern(KEY)
-  @JsonPropertyDescription("Key holding a session token, used when present in the Secret. Default: sessionToken.")
+  @JsonPropertyDescription(
+      "Key holding a session token, used when present in the Secret. Default: sessionToken.")
   private String sessionTokenKey = "sessionToken";
 
   public String getName() {

@@ -12,15 +12,18 @@ import java.util.Map;
     message = "set image.ids (region -> AMI id) or both image.owner and image.name")
 public class AwsImageSpec {
 
-  @JsonPropertyDescription("AMI id per region, e.g. {eu-central-1: ami-0123456789abcdef0}. Wins over owner/name for the regions it lists.")
+  @JsonPropertyDescription(
+      "AMI id per region, e.g. {eu-central-1: ami-0123456789abcdef0}. Wins over owner/name for the regions it lists.")
   private Map<String, @Pattern("^ami-[0-9a-f]{8,17}$") String> ids = new LinkedHashMap<>();
 
   @Pattern("^([0-9]{12}|self|amazon|aws-marketplace)$")
-  @JsonPropertyDescription("Image owner: an account id (136693071363 is Debian, 099720109477 Canonical) or amazon, self.")
+  @JsonPropertyDescription(
+      "Image owner: an account id (136693071363 is Debian, 099720109477 Canonical) or amazon, self.")
   private String owner;
 
   @Pattern("^[A-Za-z0-9()\\[\\]./\\-'@_*? ]{1,128}$")
-  @JsonPropertyDescription("Image name filter with * and ? wildcards, e.g. debian-12-amd64-*. The newest match (CreationDate) wins.")
+  @JsonPropertyDescription(
+      "Image name filter with * and ? wildcards, e.g. debian-12-amd64-*. The newest match (CreationDate) wins.")
   private String name;
 
   public Map<String, String> getIds() {

@@ -36,7 +36,8 @@ public class AwsProviderSpec {
   private String assumeRoleArn;
 
   @Size(min = 2, max = 1224)
-  @JsonPropertyDescription("External id the role's trust policy demands, if any (used with assumeRoleArn).")
+  @JsonPropertyDescription(
+      "External id the role's trust policy demands, if any (used with assumeRoleArn).")
   private String externalId;
 
   @Pattern("^https?://[^\\s/]+(/.*)?$")
@@ -47,7 +48,8 @@ public class AwsProviderSpec {
 
   @Default("t3.micro")
   @Pattern("^[a-z0-9-]+\\.[a-z0-9-]+$")
-  @JsonPropertyDescription("EC2 instance type of proxy VMs. Default: t3.micro (x86_64; pick an image of the same architecture).")
+  @JsonPropertyDescription(
+      "EC2 instance type of proxy VMs. Default: t3.micro (x86_64; pick an image of the same architecture).")
   private String instanceType = "t3.micro";
 
   @JsonPropertyDescription(

@@ -14,10 +14,12 @@ import java.util.Map;
     message = "set subnets.ids or subnets.tags")
 public class AwsSubnetSelector {
 
-  @JsonPropertyDescription("Subnet ids, from any of the profile's regions; each region uses those that exist there.")
+  @JsonPropertyDescription(
+      "Subnet ids, from any of the profile's regions; each region uses those that exist there.")
   private List<@Pattern("^subnet-[0-9a-f]{8,17}$") String> ids = new ArrayList<>();
 
-  @JsonPropertyDescription("Tags a subnet must all carry, e.g. {proxyfleet.io/use: proxies}; matched in every region.")
+  @JsonPropertyDescription(
+      "Tags a subnet must all carry, e.g. {proxyfleet.io/use: proxies}; matched in every region.")
   private Map<String, String> tags = new LinkedHashMap<>();
 
   public List<String> getIds() {

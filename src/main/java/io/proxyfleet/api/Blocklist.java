@@ -14,13 +14,27 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ApiGroup.VERSION)
 @Kind("Blocklist")
 @Plural("blocklists")
-@AdditionalPrinterColumn(name = "ENTRIES", jsonPath = ".status.entries", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "IPV4-ADDRESSES", jsonPath = ".status.ipv4Addresses", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "ERRORS", jsonPath = ".status.parseErrors", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "ENTRIES",
+    jsonPath = ".status.entries",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "IPV4-ADDRESSES",
+    jsonPath = ".status.ipv4Addresses",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "ERRORS",
+    jsonPath = ".status.parseErrors",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "AGE",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class Blocklist extends CustomResource<BlocklistSpec, BlocklistStatus> {
 
-  /** Reads the spec tolerantly: one bad value marks this object instead of stopping the informer. */
+  /**
+   * Reads the spec tolerantly: one bad value marks this object instead of stopping the informer.
+   */
   @Override
   @JsonDeserialize(using = SpecReader.class)
   public void setSpec(BlocklistSpec spec) {

@@ -12,16 +12,34 @@ import io.fabric8.generator.annotation.Min;
  */
 public class BlocklistGuardSpec {
   public static final int DEFAULT_MIN_IPV4_PREFIX = 8;
-  /** A /7 worth (0.78% of IPv4): far above the 13.9 M addresses reported blocked in the April 2018 wave. */
+
+  /**
+   * A /7 worth (0.78% of IPv4): far above the 13.9 M addresses reported blocked in the April 2018
+   * wave.
+   */
   public static final long DEFAULT_MAX_NEW_IPV4_ADDRESSES = 1L << 25;
+
   public static final int DEFAULT_MAX_GROWTH_FACTOR = 100;
-  /** A /10 worth: below this size a list may grow by any factor (antifilter ipsum.lst covers 3.2 M). */
+
+  /**
+   * A /10 worth: below this size a list may grow by any factor (antifilter ipsum.lst covers 3.2 M).
+   */
   public static final long DEFAULT_GROWTH_FLOOR = 1L << 22;
-  /** A feed that loses more than half its addresses at once is more likely broken than unblocking. */
+
+  /**
+   * A feed that loses more than half its addresses at once is more likely broken than unblocking.
+   */
   public static final int DEFAULT_MAX_SHRINK_PERCENT = 50;
-  /** Every IPv4 address: a larger count means nothing, and the schema must bound what Java reads as a long. */
+
+  /**
+   * Every IPv4 address: a larger count means nothing, and the schema must bound what Java reads as
+   * a long.
+   */
   public static final long MAX_IPV4_ADDRESSES = 1L << 32;
-  /** A larger factor means "never hold for growth"; the schema must bound what Java reads as an int. */
+
+  /**
+   * A larger factor means "never hold for growth"; the schema must bound what Java reads as an int.
+   */
   public static final int MAX_GROWTH_FACTOR = 1_000_000;
 
   @Default("8")

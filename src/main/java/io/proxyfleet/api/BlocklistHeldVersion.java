@@ -4,13 +4,15 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** An update the feed sanity guard holds back until an engineer accepts it. */
 public class BlocklistHeldVersion {
-  @JsonPropertyDescription("sha256 of the held version; accept it with the annotation proxyfleet.io/accept-update set to this value.")
+  @JsonPropertyDescription(
+      "sha256 of the held version; accept it with the annotation proxyfleet.io/accept-update set to this value.")
   private String hash;
 
   @JsonPropertyDescription("IPv4 addresses the held version would cover.")
   private Long ipv4Addresses;
 
-  @JsonPropertyDescription("IPv4 addresses it would newly cover compared with the version in force.")
+  @JsonPropertyDescription(
+      "IPv4 addresses it would newly cover compared with the version in force.")
   private Long newIpv4Addresses;
 
   @JsonPropertyDescription("Which threshold it crossed, with the numbers and the offending entry.")

@@ -9,18 +9,26 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /** One place a Blocklist reads entries from: an HTTP(S) URL or a ConfigMap key. */
-@ValidationRule(value = "has(self.url) != has(self.configMap)", message = "set exactly one of url or configMap")
-@ValidationRule(value = "!has(self.authSecret) || has(self.url)", message = "authSecret applies to url sources only")
+@ValidationRule(
+    value = "has(self.url) != has(self.configMap)",
+    message = "set exactly one of url or configMap")
+@ValidationRule(
+    value = "!has(self.authSecret) || has(self.url)",
+    message = "authSecret applies to url sources only")
 public class BlocklistSource {
   public static final String DEFAULT_REFRESH_INTERVAL = "1h";
   public static final String DEFAULT_TIMEOUT = "30s";
   public static final String DEFAULT_MAX_BYTES = "256Mi";
+
   /** Content after decompression; the same as {@code ParseLimits.DEFAULT_MAX_BYTES}. */
   public static final String DEFAULT_MAX_CONTENT_BYTES = "512Mi";
+
   /** The same as {@code ParseLimits.DEFAULT_MAX_ENTRIES}. */
   public static final int DEFAULT_MAX_ENTRIES = 2_000_000;
+
   /** Beyond this a single source costs the operator more than 1 GB of heap while it is indexed. */
   public static final int MAX_MAX_ENTRIES = 30_000_000;
+
   public static final String FORMAT_PATTERN = "^(ip-list|zapret-csv)$";
   public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 

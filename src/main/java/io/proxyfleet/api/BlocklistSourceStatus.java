@@ -6,7 +6,8 @@ import java.util.List;
 
 /** What the operator last read from one source of a blocklist. */
 public class BlocklistSourceStatus {
-  @JsonPropertyDescription("The source's name (spec.sources[].name, or derived from its URL or ConfigMap).")
+  @JsonPropertyDescription(
+      "The source's name (spec.sources[].name, or derived from its URL or ConfigMap).")
   private String name;
 
   @JsonPropertyDescription("Values read that parsed (addresses and CIDRs, before merging).")
@@ -33,7 +34,8 @@ public class BlocklistSourceStatus {
   @JsonPropertyDescription("ETag of the last good response, sent back as If-None-Match.")
   private String etag;
 
-  @JsonPropertyDescription("Last-Modified of the last good response, sent back as If-Modified-Since.")
+  @JsonPropertyDescription(
+      "Last-Modified of the last good response, sent back as If-Modified-Since.")
   private String lastModified;
 
   @JsonPropertyDescription("When the source was last fetched or read (a 304 counts).")
@@ -45,13 +47,16 @@ public class BlocklistSourceStatus {
   @JsonPropertyDescription("When this source's ranges last changed.")
   private String lastChangeTime;
 
-  @JsonPropertyDescription("When a url source is fetched next (sooner after failures, with backoff).")
+  @JsonPropertyDescription(
+      "When a url source is fetched next (sooner after failures, with backoff).")
   private String nextFetchTime;
 
-  @JsonPropertyDescription("Why the last attempt failed (FetchFailed, TooLarge, NotFound, ParseFailed, Timeout); empty when it succeeded.")
+  @JsonPropertyDescription(
+      "Why the last attempt failed (FetchFailed, TooLarge, NotFound, ParseFailed, Timeout); empty when it succeeded.")
   private String failureReason;
 
-  @JsonPropertyDescription("What failed and how to fix it; the last good version stays in force meanwhile.")
+  @JsonPropertyDescription(
+      "What failed and how to fix it; the last good version stays in force meanwhile.")
   private String failureMessage;
 
   public String getName() {

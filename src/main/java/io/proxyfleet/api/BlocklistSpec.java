@@ -10,6 +10,7 @@ import java.util.List;
 public class BlocklistSpec extends TolerantSpec {
   /** Twice a source's default: a list may merge two large feeds. */
   public static final int DEFAULT_MAX_ENTRIES = 4_000_000;
+
   public static final int MAX_MAX_ENTRIES = 60_000_000;
 
   @JsonPropertyDescription(

@@ -28,7 +28,8 @@ public class BlocklistStatus {
   @JsonPropertyDescription("The first few parse errors with their source and line.")
   private List<String> errors = new ArrayList<>();
 
-  @JsonPropertyDescription("sha256 of the merged index in force: the same ranges give the same hash, whatever the sources, their order or format.")
+  @JsonPropertyDescription(
+      "sha256 of the merged index in force: the same ranges give the same hash, whatever the sources, their order or format.")
   private String hash;
 
   @JsonPropertyDescription("When the index in force last changed.")
@@ -40,7 +41,8 @@ public class BlocklistStatus {
   @JsonPropertyDescription("Per source: what was read, when, and the last failure.")
   private List<BlocklistSourceStatus> sources = new ArrayList<>();
 
-  @JsonPropertyDescription("Ready (index published from every source), Stale (a source failed; its last good version stays in force), Degraded (entries skipped or spec problems), Held (an update is held by the guard).")
+  @JsonPropertyDescription(
+      "Ready (index published from every source), Stale (a source failed; its last good version stays in force), Degraded (entries skipped or spec problems), Held (an update is held by the guard).")
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getObservedGeneration() {

@@ -2,7 +2,10 @@ package io.proxyfleet.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** A region where a proxy drew only blocked addresses; persisted so a restart does not retry it at once. */
+/**
+ * A region where a proxy drew only blocked addresses; persisted so a restart does not retry it at
+ * once.
+ */
 public class BurnedRegion {
 
   @JsonPropertyDescription("CloudProfile name.")

@@ -15,11 +15,20 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ApiGroup.VERSION)
 @Kind("CloudProfile")
 @Plural("cloudprofiles")
-@AdditionalPrinterColumn(name = "PROVIDER", jsonPath = ".spec.provider", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class CloudProfile extends CustomResource<CloudProfileSpec, CloudProfileStatus> implements Namespaced {
+@AdditionalPrinterColumn(
+    name = "PROVIDER",
+    jsonPath = ".spec.provider",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "AGE",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class CloudProfile extends CustomResource<CloudProfileSpec, CloudProfileStatus>
+    implements Namespaced {
 
-  /** Reads the spec tolerantly: one bad value marks this object instead of stopping the informer. */
+  /**
+   * Reads the spec tolerantly: one bad value marks this object instead of stopping the informer.
+   */
   @Override
   @JsonDeserialize(using = SpecReader.class)
   public void setSpec(CloudProfileSpec spec) {

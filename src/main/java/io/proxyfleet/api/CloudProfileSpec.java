@@ -8,18 +8,24 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Provider and provider-specific settings. */
-@ValidationRule(value = "self.provider != 'aws' || has(self.aws)", message = "spec.aws is required when provider is aws")
-@ValidationRule(value = "self.provider != 'gcp' || has(self.gcp)", message = "spec.gcp is required when provider is gcp")
 @ValidationRule(
-    value = "(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) + (has(self.local) ? 1 : 0) <= 1"
-        + " && (!has(self.aws) || self.provider == 'aws') && (!has(self.gcp) || self.provider == 'gcp')"
-        + " && (!has(self.local) || self.provider == 'local')",
+    value = "self.provider != 'aws' || has(self.aws)",
+    message = "spec.aws is required when provider is aws")
+@ValidationRule(
+    value = "self.provider != 'gcp' || has(self.gcp)",
+    message = "spec.gcp is required when provider is gcp")
+@ValidationRule(
+    value =
+        "(has(self.aws) ? 1 : 0) + (has(self.gcp) ? 1 : 0) + (has(self.local) ? 1 : 0) <= 1"
+            + " && (!has(self.aws) || self.provider == 'aws') && (!has(self.gcp) || self.provider == 'gcp')"
+            + " && (!has(self.local) || self.provider == 'local')",
     message = "set only the settings of spec.provider: one of spec.aws, spec.gcp or spec.local")
 public class CloudProfileSpec extends TolerantSpec {
 
   @Required
   @Pattern("^(aws|gcp|local)$")
-  @JsonPropertyDescription("Cloud provider: aws, gcp or local (loopback proxies for local mode and tests).")
+  @JsonPropertyDescription(
+      "Cloud provider: aws, gcp or local (loopback proxies for local mode and tests).")
   private String provider;
 
   @JsonPropertyDescription("Settings of the local provider.")
@@ -28,7 +34,8 @@ public class CloudProfileSpec extends TolerantSpec {
   @JsonPropertyDescription("Settings of the AWS EC2 provider; required when provider is aws.")
   private AwsProviderSpec aws;
 
-  @JsonPropertyDescription("Settings of the Google Compute Engine provider; required when provider is gcp.")
+  @JsonPropertyDescription(
+      "Settings of the Google Compute Engine provider; required when provider is gcp.")
   private GcpProviderSpec gcp;
 
   @JsonPropertyDescription(
@@ -76,7 +83,9 @@ public class CloudProfileSpec extends TolerantSpec {
       out.addAll(aws.getRegions());
     }
     if (gcp != null && gcp.getRegions() != null) {
-      gcp.getRegions().stream().filter(r -> r != null && r.getName() != null).forEach(r -> out.add(r.getName()));
+      gcp.getRegions().stream()
+          .filter(r -> r != null && r.getName() != null)
+          .forEach(r -> out.add(r.getName()));
     }
     return out;
   }

@@ -10,15 +10,21 @@ public class CloudProfileStatus {
 
   /** {@link #getCredentials()} when a cheap authenticated call succeeded. */
   public static final String CREDENTIALS_VALID = "Valid";
+
   /** {@link #getCredentials()} when the cloud rejected the credentials or their permissions. */
   public static final String CREDENTIALS_INVALID = "Invalid";
-  /** {@link #getCredentials()} when the check could not run (throttled, unreachable, not checked yet). */
+
+  /**
+   * {@link #getCredentials()} when the check could not run (throttled, unreachable, not checked
+   * yet).
+   */
   public static final String CREDENTIALS_UNKNOWN = "Unknown";
 
   @JsonPropertyDescription("The profile generation this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("Ready (credentials and settings work) or not, with the bad field named.")
+  @JsonPropertyDescription(
+      "Ready (credentials and settings work) or not, with the bad field named.")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Result of the last credentials check: Valid, Invalid or Unknown.")

@@ -5,7 +5,10 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
-/** A Secret holding a Google service-account key (the JSON file {@code gcloud iam service-accounts keys create} writes). */
+/**
+ * A Secret holding a Google service-account key (the JSON file {@code gcloud iam service-accounts
+ * keys create} writes).
+ */
 public class GcpCredentialsSecret {
 
   @Required

@@ -14,7 +14,8 @@ public class GcpImageSpec {
 
   @Default("debian-cloud")
   @Pattern("^[a-z][-a-z0-9.:]{4,61}[a-z0-9]$")
-  @JsonPropertyDescription("Project publishing the family, e.g. debian-cloud. Default: debian-cloud.")
+  @JsonPropertyDescription(
+      "Project publishing the family, e.g. debian-cloud. Default: debian-cloud.")
   private String project = "debian-cloud";
 
   public String getFamily() {

@@ -16,14 +16,17 @@ public class GcpProviderSpec {
 
   /** A GCP project id: 6-30 lowercase letters, digits and hyphens, starting with a letter. */
   public static final String PROJECT_PATTERN = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$";
+
   /** A GCE region name such as {@code europe-west3}. */
   public static final String REGION_PATTERN = "^[a-z]+-[a-z]+[0-9]+$";
+
   /** A GCE resource name (RFC 1035 label, at most 63 characters). */
   public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
 
   @Required
   @Pattern(PROJECT_PATTERN)
-  @JsonPropertyDescription("Project id that proxies, addresses and the firewall rule are created in, e.g. my-proxies-123.")
+  @JsonPropertyDescription(
+      "Project id that proxies, addresses and the firewall rule are created in, e.g. my-proxies-123.")
   private String project;
 
   @Required
@@ -49,12 +52,14 @@ public class GcpProviderSpec {
   @JsonPropertyDescription("Machine type of proxy VMs. Default: e2-micro.")
   private String machineType = "e2-micro";
 
-  @JsonPropertyDescription("Image of proxy VMs (Debian or Ubuntu: the startup script uses apt). Default: family debian-12 of project debian-cloud.")
+  @JsonPropertyDescription(
+      "Image of proxy VMs (Debian or Ubuntu: the startup script uses apt). Default: family debian-12 of project debian-cloud.")
   private GcpImageSpec image;
 
   @Default("default")
   @Pattern(NAME_PATTERN)
-  @JsonPropertyDescription("VPC network of proxy VMs and of the managed firewall rule. Default: default.")
+  @JsonPropertyDescription(
+      "VPC network of proxy VMs and of the managed firewall rule. Default: default.")
   private String network = "default";
 
   @Default("PREMIUM")

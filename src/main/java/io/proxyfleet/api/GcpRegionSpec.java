@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** One GCE region of a profile, with the zones and subnetwork proxies use there. */
-@ValidationRule(value = "!has(self.zones) || self.zones.all(z, z.startsWith(self.name + '-'))",
+@ValidationRule(
+    value = "!has(self.zones) || self.zones.all(z, z.startsWith(self.name + '-'))",
     message = "every zone must belong to its region, e.g. europe-west3-a for europe-west3")
 public class GcpRegionSpec {
 
@@ -20,11 +21,14 @@ public class GcpRegionSpec {
   private String name;
 
   @Size(max = 16)
-  @JsonPropertyDescription("Zones proxies may use, e.g. [europe-west3-a, europe-west3-b]. Default: every zone GCE lists for the region.")
-  private List<@Size(max = 42) @Pattern("^[a-z]+-[a-z]+[0-9]+-[a-z]$") String> zones = new ArrayList<>();
+  @JsonPropertyDescription(
+      "Zones proxies may use, e.g. [europe-west3-a, europe-west3-b]. Default: every zone GCE lists for the region.")
+  private List<@Size(max = 42) @Pattern("^[a-z]+-[a-z]+[0-9]+-[a-z]$") String> zones =
+      new ArrayList<>();
 
   @Pattern(GcpProviderSpec.NAME_PATTERN)
-  @JsonPropertyDescription("Subnetwork of the profile's network in this region. Default: the network's auto-mode subnetwork.")
+  @JsonPropertyDescription(
+      "Subnetwork of the profile's network in this region. Default: the network's auto-mode subnetwork.")
   private String subnetwork;
 
   public GcpRegionSpec() {}

@@ -11,6 +11,7 @@ public class MtprotoSpec {
 
   /** Secret scope values. Strings, not an enum: an unknown value must reach the validator. */
   public static final String SCOPE_FLEET = "fleet";
+
   public static final String SCOPE_PROXY = "proxy";
   public static final String SCOPE_PATTERN = "^(fleet|proxy)$";
 
@@ -19,7 +20,8 @@ public class MtprotoSpec {
    * is refused: the client sends it as TLS SNI, where only hostnames are allowed. Lowercase because
    * the hex in the link must equal what the daemon compares byte for byte.
    */
-  public static final String DOMAIN_PATTERN = "^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
+  public static final String DOMAIN_PATTERN =
+      "^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
 
   /** Longest hostname DNS allows. */
   public static final int MAX_DOMAIN = 253;

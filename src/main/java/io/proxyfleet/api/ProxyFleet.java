@@ -17,14 +17,32 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Kind("ProxyFleet")
 @Plural("proxyfleets")
 @ShortNames("pf")
-@AdditionalPrinterColumn(name = "DESIRED", jsonPath = ".spec.replicas", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "READY", jsonPath = ".status.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "BLOCKED", jsonPath = ".status.blockedReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "ROTATIONS", jsonPath = ".status.rotations", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class ProxyFleet extends CustomResource<ProxyFleetSpec, ProxyFleetStatus> implements Namespaced {
+@AdditionalPrinterColumn(
+    name = "DESIRED",
+    jsonPath = ".spec.replicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "READY",
+    jsonPath = ".status.readyReplicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "BLOCKED",
+    jsonPath = ".status.blockedReplicas",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "ROTATIONS",
+    jsonPath = ".status.rotations",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "AGE",
+    jsonPath = ".metadata.creationTimestamp",
+    type = AdditionalPrinterColumn.Type.DATE)
+public class ProxyFleet extends CustomResource<ProxyFleetSpec, ProxyFleetStatus>
+    implements Namespaced {
 
-  /** Reads the spec tolerantly: one bad value marks this object instead of stopping the informer. */
+  /**
+   * Reads the spec tolerantly: one bad value marks this object instead of stopping the informer.
+   */
   @Override
   @JsonDeserialize(using = SpecReader.class)
   public void setSpec(ProxyFleetSpec spec) {

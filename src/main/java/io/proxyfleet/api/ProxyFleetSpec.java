@@ -12,11 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Desired state of a fleet. */
-@ValidationRule(value = "self.protocol == 'mtproto' || !has(self.mtproto)", message = "spec.mtproto applies to mtproto fleets only")
-@ValidationRule(value = "self.protocol != 'mtproto' || has(self.mtproto)", message = "mtproto fleets need spec.mtproto.fakeTlsDomain")
 @ValidationRule(
-    value = "!has(self.mtproto) || !has(self.mtproto.secretScope) || self.mtproto.secretScope != 'proxy' || !has(self.credentialsSecret)",
-    message = "spec.mtproto.secretScope proxy needs the generated credentials Secret; remove spec.credentialsSecret or use scope fleet")
+    value = "self.protocol == 'mtproto' || !has(self.mtproto)",
+    message = "spec.mtproto applies to mtproto fleets only")
+@ValidationRule(
+    value = "self.protocol != 'mtproto' || has(self.mtproto)",
+    message = "mtproto fleets need spec.mtproto.fakeTlsDomain")
+@ValidationRule(
+    value =
+        "!has(self.mtproto) || !has(self.mtproto.secretScope) || self.mtproto.secretScope != 'proxy' || !has(self.credentialsSecret)",
+    message =
+        "spec.mtproto.secretScope proxy needs the generated credentials Secret; remove spec.credentialsSecret or use scope fleet")
 public class ProxyFleetSpec extends TolerantSpec {
 
   /** Upper bound on replicas: protects accounts from a typo spending money on ten thousand VMs. */
@@ -25,7 +31,8 @@ public class ProxyFleetSpec extends TolerantSpec {
   @Required
   @Min(0)
   @Max(MAX_REPLICAS)
-  @JsonPropertyDescription("Number of proxies to keep running (0 to 1000). The scale subresource reads and writes it (kubectl scale pf NAME --replicas=N).")
+  @JsonPropertyDescription(
+      "Number of proxies to keep running (0 to 1000). The scale subresource reads and writes it (kubectl scale pf NAME --replicas=N).")
   @io.fabric8.kubernetes.model.annotation.SpecReplicas
   private Integer replicas;
 
@@ -40,7 +47,8 @@ public class ProxyFleetSpec extends TolerantSpec {
   @Default("443")
   @Min(1)
   @Max(65535)
-  @JsonPropertyDescription("Port every proxy listens on (1-65535). 443 blends in with HTTPS traffic.")
+  @JsonPropertyDescription(
+      "Port every proxy listens on (1-65535). 443 blends in with HTTPS traffic.")
   private Integer port = 443;
 
   @Required
@@ -65,7 +73,8 @@ public class ProxyFleetSpec extends TolerantSpec {
           + " clients. When empty, the operator generates '<fleet>-credentials'.")
   private String credentialsSecret;
 
-  @JsonPropertyDescription("MTProto settings; required when protocol is mtproto, not allowed otherwise.")
+  @JsonPropertyDescription(
+      "MTProto settings; required when protocol is mtproto, not allowed otherwise.")
   private MtprotoSpec mtproto;
 
   @Default("80")
@@ -84,7 +93,8 @@ public class ProxyFleetSpec extends TolerantSpec {
           + " (Go duration, e.g. 90s, 10m).")
   private String launchTimeout = "10m";
 
-  @JsonPropertyDescription("Health checks from the operator's own vantage: a proxy is published only after one passes.")
+  @JsonPropertyDescription(
+      "Health checks from the operator's own vantage: a proxy is published only after one passes.")
   private HealthSpec health = new HealthSpec();
 
   @JsonPropertyDescription("How results of Vantages inside the censored network turn into blocks.")

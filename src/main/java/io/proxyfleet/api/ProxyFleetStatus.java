@@ -17,17 +17,20 @@ public class ProxyFleetStatus {
   @io.fabric8.kubernetes.model.annotation.StatusReplicas
   private Integer replicas = 0;
 
-  @JsonPropertyDescription("Label selector of the fleet's Proxies, for the scale subresource (kubectl scale, autoscalers).")
+  @JsonPropertyDescription(
+      "Label selector of the fleet's Proxies, for the scale subresource (kubectl scale, autoscalers).")
   @io.fabric8.kubernetes.model.annotation.LabelSelector
   private String selector;
 
-  @JsonPropertyDescription("Proxies Running on an unblocked IP: the ones published in the endpoints Secret.")
+  @JsonPropertyDescription(
+      "Proxies Running on an unblocked IP: the ones published in the endpoints Secret.")
   private Integer readyReplicas = 0;
 
   @JsonPropertyDescription("Proxies whose current IP is in one of the fleet's blocklists.")
   private Integer blockedReplicas = 0;
 
-  @JsonPropertyDescription("Rotations started since the fleet was created (new IPs and replacements).")
+  @JsonPropertyDescription(
+      "Rotations started since the fleet was created (new IPs and replacements).")
   private Long rotations = 0L;
 
   @JsonPropertyDescription("Rotations by reason: Blocked, MaxAge, Failed.")
@@ -36,13 +39,16 @@ public class ProxyFleetStatus {
   @JsonPropertyDescription("Rotations held back right now because the rotation budget is spent.")
   private Integer rotationsHeld = 0;
 
-  @JsonPropertyDescription("The rotation budget's state (rotation.maxRotationsPerHour, or its default).")
+  @JsonPropertyDescription(
+      "The rotation budget's state (rotation.maxRotationsPerHour, or its default).")
   private RotationBudgetStatus rotationBudget;
 
-  @JsonPropertyDescription("Regions where every drawn address was blocked, and until when they receive no new proxies.")
+  @JsonPropertyDescription(
+      "Regions where every drawn address was blocked, and until when they receive no new proxies.")
   private List<BurnedRegion> burnedRegions = new ArrayList<>();
 
-  @JsonPropertyDescription("Per cloud profile and region: desired, existing, ready and blocked proxies.")
+  @JsonPropertyDescription(
+      "Per cloud profile and region: desired, existing, ready and blocked proxies.")
   private List<RegionStatus> regions = new ArrayList<>();
 
   @JsonPropertyDescription("Secret holding endpoints.json: the ready proxies with connection URIs.")

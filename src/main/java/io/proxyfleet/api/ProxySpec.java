@@ -7,7 +7,9 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** Where and what one proxy is. Written once by its fleet. */
-@ValidationRule(value = "self == oldSelf", message = "Proxy spec is immutable; delete the Proxy and let its fleet create another")
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "Proxy spec is immutable; delete the Proxy and let its fleet create another")
 public class ProxySpec extends TolerantSpec {
   @Required
   @JsonPropertyDescription("Name of the owning ProxyFleet.")
@@ -46,7 +48,8 @@ public class ProxySpec extends TolerantSpec {
   @JsonPropertyDescription("Secret with the username and password the proxy demands.")
   private String credentialsSecret;
 
-  @JsonPropertyDescription("mtproto only: the FakeTLS domain the proxy was launched with (its secret names it).")
+  @JsonPropertyDescription(
+      "mtproto only: the FakeTLS domain the proxy was launched with (its secret names it).")
   private String fakeTlsDomain;
 
   public String getFleet() {

@@ -36,13 +36,16 @@ public class ProxyStatus {
   @JsonPropertyDescription("How many times this proxy received a new IP.")
   private Integer ipRotations = 0;
 
-  @JsonPropertyDescription("Last rotate-ip request (annotation proxyfleet.io/rotate-ip) this proxy served.")
+  @JsonPropertyDescription(
+      "Last rotate-ip request (annotation proxyfleet.io/rotate-ip) this proxy served.")
   private String ipRotationHandled;
 
-  @JsonPropertyDescription("Which blocklist and range block the current IP, e.g. 'manual (127.1.0.0/24)'.")
+  @JsonPropertyDescription(
+      "Which blocklist and range block the current IP, e.g. 'manual (127.1.0.0/24)'.")
   private String blockedBy;
 
-  @JsonPropertyDescription("The address the Reachable condition speaks of: a proxy counts as ready and is published only once its current IP passed a check.")
+  @JsonPropertyDescription(
+      "The address the Reachable condition speaks of: a proxy counts as ready and is published only once its current IP passed a check.")
   private String reachableIp;
 
   @JsonPropertyDescription("Why the proxy is in its phase, for humans.")

@@ -27,12 +27,14 @@ public class RegionStatus {
           + " percentage with two decimals; empty when the provider publishes no ranges.")
   private String blockedPercent;
 
-  @JsonPropertyDescription("Why the region receives no new proxies now (burned or too blocked); empty when usable.")
+  @JsonPropertyDescription(
+      "Why the region receives no new proxies now (burned or too blocked); empty when usable.")
   private String unavailable;
 
   public RegionStatus() {}
 
-  public RegionStatus(String cloudProfile, String region, int desired, int replicas, int ready, int blocked) {
+  public RegionStatus(
+      String cloudProfile, String region, int desired, int replicas, int ready, int blocked) {
     this.cloudProfile = cloudProfile;
     this.region = region;
     this.desired = desired;

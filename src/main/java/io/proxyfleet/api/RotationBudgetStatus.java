@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  */
 public class RotationBudgetStatus {
 
-  @JsonPropertyDescription("Rotations available at updatedAt (fractional: the bucket refills continuously).")
+  @JsonPropertyDescription(
+      "Rotations available at updatedAt (fractional: the bucket refills continuously).")
   private Double available;
 
   @JsonPropertyDescription("When available was computed (RFC 3339).")

@@ -26,16 +26,20 @@ public class RotationPolicy {
    * the read, and "99999999999" failed later when parsed. The CRD generator drops
    * minimum/maximum/pattern on int-or-string fields, so the schema says it in CEL rules on this
    * object (a real API server refuses such a value), and the validator says it again for the
-   * embedded API, which does not run CEL. No fleet surges by more than a million proxies or percent.
+   * embedded API, which does not run CEL. No fleet surges by more than a million proxies or
+   * percent.
    */
   public static final int INT_OR_PERCENT_MAX = 1_000_000;
 
   /** The bound in CEL: an int in range, or digits (at most 1000000) with an optional %. */
-  static final String MAX_SURGE_RULE = "!has(self.maxSurge) || (type(self.maxSurge) == int ? (self.maxSurge >= 0 && self.maxSurge <= 1000000)"
-      + " : string(self.maxSurge).matches('^0*([0-9]{1,6}|1000000)%?$'))";
-  static final String MAX_UNAVAILABLE_RULE = "!has(self.maxUnavailable) || (type(self.maxUnavailable) == int"
-      + " ? (self.maxUnavailable >= 0 && self.maxUnavailable <= 1000000)"
-      + " : string(self.maxUnavailable).matches('^0*([0-9]{1,6}|1000000)%?$'))";
+  static final String MAX_SURGE_RULE =
+      "!has(self.maxSurge) || (type(self.maxSurge) == int ? (self.maxSurge >= 0 && self.maxSurge <= 1000000)"
+          + " : string(self.maxSurge).matches('^0*([0-9]{1,6}|1000000)%?$'))";
+
+  static final String MAX_UNAVAILABLE_RULE =
+      "!has(self.maxUnavailable) || (type(self.maxUnavailable) == int"
+          + " ? (self.maxUnavailable >= 0 && self.maxUnavailable <= 1000000)"
+          + " : string(self.maxUnavailable).matches('^0*([0-9]{1,6}|1000000)%?$'))";
 
   @Pattern(Durations.PATTERN)
   @JsonPropertyDescription(

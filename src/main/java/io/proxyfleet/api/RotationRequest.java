@@ -32,6 +32,9 @@ public record RotationRequest(String reason, Instant requestedAt) {
       return Optional.empty();
     }
     Matcher m = FORMAT.matcher(value);
-    return m.matches() ? Optional.of(new RotationRequest(m.group(1), Instant.ofEpochMilli(Long.parseLong(m.group(2))))) : Optional.empty();
+    return m.matches()
+        ? Optional.of(
+            new RotationRequest(m.group(1), Instant.ofEpochMilli(Long.parseLong(m.group(2)))))
+        : Optional.empty();
   }
 }

@@ -5,7 +5,10 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
-/** RFC 3339 timestamps as Kubernetes objects carry them ({@code 2026-11-27T10:00:00Z}, offsets allowed). */
+/**
+ * RFC 3339 timestamps as Kubernetes objects carry them ({@code 2026-11-27T10:00:00Z}, offsets
+ * allowed).
+ */
 public final class Timestamps {
 
   private Timestamps() {}

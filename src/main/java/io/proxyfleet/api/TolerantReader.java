@@ -23,17 +23,21 @@ import java.util.List;
  * Reads a spec so that one bad value can never fail the read of its object.
  *
  * <p>Informers deserialize every object of a kind with one mapper; when one object does not fit the
- * Java classes (a string where an int belongs, a number beyond an int's range, a scalar where a list
- * belongs) the informer stops and JOSDK stops the whole operator. The real API server rejects most
- * such values through the schema, but the embedded API does not validate, and older CRDs or values
- * the schema cannot bound still get through. This reader parses the spec into a tree, reads it
- * strictly, and on failure removes the offending field, remembers it as an {@link UnreadableField}
- * and tries again; the validators then report those fields as an invalid spec on that object only.
+ * Java classes (a string where an int belongs, a number beyond an int's range, a scalar where a
+ * list belongs) the informer stops and JOSDK stops the whole operator. The real API server rejects
+ * most such values through the schema, but the embedded API does not validate, and older CRDs or
+ * values the schema cannot bound still get through. This reader parses the spec into a tree, reads
+ * it strictly, and on failure removes the offending field, remembers it as an {@link
+ * UnreadableField} and tries again; the validators then report those fields as an invalid spec on
+ * that object only.
  */
 public abstract class TolerantReader<T extends TolerantSpec> extends StdDeserializer<T> {
 
-  /** Enough to name every bad field a person writes; a generated object with more is named in part. */
+  /**
+   * Enough to name every bad field a person writes; a generated object with more is named in part.
+   */
   static final int MAX_UNREADABLE_FIELDS = 16;
+
   /** Values are quoted in conditions and events: keep them short. */
   static final int MAX_QUOTED_CHARS = 60;
 
@@ -69,7 +73,8 @@ public abstract class TolerantReader<T extends TolerantSpec> extends StdDeserial
     if (!tree.isObject()) {
       unreadable.add(new UnreadableField(root, "'" + quote(tree) + "' is not an object"));
     }
-    // Nothing readable is left: an empty spec, marked, so the object is reported instead of dropped.
+    // Nothing readable is left: an empty spec, marked, so the object is reported instead of
+    // dropped.
     // The whole raw tree replaces it when written back.
     T empty = newInstance();
     empty.markUnreadable(unreadable, List.of(new TolerantSpec.Removed(List.of(), tree)));
@@ -97,7 +102,9 @@ public abstract class TolerantReader<T extends TolerantSpec> extends StdDeserial
     // the parser's context still points at the value.
     if (e.getProcessor() instanceof JsonParser parser) {
       Deque<Object> reversed = new ArrayDeque<>();
-      for (JsonStreamContext c = parser.getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+      for (JsonStreamContext c = parser.getParsingContext();
+          c != null && !c.inRoot();
+          c = c.getParent()) {
         if (c.inObject() && c.getCurrentName() != null) {
           reversed.push(c.getCurrentName());
         } else if (c.inArray()) {
@@ -145,23 +152,35 @@ public abstract class TolerantReader<T extends TolerantSpec> extends StdDeserial
   }
 
   private static String describe(JsonNode bad, JsonProcessingException e) {
-    Class<?> target = e instanceof MismatchedInputException m ? m.getTargetType()
-        : e instanceof InputCoercionException c ? c.getTargetType() : null;
+    Class<?> target =
+        e instanceof MismatchedInputException m
+            ? m.getTargetType()
+            : e instanceof InputCoercionException c ? c.getTargetType() : null;
     if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException) {
       return "is not a field of this kind (a typo, or a field of a newer version)";
     }
     String quoted = bad == null ? "the value" : "'" + quote(bad) + "'";
-    if (bad != null && bad.isIntegralNumber() && !bad.canConvertToInt() && target != Long.class && target != long.class) {
+    if (bad != null
+        && bad.isIntegralNumber()
+        && !bad.canConvertToInt()
+        && target != Long.class
+        && target != long.class) {
       // Every int-typed field fails this way, whatever deserializer the field type has.
-      return quoted + " is out of the integer range " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+      return quoted
+          + " is out of the integer range "
+          + Integer.MIN_VALUE
+          + " to "
+          + Integer.MAX_VALUE;
     }
     return quoted + " is not " + expected(target);
   }
 
   private static String expected(Class<?> target) {
     if (target == null) return "of the type this field has";
-    if (target == Integer.class || target == int.class) return "an integer from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
-    if (target == Long.class || target == long.class) return "an integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+    if (target == Integer.class || target == int.class)
+      return "an integer from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+    if (target == Long.class || target == long.class)
+      return "an integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
     if (target == String.class) return "a string";
     if (target == Boolean.class || target == boolean.class) return "true or false";
     if (target == IntOrString.class) return "an integer or a string";

@@ -2,16 +2,16 @@ package io.proxyfleet.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.jsonFormatVisitors.JsonFormatVisitorWrapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsonFormatVisitors.JsonFormatVisitorWrapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import java.io.IOException;
 import java.util.List;
 
@@ -30,13 +30,15 @@ public final class TolerantWriter extends StdSerializer<TolerantSpec> {
   }
 
   @Override
-  public void serialize(TolerantSpec spec, JsonGenerator gen, SerializerProvider provider) throws IOException {
+  public void serialize(TolerantSpec spec, JsonGenerator gen, SerializerProvider provider)
+      throws IOException {
     List<TolerantSpec.Removed> removed = spec.removed();
     if (removed.isEmpty()) {
       provider.defaultSerializeValue(spec, gen);
       return;
     }
-    // Serialized with the provider's own settings, then read as a plain tree to put the values back.
+    // Serialized with the provider's own settings, then read as a plain tree to put the values
+    // back.
     TokenBuffer buffer = new TokenBuffer(gen.getCodec(), false);
     provider.defaultSerializeValue(spec, buffer);
     JsonNode tree;
@@ -55,7 +57,8 @@ public final class TolerantWriter extends StdSerializer<TolerantSpec> {
    * exactly what the bean serializer writes for a clean spec.
    */
   @Override
-  public void acceptJsonFormatVisitor(JsonFormatVisitorWrapper visitor, JavaType typeHint) throws JsonMappingException {
+  public void acceptJsonFormatVisitor(JsonFormatVisitorWrapper visitor, JavaType typeHint)
+      throws JsonMappingException {
     visitor.getProvider().findValueSerializer(typeHint).acceptJsonFormatVisitor(visitor, typeHint);
   }
 

@@ -17,15 +17,31 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(ApiGroup.VERSION)
 @Kind("Vantage")
 @Plural("vantages")
-@AdditionalPrinterColumn(name = "COUNTRY", jsonPath = ".spec.network.country", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "ASN", jsonPath = ".spec.network.asn", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "REACHABLE", jsonPath = ".status.reachable", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "UNREACHABLE", jsonPath = ".status.unreachable", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "LAST REPORT", jsonPath = ".status.lastReportTime", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+    name = "COUNTRY",
+    jsonPath = ".spec.network.country",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+    name = "ASN",
+    jsonPath = ".spec.network.asn",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "REACHABLE",
+    jsonPath = ".status.reachable",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "UNREACHABLE",
+    jsonPath = ".status.unreachable",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+    name = "LAST REPORT",
+    jsonPath = ".status.lastReportTime",
+    type = AdditionalPrinterColumn.Type.DATE)
 public class Vantage extends CustomResource<VantageSpec, VantageStatus> implements Namespaced {
 
   /** Condition the operator writes on a Vantage: whether its reports are used. */
   public static final String ACCEPTED = "Accepted";
+
   /** Reason of {@code Accepted=False} for a vantage that reported once and then stopped. */
   public static final String SILENT = "Silent";
 }

@@ -14,7 +14,10 @@ import io.fabric8.generator.annotation.Size;
  */
 public class VantageResult {
 
-  /** Cap on {@link #getFailedRounds()}: enough for any confirmation setting, and reports stop changing. */
+  /**
+   * Cap on {@link #getFailedRounds()}: enough for any confirmation setting, and reports stop
+   * changing.
+   */
   public static final int MAX_FAILED_ROUNDS = 5;
 
   @Required
@@ -29,13 +32,15 @@ public class VantageResult {
 
   @Required
   @Pattern("^(Passed|AuthRefused|ProtocolError|Timeout|Refused|Unreachable)$")
-  @JsonPropertyDescription("Passed, AuthRefused or ProtocolError (the proxy answered); Timeout, Refused or Unreachable (it did not).")
+  @JsonPropertyDescription(
+      "Passed, AuthRefused or ProtocolError (the proxy answered); Timeout, Refused or Unreachable (it did not).")
   private String outcome;
 
   @Required
   @Min(0)
   @Max(MAX_FAILED_ROUNDS)
-  @JsonPropertyDescription("Rounds in a row, up to 5, in which the proxy did not answer; 0 when the latest probe was answered.")
+  @JsonPropertyDescription(
+      "Rounds in a row, up to 5, in which the proxy did not answer; 0 when the latest probe was answered.")
   private Integer failedRounds;
 
   @Min(0)

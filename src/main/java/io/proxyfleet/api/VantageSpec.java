@@ -10,8 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Which network a vantage stands for and which fleets it probes. */
-@ValidationRule(value = "duration(self.reportInterval) >= duration('10s')", message = "spec.reportInterval must be at least 10s")
-@ValidationRule(value = "duration(self.probeTimeout) >= duration('100ms') && duration(self.probeTimeout) <= duration('30s')",
+@ValidationRule(
+    value = "duration(self.reportInterval) >= duration('10s')",
+    message = "spec.reportInterval must be at least 10s")
+@ValidationRule(
+    value =
+        "duration(self.probeTimeout) >= duration('100ms') && duration(self.probeTimeout) <= duration('30s')",
     message = "spec.probeTimeout must be between 100ms and 30s")
 public class VantageSpec {
 
@@ -24,17 +28,20 @@ public class VantageSpec {
 
   @Required
   @Size(min = 1, max = 32)
-  @JsonPropertyDescription("Names of the ProxyFleets in this namespace whose proxies the agent probes.")
+  @JsonPropertyDescription(
+      "Names of the ProxyFleets in this namespace whose proxies the agent probes.")
   private List<String> fleets = new ArrayList<>();
 
   @Default("30s")
   @Pattern(Durations.PATTERN)
-  @JsonPropertyDescription("How often the agent probes every proxy; it writes status only when results change, at most this often. At least 10s.")
+  @JsonPropertyDescription(
+      "How often the agent probes every proxy; it writes status only when results change, at most this often. At least 10s.")
   private String reportInterval = "30s";
 
   @Default("5s")
   @Pattern(Durations.PATTERN)
-  @JsonPropertyDescription("How long one probe may take before it counts as a timeout (100ms to 30s).")
+  @JsonPropertyDescription(
+      "How long one probe may take before it counts as a timeout (100ms to 30s).")
   private String probeTimeout = "5s";
 
   public VantageNetwork getNetwork() {

@@ -9,7 +9,8 @@ import java.util.List;
 /** The latest results of a vantage's agent. */
 public class VantageStatus {
 
-  @JsonPropertyDescription("When the agent last wrote a report (at least every 5 minutes while it runs, even when nothing changed).")
+  @JsonPropertyDescription(
+      "When the agent last wrote a report (at least every 5 minutes while it runs, even when nothing changed).")
   private String lastReportTime;
 
   @JsonPropertyDescription("Proxies the latest round reached.")
@@ -22,7 +23,8 @@ public class VantageStatus {
   @JsonPropertyDescription("One entry per probed proxy.")
   private List<VantageResult> results = new ArrayList<>();
 
-  @JsonPropertyDescription("Reporting (the agent runs and its report was accepted), written by the agent and the operator.")
+  @JsonPropertyDescription(
+      "Reporting (the agent runs and its report was accepted), written by the agent and the operator.")
   private List<Condition> conditions = new ArrayList<>();
 
   public String getLastReportTime() {

@@ -38,8 +38,16 @@ public final class BlockIndex {
   private final int distinctIpv4Values;
   private final int distinctIpv6Values;
 
-  private BlockIndex(long[] v4, long[] sHi, long[] sLo, long[] eHi, long[] eLo,
-      int ipv4Values, int ipv6Values, int distinctIpv4Values, int distinctIpv6Values) {
+  private BlockIndex(
+      long[] v4,
+      long[] sHi,
+      long[] sLo,
+      long[] eHi,
+      long[] eLo,
+      int ipv4Values,
+      int ipv6Values,
+      int distinctIpv4Values,
+      int distinctIpv6Values) {
     this.v4 = v4;
     this.v6StartHi = sHi;
     this.v6StartLo = sLo;
@@ -187,8 +195,8 @@ public final class BlockIndex {
   }
 
   /**
-   * How many IPv4 addresses in {@code [start, end]} this index covers: the overlap used to compute a
-   * cloud region's blocked fraction. Logarithmic in the ranges plus linear in those overlapping.
+   * How many IPv4 addresses in {@code [start, end]} this index covers: the overlap used to compute
+   * a cloud region's blocked fraction. Logarithmic in the ranges plus linear in those overlapping.
    */
   public long ipv4CoveredIn(long start, long end) {
     if (end < start) {
@@ -216,7 +224,9 @@ public final class BlockIndex {
     return covered;
   }
 
-  /** The merged IPv4 ranges in ascending order (for reports and tools; lookups use {@link #match}). */
+  /**
+   * The merged IPv4 ranges in ascending order (for reports and tools; lookups use {@link #match}).
+   */
   public List<IpRange> ipv4Ranges() {
     List<IpRange> ranges = new ArrayList<>(v4.length);
     for (int i = 0; i < v4.length; i++) {
@@ -378,10 +388,12 @@ public final class BlockIndex {
         order[i] = i;
       }
       long[] q = v6;
-      Arrays.sort(order, (x, y) -> {
-        int c = compare(q[4 * x], q[4 * x + 1], q[4 * y], q[4 * y + 1]);
-        return c != 0 ? c : compare(q[4 * x + 2], q[4 * x + 3], q[4 * y + 2], q[4 * y + 3]);
-      });
+      Arrays.sort(
+          order,
+          (x, y) -> {
+            int c = compare(q[4 * x], q[4 * x + 1], q[4 * y], q[4 * y + 1]);
+            return c != 0 ? c : compare(q[4 * x + 2], q[4 * x + 3], q[4 * y + 2], q[4 * y + 3]);
+          });
       long[] sHi = new long[v6n];
       long[] sLo = new long[v6n];
       long[] eHi = new long[v6n];
@@ -398,7 +410,10 @@ public final class BlockIndex {
           distinct6++;
         } else {
           int prev = 4 * order[k - 1];
-          if (rsHi != q[prev] || rsLo != q[prev + 1] || reHi != q[prev + 2] || reLo != q[prev + 3]) {
+          if (rsHi != q[prev]
+              || rsLo != q[prev + 1]
+              || reHi != q[prev + 2]
+              || reLo != q[prev + 3]) {
             distinct6++;
           }
         }
@@ -427,8 +442,16 @@ public final class BlockIndex {
       for (int i = 0; i < m; i++) {
         merged[i] = (ms[i] << 32) | me[i];
       }
-      return new BlockIndex(merged, Arrays.copyOf(sHi, n),
-          Arrays.copyOf(sLo, n), Arrays.copyOf(eHi, n), Arrays.copyOf(eLo, n), v4Values, v6n, distinct4, distinct6);
+      return new BlockIndex(
+          merged,
+          Arrays.copyOf(sHi, n),
+          Arrays.copyOf(sLo, n),
+          Arrays.copyOf(eHi, n),
+          Arrays.copyOf(eLo, n),
+          v4Values,
+          v6n,
+          distinct4,
+          distinct6);
     }
   }
 }

@@ -106,7 +106,9 @@ public final class IpAddresses {
     return parseIpv4(s, 0, s.length());
   }
 
-  /** Parses a dotted-quad IPv4 address in {@code s[from, to)} into 0..2^32-1, without allocating. */
+  /**
+   * Parses a dotted-quad IPv4 address in {@code s[from, to)} into 0..2^32-1, without allocating.
+   */
   public static long parseIpv4(CharSequence s, int from, int to) {
     long value = 0;
     int octets = 0;
@@ -298,7 +300,13 @@ public final class IpAddresses {
   }
 
   public static String formatIpv4(long v) {
-    return ((v >>> 24) & 0xFF) + "." + ((v >>> 16) & 0xFF) + "." + ((v >>> 8) & 0xFF) + "." + (v & 0xFF);
+    return ((v >>> 24) & 0xFF)
+        + "."
+        + ((v >>> 16) & 0xFF)
+        + "."
+        + ((v >>> 8) & 0xFF)
+        + "."
+        + (v & 0xFF);
   }
 
   public static String formatIpv6(long hi, long lo) {

@@ -10,7 +10,8 @@ package io.proxyfleet.block;
  * @param rowsWithSeveralUrls zapret-csv rows whose URL field holds several URLs joined by " | "
  * @param rowsWithoutIps zapret-csv rows with an empty IP column (domain-only entries, not errors)
  */
-public record RowCounts(int lines, int rows, int rowsWithExtraFields, int rowsWithSeveralUrls, int rowsWithoutIps) {
+public record RowCounts(
+    int lines, int rows, int rowsWithExtraFields, int rowsWithSeveralUrls, int rowsWithoutIps) {
 
   /** Counts for a source that is one value per row with nothing format-specific to report. */
   public static RowCounts simple(int rows) {

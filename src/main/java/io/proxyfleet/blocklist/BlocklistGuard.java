@@ -8,9 +8,9 @@ import java.util.Locale;
 
 /**
  * The feed sanity guard: decides whether a new version of a list may replace the one in force. A
- * broken feed (a stray {@code 0.0.0.0/0}, a list concatenated with a routing table) would make every
- * fleet rotate every proxy at once, so an update that newly covers an absurd share of the IPv4 space
- * is held until an engineer accepts it by its hash. Pure: no clock, no I/O.
+ * broken feed (a stray {@code 0.0.0.0/0}, a list concatenated with a routing table) would make
+ * every fleet rotate every proxy at once, so an update that newly covers an absurd share of the
+ * IPv4 space is held until an engineer accepts it by its hash. Pure: no clock, no I/O.
  */
 public final class BlocklistGuard {
 
@@ -44,11 +44,12 @@ public final class BlocklistGuard {
    *
    * @param held whether it must wait for acceptance
    * @param reason the thresholds crossed, with numbers (empty when not held)
-   * @param newIpv4Addresses addresses the candidate covers that the baseline does not (a lower bound
-   *     when only the baseline's size is known)
+   * @param newIpv4Addresses addresses the candidate covers that the baseline does not (a lower
+   *     bound when only the baseline's size is known)
    * @param widestNewRange the widest newly covered merged range, e.g. {@code 0.0.0.0/0}
    */
-  public record Verdict(boolean held, String reason, long newIpv4Addresses, String widestNewRange) {}
+  public record Verdict(
+      boolean held, String reason, long newIpv4Addresses, String widestNewRange) {}
 
   private final GuardSettings settings;
 
@@ -84,28 +85,63 @@ public final class BlocklistGuard {
     List<String> crossed = new ArrayList<>();
     int prefix = settings.minIpv4Prefix();
     if (prefix > 0 && widest != null && widest.ipv4Size() > (1L << (32 - prefix))) {
-      crossed.add(widest.describe() + " (" + widest.ipv4Size() + " addresses, " + widestFresh
-          + " of them new) is wider than /" + prefix + " (spec.guard.minIpv4Prefix)");
+      crossed.add(
+          widest.describe()
+              + " ("
+              + widest.ipv4Size()
+              + " addresses, "
+              + widestFresh
+              + " of them new) is wider than /"
+              + prefix
+              + " (spec.guard.minIpv4Prefix)");
     }
     if (fresh > settings.maxNewIpv4Addresses()) {
-      crossed.add("it newly covers " + fresh + " IPv4 addresses (" + percent(fresh) + " of IPv4), more than "
-          + settings.maxNewIpv4Addresses() + " (spec.guard.maxNewIpv4Addresses)");
+      crossed.add(
+          "it newly covers "
+              + fresh
+              + " IPv4 addresses ("
+              + percent(fresh)
+              + " of IPv4), more than "
+              + settings.maxNewIpv4Addresses()
+              + " (spec.guard.maxNewIpv4Addresses)");
     }
-    if (baseline.exists() && candidateSize > settings.growthFloor()
+    if (baseline.exists()
+        && candidateSize > settings.growthFloor()
         && candidateSize > multiply(baseline.ipv4Addresses(), settings.maxGrowthFactor())) {
-      crossed.add("it grows the list from " + baseline.ipv4Addresses() + " to " + candidateSize
-          + " IPv4 addresses, more than " + settings.maxGrowthFactor() + "x (spec.guard.maxGrowthFactor;"
-          + " lists up to spec.guard.growthFloor=" + settings.growthFloor() + " may grow freely)");
+      crossed.add(
+          "it grows the list from "
+              + baseline.ipv4Addresses()
+              + " to "
+              + candidateSize
+              + " IPv4 addresses, more than "
+              + settings.maxGrowthFactor()
+              + "x (spec.guard.maxGrowthFactor;"
+              + " lists up to spec.guard.growthFloor="
+              + settings.growthFloor()
+              + " may grow freely)");
     }
     // Only against an index in memory: after a restart a partial first version (a source still
     // down) is expected, and holding it would publish nothing at all.
     long before = baseline.ipv4Addresses();
-    if (fromSources && baseline.index() != null && before > 0 && settings.maxShrinkPercent() < 100
+    if (fromSources
+        && baseline.index() != null
+        && before > 0
+        && settings.maxShrinkPercent() < 100
         && (before - candidateSize) * 100 > before * settings.maxShrinkPercent()) {
-      crossed.add("it shrinks the list from " + before + " to " + candidateSize + " IPv4 addresses, by more than "
-          + settings.maxShrinkPercent() + "% (spec.guard.maxShrinkPercent; a feed that suddenly returns little or nothing)");
+      crossed.add(
+          "it shrinks the list from "
+              + before
+              + " to "
+              + candidateSize
+              + " IPv4 addresses, by more than "
+              + settings.maxShrinkPercent()
+              + "% (spec.guard.maxShrinkPercent; a feed that suddenly returns little or nothing)");
     }
-    return new Verdict(!crossed.isEmpty(), String.join("; ", crossed), fresh, widest == null ? null : widest.describe());
+    return new Verdict(
+        !crossed.isEmpty(),
+        String.join("; ", crossed),
+        fresh,
+        widest == null ? null : widest.describe());
   }
 
   private static long multiply(long value, int factor) {

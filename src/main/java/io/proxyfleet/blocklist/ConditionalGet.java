@@ -28,7 +28,8 @@ public final class ConditionalGet {
    * Request headers for a refetch. Validators are sent only when a good version is held: a 304 is
    * only useful if there is something to keep.
    */
-  public static Map<String, String> requestHeaders(String etag, String lastModified, boolean haveGoodVersion) {
+  public static Map<String, String> requestHeaders(
+      String etag, String lastModified, boolean haveGoodVersion) {
     Map<String, String> headers = new LinkedHashMap<>();
     if (!haveGoodVersion) {
       return headers;
@@ -52,27 +53,52 @@ public final class ConditionalGet {
     };
   }
 
-  /** The failure for a status that is neither content, 304 nor a redirect; {@code source} names it. */
+  /**
+   * The failure for a status that is neither content, 304 nor a redirect; {@code source} names it.
+   */
   public static SourceFailure failure(int status, String source, String field) {
     if (status == 404 || status == 410) {
-      return new SourceFailure(FailureReason.NOT_FOUND,
-          "source " + source + ": HTTP " + status + " (not found); fix " + field + ".url or remove the source");
+      return new SourceFailure(
+          FailureReason.NOT_FOUND,
+          "source "
+              + source
+              + ": HTTP "
+              + status
+              + " (not found); fix "
+              + field
+              + ".url or remove the source");
     }
     if (status == 401 || status == 403) {
-      return new SourceFailure(FailureReason.FETCH_FAILED,
-          "source " + source + ": HTTP " + status + " (not authorized); check the Secret named in " + field + ".authSecret");
+      return new SourceFailure(
+          FailureReason.FETCH_FAILED,
+          "source "
+              + source
+              + ": HTTP "
+              + status
+              + " (not authorized); check the Secret named in "
+              + field
+              + ".authSecret");
     }
     if (status == 304) {
-      return new SourceFailure(FailureReason.FETCH_FAILED,
-          "source " + source + ": HTTP 304 to a request without validators; the server is misbehaving");
+      return new SourceFailure(
+          FailureReason.FETCH_FAILED,
+          "source "
+              + source
+              + ": HTTP 304 to a request without validators; the server is misbehaving");
     }
     if (status == 408 || status == 504) {
-      return new SourceFailure(FailureReason.TIMEOUT, "source " + source + ": HTTP " + status + " (timed out upstream); retrying with backoff");
+      return new SourceFailure(
+          FailureReason.TIMEOUT,
+          "source " + source + ": HTTP " + status + " (timed out upstream); retrying with backoff");
     }
     if (status >= 500) {
-      return new SourceFailure(FailureReason.FETCH_FAILED, "source " + source + ": HTTP " + status + " (server error); retrying with backoff");
+      return new SourceFailure(
+          FailureReason.FETCH_FAILED,
+          "source " + source + ": HTTP " + status + " (server error); retrying with backoff");
     }
-    return new SourceFailure(FailureReason.FETCH_FAILED, "source " + source + ": unexpected HTTP " + status + "; check " + field + ".url");
+    return new SourceFailure(
+        FailureReason.FETCH_FAILED,
+        "source " + source + ": unexpected HTTP " + status + "; check " + field + ".url");
   }
 
   /** The validator to store from a response header, ignoring blanks. */

@@ -1,7 +1,7 @@
 package io.proxyfleet.blocklist;
 
-import io.proxyfleet.block.format.ParseLimits;
 import io.proxyfleet.block.format.BlocklistFormat;
+import io.proxyfleet.block.format.ParseLimits;
 import java.net.URI;
 import java.nio.charset.Charset;
 import java.time.Duration;
@@ -33,9 +33,31 @@ public record FetchRequest(
     ParseLimits limits) {
 
   /** A request within the default parse limits. */
-  public FetchRequest(String source, String field, URI uri, Optional<String> authorization, String etag, String lastModified,
-      boolean haveGoodVersion, Duration timeout, long maxBytes, BlocklistFormat format, Charset charset) {
-    this(source, field, uri, authorization, etag, lastModified, haveGoodVersion, timeout, maxBytes, format, charset, ParseLimits.DEFAULT);
+  public FetchRequest(
+      String source,
+      String field,
+      URI uri,
+      Optional<String> authorization,
+      String etag,
+      String lastModified,
+      boolean haveGoodVersion,
+      Duration timeout,
+      long maxBytes,
+      BlocklistFormat format,
+      Charset charset) {
+    this(
+        source,
+        field,
+        uri,
+        authorization,
+        etag,
+        lastModified,
+        haveGoodVersion,
+        timeout,
+        maxBytes,
+        format,
+        charset,
+        ParseLimits.DEFAULT);
   }
 
   @Override

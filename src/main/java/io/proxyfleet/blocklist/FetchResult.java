@@ -9,7 +9,8 @@ public sealed interface FetchResult {
   record NotModified() implements FetchResult {}
 
   /** 200 and a body that parsed; {@code bytes} counted on the wire. */
-  record Fetched(ParsedBlocklist parsed, String etag, String lastModified, long bytes) implements FetchResult {}
+  record Fetched(ParsedBlocklist parsed, String etag, String lastModified, long bytes)
+      implements FetchResult {}
 
   /** Nothing usable; the version held stays in force. */
   record Failed(SourceFailure failure) implements FetchResult {}

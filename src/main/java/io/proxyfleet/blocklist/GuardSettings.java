@@ -3,8 +3,15 @@ package io.proxyfleet.blocklist;
 import io.proxyfleet.api.BlocklistGuardSpec;
 import java.util.Optional;
 
-/** The guard's thresholds with defaults filled in; see {@link BlocklistGuardSpec} for their meaning. */
-public record GuardSettings(int minIpv4Prefix, long maxNewIpv4Addresses, int maxGrowthFactor, long growthFloor, int maxShrinkPercent) {
+/**
+ * The guard's thresholds with defaults filled in; see {@link BlocklistGuardSpec} for their meaning.
+ */
+public record GuardSettings(
+    int minIpv4Prefix,
+    long maxNewIpv4Addresses,
+    int maxGrowthFactor,
+    long growthFloor,
+    int maxShrinkPercent) {
 
   public static final GuardSettings DEFAULTS =
       new GuardSettings(
@@ -15,8 +22,14 @@ public record GuardSettings(int minIpv4Prefix, long maxNewIpv4Addresses, int max
           BlocklistGuardSpec.DEFAULT_MAX_SHRINK_PERCENT);
 
   /** Settings with the default shrink threshold. */
-  public GuardSettings(int minIpv4Prefix, long maxNewIpv4Addresses, int maxGrowthFactor, long growthFloor) {
-    this(minIpv4Prefix, maxNewIpv4Addresses, maxGrowthFactor, growthFloor, BlocklistGuardSpec.DEFAULT_MAX_SHRINK_PERCENT);
+  public GuardSettings(
+      int minIpv4Prefix, long maxNewIpv4Addresses, int maxGrowthFactor, long growthFloor) {
+    this(
+        minIpv4Prefix,
+        maxNewIpv4Addresses,
+        maxGrowthFactor,
+        growthFloor,
+        BlocklistGuardSpec.DEFAULT_MAX_SHRINK_PERCENT);
   }
 
   public static GuardSettings from(BlocklistGuardSpec spec) {

@@ -2,8 +2,8 @@ package io.proxyfleet.blocklist;
 
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistParseException;
-import io.proxyfleet.block.format.ParseLimitException;
 import io.proxyfleet.block.format.BlocklistParser;
+import io.proxyfleet.block.format.ParseLimitException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -27,8 +27,9 @@ import java.util.concurrent.Flow;
 /**
  * Fetches URL sources with the JDK HTTP client: conditional GET, a deadline for the whole exchange,
  * a size cap enforced while streaming (the parser reads straight from the wire, so a 2 GB body is
- * abandoned after {@code maxBytes}), and redirects followed by hand (at most {@link #MAX_REDIRECTS},
- * http/https only) so the Authorization header is never forwarded to another origin.
+ * abandoned after {@code maxBytes}), and redirects followed by hand (at most {@link
+ * #MAX_REDIRECTS}, http/https only) so the Authorization header is never forwarded to another
+ * origin.
  */
 public class HttpSourceFetcher {
 
@@ -51,7 +52,8 @@ public class HttpSourceFetcher {
     this(access, client, SourceAccess.SYSTEM);
   }
 
-  private HttpSourceFetcher(SourceAccess access, HttpClient client, SourceAccess.Resolver resolver) {
+  private HttpSourceFetcher(
+      SourceAccess access, HttpClient client, SourceAccess.Resolver resolver) {
     this.access = access;
     this.client = client;
     this.resolver = resolver;
@@ -64,10 +66,11 @@ public class HttpSourceFetcher {
    * lookup of the name.
    */
   private static HttpClient newClient(InetSocketAddress pinned) {
-    HttpClient.Builder builder = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(30));
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30));
     if (pinned != null) {
       builder.proxy(ProxySelector.of(pinned));
     }
@@ -77,39 +80,80 @@ public class HttpSourceFetcher {
   public FetchResult fetch(FetchRequest request) {
     long deadline = System.nanoTime() + request.timeout().toNanos();
     Map<String, String> validators =
-        ConditionalGet.requestHeaders(request.etag(), request.lastModified(), request.haveGoodVersion());
+        ConditionalGet.requestHeaders(
+            request.etag(), request.lastModified(), request.haveGoodVersion());
     URI uri = request.uri();
     Optional<String> authorization = request.authorization();
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
       // Checked on every hop: a public URL may redirect to the metadata service or a pod address.
       SourceAccess.Checked checked = access.check(uri, resolver);
       if (checked.refusal().isPresent()) {
-        return failed(FailureReason.DESTINATION_REFUSED, request, (hop == 0 ? "" : "redirected: ") + checked.refusal().get() + "; check " + request.field() + ".url");
+        return failed(
+            FailureReason.DESTINATION_REFUSED,
+            request,
+            (hop == 0 ? "" : "redirected: ")
+                + checked.refusal().get()
+                + "; check "
+                + request.field()
+                + ".url");
       }
       // Plain http to a name goes to the address just checked: a DNS server answering differently
       // the second time (rebinding) is never asked again. https relies on TLS (see SourceAccess).
       HttpClient pinnedOrShared = client;
-      if ("http".equalsIgnoreCase(uri.getScheme()) && !isLiteral(uri.getHost()) && !checked.addresses().isEmpty()) {
-        pinnedOrShared = newClient(new InetSocketAddress(checked.addresses().get(0), uri.getPort() >= 0 ? uri.getPort() : 80));
+      if ("http".equalsIgnoreCase(uri.getScheme())
+          && !isLiteral(uri.getHost())
+          && !checked.addresses().isEmpty()) {
+        pinnedOrShared =
+            newClient(
+                new InetSocketAddress(
+                    checked.addresses().get(0), uri.getPort() >= 0 ? uri.getPort() : 80));
       }
       HttpClient hopClient = pinnedOrShared;
       HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
       try {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).GET()
-            .timeout(remaining(deadline))
-            .header("Accept-Encoding", "gzip")
-            .header("User-Agent", "proxyfleet-operator");
+        HttpRequest.Builder builder =
+            HttpRequest.newBuilder(uri)
+                .GET()
+                .timeout(remaining(deadline))
+                .header("Accept-Encoding", "gzip")
+                .header("User-Agent", "proxyfleet-operator");
         validators.forEach(builder::header);
         authorization.ifPresent(a -> builder.header("Authorization", a));
         response = hopClient.send(builder.build(), HttpResponse.BodyHandlers.ofPublisher());
       } catch (HttpConnectTimeoutException e) {
-        return failed(FailureReason.TIMEOUT, request, "connecting took longer than the timeout " + request.timeout() + "; check the host or raise " + request.field() + ".timeout");
+        return failed(
+            FailureReason.TIMEOUT,
+            request,
+            "connecting took longer than the timeout "
+                + request.timeout()
+                + "; check the host or raise "
+                + request.field()
+                + ".timeout");
       } catch (HttpTimeoutException e) {
-        return failed(FailureReason.TIMEOUT, request, "no response within the timeout " + request.timeout() + "; raise " + request.field() + ".timeout or check the server");
+        return failed(
+            FailureReason.TIMEOUT,
+            request,
+            "no response within the timeout "
+                + request.timeout()
+                + "; raise "
+                + request.field()
+                + ".timeout or check the server");
       } catch (ConnectException e) {
-        return failed(FailureReason.FETCH_FAILED, request, "cannot connect to " + origin(uri) + " (" + describe(e) + "); check " + request.field() + ".url");
+        return failed(
+            FailureReason.FETCH_FAILED,
+            request,
+            "cannot connect to "
+                + origin(uri)
+                + " ("
+                + describe(e)
+                + "); check "
+                + request.field()
+                + ".url");
       } catch (IOException | IllegalArgumentException e) {
-        return failed(FailureReason.FETCH_FAILED, request, "request to " + origin(uri) + " failed (" + describe(e) + "); retrying with backoff");
+        return failed(
+            FailureReason.FETCH_FAILED,
+            request,
+            "request to " + origin(uri) + " failed (" + describe(e) + "); retrying with backoff");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return failed(FailureReason.FETCH_FAILED, request, "interrupted");
@@ -127,17 +171,26 @@ public class HttpSourceFetcher {
           body.close();
           Optional<String> location = response.headers().firstValue("Location");
           if (location.isEmpty()) {
-            return failed(FailureReason.FETCH_FAILED, request, "HTTP " + status + " without a Location header; check " + request.field() + ".url");
+            return failed(
+                FailureReason.FETCH_FAILED,
+                request,
+                "HTTP " + status + " without a Location header; check " + request.field() + ".url");
           }
           URI next;
           try {
             next = uri.resolve(location.get().strip());
           } catch (IllegalArgumentException e) {
-            return failed(FailureReason.FETCH_FAILED, request, "HTTP " + status + " to an invalid Location; check " + request.field() + ".url");
+            return failed(
+                FailureReason.FETCH_FAILED,
+                request,
+                "HTTP " + status + " to an invalid Location; check " + request.field() + ".url");
           }
           String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
           if (!scheme.equals("http") && !scheme.equals("https")) {
-            return failed(FailureReason.FETCH_FAILED, request, "redirected to a " + scheme + " URL; only http and https are followed");
+            return failed(
+                FailureReason.FETCH_FAILED,
+                request,
+                "redirected to a " + scheme + " URL; only http and https are followed");
           }
           if (!origin(next).equals(origin(uri))) {
             // Credentials are for the origin the engineer named, not wherever it redirects.
@@ -148,17 +201,26 @@ public class HttpSourceFetcher {
         }
         case FAILED -> {
           body.close();
-          return new FetchResult.Failed(ConditionalGet.failure(status, request.source(), request.field()));
+          return new FetchResult.Failed(
+              ConditionalGet.failure(status, request.source(), request.field()));
         }
         case NEW_CONTENT -> {
           return read(request, response, body);
         }
       }
     }
-    return failed(FailureReason.FETCH_FAILED, request, "more than " + MAX_REDIRECTS + " redirects; point " + request.field() + ".url at the final location");
+    return failed(
+        FailureReason.FETCH_FAILED,
+        request,
+        "more than "
+            + MAX_REDIRECTS
+            + " redirects; point "
+            + request.field()
+            + ".url at the final location");
   }
 
-  private FetchResult read(FetchRequest request, HttpResponse<?> response, ResponseBodyStream body) {
+  private FetchResult read(
+      FetchRequest request, HttpResponse<?> response, ResponseBodyStream body) {
     long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
     if (declared > request.maxBytes()) {
       body.close();
@@ -166,46 +228,102 @@ public class HttpSourceFetcher {
     }
     CappedInputStream capped = new CappedInputStream(body, request.maxBytes());
     try (InputStream in = capped) {
-      ParsedBlocklist parsed = BlocklistParser.parse(in, request.format(), request.charset(), null, request.limits());
+      ParsedBlocklist parsed =
+          BlocklistParser.parse(in, request.format(), request.charset(), null, request.limits());
       Optional<String> insane = ParseSanity.problem(parsed);
       if (insane.isPresent()) {
-        return failed(FailureReason.PARSE_FAILED, request, insane.get() + "; check " + request.field() + ".format and "
-            + request.field() + ".encoding");
+        return failed(
+            FailureReason.PARSE_FAILED,
+            request,
+            insane.get()
+                + "; check "
+                + request.field()
+                + ".format and "
+                + request.field()
+                + ".encoding");
       }
-      return new FetchResult.Fetched(parsed,
+      return new FetchResult.Fetched(
+          parsed,
           ConditionalGet.validator(response.headers().firstValue("ETag")).orElse(null),
           ConditionalGet.validator(response.headers().firstValue("Last-Modified")).orElse(null),
           capped.count());
     } catch (TooLargeException e) {
       return tooLarge(request, "more than " + request.maxBytes() + " bytes read");
     } catch (ResponseBodyStream.BodyTimeoutException e) {
-      return failed(FailureReason.TIMEOUT, request, "the body did not arrive within the timeout " + request.timeout()
-          + " (" + capped.count() + " bytes read); raise " + request.field() + ".timeout or check the server");
+      return failed(
+          FailureReason.TIMEOUT,
+          request,
+          "the body did not arrive within the timeout "
+              + request.timeout()
+              + " ("
+              + capped.count()
+              + " bytes read); raise "
+              + request.field()
+              + ".timeout or check the server");
     } catch (ResponseBodyStream.TransportException e) {
-      return failed(FailureReason.FETCH_FAILED, request, "the connection failed after " + capped.count() + " bytes ("
-          + describe(e.getCause()) + "); retrying with backoff");
+      return failed(
+          FailureReason.FETCH_FAILED,
+          request,
+          "the connection failed after "
+              + capped.count()
+              + " bytes ("
+              + describe(e.getCause())
+              + "); retrying with backoff");
     } catch (IOException e) {
       // Everything else comes from decoding the bytes: a truncated or corrupt gzip stream.
-      return failed(FailureReason.PARSE_FAILED, request, "the content cannot be read (" + describe(e)
-          + "); check that the file is complete and " + request.field() + ".format is right");
+      return failed(
+          FailureReason.PARSE_FAILED,
+          request,
+          "the content cannot be read ("
+              + describe(e)
+              + "); check that the file is complete and "
+              + request.field()
+              + ".format is right");
     } catch (ParseLimitException e) {
-      return failed(FailureReason.TOO_LARGE, request, e.getMessage() + " (" + capped.count() + " bytes on the wire); raise "
-          + request.field() + ".maxEntries or " + request.field() + ".maxContentBytes, or fix the URL");
+      return failed(
+          FailureReason.TOO_LARGE,
+          request,
+          e.getMessage()
+              + " ("
+              + capped.count()
+              + " bytes on the wire); raise "
+              + request.field()
+              + ".maxEntries or "
+              + request.field()
+              + ".maxContentBytes, or fix the URL");
     } catch (BlocklistParseException e) {
-      return failed(FailureReason.PARSE_FAILED, request, e.messageWithoutContent() + "; check " + request.field() + ".url, "
-          + request.field() + ".format and " + request.field() + ".encoding");
+      return failed(
+          FailureReason.PARSE_FAILED,
+          request,
+          e.messageWithoutContent()
+              + "; check "
+              + request.field()
+              + ".url, "
+              + request.field()
+              + ".format and "
+              + request.field()
+              + ".encoding");
     } finally {
       body.close();
     }
   }
 
   private static FetchResult tooLarge(FetchRequest request, String what) {
-    return failed(FailureReason.TOO_LARGE, request, "the response is larger than maxBytes=" + request.maxBytes()
-        + " (" + what + "); stopped reading. Raise " + request.field() + ".maxBytes or fix the URL");
+    return failed(
+        FailureReason.TOO_LARGE,
+        request,
+        "the response is larger than maxBytes="
+            + request.maxBytes()
+            + " ("
+            + what
+            + "); stopped reading. Raise "
+            + request.field()
+            + ".maxBytes or fix the URL");
   }
 
   private static FetchResult failed(FailureReason reason, FetchRequest request, String message) {
-    return new FetchResult.Failed(new SourceFailure(reason, "source " + request.source() + ": " + message));
+    return new FetchResult.Failed(
+        new SourceFailure(reason, "source " + request.source() + ": " + message));
   }
 
   private static Duration remaining(long deadlineNanos) {
@@ -221,13 +339,18 @@ public class HttpSourceFetcher {
 
   /** scheme://host:port, the unit credentials are scoped to. Never includes path or query. */
   static String origin(URI uri) {
-    int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    return Objects.toString(uri.getScheme(), "").toLowerCase(Locale.ROOT) + "://"
-        + Objects.toString(uri.getHost(), "").toLowerCase(Locale.ROOT) + ":" + port;
+    int port =
+        uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    return Objects.toString(uri.getScheme(), "").toLowerCase(Locale.ROOT)
+        + "://"
+        + Objects.toString(uri.getHost(), "").toLowerCase(Locale.ROOT)
+        + ":"
+        + port;
   }
 
   private static String describe(Throwable e) {
     String message = e.getMessage();
-    return e.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
+    return e.getClass().getSimpleName()
+        + (message == null || message.isBlank() ? "" : ": " + message);
   }
 }

@@ -18,7 +18,9 @@ public final class RefreshSchedule {
     return now.plus(refreshInterval);
   }
 
-  /** @param failures consecutive failures including this one (1 for the first) */
+  /**
+   * @param failures consecutive failures including this one (1 for the first)
+   */
   public static Instant afterFailure(Instant now, int failures, Duration refreshInterval) {
     return now.plus(backoff(failures, refreshInterval));
   }

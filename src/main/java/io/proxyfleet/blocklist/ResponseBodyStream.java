@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP response body as an InputStream with a deadline for the whole body. The JDK client's own
- * {@code ofInputStream} has no read timeout (a server that sends headers and then trickles or stalls
- * would block a reconcile thread forever), so this subscriber pulls one chunk at a time and gives up
- * at the deadline. Closing it cancels the subscription, which drops the connection: nothing more is
- * read from a body we abandon.
+ * {@code ofInputStream} has no read timeout (a server that sends headers and then trickles or
+ * stalls would block a reconcile thread forever), so this subscriber pulls one chunk at a time and
+ * gives up at the deadline. Closing it cancels the subscription, which drops the connection:
+ * nothing more is read from a body we abandon.
  */
 final class ResponseBodyStream extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
 
@@ -43,7 +43,9 @@ final class ResponseBodyStream extends InputStream implements Flow.Subscriber<Li
   private ByteBuffer current;
   private boolean ended;
 
-  /** @param deadlineNanos {@link System#nanoTime()} value after which reads fail */
+  /**
+   * @param deadlineNanos {@link System#nanoTime()} value after which reads fail
+   */
   ResponseBodyStream(long deadlineNanos) {
     this.deadlineNanos = deadlineNanos;
   }

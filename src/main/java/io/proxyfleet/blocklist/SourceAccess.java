@@ -16,10 +16,10 @@ import java.util.Optional;
  *
  * <p>URL sources go to public {@code https} destinations only. A host that resolves to a loopback,
  * link-local (cloud metadata), private, CGNAT, unspecified, multicast or otherwise reserved address
- * is refused before the request and at every redirect, unless it lies in {@code allowedCidrs} (tests
- * and local mode allow 127.0.0.0/8; plain {@code http} is allowed only to those ranges too). An
- * {@code authSecret} is used only from {@code operatorNamespace}, or from a Secret that opts in with
- * the label {@value #AUTH_SECRET_LABEL}{@code : "true"}.
+ * is refused before the request and at every redirect, unless it lies in {@code allowedCidrs}
+ * (tests and local mode allow 127.0.0.0/8; plain {@code http} is allowed only to those ranges too).
+ * An {@code authSecret} is used only from {@code operatorNamespace}, or from a Secret that opts in
+ * with the label {@value #AUTH_SECRET_LABEL}{@code : "true"}.
  *
  * <p>DNS rebinding (a name that answers a public address to the check and a private one to the
  * connection): a host is resolved once per request ({@link #check}); a plain {@code http} request
@@ -34,17 +34,36 @@ import java.util.Optional;
  */
 public record SourceAccess(String operatorNamespace, List<String> allowedCidrs) {
 
-  /** A Secret outside the operator's namespace carrying this label with value "true" may be an authSecret. */
+  /**
+   * A Secret outside the operator's namespace carrying this label with value "true" may be an
+   * authSecret.
+   */
   public static final String AUTH_SECRET_LABEL = "proxyfleet.io/blocklist-auth";
 
   /**
    * Addresses that are not public Internet destinations (RFC 6890 special-purpose ranges that a
    * request could use to reach the operator's own network or a cloud metadata service).
    */
-  static final List<String> NON_PUBLIC = List.of(
-      "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-      "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-      "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b::/96", "64:ff9b:1::/48");
+  static final List<String> NON_PUBLIC =
+      List.of(
+          "0.0.0.0/8",
+          "10.0.0.0/8",
+          "100.64.0.0/10",
+          "127.0.0.0/8",
+          "169.254.0.0/16",
+          "172.16.0.0/12",
+          "192.0.0.0/24",
+          "192.168.0.0/16",
+          "198.18.0.0/15",
+          "224.0.0.0/4",
+          "240.0.0.0/4",
+          "::/128",
+          "::1/128",
+          "fc00::/7",
+          "fe80::/10",
+          "ff00::/8",
+          "64:ff9b::/96",
+          "64:ff9b:1::/48");
 
   public SourceAccess {
     Objects.requireNonNull(operatorNamespace, "operatorNamespace");
@@ -68,7 +87,8 @@ public record SourceAccess(String operatorNamespace, List<String> allowedCidrs) 
 
   /**
    * The outcome of checking a destination: why it is refused (empty when it may be reached) and the
-   * addresses the check resolved and accepted (empty when the host is unknown: the request reports it).
+   * addresses the check resolved and accepted (empty when the host is unknown: the request reports
+   * it).
    */
   public record Checked(Optional<String> refusal, List<InetAddress> addresses) {}
 
@@ -85,22 +105,32 @@ public record SourceAccess(String operatorNamespace, List<String> allowedCidrs) 
     }
     InetAddress[] addresses;
     try {
-      addresses = resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+      addresses =
+          resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
     } catch (UnknownHostException e) {
-      return new Checked(Optional.empty(), List.of()); // the request itself reports the unknown host
+      return new Checked(
+          Optional.empty(), List.of()); // the request itself reports the unknown host
     }
     boolean allAllowed = true;
     for (InetAddress a : addresses) {
       boolean allowed = matchesAny(a, allowedCidrs);
       allAllowed &= allowed;
       if (!allowed && matchesAny(a, NON_PUBLIC)) {
-        return new Checked(Optional.of(host + " resolves to " + a.getHostAddress() + ", which is not a public address;"
-            + " URL sources may only reach public hosts (the operator's --blocklist-allowed-cidrs setting can allow a range)"), List.of());
+        return new Checked(
+            Optional.of(
+                host
+                    + " resolves to "
+                    + a.getHostAddress()
+                    + ", which is not a public address;"
+                    + " URL sources may only reach public hosts (the operator's --blocklist-allowed-cidrs setting can allow a range)"),
+            List.of());
       }
     }
     String scheme = Objects.toString(uri.getScheme(), "").toLowerCase(Locale.ROOT);
     if (!scheme.equals("https") && !allAllowed) {
-      return new Checked(Optional.of("plain " + scheme + " to " + host + " is refused; use an https URL"), List.of());
+      return new Checked(
+          Optional.of("plain " + scheme + " to " + host + " is refused; use an https URL"),
+          List.of());
     }
     return new Checked(Optional.empty(), List.of(addresses));
   }

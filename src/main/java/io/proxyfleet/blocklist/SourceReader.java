@@ -5,9 +5,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.proxyfleet.api.ObjectKeyRef;
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistParseException;
+import io.proxyfleet.block.format.BlocklistParser;
 import io.proxyfleet.block.format.ParseLimitException;
 import io.proxyfleet.block.format.ParseLimits;
-import io.proxyfleet.block.format.BlocklistParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.Charset;
@@ -23,8 +23,8 @@ import java.util.function.Function;
 
 /**
  * Brings one source's state up to date: fetches a URL source when it is due (conditional GET,
- * backoff after failures), re-reads a ConfigMap source when its bytes changed. Failures are recorded
- * in the state; the last good version is never dropped.
+ * backoff after failures), re-reads a ConfigMap source when its bytes changed. Failures are
+ * recorded in the state; the last good version is never dropped.
  */
 final class SourceReader {
 
@@ -37,15 +37,24 @@ final class SourceReader {
   }
 
   /** Fetches if due (or {@code force}); returns whether anything was attempted. */
-  boolean refreshUrl(ResolvedSource source, SourceState state, boolean force, Function<ObjectKeyRef, Optional<Secret>> secrets) {
+  boolean refreshUrl(
+      ResolvedSource source,
+      SourceState state,
+      boolean force,
+      Function<ObjectKeyRef, Optional<Secret>> secrets) {
     return refreshUrl(source, source.limits(), state, force, secrets);
   }
 
   /**
-   * Fetches if due (or {@code force}) within {@code limits} (the source's own, or less when the list
-   * is near its total); returns whether anything was attempted.
+   * Fetches if due (or {@code force}) within {@code limits} (the source's own, or less when the
+   * list is near its total); returns whether anything was attempted.
    */
-  boolean refreshUrl(ResolvedSource source, ParseLimits limits, SourceState state, boolean force, Function<ObjectKeyRef, Optional<Secret>> secrets) {
+  boolean refreshUrl(
+      ResolvedSource source,
+      ParseLimits limits,
+      SourceState state,
+      boolean force,
+      Function<ObjectKeyRef, Optional<Secret>> secrets) {
     Instant now = clock.instant();
     if (!force && state.nextFetch != null && now.isBefore(state.nextFetch)) {
       return false;
@@ -59,18 +68,56 @@ final class SourceReader {
       ObjectKeyRef ref = source.authSecret();
       String where = source.field() + ".authSecret";
       if (secret.isEmpty()) {
-        authProblem = new SourceFailure(FailureReason.FETCH_FAILED, "source " + source.name() + ": Secret " + ref.getNamespace() + "/"
-            + ref.getName() + " not found, request not sent; create it or fix " + where + " (an authSecret outside the operator's"
-            + " namespace must carry the label " + SourceAccess.AUTH_SECRET_LABEL + "=true)");
+        authProblem =
+            new SourceFailure(
+                FailureReason.FETCH_FAILED,
+                "source "
+                    + source.name()
+                    + ": Secret "
+                    + ref.getNamespace()
+                    + "/"
+                    + ref.getName()
+                    + " not found, request not sent; create it or fix "
+                    + where
+                    + " (an authSecret outside the operator's"
+                    + " namespace must carry the label "
+                    + SourceAccess.AUTH_SECRET_LABEL
+                    + "=true)");
       } else {
-        Optional<String> value = Optional.ofNullable(secret.get().getData()).map(d -> d.get(ref.getKey()))
-            .map(v -> new String(Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8).strip());
+        Optional<String> value =
+            Optional.ofNullable(secret.get().getData())
+                .map(d -> d.get(ref.getKey()))
+                .map(
+                    v ->
+                        new String(Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8)
+                            .strip());
         if (value.isEmpty() || value.get().isEmpty()) {
-          authProblem = new SourceFailure(FailureReason.FETCH_FAILED, "source " + source.name() + ": Secret " + ref.getNamespace() + "/"
-              + ref.getName() + " has no non-empty key '" + ref.getKey() + "', request not sent; fix " + where);
+          authProblem =
+              new SourceFailure(
+                  FailureReason.FETCH_FAILED,
+                  "source "
+                      + source.name()
+                      + ": Secret "
+                      + ref.getNamespace()
+                      + "/"
+                      + ref.getName()
+                      + " has no non-empty key '"
+                      + ref.getKey()
+                      + "', request not sent; fix "
+                      + where);
         } else if (value.get().chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-          authProblem = new SourceFailure(FailureReason.FETCH_FAILED, "source " + source.name() + ": the value of Secret " + ref.getNamespace()
-              + "/" + ref.getName() + " key '" + ref.getKey() + "' contains line breaks or control characters, request not sent; store the header value on one line");
+          authProblem =
+              new SourceFailure(
+                  FailureReason.FETCH_FAILED,
+                  "source "
+                      + source.name()
+                      + ": the value of Secret "
+                      + ref.getNamespace()
+                      + "/"
+                      + ref.getName()
+                      + " key '"
+                      + ref.getKey()
+                      + "' contains line breaks or control characters, request not sent; store the header value on one line");
         } else {
           authorization = value;
         }
@@ -80,11 +127,25 @@ final class SourceReader {
       result = new FetchResult.Failed(authProblem);
     } else {
       try {
-        result = fetcher.fetch(new FetchRequest(source.name(), source.field(), source.url(), authorization,
-            state.etag, state.lastModified, state.good != null, source.timeout(), source.maxBytes(), source.format(), source.charset(), limits));
+        result =
+            fetcher.fetch(
+                new FetchRequest(
+                    source.name(),
+                    source.field(),
+                    source.url(),
+                    authorization,
+                    state.etag,
+                    state.lastModified,
+                    state.good != null,
+                    source.timeout(),
+                    source.maxBytes(),
+                    source.format(),
+                    source.charset(),
+                    limits));
       } catch (OutOfMemoryError | StackOverflowError e) {
         // Contained: the half-built index is garbage once this frame unwinds, and the source must
-        // keep its schedule (an escaping Error left it never fetched again and the list without status).
+        // keep its schedule (an escaping Error left it never fetched again and the list without
+        // status).
         result = new FetchResult.Failed(outOfResources(source, e));
       }
     }
@@ -98,9 +159,11 @@ final class SourceReader {
     } else if (result instanceof FetchResult.Failed f) {
       state.failed(f.failure());
     }
-    state.nextFetch = state.failure == null
-        ? RefreshSchedule.afterSuccess(done, source.refreshInterval())
-        : RefreshSchedule.afterFailure(done, state.consecutiveFailures, source.refreshInterval());
+    state.nextFetch =
+        state.failure == null
+            ? RefreshSchedule.afterSuccess(done, source.refreshInterval())
+            : RefreshSchedule.afterFailure(
+                done, state.consecutiveFailures, source.refreshInterval());
     return true;
   }
 
@@ -110,7 +173,8 @@ final class SourceReader {
   }
 
   /** Like {@link #readConfigMap(ResolvedSource, SourceState, Optional)} within {@code limits}. */
-  void readConfigMap(ResolvedSource source, ParseLimits limits, SourceState state, Optional<ConfigMap> configMap) {
+  void readConfigMap(
+      ResolvedSource source, ParseLimits limits, SourceState state, Optional<ConfigMap> configMap) {
     ObjectKeyRef ref = source.configMap();
     String where = source.field() + ".configMap";
     String key = ref.getKey();
@@ -118,22 +182,49 @@ final class SourceReader {
     Charset charset = source.charset();
     SourceFailure missing = null;
     if (configMap.isEmpty()) {
-      missing = new SourceFailure(FailureReason.NOT_FOUND, "source " + source.name() + ": ConfigMap " + ref.getNamespace() + "/" + ref.getName()
-          + " not found; create it or fix " + where);
+      missing =
+          new SourceFailure(
+              FailureReason.NOT_FOUND,
+              "source "
+                  + source.name()
+                  + ": ConfigMap "
+                  + ref.getNamespace()
+                  + "/"
+                  + ref.getName()
+                  + " not found; create it or fix "
+                  + where);
     } else if (configMap.get().getData() != null && configMap.get().getData().containsKey(key)) {
       String text = configMap.get().getData().get(key);
       bytes = (text == null ? "" : text).getBytes(StandardCharsets.UTF_8);
       // data values are Unicode text already: the bytes handed to the parser are UTF-8.
       charset = StandardCharsets.UTF_8;
-    } else if (configMap.get().getBinaryData() != null && configMap.get().getBinaryData().containsKey(key)) {
+    } else if (configMap.get().getBinaryData() != null
+        && configMap.get().getBinaryData().containsKey(key)) {
       try {
-        bytes = Base64.getMimeDecoder().decode(Optional.ofNullable(configMap.get().getBinaryData().get(key)).orElse(""));
+        bytes =
+            Base64.getMimeDecoder()
+                .decode(Optional.ofNullable(configMap.get().getBinaryData().get(key)).orElse(""));
       } catch (IllegalArgumentException e) {
-        missing = new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": binaryData['" + key + "'] is not base64");
+        missing =
+            new SourceFailure(
+                FailureReason.PARSE_FAILED,
+                "source " + source.name() + ": binaryData['" + key + "'] is not base64");
       }
     } else {
-      missing = new SourceFailure(FailureReason.NOT_FOUND, "source " + source.name() + ": ConfigMap " + ref.getNamespace() + "/" + ref.getName()
-          + " has no key '" + key + "' in data or binaryData; add it or fix " + where + ".key");
+      missing =
+          new SourceFailure(
+              FailureReason.NOT_FOUND,
+              "source "
+                  + source.name()
+                  + ": ConfigMap "
+                  + ref.getNamespace()
+                  + "/"
+                  + ref.getName()
+                  + " has no key '"
+                  + key
+                  + "' in data or binaryData; add it or fix "
+                  + where
+                  + ".key");
     }
     Instant now = clock.instant();
     if (missing != null) {
@@ -151,30 +242,79 @@ final class SourceReader {
     state.readFingerprint = fingerprint;
     state.lastFetch = now;
     if (bytes.length > source.maxBytes()) {
-      state.failed(new SourceFailure(FailureReason.TOO_LARGE, "source " + source.name() + ": " + bytes.length
-          + " bytes is larger than maxBytes=" + source.maxBytes() + "; raise " + source.field() + ".maxBytes"));
+      state.failed(
+          new SourceFailure(
+              FailureReason.TOO_LARGE,
+              "source "
+                  + source.name()
+                  + ": "
+                  + bytes.length
+                  + " bytes is larger than maxBytes="
+                  + source.maxBytes()
+                  + "; raise "
+                  + source.field()
+                  + ".maxBytes"));
       return;
     }
     try {
-      ParsedBlocklist parsed = BlocklistParser.parse(new ByteArrayInputStream(bytes), source.format(), charset, null, limits);
+      ParsedBlocklist parsed =
+          BlocklistParser.parse(
+              new ByteArrayInputStream(bytes), source.format(), charset, null, limits);
       Optional<String> insane = ParseSanity.problem(parsed);
       if (insane.isPresent()) {
-        state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + insane.get() + "; check "
-            + source.field() + ".format and " + source.field() + ".encoding"));
+        state.failed(
+            new SourceFailure(
+                FailureReason.PARSE_FAILED,
+                "source "
+                    + source.name()
+                    + ": "
+                    + insane.get()
+                    + "; check "
+                    + source.field()
+                    + ".format and "
+                    + source.field()
+                    + ".encoding"));
         return;
       }
       state.accept(parsed, now);
     } catch (IOException e) {
-      state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": the content cannot be read ("
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); check that it is complete"));
+      state.failed(
+          new SourceFailure(
+              FailureReason.PARSE_FAILED,
+              "source "
+                  + source.name()
+                  + ": the content cannot be read ("
+                  + e.getClass().getSimpleName()
+                  + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                  + "); check that it is complete"));
     } catch (ParseLimitException e) {
-      state.failed(new SourceFailure(FailureReason.TOO_LARGE, "source " + source.name() + ": " + e.getMessage() + "; raise "
-          + source.field() + ".maxEntries, " + source.field() + ".maxContentBytes or spec.maxEntries, or shorten the list"));
+      state.failed(
+          new SourceFailure(
+              FailureReason.TOO_LARGE,
+              "source "
+                  + source.name()
+                  + ": "
+                  + e.getMessage()
+                  + "; raise "
+                  + source.field()
+                  + ".maxEntries, "
+                  + source.field()
+                  + ".maxContentBytes or spec.maxEntries, or shorten the list"));
     } catch (OutOfMemoryError | StackOverflowError e) {
       state.failed(outOfResources(source, e));
     } catch (BlocklistParseException e) {
-      state.failed(new SourceFailure(FailureReason.PARSE_FAILED, "source " + source.name() + ": " + e.messageWithoutContent() + "; check "
-          + source.field() + ".format and " + source.field() + ".encoding"));
+      state.failed(
+          new SourceFailure(
+              FailureReason.PARSE_FAILED,
+              "source "
+                  + source.name()
+                  + ": "
+                  + e.messageWithoutContent()
+                  + "; check "
+                  + source.field()
+                  + ".format and "
+                  + source.field()
+                  + ".encoding"));
     }
   }
 
@@ -187,7 +327,14 @@ final class SourceReader {
   }
 
   private static SourceFailure outOfResources(ResolvedSource source, Error e) {
-    return new SourceFailure(FailureReason.TOO_LARGE, "source " + source.name() + ": building its index failed ("
-        + e.getClass().getSimpleName() + "); lower " + source.field() + ".maxEntries or give the operator more memory");
+    return new SourceFailure(
+        FailureReason.TOO_LARGE,
+        "source "
+            + source.name()
+            + ": building its index failed ("
+            + e.getClass().getSimpleName()
+            + "); lower "
+            + source.field()
+            + ".maxEntries or give the operator more memory");
   }
 }

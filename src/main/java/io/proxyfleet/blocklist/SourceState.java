@@ -19,6 +19,7 @@ final class SourceState {
   Instant nextFetch;
   SourceFailure failure;
   int consecutiveFailures;
+
   /** ConfigMap sources: digest of the bytes last read, so an unrelated edit does not re-parse. */
   String readFingerprint;
 

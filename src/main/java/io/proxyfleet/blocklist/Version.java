@@ -2,7 +2,6 @@ package io.proxyfleet.blocklist;
 
 import io.proxyfleet.block.BlockIndex;
 import io.proxyfleet.block.ParsedBlocklist;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +9,13 @@ import java.util.List;
  * One merged version of a list: inline cidrs plus each source's last good version. {@code parts}
  * are compared by identity: a version is rebuilt only when some part was re-read.
  */
-record Version(List<ParsedBlocklist> parts, BlockIndex index, String hash, int entries, int parseErrors, List<String> errors) {
+record Version(
+    List<ParsedBlocklist> parts,
+    BlockIndex index,
+    String hash,
+    int entries,
+    int parseErrors,
+    List<String> errors) {
 
   static Version merge(List<ParsedBlocklist> parts, List<String> partNames) {
     BlockIndex.Builder builder = BlockIndex.builder();
@@ -30,7 +35,8 @@ record Version(List<ParsedBlocklist> parts, BlockIndex index, String hash, int e
       }
     }
     BlockIndex index = builder.build();
-    return new Version(List.copyOf(parts), index, IndexHash.of(index), entries, parseErrors, List.copyOf(errors));
+    return new Version(
+        List.copyOf(parts), index, IndexHash.of(index), entries, parseErrors, List.copyOf(errors));
   }
 
   boolean sameParts(List<ParsedBlocklist> other) {

@@ -20,9 +20,9 @@ import java.util.List;
 /**
  * Puts the generated CRDs' printer columns in the order the API classes declare them.
  *
- * <p>Fabric8's CRD generator keys columns by JSONPath in a sorted map, so AGE
- * ({@code .metadata.creationTimestamp}) would always come first and {@code kubectl get} would not
- * read DESIRED, READY, BLOCKED, ROTATIONS, AGE. Runs in {@code process-classes} right after the
+ * <p>Fabric8's CRD generator keys columns by JSONPath in a sorted map, so AGE ({@code
+ * .metadata.creationTimestamp}) would always come first and {@code kubectl get} would not read
+ * DESIRED, READY, BLOCKED, ROTATIONS, AGE. Runs in {@code process-classes} right after the
  * generator; the committed {@code crds/} are this step's output.
  */
 public final class CrdPrinterColumnOrder {
@@ -42,7 +42,8 @@ public final class CrdPrinterColumnOrder {
       try (var files = Files.list(dir)) {
         for (Path file : files.toList()) {
           String yaml = Files.readString(file, StandardCharsets.UTF_8);
-          CustomResourceDefinition crd = Serialization.unmarshal(yaml, CustomResourceDefinition.class);
+          CustomResourceDefinition crd =
+              Serialization.unmarshal(yaml, CustomResourceDefinition.class);
           if (!crd.getSpec().getNames().getKind().equals(kindOf(type))) {
             continue;
           }
@@ -52,10 +53,14 @@ public final class CrdPrinterColumnOrder {
                   v -> {
                     if (v.getAdditionalPrinterColumns() != null) {
                       v.getAdditionalPrinterColumns()
-                          .sort(Comparator.comparingInt((CustomResourceColumnDefinition c) -> declared.indexOf(c.getName())));
+                          .sort(
+                              Comparator.comparingInt(
+                                  (CustomResourceColumnDefinition c) ->
+                                      declared.indexOf(c.getName())));
                     }
                   });
-          String header = "# Generated from io.proxyfleet.api by the Fabric8 CRD generator; do not edit.\n";
+          String header =
+              "# Generated from io.proxyfleet.api by the Fabric8 CRD generator; do not edit.\n";
           Files.writeString(file, header + Serialization.asYaml(crd), StandardCharsets.UTF_8);
         }
       }

@@ -3,7 +3,6 @@ package io.proxyfleet.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.proxyfleet.api.Blocklist;
 import io.proxyfleet.api.Proxy;
-import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.api.ProxyPhase;
 import io.proxyfleet.local.LocalEnvironment;
 import io.proxyfleet.operator.OperatorSettings;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
@@ -26,31 +24,53 @@ import picocli.CommandLine.Option;
  * End-to-end benchmark of local mode: the real operator, the embedded API and real loopback proxies
  * in this JVM. Reports figures; it asserts nothing (timings belong here, not in unit tests).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure fleet start-up, reaction to a blocklist change and heap use in local mode.",
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measure fleet start-up, reaction to a blocklist change and heap use in local mode.",
     subcommands = {BlocklistBenchCommand.class, CensorBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--replicas", defaultValue = "100", description = "Fleet size for start-up and block reaction. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--replicas",
+      defaultValue = "100",
+      description = "Fleet size for start-up and block reaction. Default: ${DEFAULT-VALUE}.")
   int replicas;
 
-  @Option(names = "--heap-replicas", defaultValue = "1000", description = "Fleet size for the heap measurement (0 skips it). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--heap-replicas",
+      defaultValue = "1000",
+      description = "Fleet size for the heap measurement (0 skips it). Default: ${DEFAULT-VALUE}.")
   int heapReplicas;
 
-  @Option(names = "--heap-fleets", defaultValue = "1",
-      description = "Fleets the heap measurement's proxies are split into (10 with --heap-replicas 10000: the 10 x 1,000 target). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--heap-fleets",
+      defaultValue = "1",
+      description =
+          "Fleets the heap measurement's proxies are split into (10 with --heap-replicas 10000: the 10 x 1,000 target). Default: ${DEFAULT-VALUE}.")
   int heapFleets;
 
-  @Option(names = "--runs", defaultValue = "3", description = "Repetitions of each timing; the report shows each run and the median. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--runs",
+      defaultValue = "3",
+      description =
+          "Repetitions of each timing; the report shows each run and the median. Default: ${DEFAULT-VALUE}.")
   int runs;
 
-  @Option(names = "--reconcile-threads", defaultValue = "16",
-      description = "Concurrent reconciles of the operator under test (the operator command's --reconcile-threads). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--reconcile-threads",
+      defaultValue = "16",
+      description =
+          "Concurrent reconciles of the operator under test (the operator command's --reconcile-threads). Default: ${DEFAULT-VALUE}.")
   int reconcileThreads;
 
-  @Option(names = "--kubeconfig", paramLabel = "FILE",
-      description = "Run against the cluster of this kubeconfig (its CRDs installed, namespace 'default') instead of the embedded API;"
-          + " the operator and the loopback proxies still run in this JVM. See README: Benchmarks on a real API server.")
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description =
+          "Run against the cluster of this kubeconfig (its CRDs installed, namespace 'default') instead of the embedded API;"
+              + " the operator and the loopback proxies still run in this JVM. See README: Benchmarks on a real API server.")
   java.nio.file.Path kubeconfig;
 
   /** Where the operator under test runs: local mode's embedded API, or a real cluster. */
@@ -68,9 +88,15 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<String> report = new ArrayList<>();
-    report.add(String.format("java %s, %d cores, max heap %d MB, API: %s", System.getProperty("java.version"),
-        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-        kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig) + ", reconcile threads " + reconcileThreads);
+    report.add(
+        String.format(
+                "java %s, %d cores, max heap %d MB, API: %s",
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20,
+                kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig)
+            + ", reconcile threads "
+            + reconcileThreads);
     List<Long> startup = new ArrayList<>();
     List<Long> block10 = new ArrayList<>();
     List<Long> blockAll = new ArrayList<>();
@@ -85,18 +111,34 @@ final class BenchCommand implements Callable<Integer> {
         waitFor(() -> runningClean(client, replicas, Set.of()), Duration.ofMinutes(5));
         startup.add(ms(t0));
         long launched = requests.count("fleet POST proxies");
-        perProxy.add(String.format("%.2f (%d requests / %d proxies)", (double) requests.total("fleet") / Math.max(1, launched),
-            requests.total("fleet"), launched));
+        perProxy.add(
+            String.format(
+                "%.2f (%d requests / %d proxies)",
+                (double) requests.total("fleet") / Math.max(1, launched),
+                requests.total("fleet"),
+                launched));
         breakdown = requests.snapshot();
 
         block10.add(blockAndWait(env, 10));
         blockAll.add(blockAndWait(env, replicas));
       }
     }
-    report.add(line("apply " + replicas + "-proxy fleet -> all Running", startup, "target < 5000 ms"));
-    report.add(line("blocklist change, 10 proxies affected -> all on clean IPs", block10, "target < 3000 ms"));
-    report.add(line("blocklist change, " + replicas + " proxies affected -> all on clean IPs", blockAll, "target < 3000 ms"));
-    report.add(String.format("%-62s %s  target <= 3", "fleet-side API requests per proxy launched (apply)", String.join(", ", perProxy)));
+    report.add(
+        line("apply " + replicas + "-proxy fleet -> all Running", startup, "target < 5000 ms"));
+    report.add(
+        line(
+            "blocklist change, 10 proxies affected -> all on clean IPs",
+            block10,
+            "target < 3000 ms"));
+    report.add(
+        line(
+            "blocklist change, " + replicas + " proxies affected -> all on clean IPs",
+            blockAll,
+            "target < 3000 ms"));
+    report.add(
+        String.format(
+            "%-62s %s  target <= 3",
+            "fleet-side API requests per proxy launched (apply)", String.join(", ", perProxy)));
     report.add("  requests during the last apply, by controller, verb and resource: " + breakdown);
 
     if (heapReplicas > 0) {
@@ -106,16 +148,33 @@ final class BenchCommand implements Callable<Integer> {
         for (int f = 0; f < fleetCount; f++) {
           int size = heapReplicas / fleetCount + (f < heapReplicas % fleetCount ? 1 : 0);
           // A local region has about 1,000 addresses: enough regions that none runs out.
-          fleets.append(fleetYaml(fleetCount == 1 ? "bench" : "bench-" + f, size, Math.max(8, (heapReplicas + 599) / 600))).append("---\n");
+          fleets
+              .append(
+                  fleetYaml(
+                      fleetCount == 1 ? "bench" : "bench-" + f,
+                      size,
+                      Math.max(8, (heapReplicas + 599) / 600)))
+              .append("---\n");
         }
         long t0 = System.nanoTime();
         apply(env, fleets.toString());
         waitFor(() -> runningClean(env.client(), heapReplicas, Set.of()), Duration.ofMinutes(10));
         long up = ms(t0);
         long heap = heapAfterGc();
-        report.add(String.format("%-62s %6d MB (apply -> all Running in %d ms, %d listeners open)  target < %s",
-            "heap after GC with " + heapReplicas + " proxies in " + fleetCount + " fleet(s) (" + (kubeconfig == null ? "whole process" : "operator and proxies") + ")",
-            heap >> 20, up, env.openListeners(), kubeconfig == null ? "256 MB" : "512 MB; 10,000 in 10 fleets Running < 90 s"));
+        report.add(
+            String.format(
+                "%-62s %6d MB (apply -> all Running in %d ms, %d listeners open)  target < %s",
+                "heap after GC with "
+                    + heapReplicas
+                    + " proxies in "
+                    + fleetCount
+                    + " fleet(s) ("
+                    + (kubeconfig == null ? "whole process" : "operator and proxies")
+                    + ")",
+                heap >> 20,
+                up,
+                env.openListeners(),
+                kubeconfig == null ? "256 MB" : "512 MB; 10,000 in 10 fleets Running < 90 s"));
       }
     }
     System.out.println(String.join(System.lineSeparator(), report));
@@ -126,7 +185,8 @@ final class BenchCommand implements Callable<Integer> {
   private static long blockAndWait(Target env, int affected) throws InterruptedException {
     KubernetesClient client = env.client();
     List<Proxy> proxies = client.resources(Proxy.class).inNamespace("default").list().getItems();
-    List<String> ips = proxies.stream().limit(affected).map(p -> p.getStatus().getPublicIp()).toList();
+    List<String> ips =
+        proxies.stream().limit(affected).map(p -> p.getStatus().getPublicIp()).toList();
     Set<String> blocked = Set.copyOf(ips);
     long t0 = System.nanoTime();
     setCidrs(client, ips.stream().map(ip -> ip + "/32").collect(Collectors.toList()));
@@ -145,10 +205,14 @@ final class BenchCommand implements Callable<Integer> {
   static void setCidrs(KubernetesClient client, List<String> cidrs) {
     for (int attempt = 1; ; attempt++) {
       try {
-        client.resources(Blocklist.class).withName("bench-manual").edit(b -> {
-          b.getSpec().setCidrs(new ArrayList<>(cidrs));
-          return b;
-        });
+        client
+            .resources(Blocklist.class)
+            .withName("bench-manual")
+            .edit(
+                b -> {
+                  b.getSpec().setCidrs(new ArrayList<>(cidrs));
+                  return b;
+                });
         return;
       } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
         if (e.getCode() != 409 || attempt >= 10) {
@@ -160,12 +224,28 @@ final class BenchCommand implements Callable<Integer> {
 
   private Target target() {
     if (kubeconfig == null) {
-      LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, settings(),
-          io.javaoperatorsdk.operator.api.monitoring.Metrics.NOOP, requests.factory());
+      LocalEnvironment env =
+          LocalEnvironment.start(
+              "127.0.0.1",
+              0,
+              settings(),
+              io.javaoperatorsdk.operator.api.monitoring.Metrics.NOOP,
+              requests.factory());
       return new Target() {
-        @Override public KubernetesClient client() { return env.client(); }
-        @Override public int openListeners() { return env.network().openListeners(); }
-        @Override public void close() { env.close(); }
+        @Override
+        public KubernetesClient client() {
+          return env.client();
+        }
+
+        @Override
+        public int openListeners() {
+          return env.network().openListeners();
+        }
+
+        @Override
+        public void close() {
+          env.close();
+        }
       };
     }
     return ClusterTarget.start(kubeconfig, requests.factory(), settings());
@@ -173,22 +253,37 @@ final class BenchCommand implements Callable<Integer> {
 
   private OperatorSettings settings() {
     OperatorSettings local = OperatorSettings.localMode("bench");
-    return new OperatorSettings(local.cluster(), local.maxAddressDraws(), reconcileThreads, local.clock(), local.names(), local.secrets(),
+    return new OperatorSettings(
+        local.cluster(),
+        local.maxAddressDraws(),
+        reconcileThreads,
+        local.clock(),
+        local.names(),
+        local.secrets(),
         local.sourceAccess());
   }
 
   private static boolean runningClean(KubernetesClient client, int replicas, Set<String> blocked) {
     List<Proxy> proxies = client.resources(Proxy.class).inNamespace("default").list().getItems();
-    long ok = proxies.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-        && p.getStatus().getPhase() == ProxyPhase.Running && p.getStatus().getPublicIp() != null
-        && !blocked.contains(p.getStatus().getPublicIp()) && p.getStatus().getBlockedBy() == null).count();
+    long ok =
+        proxies.stream()
+            .filter(
+                p ->
+                    p.getMetadata().getDeletionTimestamp() == null
+                        && p.getStatus() != null
+                        && p.getStatus().getPhase() == ProxyPhase.Running
+                        && p.getStatus().getPublicIp() != null
+                        && !blocked.contains(p.getStatus().getPublicIp())
+                        && p.getStatus().getBlockedBy() == null)
+            .count();
     return ok == replicas && proxies.size() == replicas;
   }
 
   static void waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("timed out after " + timeout);
+      if (System.nanoTime() > deadline)
+        throw new IllegalStateException("timed out after " + timeout);
       Thread.sleep(10);
     }
   }
@@ -207,15 +302,20 @@ final class BenchCommand implements Callable<Integer> {
 
   /** Creates or updates every object of a multi-document YAML. */
   static void apply(KubernetesClient client, String yaml) {
-    for (var item : client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
+    for (var item :
+        client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
       client.resource(item).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     }
   }
 
   private static String line(String what, List<Long> values, String target) {
     List<Long> sorted = values.stream().sorted().toList();
-    return String.format("%-62s %6d ms (runs: %s)  %s", what, sorted.get(sorted.size() / 2),
-        values.stream().map(String::valueOf).collect(Collectors.joining(", ")), target);
+    return String.format(
+        "%-62s %6d ms (runs: %s)  %s",
+        what,
+        sorted.get(sorted.size() / 2),
+        values.stream().map(String::valueOf).collect(Collectors.joining(", ")),
+        target);
   }
 
   private static long ms(long t0) {
@@ -233,7 +333,9 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   static String blocklistYaml(List<String> cidrs) {
-    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: bench-manual}\nspec: {cidrs: " + cidrs + "}\n---\n";
+    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: bench-manual}\nspec: {cidrs: "
+        + cidrs
+        + "}\n---\n";
   }
 
   static String fleetYaml(int replicas, int regions) {
@@ -241,7 +343,10 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   static String fleetYaml(String name, int replicas, int regions) {
-    String list = java.util.stream.IntStream.rangeClosed(1, regions).mapToObj(r -> "local-" + (100 + r)).collect(Collectors.joining(", "));
+    String list =
+        java.util.stream.IntStream.rangeClosed(1, regions)
+            .mapToObj(r -> "local-" + (100 + r))
+            .collect(Collectors.joining(", "));
     return """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
@@ -252,7 +357,7 @@ final class BenchCommand implements Callable<Integer> {
           port: 1080
           placement: [{cloudProfile: local, regions: [%s]}]
           blocklists: [bench-manual]
-        """.formatted(name, replicas, list);
+        """
+        .formatted(name, replicas, list);
   }
-
 }

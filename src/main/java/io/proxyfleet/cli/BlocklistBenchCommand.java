@@ -28,14 +28,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * Measures the block index and parser on the real registry files, side by side with {@link
- * NaiveBlocklist} in the same JVM and run. Reports figures and asserts nothing: timings belong here,
- * not in unit tests.
+ * NaiveBlocklist} in the same JVM and run. Reports figures and asserts nothing: timings belong
+ * here, not in unit tests.
  */
 @Command(
     name = "blocklist",
     mixinStandardHelpOptions = true,
-    description = "Measure blocklist load time, retained heap, lookups per second and zapret-csv parse"
-        + " throughput on the real files, next to a straightforward baseline.")
+    description =
+        "Measure blocklist load time, retained heap, lookups per second and zapret-csv parse"
+            + " throughput on the real files, next to a straightforward baseline.")
 final class BlocklistBenchCommand implements Callable<Integer> {
 
   static final String IP_LIST_FILE = "zi_ipv4_values_2025-10-01T1234Z.txt";
@@ -43,23 +44,42 @@ final class BlocklistBenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--data", description = "Directory with " + IP_LIST_FILE + " and " + ZAPRET_FILE
-      + ". Default: src/test/resources/data/rkn in a checkout, else the nearest shared/data/rkn above the working directory.")
+  @Option(
+      names = "--data",
+      description =
+          "Directory with "
+              + IP_LIST_FILE
+              + " and "
+              + ZAPRET_FILE
+              + ". Default: src/test/resources/data/rkn in a checkout, else the nearest shared/data/rkn above the working directory.")
   Path data;
 
-  @Option(names = "--runs", defaultValue = "7", description = "Measured runs per figure (after warm-up); the median"
-      + " is reported. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--runs",
+      defaultValue = "7",
+      description =
+          "Measured runs per figure (after warm-up); the median"
+              + " is reported. Default: ${DEFAULT-VALUE}.")
   int runs;
 
-  @Option(names = "--probes", defaultValue = "4194304", description = "Pre-generated random addresses per lookup"
-      + " set (more than the CPU caches hold). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--probes",
+      defaultValue = "4194304",
+      description =
+          "Pre-generated random addresses per lookup"
+              + " set (more than the CPU caches hold). Default: ${DEFAULT-VALUE}.")
   int probeCount;
 
-  @Option(names = "--lookup-millis", defaultValue = "300", description = "Length of one lookup round. Default:"
-      + " ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--lookup-millis",
+      defaultValue = "300",
+      description = "Length of one lookup round. Default:" + " ${DEFAULT-VALUE}.")
   int lookupMillis;
 
-  @Option(names = "--output", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--output",
+      defaultValue = "text",
+      description = "text or json. Default: ${DEFAULT-VALUE}.")
   OutputFormat output;
 
   /** Keeps results reachable so the JIT cannot drop the work that produced them. */
@@ -68,14 +88,27 @@ final class BlocklistBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = data != null ? data : locateData();
-    if (dir == null || !Files.isReadable(dir.resolve(IP_LIST_FILE)) || !Files.isReadable(dir.resolve(ZAPRET_FILE))) {
-      spec.commandLine().getErr().println("bench blocklist: " + IP_LIST_FILE + " and " + ZAPRET_FILE
-          + " not found in " + (dir == null ? "any shared/data/rkn above " + Path.of("").toAbsolutePath() : dir)
-          + "; pass --data DIR");
+    if (dir == null
+        || !Files.isReadable(dir.resolve(IP_LIST_FILE))
+        || !Files.isReadable(dir.resolve(ZAPRET_FILE))) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "bench blocklist: "
+                  + IP_LIST_FILE
+                  + " and "
+                  + ZAPRET_FILE
+                  + " not found in "
+                  + (dir == null
+                      ? "any shared/data/rkn above " + Path.of("").toAbsolutePath()
+                      : dir)
+                  + "; pass --data DIR");
       return 2;
     }
     if (runs < 1 || probeCount < 1 || lookupMillis < 1) {
-      spec.commandLine().getErr().println("bench blocklist: --runs, --probes and --lookup-millis must be at least 1");
+      spec.commandLine()
+          .getErr()
+          .println("bench blocklist: --runs, --probes and --lookup-millis must be at least 1");
       return 2;
     }
     byte[] ipList = Files.readAllBytes(dir.resolve(IP_LIST_FILE));
@@ -89,18 +122,41 @@ final class BlocklistBenchCommand implements Callable<Integer> {
     report.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     report.put("runs", runs);
 
-    // Order matters for the cold figures: each implementation's first load is its first use in this JVM.
+    // Order matters for the cold figures: each implementation's first load is its first use in this
+    // JVM.
     Timing ourLoad = time(() -> parseIpList(ipList));
-    Timing naiveLoad = time(() -> NaiveBlocklist.readIpList(new ByteArrayInputStream(ipList), StandardCharsets.UTF_8));
-    report.put("load", Map.of("file", IP_LIST_FILE, "bytes", ipList.length,
-        "proxyfleet", ourLoad.toMap("ms", 1e-6), "baseline", naiveLoad.toMap("ms", 1e-6), "target", "< 500 ms"));
+    Timing naiveLoad =
+        time(
+            () ->
+                NaiveBlocklist.readIpList(
+                    new ByteArrayInputStream(ipList), StandardCharsets.UTF_8));
+    report.put(
+        "load",
+        Map.of(
+            "file",
+            IP_LIST_FILE,
+            "bytes",
+            ipList.length,
+            "proxyfleet",
+            ourLoad.toMap("ms", 1e-6),
+            "baseline",
+            naiveLoad.toMap("ms", 1e-6),
+            "target",
+            "< 500 ms"));
 
     double ourHeap = medianRetainedMb(() -> parseIpList(ipList));
-    double naiveHeap = medianRetainedMb(() -> NaiveBlocklist.readIpList(new ByteArrayInputStream(ipList), StandardCharsets.UTF_8));
-    report.put("retainedHeapMb", Map.of("proxyfleet", round(ourHeap), "baseline", round(naiveHeap), "target", "< 30 MB"));
+    double naiveHeap =
+        medianRetainedMb(
+            () ->
+                NaiveBlocklist.readIpList(
+                    new ByteArrayInputStream(ipList), StandardCharsets.UTF_8));
+    report.put(
+        "retainedHeapMb",
+        Map.of("proxyfleet", round(ourHeap), "baseline", round(naiveHeap), "target", "< 30 MB"));
 
     BlockIndex index = parseIpList(ipList).index();
-    NaiveBlocklist naive = NaiveBlocklist.readIpList(new ByteArrayInputStream(ipList), StandardCharsets.UTF_8);
+    NaiveBlocklist naive =
+        NaiveBlocklist.readIpList(new ByteArrayInputStream(ipList), StandardCharsets.UTF_8);
     long[] probes = new long[probeCount];
     SplittableRandom random = new SplittableRandom(20251001);
     for (int i = 0; i < probes.length; i++) {
@@ -117,41 +173,103 @@ final class BlocklistBenchCommand implements Callable<Integer> {
       long ourHits = countHits(index::containsIpv4, p);
       long naiveHits = countHits(naive::containsIpv4, p);
       if (ourHits != naiveHits) {
-        spec.commandLine().getErr().printf("bench blocklist: the index and the baseline disagree: %d vs %d hits%n", ourHits, naiveHits);
+        spec.commandLine()
+            .getErr()
+            .printf(
+                "bench blocklist: the index and the baseline disagree: %d vs %d hits%n",
+                ourHits, naiveHits);
         return 1;
       }
     }
     Rate ourRate = lookups(index::containsIpv4, probes);
     Rate naiveRate = lookups(naive::containsIpv4, probes);
-    report.put("lookupsPerSecond", Map.of("probes", probeCount, "hitsPerPass", countHits(index::containsIpv4, probes),
-        "proxyfleet", ourRate.toMap(), "baseline", naiveRate.toMap(), "target", ">= 10 M/s"));
+    report.put(
+        "lookupsPerSecond",
+        Map.of(
+            "probes",
+            probeCount,
+            "hitsPerPass",
+            countHits(index::containsIpv4, probes),
+            "proxyfleet",
+            ourRate.toMap(),
+            "baseline",
+            naiveRate.toMap(),
+            "target",
+            ">= 10 M/s"));
     Rate ourNear = lookups(index::containsIpv4, nearListed);
     Rate naiveNear = lookups(naive::containsIpv4, nearListed);
-    report.put("lookupsPerSecondNearListed", Map.of("probes", probeCount, "hitsPerPass", countHits(index::containsIpv4, nearListed),
-        "proxyfleet", ourNear.toMap(), "baseline", naiveNear.toMap(), "target", ">= 10 M/s"));
+    report.put(
+        "lookupsPerSecondNearListed",
+        Map.of(
+            "probes",
+            probeCount,
+            "hitsPerPass",
+            countHits(index::containsIpv4, nearListed),
+            "proxyfleet",
+            ourNear.toMap(),
+            "baseline",
+            naiveNear.toMap(),
+            "target",
+            ">= 10 M/s"));
 
-    Timing ourCsv = time(() -> BlocklistParser.parse(new ByteArrayInputStream(zapret), BlocklistFormat.ZAPRET_CSV, null));
-    Timing naiveCsv = time(() -> NaiveBlocklist.readZapretCsv(new ByteArrayInputStream(zapret), cp1251));
+    Timing ourCsv =
+        time(
+            () ->
+                BlocklistParser.parse(
+                    new ByteArrayInputStream(zapret), BlocklistFormat.ZAPRET_CSV, null));
+    Timing naiveCsv =
+        time(() -> NaiveBlocklist.readZapretCsv(new ByteArrayInputStream(zapret), cp1251));
     double mb = zapret.length / 1e6;
-    report.put("zapretCsvMbPerSecond", Map.of("file", ZAPRET_FILE, "bytes", zapret.length,
-        "proxyfleet", ourCsv.throughput(mb), "baseline", naiveCsv.throughput(mb)));
+    report.put(
+        "zapretCsvMbPerSecond",
+        Map.of(
+            "file",
+            ZAPRET_FILE,
+            "bytes",
+            zapret.length,
+            "proxyfleet",
+            ourCsv.throughput(mb),
+            "baseline",
+            naiveCsv.throughput(mb)));
 
     PrintWriter out = spec.commandLine().getOut();
     if (output == OutputFormat.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
     } else {
-      out.printf("java %s, %d cores, max heap %d MB, load average %.2f at start; median of %d runs after warm-up%n",
-          report.get("java"), report.get("cores"), report.get("maxHeapMb"), report.get("loadAverage"), runs);
+      out.printf(
+          "java %s, %d cores, max heap %d MB, load average %.2f at start; median of %d runs after warm-up%n",
+          report.get("java"),
+          report.get("cores"),
+          report.get("maxHeapMb"),
+          report.get("loadAverage"),
+          runs);
       TextTable table = new TextTable("MEASUREMENT", "PROXYFLEET", "BASELINE", "TARGET");
-      table.row("load " + IP_LIST_FILE + " (median; first run)",
-          ms(ourLoad.median()) + "; " + ms(ourLoad.first()), ms(naiveLoad.median()) + "; " + ms(naiveLoad.first()), "< 500 ms");
-      table.row("retained heap of the loaded list", String.format("%.1f MB", ourHeap), String.format("%.1f MB", naiveHeap), "< 30 MB");
-      table.row("lookups/s, one thread, random IPv4", String.format("%.1f M", ourRate.median() / 1e6),
-          String.format("%.1f M", naiveRate.median() / 1e6), ">= 10 M");
-      table.row("lookups/s, one thread, IPv4 within 256 of a listed range", String.format("%.1f M", ourNear.median() / 1e6),
-          String.format("%.1f M", naiveNear.median() / 1e6), ">= 10 M");
-      table.row("zapret-csv parse, " + ZAPRET_FILE + " (median; first run)",
-          mbs(mb, ourCsv.median()) + "; " + mbs(mb, ourCsv.first()), mbs(mb, naiveCsv.median()) + "; " + mbs(mb, naiveCsv.first()), "");
+      table.row(
+          "load " + IP_LIST_FILE + " (median; first run)",
+          ms(ourLoad.median()) + "; " + ms(ourLoad.first()),
+          ms(naiveLoad.median()) + "; " + ms(naiveLoad.first()),
+          "< 500 ms");
+      table.row(
+          "retained heap of the loaded list",
+          String.format("%.1f MB", ourHeap),
+          String.format("%.1f MB", naiveHeap),
+          "< 30 MB");
+      table.row(
+          "lookups/s, one thread, random IPv4",
+          String.format("%.1f M", ourRate.median() / 1e6),
+          String.format("%.1f M", naiveRate.median() / 1e6),
+          ">= 10 M");
+      table.row(
+          "lookups/s, one thread, IPv4 within 256 of a listed range",
+          String.format("%.1f M", ourNear.median() / 1e6),
+          String.format("%.1f M", naiveNear.median() / 1e6),
+          ">= 10 M");
+      table.row(
+          "zapret-csv parse, " + ZAPRET_FILE + " (median; first run)",
+          mbs(mb, ourCsv.median()) + "; " + mbs(mb, ourCsv.first()),
+          mbs(mb, naiveCsv.median()) + "; " + mbs(mb, naiveCsv.first()),
+          "");
       table.print(out);
     }
     out.flush();
@@ -167,7 +285,9 @@ final class BlocklistBenchCommand implements Callable<Integer> {
     Object run() throws Exception;
   }
 
-  /** Nanoseconds of the first (cold) run, then of {@code runs} measured runs after three warm-ups. */
+  /**
+   * Nanoseconds of the first (cold) run, then of {@code runs} measured runs after three warm-ups.
+   */
   private record Timing(long first, long[] measured) {
     long median() {
       return BlocklistBenchCommand.median(measured);
@@ -236,7 +356,11 @@ final class BlocklistBenchCommand implements Callable<Integer> {
     }
 
     Map<String, Object> toMap() {
-      return Map.of("median", Math.round(median()), "runs", Arrays.stream(perSecond).map(Math::round).toArray());
+      return Map.of(
+          "median",
+          Math.round(median()),
+          "runs",
+          Arrays.stream(perSecond).map(Math::round).toArray());
     }
   }
 

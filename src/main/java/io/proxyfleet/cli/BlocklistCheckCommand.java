@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -24,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
-    customSynopsis = "proxyfleet blocklist check --format=FORMAT [--encoding=CS] [--output=text|json] FILE... -- IP...",
+    customSynopsis =
+        "proxyfleet blocklist check --format=FORMAT [--encoding=CS] [--output=text|json] FILE... -- IP...",
     description = {
       "For each IP: blocked or not, and every file that blocks it with the merged range that covers it.",
       "Exit status: 0 no address is blocked, 1 at least one is blocked, 2 usage error, an invalid address"
@@ -36,7 +36,10 @@ final class BlocklistCheckCommand implements Callable<Integer> {
 
   @Mixin ListOptions list;
 
-  @Parameters(arity = "1..*", paramLabel = "FILE... -- IP", description = "Blocklist files, then --, then addresses.")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "FILE... -- IP",
+      description = "Blocklist files, then --, then addresses.")
   List<String> arguments;
 
   @Override
@@ -48,8 +51,9 @@ final class BlocklistCheckCommand implements Callable<Integer> {
     int separator = original.indexOf("--");
     int ipCount = separator < 0 ? 0 : original.size() - separator - 1;
     if (ipCount == 0 || ipCount >= arguments.size()) {
-      err.println("blocklist check: give files, then --, then addresses, e.g.: blocklist check --format ip-list"
-          + " list.txt -- 1.2.3.4 2001:db8::1");
+      err.println(
+          "blocklist check: give files, then --, then addresses, e.g.: blocklist check --format ip-list"
+              + " list.txt -- 1.2.3.4 2001:db8::1");
       return 2;
     }
     List<String> files = arguments.subList(0, arguments.size() - ipCount);
@@ -64,7 +68,8 @@ final class BlocklistCheckCommand implements Callable<Integer> {
     List<ParsedBlocklist> lists = new ArrayList<>();
     for (String file : files) {
       try {
-        lists.add(BlocklistFileSet.read(Path.of(file), list.format, list.encoding, null, list.limits()));
+        lists.add(
+            BlocklistFileSet.read(Path.of(file), list.format, list.encoding, null, list.limits()));
       } catch (BlocklistFileSet.Unusable e) {
         err.println("blocklist check: " + e.getMessage());
         return 2;
@@ -92,8 +97,10 @@ final class BlocklistCheckCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (list.output == OutputFormat.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(Map.of("results", results)));
+      out.println(
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(Map.of("results", results)));
     } else {
       TextTable table = new TextTable("IP", "BLOCKED", "FILE", "RANGE");
       for (Map<String, Object> result : results) {
@@ -114,7 +121,11 @@ final class BlocklistCheckCommand implements Callable<Integer> {
 
   private static Optional<String> addressProblem(String ip) {
     if (ip.indexOf('/') >= 0) {
-      return Optional.of("'" + ip + "' is a range; check single addresses such as " + ip.substring(0, ip.indexOf('/')));
+      return Optional.of(
+          "'"
+              + ip
+              + "' is a range; check single addresses such as "
+              + ip.substring(0, ip.indexOf('/')));
     }
     try {
       IpAddresses.parseRange(ip);

@@ -4,9 +4,9 @@ import io.proxyfleet.block.BlockIndex;
 import io.proxyfleet.block.ParsedBlocklist;
 import io.proxyfleet.block.format.BlocklistFormat;
 import io.proxyfleet.block.format.BlocklistParseException;
+import io.proxyfleet.block.format.BlocklistParser;
 import io.proxyfleet.block.format.ParseLimitException;
 import io.proxyfleet.block.format.ParseLimits;
-import io.proxyfleet.block.format.BlocklistParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.Charset;
@@ -35,19 +35,29 @@ final class BlocklistFileSet {
     }
   }
 
-  static ParsedBlocklist read(Path file, BlocklistFormat format, Charset charset, BlockIndex.Builder combined)
+  static ParsedBlocklist read(
+      Path file, BlocklistFormat format, Charset charset, BlockIndex.Builder combined)
       throws Unusable {
     return read(file, format, charset, combined, ParseLimits.DEFAULT);
   }
 
-  static ParsedBlocklist read(Path file, BlocklistFormat format, Charset charset, BlockIndex.Builder combined, ParseLimits limits)
+  static ParsedBlocklist read(
+      Path file,
+      BlocklistFormat format,
+      Charset charset,
+      BlockIndex.Builder combined,
+      ParseLimits limits)
       throws Unusable {
     try (InputStream in = Files.newInputStream(file)) {
       return BlocklistParser.parse(in, format, charset, combined, limits);
     } catch (NoSuchFileException e) {
       throw new Unusable(file + ": no such file");
     } catch (ParseLimitException e) {
-      throw new Unusable(file + ": too large: " + e.getMessage() + " (raise --max-entries or --max-content-bytes if the file is right)");
+      throw new Unusable(
+          file
+              + ": too large: "
+              + e.getMessage()
+              + " (raise --max-entries or --max-content-bytes if the file is right)");
     } catch (BlocklistParseException e) {
       throw new Unusable(file + ": not read as " + format.wireName() + ": " + e.getMessage());
     } catch (IOException e) {
@@ -59,9 +69,16 @@ final class BlocklistFileSet {
   static final class FormatConverter implements ITypeConverter<BlocklistFormat> {
     @Override
     public BlocklistFormat convert(String value) {
-      return BlocklistFormat.fromWireName(value).orElseThrow(() -> new TypeConversionException(
-          "'" + value + "' is not a blocklist format; use one of " + Arrays.stream(BlocklistFormat.values())
-              .map(BlocklistFormat::wireName).collect(Collectors.joining(", "))));
+      return BlocklistFormat.fromWireName(value)
+          .orElseThrow(
+              () ->
+                  new TypeConversionException(
+                      "'"
+                          + value
+                          + "' is not a blocklist format; use one of "
+                          + Arrays.stream(BlocklistFormat.values())
+                              .map(BlocklistFormat::wireName)
+                              .collect(Collectors.joining(", "))));
     }
   }
 
@@ -72,7 +89,8 @@ final class BlocklistFileSet {
       try {
         return Charset.forName(value);
       } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-        throw new TypeConversionException("'" + value + "' is not an encoding this JVM knows (e.g. UTF-8, windows-1251, UTF-16)");
+        throw new TypeConversionException(
+            "'" + value + "' is not an encoding this JVM knows (e.g. UTF-8, windows-1251, UTF-16)");
       }
     }
   }

@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -59,9 +58,19 @@ final class BlocklistStatsCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("blocklist stats: " + e.getMessage());
         return 2;
       }
-      perFile.add(figures(file.toString(), parsed.index(), parsed.rows().lines(), parsed.rows().rows(),
-          parsed.entries(), parsed.ipv6Values(), parsed.parseErrors(), parsed.firstErrors(),
-          parsed.rows().rowsWithExtraFields(), parsed.rows().rowsWithSeveralUrls(), parsed.rows().rowsWithoutIps()));
+      perFile.add(
+          figures(
+              file.toString(),
+              parsed.index(),
+              parsed.rows().lines(),
+              parsed.rows().rows(),
+              parsed.entries(),
+              parsed.ipv6Values(),
+              parsed.parseErrors(),
+              parsed.firstErrors(),
+              parsed.rows().rowsWithExtraFields(),
+              parsed.rows().rowsWithSeveralUrls(),
+              parsed.rows().rowsWithoutIps()));
       lines += parsed.rows().lines();
       rows += parsed.rows().rows();
       values += parsed.entries();
@@ -71,8 +80,19 @@ final class BlocklistStatsCommand implements Callable<Integer> {
       severalUrls += parsed.rows().rowsWithSeveralUrls();
       withoutIps += parsed.rows().rowsWithoutIps();
     }
-    Map<String, Object> total = figures("total", combined.build(), lines, rows, values, ipv6, errors, List.of(),
-        extra, severalUrls, withoutIps);
+    Map<String, Object> total =
+        figures(
+            "total",
+            combined.build(),
+            lines,
+            rows,
+            values,
+            ipv6,
+            errors,
+            List.of(),
+            extra,
+            severalUrls,
+            withoutIps);
     total.remove("firstErrors");
     Charset charset = list.encoding == null ? list.format.defaultCharset() : list.encoding;
     if (list.output == OutputFormat.json) {
@@ -81,7 +101,10 @@ final class BlocklistStatsCommand implements Callable<Integer> {
       document.put("encoding", charset.name());
       document.put("files", perFile);
       document.put("total", total);
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(document));
+      out.println(
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(document));
     } else {
       printText(out, perFile, total, charset);
     }
@@ -89,8 +112,18 @@ final class BlocklistStatsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static Map<String, Object> figures(String file, BlockIndex index, long lines, long rows, long values,
-      long ipv6Values, long parseErrors, List<String> firstErrors, long extraFields, long severalUrls, long withoutIps) {
+  private static Map<String, Object> figures(
+      String file,
+      BlockIndex index,
+      long lines,
+      long rows,
+      long values,
+      long ipv6Values,
+      long parseErrors,
+      List<String> firstErrors,
+      long extraFields,
+      long severalUrls,
+      long withoutIps) {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("file", file);
     f.put("lines", lines);
@@ -109,23 +142,48 @@ final class BlocklistStatsCommand implements Callable<Integer> {
     return f;
   }
 
-  private void printText(PrintWriter out, List<Map<String, Object>> perFile, Map<String, Object> total, Charset charset) {
+  private void printText(
+      PrintWriter out,
+      List<Map<String, Object>> perFile,
+      Map<String, Object> total,
+      Charset charset) {
     out.println("format " + list.format.wireName() + ", encoding " + charset.name());
-    TextTable table = new TextTable("FILE", "ROWS", "VALUES", "DISTINCT", "IPV6", "IPV4 ADDRESSES",
-        "IPV4 RANGES", "IPV6 RANGES", "ERRORS");
+    TextTable table =
+        new TextTable(
+            "FILE",
+            "ROWS",
+            "VALUES",
+            "DISTINCT",
+            "IPV6",
+            "IPV4 ADDRESSES",
+            "IPV4 RANGES",
+            "IPV6 RANGES",
+            "ERRORS");
     List<Map<String, Object>> all = new ArrayList<>(perFile);
     if (perFile.size() > 1) {
       all.add(total);
     }
     for (Map<String, Object> f : all) {
-      table.row(f.get("file"), f.get("rows"), f.get("values"), f.get("distinctValues"), f.get("ipv6Values"),
-          f.get("ipv4Addresses"), f.get("ipv4Ranges"), f.get("ipv6Ranges"), f.get("parseErrors"));
+      table.row(
+          f.get("file"),
+          f.get("rows"),
+          f.get("values"),
+          f.get("distinctValues"),
+          f.get("ipv6Values"),
+          f.get("ipv4Addresses"),
+          f.get("ipv4Ranges"),
+          f.get("ipv6Ranges"),
+          f.get("parseErrors"));
     }
     table.print(out);
     for (Map<String, Object> f : perFile) {
       if (list.format == BlocklistFormat.ZAPRET_CSV) {
-        out.printf("%s: %,d rows with ';' inside the URL, %,d with several URLs, %,d without IPs (domain only)%n",
-            f.get("file"), f.get("rowsWithExtraFields"), f.get("rowsWithSeveralUrls"), f.get("rowsWithoutIps"));
+        out.printf(
+            "%s: %,d rows with ';' inside the URL, %,d with several URLs, %,d without IPs (domain only)%n",
+            f.get("file"),
+            f.get("rowsWithExtraFields"),
+            f.get("rowsWithSeveralUrls"),
+            f.get("rowsWithoutIps"));
       }
       @SuppressWarnings("unchecked")
       List<String> firstErrors = (List<String>) f.get("firstErrors");

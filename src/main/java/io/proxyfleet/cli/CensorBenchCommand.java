@@ -35,40 +35,77 @@ import picocli.CommandLine.Option;
  * address that passed its checks and is in the endpoints Secret). Then it counts what one check
  * costs on the wire. Reports figures; it asserts nothing.
  */
-@Command(name = "censor", mixinStandardHelpOptions = true,
-    description = "Measure, in local mode, detection and recovery of blocks nobody publishes, and the checks' traffic.")
+@Command(
+    name = "censor",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measure, in local mode, detection and recovery of blocks nobody publishes, and the checks' traffic.")
 final class CensorBenchCommand implements Callable<Integer> {
 
   static final String FLEET = "censor-bench";
 
-  @Option(names = "--runs", defaultValue = "5", description = "Addresses censored one after another; the report shows each and the median. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--runs",
+      defaultValue = "5",
+      description =
+          "Addresses censored one after another; the report shows each and the median. Default: ${DEFAULT-VALUE}.")
   int runs;
 
-  @Option(names = "--replicas", defaultValue = "3", description = "Fleet size. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--replicas",
+      defaultValue = "3",
+      description = "Fleet size. Default: ${DEFAULT-VALUE}.")
   int replicas;
 
-  @Option(names = "--health-interval", defaultValue = "5s", description = "The fleet's spec.health.interval. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--health-interval",
+      defaultValue = "5s",
+      description = "The fleet's spec.health.interval. Default: ${DEFAULT-VALUE}.")
   String healthInterval;
 
-  @Option(names = "--report-interval", defaultValue = "10s", description = "The vantage's spec.reportInterval (at least 10s). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--report-interval",
+      defaultValue = "10s",
+      description = "The vantage's spec.reportInterval (at least 10s). Default: ${DEFAULT-VALUE}.")
   String reportInterval;
 
-  @Option(names = "--confirm-rounds", defaultValue = "2", description = "The fleet's spec.probes.confirmRounds. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--confirm-rounds",
+      defaultValue = "2",
+      description = "The fleet's spec.probes.confirmRounds. Default: ${DEFAULT-VALUE}.")
   int confirmRounds;
 
-  @Option(names = "--traffic-probes", defaultValue = "50", description = "Checks per protocol for the traffic count. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--traffic-probes",
+      defaultValue = "50",
+      description = "Checks per protocol for the traffic count. Default: ${DEFAULT-VALUE}.")
   int trafficProbes;
 
   @Override
   public Integer call() throws Exception {
     List<String> report = new ArrayList<>();
-    report.add(String.format("java %s, %d cores; fleet of %d socks5 proxies, health interval %s, vantage report interval %s, confirm rounds %d",
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), replicas, healthInterval, reportInterval, confirmRounds));
-    try (LocalEnvironment env = LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"));
+    report.add(
+        String.format(
+            "java %s, %d cores; fleet of %d socks5 proxies, health interval %s, vantage report interval %s, confirm rounds %d",
+            System.getProperty("java.version"),
+            Runtime.getRuntime().availableProcessors(),
+            replicas,
+            healthInterval,
+            reportInterval,
+            confirmRounds));
+    try (LocalEnvironment env =
+            LocalEnvironment.start("127.0.0.1", 0, OperatorSettings.localMode("bench"));
         LocalWorld world = LocalWorld.start(env, Clock.systemUTC())) {
       KubernetesClient client = env.client();
-      BenchCommand.apply(client, BenchCommand.profileYaml() + fleetYaml(FLEET, "socks5", replicas) + fleetYaml(FLEET + "-http", "http", 1) + vantageYaml());
-      BenchCommand.waitFor(() -> ready(client, FLEET, replicas) && ready(client, FLEET + "-http", 1), Duration.ofMinutes(3));
+      BenchCommand.apply(
+          client,
+          BenchCommand.profileYaml()
+              + fleetYaml(FLEET, "socks5", replicas)
+              + fleetYaml(FLEET + "-http", "http", 1)
+              + vantageYaml());
+      BenchCommand.waitFor(
+          () -> ready(client, FLEET, replicas) && ready(client, FLEET + "-http", 1),
+          Duration.ofMinutes(3));
 
       List<Long> detection = new ArrayList<>();
       List<Long> recovery = new ArrayList<>();
@@ -82,11 +119,14 @@ final class CensorBenchCommand implements Callable<Integer> {
         censor(client, censored);
         BenchCommand.waitFor(() -> foundOut(client, name, ip), Duration.ofMinutes(5));
         detection.add(ms(t0));
-        BenchCommand.waitFor(() -> servingElsewhere(client, name, ip) && ready(client, FLEET, replicas), Duration.ofMinutes(5));
+        BenchCommand.waitFor(
+            () -> servingElsewhere(client, name, ip) && ready(client, FLEET, replicas),
+            Duration.ofMinutes(5));
         recovery.add(ms(t0));
       }
       report.add(line("censor change -> Proxy shows the block (detection)", detection));
-      report.add(line("censor change -> serving on a clean, checked, published IP (recovery)", recovery));
+      report.add(
+          line("censor change -> serving on a clean, checked, published IP (recovery)", recovery));
 
       report.add(traffic(client, FLEET, Protocol.SOCKS5));
       report.add(traffic(client, FLEET + "-http", Protocol.HTTP));
@@ -97,19 +137,25 @@ final class CensorBenchCommand implements Callable<Integer> {
 
   /**
    * Payload bytes and socket writes/reads of one check, measured against the fleet's real daemons
-   * with the same probe code the operator and the agents run; TCP/IP headers are added by count
-   * (52 bytes per segment: IPv4 20 + TCP 20 + timestamps 12; handshake 3 segments, close 4, an ACK
-   * per data segment), since a capture needs privileges a benchmark should not.
+   * with the same probe code the operator and the agents run; TCP/IP headers are added by count (52
+   * bytes per segment: IPv4 20 + TCP 20 + timestamps 12; handshake 3 segments, close 4, an ACK per
+   * data segment), since a capture needs privileges a benchmark should not.
    */
   private String traffic(KubernetesClient client, String fleet, Protocol protocol) {
-    ProxyProbe probe = new ProxyProbe(Duration.ofSeconds(2), null, new ProxyProbe.Target("127.0.0.1", 9), Clock.systemUTC());
+    ProxyProbe probe =
+        new ProxyProbe(
+            Duration.ofSeconds(2), null, new ProxyProbe.Target("127.0.0.1", 9), Clock.systemUTC());
     ProxyFleet f = client.resources(ProxyFleet.class).inNamespace("default").withName(fleet).get();
-    Secret credentials = client.secrets().inNamespace("default").withName(FleetSecrets.credentialsName(f)).get();
+    Secret credentials =
+        client.secrets().inNamespace("default").withName(FleetSecrets.credentialsName(f)).get();
     int passed = 0;
     for (int i = 0; i < trafficProbes; i++) {
       for (Proxy p : proxies(client, fleet)) {
-        var result = probe.probe(protocol, new InetSocketAddress(p.getStatus().getPublicIp(), p.getSpec().getPort()),
-            FleetSecrets.forProxy(credentials, p).orElseThrow());
+        var result =
+            probe.probe(
+                protocol,
+                new InetSocketAddress(p.getStatus().getPublicIp(), p.getSpec().getPort()),
+                FleetSecrets.forProxy(credentials, p).orElseThrow());
         passed += result.passed() ? 1 : 0;
       }
     }
@@ -119,11 +165,20 @@ final class CensorBenchCommand implements Callable<Integer> {
     double perCheck = payload + 52 * segments;
     double perHour = perCheck * 3600 / durationSeconds(healthInterval);
     double perHourAtDefault = perCheck * 3600 / 30;
-    return String.format("%-72s %.0f B sent + %.0f B received payload, ~%.0f segments, ~%.0f B on the wire per check;"
+    return String.format(
+        "%-72s %.0f B sent + %.0f B received payload, ~%.0f segments, ~%.0f B on the wire per check;"
             + " per proxy per hour %.1f KB at %s, %.1f KB at the default 30s, from the operator and as much again per live vantage"
             + " (%d of %d checks passed)",
-        "traffic of one " + protocol.wireName() + " check", (double) t.bytesSent() / t.probes(), (double) t.bytesReceived() / t.probes(),
-        segments, perCheck, perHour / 1000, healthInterval, perHourAtDefault / 1000, passed, t.probes());
+        "traffic of one " + protocol.wireName() + " check",
+        (double) t.bytesSent() / t.probes(),
+        (double) t.bytesReceived() / t.probes(),
+        segments,
+        perCheck,
+        perHour / 1000,
+        healthInterval,
+        perHourAtDefault / 1000,
+        passed,
+        t.probes());
   }
 
   private static double durationSeconds(String value) {
@@ -131,20 +186,38 @@ final class CensorBenchCommand implements Callable<Integer> {
   }
 
   private static void censor(KubernetesClient client, List<String> addresses) {
-    client.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata().withName(LocalWorld.CENSOR_CONFIGMAP)
-        .withNamespace("default").endMetadata().addToData(LocalWorld.CENSOR_KEY, String.join("\n", addresses)).build())
+    client
+        .configMaps()
+        .inNamespace("default")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(LocalWorld.CENSOR_CONFIGMAP)
+                .withNamespace("default")
+                .endMetadata()
+                .addToData(LocalWorld.CENSOR_KEY, String.join("\n", addresses))
+                .build())
         .createOr(NonDeletingOperation::update);
   }
 
-  /** The Proxy shows its address is blocked: from the vantages' report, its learned list, or already a new address. */
+  /**
+   * The Proxy shows its address is blocked: from the vantages' report, its learned list, or already
+   * a new address.
+   */
   private static boolean foundOut(KubernetesClient client, String name, String ip) {
     Proxy p = client.resources(Proxy.class).inNamespace("default").withName(name).get();
     if (p == null || p.getStatus() == null) {
       return false;
     }
-    boolean reported = p.getStatus().getConditions().stream()
-        .anyMatch(c -> "Reachable".equals(c.getType()) && "UnreachableFromVantage".equals(c.getReason()));
-    return reported || p.getStatus().getBlockedBy() != null || !ip.equals(p.getStatus().getPublicIp());
+    boolean reported =
+        p.getStatus().getConditions().stream()
+            .anyMatch(
+                c ->
+                    "Reachable".equals(c.getType())
+                        && "UnreachableFromVantage".equals(c.getReason()));
+    return reported
+        || p.getStatus().getBlockedBy() != null
+        || !ip.equals(p.getStatus().getPublicIp());
   }
 
   private static boolean servingElsewhere(KubernetesClient client, String name, String ip) {
@@ -162,20 +235,37 @@ final class CensorBenchCommand implements Callable<Integer> {
 
   private static String endpoints(KubernetesClient client, String fleet) {
     Secret s = client.secrets().inNamespace("default").withName(fleet + "-endpoints").get();
-    return s == null || s.getData() == null ? "" : Optional.ofNullable(s.getData().get(FleetSecrets.ENDPOINTS_KEY))
-        .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)).orElse("");
+    return s == null || s.getData() == null
+        ? ""
+        : Optional.ofNullable(s.getData().get(FleetSecrets.ENDPOINTS_KEY))
+            .map(v -> new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8))
+            .orElse("");
   }
 
   private static boolean ready(KubernetesClient client, String fleet, int replicas) {
     ProxyFleet f = client.resources(ProxyFleet.class).inNamespace("default").withName(fleet).get();
-    return f != null && f.getStatus() != null && f.getStatus().getReadyReplicas() != null && f.getStatus().getReadyReplicas() == replicas
+    return f != null
+        && f.getStatus() != null
+        && f.getStatus().getReadyReplicas() != null
+        && f.getStatus().getReadyReplicas() == replicas
         && proxies(client, fleet).size() == replicas;
   }
 
   private static List<Proxy> proxies(KubernetesClient client, String fleet) {
-    return client.resources(Proxy.class).inNamespace("default").withLabel(ApiGroup.FLEET_LABEL, fleet).list().getItems().stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null && p.getStatus().getPublicIp() != null)
-        .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
+    return client
+        .resources(Proxy.class)
+        .inNamespace("default")
+        .withLabel(ApiGroup.FLEET_LABEL, fleet)
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            p ->
+                p.getMetadata().getDeletionTimestamp() == null
+                    && p.getStatus() != null
+                    && p.getStatus().getPublicIp() != null)
+        .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName()))
+        .toList();
   }
 
   private String fleetYaml(String name, String protocol, int n) {
@@ -191,7 +281,14 @@ final class CensorBenchCommand implements Callable<Integer> {
           health: {interval: %s, grace: 2m, timeout: 2s}
           probes: {confirmRounds: %d}
         ---
-        """.formatted(name, n, protocol, "http".equals(protocol) ? 3128 : 1080, healthInterval, confirmRounds);
+        """
+        .formatted(
+            name,
+            n,
+            protocol,
+            "http".equals(protocol) ? 3128 : 1080,
+            healthInterval,
+            confirmRounds);
   }
 
   private String vantageYaml() {
@@ -204,12 +301,16 @@ final class CensorBenchCommand implements Callable<Integer> {
           fleets: [%s, %s-http]
           reportInterval: %s
           probeTimeout: 1s
-        """.formatted(FLEET, FLEET, reportInterval);
+        """
+        .formatted(FLEET, FLEET, reportInterval);
   }
 
   private static String line(String what, List<Long> values) {
     List<Long> sorted = values.stream().sorted().toList();
-    return String.format("%-72s median %6d ms (runs: %s)", what, sorted.get(sorted.size() / 2),
+    return String.format(
+        "%-72s median %6d ms (runs: %s)",
+        what,
+        sorted.get(sorted.size() / 2),
         values.stream().map(String::valueOf).collect(Collectors.joining(", ")));
   }
 

@@ -38,14 +38,18 @@ final class ClusterTarget implements BenchCommand.Target {
     this.operator = new ProxyFleetOperator(client, providers, settings, Optional.empty());
   }
 
-  static ClusterTarget start(Path kubeconfig, io.fabric8.kubernetes.client.http.HttpClient.Factory http, OperatorSettings settings) {
+  static ClusterTarget start(
+      Path kubeconfig,
+      io.fabric8.kubernetes.client.http.HttpClient.Factory http,
+      OperatorSettings settings) {
     Config config;
     try {
       config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
     }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(http).build();
+    KubernetesClient client =
+        new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(http).build();
     ClusterTarget target = new ClusterTarget(client, settings);
     target.operator.start();
     return target;
@@ -65,7 +69,11 @@ final class ClusterTarget implements BenchCommand.Target {
   public void close() {
     try {
       client.resources(ProxyFleet.class).inNamespace("default").withName("bench").delete();
-      client.resources(ProxyFleet.class).inNamespace("default").withName("bench").waitUntilCondition(f -> f == null, 5, TimeUnit.MINUTES);
+      client
+          .resources(ProxyFleet.class)
+          .inNamespace("default")
+          .withName("bench")
+          .waitUntilCondition(f -> f == null, 5, TimeUnit.MINUTES);
       client.resources(Blocklist.class).withName("bench-manual").delete();
       client.resources(CloudProfile.class).inNamespace("default").withName("local").delete();
     } finally {

@@ -15,11 +15,14 @@ final class KubeconfigOptions {
   static Config config(Path kubeconfig) throws IOException {
     return kubeconfig == null
         ? Config.autoConfigure(null)
-        : Config.fromKubeconfig(null, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
+        : Config.fromKubeconfig(
+            null, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
   }
 
   /** The namespace asked for, else the kubeconfig context's, else default. */
   static String namespace(String asked, Config config) {
-    return asked != null ? asked : config.getNamespace() != null ? config.getNamespace() : "default";
+    return asked != null
+        ? asked
+        : config.getNamespace() != null ? config.getNamespace() : "default";
   }
 }

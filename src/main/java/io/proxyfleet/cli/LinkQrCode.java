@@ -14,8 +14,8 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
- * One link as a QR code (ZXing's encoder, error correction M: a phone camera reads it off a screen or
- * a crumpled print-out). A quiet zone of four modules, as the QR standard asks.
+ * One link as a QR code (ZXing's encoder, error correction M: a phone camera reads it off a screen
+ * or a crumpled print-out). A quiet zone of four modules, as the QR standard asks.
  */
 final class LinkQrCode {
 
@@ -29,13 +29,25 @@ final class LinkQrCode {
 
   static LinkQrCode of(String link) {
     try {
-      // Width and height 0: one pixel per module, so the matrix is exactly the code plus its quiet zone.
-      return new LinkQrCode(new QRCodeWriter().encode(link, BarcodeFormat.QR_CODE, 0, 0, Map.of(
-          EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M,
-          EncodeHintType.CHARACTER_SET, "UTF-8",
-          EncodeHintType.MARGIN, QUIET_ZONE)));
+      // Width and height 0: one pixel per module, so the matrix is exactly the code plus its quiet
+      // zone.
+      return new LinkQrCode(
+          new QRCodeWriter()
+              .encode(
+                  link,
+                  BarcodeFormat.QR_CODE,
+                  0,
+                  0,
+                  Map.of(
+                      EncodeHintType.ERROR_CORRECTION,
+                      ErrorCorrectionLevel.M,
+                      EncodeHintType.CHARACTER_SET,
+                      "UTF-8",
+                      EncodeHintType.MARGIN,
+                      QUIET_ZONE)));
     } catch (WriterException e) {
-      throw new IllegalArgumentException("link too long for a QR code (" + link.length() + " characters)", e);
+      throw new IllegalArgumentException(
+          "link too long for a QR code (" + link.length() + " characters)", e);
     }
   }
 
@@ -45,7 +57,11 @@ final class LinkQrCode {
   }
 
   boolean dark(int x, int y) {
-    return x >= 0 && y >= 0 && x < modules.getWidth() && y < modules.getHeight() && modules.get(x, y);
+    return x >= 0
+        && y >= 0
+        && x < modules.getWidth()
+        && y < modules.getHeight()
+        && modules.get(x, y);
   }
 
   /**
@@ -67,7 +83,8 @@ final class LinkQrCode {
 
   /** A black-on-white PNG, {@code scale} pixels per module. */
   byte[] png(int scale) {
-    BufferedImage image = new BufferedImage(size() * scale, size() * scale, BufferedImage.TYPE_BYTE_BINARY);
+    BufferedImage image =
+        new BufferedImage(size() * scale, size() * scale, BufferedImage.TYPE_BYTE_BINARY);
     for (int y = 0; y < image.getHeight(); y++) {
       for (int x = 0; x < image.getWidth(); x++) {
         image.setRGB(x, y, dark(x / scale, y / scale) ? 0xFF000000 : 0xFFFFFFFF);

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,7 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code proxyfleet links}: the links of a fleet's proxies, as text, JSON, QR codes or PNG files. */
+/**
+ * {@code proxyfleet links}: the links of a fleet's proxies, as text, JSON, QR codes or PNG files.
+ */
 @Command(
     name = "links",
     mixinStandardHelpOptions = true,
@@ -42,31 +43,56 @@ final class LinksCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(arity = "0..1", paramLabel = "FLEET", description = "The ProxyFleet whose <FLEET>-endpoints Secret to read.")
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "FLEET",
+      description = "The ProxyFleet whose <FLEET>-endpoints Secret to read.")
   String fleet;
 
-  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Kubeconfig to use instead of $KUBECONFIG or ~/.kube/config.")
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "Kubeconfig to use instead of $KUBECONFIG or ~/.kube/config.")
   Path kubeconfig;
 
-  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace of the fleet. Default: the kubeconfig context's, else default.")
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NS",
+      description = "Namespace of the fleet. Default: the kubeconfig context's, else default.")
   String namespace;
 
-  @Option(names = "--file", paramLabel = "FILE", description = "Read a saved endpoints.json instead of the cluster.")
+  @Option(
+      names = "--file",
+      paramLabel = "FILE",
+      description = "Read a saved endpoints.json instead of the cluster.")
   Path file;
 
   @Option(names = "--region", paramLabel = "REGION", description = "Only proxies in this region.")
   String region;
 
-  @Option(names = "--protocol", paramLabel = "PROTOCOL", description = "Only proxies of this protocol: socks5, http, mtproto or shadowsocks.")
+  @Option(
+      names = "--protocol",
+      paramLabel = "PROTOCOL",
+      description = "Only proxies of this protocol: socks5, http, mtproto or shadowsocks.")
   String protocol;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      defaultValue = "text",
+      description = "text or json. Default: ${DEFAULT-VALUE}.")
   OutputFormat output;
 
-  @Option(names = "--qr", description = "Also print each link as a QR code in the terminal (light modules drawn, for dark terminals, like qrencode -t utf8).")
+  @Option(
+      names = "--qr",
+      description =
+          "Also print each link as a QR code in the terminal (light modules drawn, for dark terminals, like qrencode -t utf8).")
   boolean qr;
 
-  @Option(names = "--png", paramLabel = "DIR", description = "Also write each link as a QR code PNG into DIR (<proxy>-<n>.png).")
+  @Option(
+      names = "--png",
+      paramLabel = "DIR",
+      description = "Also write each link as a QR code PNG into DIR (<proxy>-<n>.png).")
   Path pngDir;
 
   @Override
@@ -78,7 +104,10 @@ final class LinksCommand implements Callable<Integer> {
       return UsageException.EXIT_CODE;
     }
     if (protocol != null && Protocol.fromWireName(protocol).isEmpty()) {
-      err.println("links: --protocol '" + protocol + "' is not a protocol; use socks5, http, mtproto or shadowsocks");
+      err.println(
+          "links: --protocol '"
+              + protocol
+              + "' is not a protocol; use socks5, http, mtproto or shadowsocks");
       return UsageException.EXIT_CODE;
     }
     if (qr && output == OutputFormat.json) {
@@ -86,26 +115,38 @@ final class LinksCommand implements Callable<Integer> {
       return UsageException.EXIT_CODE;
     }
     if (file != null && (kubeconfig != null || namespace != null)) {
-      err.println("links: --file reads a saved copy; --kubeconfig and --namespace apply to a FLEET only");
+      err.println(
+          "links: --file reads a saved copy; --kubeconfig and --namespace apply to a FLEET only");
       return UsageException.EXIT_CODE;
     }
     JsonNode endpoints;
     try {
-      endpoints = new ObjectMapper().readTree(file != null ? Files.readString(file, StandardCharsets.UTF_8) : fromCluster());
+      endpoints =
+          new ObjectMapper()
+              .readTree(
+                  file != null ? Files.readString(file, StandardCharsets.UTF_8) : fromCluster());
     } catch (Unreadable e) {
       err.println("links: " + e.getMessage());
       return 1;
     } catch (IOException e) {
-      err.println("links: cannot read " + (file != null ? file : "the endpoints Secret") + ": " + e.getMessage());
+      err.println(
+          "links: cannot read "
+              + (file != null ? file : "the endpoints Secret")
+              + ": "
+              + e.getMessage());
       return 1;
     }
     if (!endpoints.isArray()) {
-      err.println("links: " + (file != null ? file : "the endpoints Secret") + " is not an endpoints list (a JSON array)");
+      err.println(
+          "links: "
+              + (file != null ? file : "the endpoints Secret")
+              + " is not an endpoints list (a JSON array)");
       return 1;
     }
     List<JsonNode> proxies = new ArrayList<>();
     for (JsonNode p : endpoints) {
-      if ((region == null || region.equals(p.path("region").asText())) && (protocol == null || protocol.equals(p.path("protocol").asText()))) {
+      if ((region == null || region.equals(p.path("region").asText()))
+          && (protocol == null || protocol.equals(p.path("protocol").asText()))) {
         proxies.add(p);
       }
     }
@@ -118,7 +159,8 @@ final class LinksCommand implements Callable<Integer> {
     for (JsonNode p : proxies) {
       String name = p.path("name").asText();
       ObjectNode node = json.addObject();
-      for (String field : List.of("name", "cloudProfile", "region", "zone", "ip", "port", "protocol")) {
+      for (String field :
+          List.of("name", "cloudProfile", "region", "zone", "ip", "port", "protocol")) {
         if (p.has(field)) node.set(field, p.get(field));
       }
       ArrayNode links = node.putArray("links");
@@ -127,7 +169,14 @@ final class LinksCommand implements Callable<Integer> {
         links.add(link);
         n++;
         if (output == OutputFormat.text && qr) {
-          out.println(name + " " + p.path("region").asText() + " " + p.path("protocol").asText() + " " + link);
+          out.println(
+              name
+                  + " "
+                  + p.path("region").asText()
+                  + " "
+                  + p.path("protocol").asText()
+                  + " "
+                  + link);
           out.print(LinkQrCode.of(link).terminalText());
           out.println();
         } else {
@@ -142,7 +191,8 @@ final class LinksCommand implements Callable<Integer> {
       }
     }
     if (output == OutputFormat.json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
     } else if (!qr) {
       table.print(out);
     }
@@ -170,17 +220,43 @@ final class LinksCommand implements Callable<Integer> {
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
       Secret secret = client.secrets().inNamespace(ns).withName(name).get();
       if (secret == null) {
-        throw new Unreadable("Secret " + ns + "/" + name + " not found; is '" + fleet + "' a ProxyFleet in namespace " + ns
-            + " with ready proxies? (kubectl get pf -n " + ns + ")");
+        throw new Unreadable(
+            "Secret "
+                + ns
+                + "/"
+                + name
+                + " not found; is '"
+                + fleet
+                + "' a ProxyFleet in namespace "
+                + ns
+                + " with ready proxies? (kubectl get pf -n "
+                + ns
+                + ")");
       }
       String value = FleetSecrets.endpointsJson(secret);
       if (value == null) {
-        throw new Unreadable("Secret " + ns + "/" + name + " has no key " + FleetSecrets.ENDPOINTS_KEY + " or " + FleetSecrets.ENDPOINTS_GZIP_KEY);
+        throw new Unreadable(
+            "Secret "
+                + ns
+                + "/"
+                + name
+                + " has no key "
+                + FleetSecrets.ENDPOINTS_KEY
+                + " or "
+                + FleetSecrets.ENDPOINTS_GZIP_KEY);
       }
       return value;
     } catch (KubernetesClientException e) {
-      throw new Unreadable("cannot read Secret " + ns + "/" + name + " from " + config.getMasterUrl() + ": "
-          + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + e.getMessage());
+      throw new Unreadable(
+          "cannot read Secret "
+              + ns
+              + "/"
+              + name
+              + " from "
+              + config.getMasterUrl()
+              + ": "
+              + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "")
+              + e.getMessage());
     }
   }
 

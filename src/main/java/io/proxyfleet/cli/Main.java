@@ -9,8 +9,17 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "proxyfleet 0.1.0",
     description = "Keeps fleets of proxies alive while a censor blocks their IP ranges.",
-    subcommands = {OperatorCommand.class, LocalCommand.class, LinksCommand.class, ProbeAgentCommand.class, BenchCommand.class, BlocklistCommand.class, RangesCommand.class,
-      ReplayCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      OperatorCommand.class,
+      LocalCommand.class,
+      LinksCommand.class,
+      ProbeAgentCommand.class,
+      BenchCommand.class,
+      BlocklistCommand.class,
+      RangesCommand.class,
+      ReplayCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
 
   public static void main(String[] args) {

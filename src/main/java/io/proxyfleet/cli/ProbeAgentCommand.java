@@ -38,23 +38,44 @@ final class ProbeAgentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   // Not picocli-required: that would also demand it before the rbac subcommand.
-  @Option(names = "--vantage", paramLabel = "NAME", description = "The Vantage this agent reports for (required).")
+  @Option(
+      names = "--vantage",
+      paramLabel = "NAME",
+      description = "The Vantage this agent reports for (required).")
   String vantage;
 
-  @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Kubeconfig to use instead of $KUBECONFIG or ~/.kube/config.")
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description = "Kubeconfig to use instead of $KUBECONFIG or ~/.kube/config.")
   Path kubeconfig;
 
-  @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace of the Vantage. Default: the kubeconfig context's, else default.")
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NS",
+      description = "Namespace of the Vantage. Default: the kubeconfig context's, else default.")
   String namespace;
 
-  @Option(names = "--source-address", paramLabel = "IP", description = "Local address to probe from (a box with several uplinks). Default: the system's choice.")
+  @Option(
+      names = "--source-address",
+      paramLabel = "IP",
+      description =
+          "Local address to probe from (a box with several uplinks). Default: the system's choice.")
   InetAddress source;
 
-  @Option(names = "--target", paramLabel = "HOST:PORT", defaultValue = "1.1.1.1:443",
-      description = "Where SOCKS5 and HTTP probes ask the proxy to connect. Any answer of the proxy counts: this only has to be a plausible destination. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--target",
+      paramLabel = "HOST:PORT",
+      defaultValue = "1.1.1.1:443",
+      description =
+          "Where SOCKS5 and HTTP probes ask the proxy to connect. Any answer of the proxy counts: this only has to be a plausible destination. Default: ${DEFAULT-VALUE}.")
   String target;
 
-  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "16", description = "Probes in flight at once. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      defaultValue = "16",
+      description = "Probes in flight at once. Default: ${DEFAULT-VALUE}.")
   int concurrency;
 
   @Option(names = "--once", description = "Probe one round, report, and exit (for cron or a test).")
@@ -81,11 +102,19 @@ final class ProbeAgentCommand implements Callable<Integer> {
     Config config = KubeconfigOptions.config(kubeconfig);
     String ns = KubeconfigOptions.namespace(namespace, config);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        ProbeAgent agent = new ProbeAgent(client, ns, vantage, source, where, concurrency, Clock.systemUTC())) {
+        ProbeAgent agent =
+            new ProbeAgent(client, ns, vantage, source, where, concurrency, Clock.systemUTC())) {
       if (once) {
         ProbeAgent.Round round = agent.runOnce();
-        spec.commandLine().getOut().println("probed " + round.probed() + " proxies, " + round.reachable() + " reachable"
-            + (round.reported() ? "; reported" : "; nothing changed"));
+        spec.commandLine()
+            .getOut()
+            .println(
+                "probed "
+                    + round.probed()
+                    + " proxies, "
+                    + round.reachable()
+                    + " reachable"
+                    + (round.reported() ? "; reported" : "; nothing changed"));
         return 0;
       }
       Thread worker = new Thread(agent::run, "probe-agent");
@@ -112,12 +141,15 @@ final class ProbeAgentCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code proxyfleet probe-agent rbac}: the agent's ServiceAccount, Role and RoleBinding as YAML. */
+  /**
+   * {@code proxyfleet probe-agent rbac}: the agent's ServiceAccount, Role and RoleBinding as YAML.
+   */
   @Command(
       name = "rbac",
       mixinStandardHelpOptions = true,
-      description = "Prints the ServiceAccount, Role and RoleBinding a vantage's agent runs with (pipe to kubectl apply -f -): list"
-          + " Proxies, get its fleets' credentials Secrets by name, get its Vantage and patch that Vantage's status. Nothing else.")
+      description =
+          "Prints the ServiceAccount, Role and RoleBinding a vantage's agent runs with (pipe to kubectl apply -f -): list"
+              + " Proxies, get its fleets' credentials Secrets by name, get its Vantage and patch that Vantage's status. Nothing else.")
   static final class Rbac implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -125,14 +157,24 @@ final class ProbeAgentCommand implements Callable<Integer> {
     @Option(names = "--vantage", required = true, paramLabel = "NAME")
     String vantage;
 
-    @Option(names = {"-n", "--namespace"}, required = true, paramLabel = "NS")
+    @Option(
+        names = {"-n", "--namespace"},
+        required = true,
+        paramLabel = "NS")
     String namespace;
 
-    @Option(names = "--fleet", required = true, paramLabel = "FLEET", description = "A fleet the vantage probes (repeat for several).")
+    @Option(
+        names = "--fleet",
+        required = true,
+        paramLabel = "FLEET",
+        description = "A fleet the vantage probes (repeat for several).")
     List<String> fleets;
 
-    @Option(names = "--credentials-secret", paramLabel = "SECRET",
-        description = "A fleet's credentials Secret when it names its own (spec.credentialsSecret); default <FLEET>-credentials for each --fleet.")
+    @Option(
+        names = "--credentials-secret",
+        paramLabel = "SECRET",
+        description =
+            "A fleet's credentials Secret when it names its own (spec.credentialsSecret); default <FLEET>-credentials for each --fleet.")
     List<String> secrets = new ArrayList<>();
 
     @Override

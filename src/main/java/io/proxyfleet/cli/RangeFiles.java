@@ -15,14 +15,24 @@ final class RangeFiles {
 
   private RangeFiles() {}
 
-  /** @throws UsageException naming the option, the file and the problem */
-  static CloudRanges read(RangePublisher publisher, Path file, String service) throws UsageException {
+  /**
+   * @throws UsageException naming the option, the file and the problem
+   */
+  static CloudRanges read(RangePublisher publisher, Path file, String service)
+      throws UsageException {
     String option = "--" + publisher.wireName();
     try (InputStream in = Files.newInputStream(file)) {
       CloudRanges ranges = CloudRangeParser.parse(in, publisher, service);
       if (ranges.regions().isEmpty()) {
-        throw new UsageException(option + " " + file + ": no region has prefixes of service '" + ranges.service()
-            + "'; services in the file: " + ranges.stats().services().keySet() + " (choose one with --service)");
+        throw new UsageException(
+            option
+                + " "
+                + file
+                + ": no region has prefixes of service '"
+                + ranges.service()
+                + "'; services in the file: "
+                + ranges.stats().services().keySet()
+                + " (choose one with --service)");
       }
       return ranges;
     } catch (NoSuchFileException e) {

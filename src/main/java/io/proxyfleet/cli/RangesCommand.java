@@ -19,34 +19,56 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Per-region blocked fractions of a cloud's published ranges under one or more blocklists. */
-@Command(name = "ranges", mixinStandardHelpOptions = true,
-    description = "Show how much of each cloud region's public IPv4 space the blocklists cover, worst first.")
+@Command(
+    name = "ranges",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show how much of each cloud region's public IPv4 space the blocklists cover, worst first.")
 final class RangesCommand implements Callable<Integer> {
 
   /** Exactly one range file. */
   static final class Source {
-    @Option(names = "--aws", paramLabel = "FILE", required = true, description = "AWS ip-ranges.json (plain or gzip).")
+    @Option(
+        names = "--aws",
+        paramLabel = "FILE",
+        required = true,
+        description = "AWS ip-ranges.json (plain or gzip).")
     Path aws;
 
-    @Option(names = "--gcp", paramLabel = "FILE", required = true, description = "Google cloud.json (plain or gzip).")
+    @Option(
+        names = "--gcp",
+        paramLabel = "FILE",
+        required = true,
+        description = "Google cloud.json (plain or gzip).")
     Path gcp;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Source source;
 
-  @Option(names = "--service", paramLabel = "NAME", description = "Service whose prefixes make up a region. Default: EC2 (AWS), Google Cloud (GCP).")
+  @Option(
+      names = "--service",
+      paramLabel = "NAME",
+      description =
+          "Service whose prefixes make up a region. Default: EC2 (AWS), Google Cloud (GCP).")
   String service;
 
-  @Option(names = "--blocklist", paramLabel = "FORMAT:FILE", required = true,
-      description = "Blocklist to apply, repeatable; FORMAT is ip-list, zapret-csv or timeline-csv (every range of a block timeline CSV).")
+  @Option(
+      names = "--blocklist",
+      paramLabel = "FORMAT:FILE",
+      required = true,
+      description =
+          "Blocklist to apply, repeatable; FORMAT is ip-list, zapret-csv or timeline-csv (every range of a block timeline CSV).")
   List<String> blocklists;
 
-  @Option(names = "--output", defaultValue = "text", paramLabel = "FORMAT", description = "text or json. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--output",
+      defaultValue = "text",
+      paramLabel = "FORMAT",
+      description = "text or json. Default: ${DEFAULT-VALUE}.")
   OutputFormat output;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -76,21 +98,56 @@ final class RangesCommand implements Callable<Integer> {
     return String.format(Locale.ROOT, "%.2f%%", fraction * 100);
   }
 
-  private static void text(PrintWriter out, CloudRanges ranges, Path file, BlocklistFiles.Merged blocked, List<RegionExposure> regions) {
-    out.printf(Locale.ROOT, "%s %s: syncToken %s (%s), service %s, %d regions, %d IPv4 addresses%n",
-        ranges.publisher().wireName(), file, ranges.syncToken(), ranges.createdAt(), ranges.service(), regions.size(), ranges.totalAddresses());
+  private static void text(
+      PrintWriter out,
+      CloudRanges ranges,
+      Path file,
+      BlocklistFiles.Merged blocked,
+      List<RegionExposure> regions) {
+    out.printf(
+        Locale.ROOT,
+        "%s %s: syncToken %s (%s), service %s, %d regions, %d IPv4 addresses%n",
+        ranges.publisher().wireName(),
+        file,
+        ranges.syncToken(),
+        ranges.createdAt(),
+        ranges.service(),
+        regions.size(),
+        ranges.totalAddresses());
     for (BlocklistFiles.Loaded f : blocked.files()) {
-      out.printf(Locale.ROOT, "blocklist %s:%s: %d entries, %d skipped, %d IPv4 addresses%n", f.format(), f.source(), f.entries(), f.skipped(), f.ipv4Addresses());
+      out.printf(
+          Locale.ROOT,
+          "blocklist %s:%s: %d entries, %d skipped, %d IPv4 addresses%n",
+          f.format(),
+          f.source(),
+          f.entries(),
+          f.skipped(),
+          f.ipv4Addresses());
       f.firstErrors().forEach(e -> out.println("  skipped " + e));
     }
-    int width = Math.max("REGION".length(), regions.stream().mapToInt(r -> r.region().length()).max().orElse(0));
-    out.printf(Locale.ROOT, "%-" + width + "s  %12s  %12s  %8s%n", "REGION", "ADDRESSES", "BLOCKED", "BLOCKED%");
+    int width =
+        Math.max(
+            "REGION".length(), regions.stream().mapToInt(r -> r.region().length()).max().orElse(0));
+    out.printf(
+        Locale.ROOT,
+        "%-" + width + "s  %12s  %12s  %8s%n",
+        "REGION",
+        "ADDRESSES",
+        "BLOCKED",
+        "BLOCKED%");
     for (RegionExposure r : regions) {
-      out.printf(Locale.ROOT, "%-" + width + "s  %12d  %12d  %8s%n", r.region(), r.totalAddresses(), r.blockedAddresses(), percent(r.fraction()));
+      out.printf(
+          Locale.ROOT,
+          "%-" + width + "s  %12d  %12d  %8s%n",
+          r.region(),
+          r.totalAddresses(),
+          r.blockedAddresses(),
+          percent(r.fraction()));
     }
   }
 
-  private static String json(CloudRanges ranges, Path file, BlocklistFiles.Merged blocked, List<RegionExposure> regions) {
+  private static String json(
+      CloudRanges ranges, Path file, BlocklistFiles.Merged blocked, List<RegionExposure> regions) {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();
     root.put("provider", ranges.publisher().wireName());

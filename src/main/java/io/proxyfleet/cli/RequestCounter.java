@@ -23,9 +23,15 @@ final class RequestCounter implements Interceptor {
   @Override
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
     String thread = Thread.currentThread().getName();
-    String side = thread.startsWith("ReconcilerExecutor-proxyfleet-") || thread.startsWith("fleet-writes-") ? "fleet"
-        : thread.startsWith("ReconcilerExecutor-proxy-") ? "proxy" : "other";
-    counts.computeIfAbsent(side + " " + request.method() + " " + resource(request.uri().getPath()), k -> new LongAdder()).increment();
+    String side =
+        thread.startsWith("ReconcilerExecutor-proxyfleet-") || thread.startsWith("fleet-writes-")
+            ? "fleet"
+            : thread.startsWith("ReconcilerExecutor-proxy-") ? "proxy" : "other";
+    counts
+        .computeIfAbsent(
+            side + " " + request.method() + " " + resource(request.uri().getPath()),
+            k -> new LongAdder())
+        .increment();
   }
 
   /** The resource (and subresource) a path names, without namespace and object name. */
@@ -48,7 +54,10 @@ final class RequestCounter implements Interceptor {
   }
 
   long total(String side) {
-    return counts.entrySet().stream().filter(e -> e.getKey().startsWith(side + " ")).mapToLong(e -> e.getValue().sum()).sum();
+    return counts.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(side + " "))
+        .mapToLong(e -> e.getValue().sum())
+        .sum();
   }
 
   long count(String key) {

@@ -19,7 +19,10 @@ final class TextTable {
     String[] text = new String[columns];
     for (int i = 0; i < columns; i++) {
       Object cell = i < cells.length ? cells[i] : "";
-      text[i] = cell instanceof Long || cell instanceof Integer ? String.format("%,d", cell) : String.valueOf(cell);
+      text[i] =
+          cell instanceof Long || cell instanceof Integer
+              ? String.format("%,d", cell)
+              : String.valueOf(cell);
     }
     rows.add(text);
     return this;

@@ -1,3 +1,5 @@
-/** The {@code proxyfleet} command line (picocli): {@code operator}, {@code local}, {@code bench}
- * and the {@code blocklist} tools. */
+/**
+ * The {@code proxyfleet} command line (picocli): {@code operator}, {@code local}, {@code bench} and
+ * the {@code blocklist} tools.
+ */
 package io.proxyfleet.cli;

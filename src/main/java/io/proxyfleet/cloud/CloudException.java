@@ -9,7 +9,10 @@ public class CloudException extends RuntimeException {
 
   /** The small set of failure classes reconcilers distinguish. */
   public enum Reason {
-    /** Credentials missing, wrong or lacking permission: retrying will not help until the profile changes. */
+    /**
+     * Credentials missing, wrong or lacking permission: retrying will not help until the profile
+     * changes.
+     */
     UNAUTHORIZED,
     /** The API asked us to slow down: back off, and never treat it as missing capacity. */
     THROTTLED,

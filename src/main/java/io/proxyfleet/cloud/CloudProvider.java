@@ -7,13 +7,14 @@ import java.util.Optional;
  * One cloud account (or the loopback "cloud" of local mode) as the reconcilers see it.
  *
  * <p>Every resource a provider creates carries the {@link OwnerTags} it was created with, and every
- * lookup goes through those tags: that is what makes a launch idempotent after a crash and what lets
- * the garbage collector find what nobody owns. Methods throw {@link CloudException} with a {@link
- * CloudException.Reason} the reconcilers act on; adapters map their SDK errors onto those reasons.
+ * lookup goes through those tags: that is what makes a launch idempotent after a crash and what
+ * lets the garbage collector find what nobody owns. Methods throw {@link CloudException} with a
+ * {@link CloudException.Reason} the reconcilers act on; adapters map their SDK errors onto those
+ * reasons.
  *
- * <p>Addresses follow the Elastic IP model: allocated independently, associated to one instance at a
- * time (associating moves the address and replaces the instance's previous one), left allocated when
- * the instance terminates, and released only when unassociated.
+ * <p>Addresses follow the Elastic IP model: allocated independently, associated to one instance at
+ * a time (associating moves the address and replaces the instance's previous one), left allocated
+ * when the instance terminates, and released only when unassociated.
  */
 public interface CloudProvider extends AutoCloseable {
 
@@ -36,11 +37,11 @@ public interface CloudProvider extends AutoCloseable {
 
   /**
    * Checks cheaply that the profile's credentials work and its settings are usable, for the
-   * CloudProfile status. Throws {@link CloudException} with {@link CloudException.Reason#UNAUTHORIZED}
-   * for rejected credentials or missing permissions, {@link CloudException.Reason#INVALID} for a bad
-   * setting (naming the field), {@link CloudException.Reason#THROTTLED} or {@link
-   * CloudException.Reason#TRANSIENT} when the check itself could not run. Providers without
-   * credentials (local) accept by default.
+   * CloudProfile status. Throws {@link CloudException} with {@link
+   * CloudException.Reason#UNAUTHORIZED} for rejected credentials or missing permissions, {@link
+   * CloudException.Reason#INVALID} for a bad setting (naming the field), {@link
+   * CloudException.Reason#THROTTLED} or {@link CloudException.Reason#TRANSIENT} when the check
+   * itself could not run. Providers without credentials (local) accept by default.
    */
   default void verifyAccess() {}
 
@@ -78,9 +79,9 @@ public interface CloudProvider extends AutoCloseable {
   Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint);
 
   /**
-   * Regions outside {@code known} where this cluster's resources exist, for the garbage collector: a
-   * region dropped from a profile may still hold instances and addresses. Providers that can list a
-   * whole account cheaply (GCE's aggregated lists) answer; others return nothing beyond what they
+   * Regions outside {@code known} where this cluster's resources exist, for the garbage collector:
+   * a region dropped from a profile may still hold instances and addresses. Providers that can list
+   * a whole account cheaply (GCE's aggregated lists) answer; others return nothing beyond what they
    * were given. Listing, terminating and releasing must work in any region this returns.
    */
   default java.util.Set<String> managedRegions(String cluster, java.util.Set<String> known) {

@@ -8,11 +8,13 @@ import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
 /**
- * An MTProto FakeTLS secret: 16 random bytes plus the domain whose TLS handshake the proxy imitates.
- * Clients get {@code ee<key hex><domain hex>}; the daemon gets the key and the domain separately.
+ * An MTProto FakeTLS secret: 16 random bytes plus the domain whose TLS handshake the proxy
+ * imitates. Clients get {@code ee<key hex><domain hex>}; the daemon gets the key and the domain
+ * separately.
  *
  * <p>FakeTLS, because censors fingerprint the classic and "dd" secrets: with {@code ee} the first
- * bytes on the wire are a TLS ClientHello naming the domain. Never printed: {@link #toString()} hides it.
+ * bytes on the wire are a TLS ClientHello naming the domain. Never printed: {@link #toString()}
+ * hides it.
  */
 public record FakeTlsSecret(String key, String domain) {
 
@@ -33,7 +35,9 @@ public record FakeTlsSecret(String key, String domain) {
   }
 
   public static boolean validDomain(String domain) {
-    return domain != null && domain.length() <= MtprotoSpec.MAX_DOMAIN && DOMAIN.matcher(domain).matches();
+    return domain != null
+        && domain.length() <= MtprotoSpec.MAX_DOMAIN
+        && DOMAIN.matcher(domain).matches();
   }
 
   /** A fresh key from a cryptographically strong generator. */
@@ -52,11 +56,16 @@ public record FakeTlsSecret(String key, String domain) {
 
   /** Reads a client secret back; throws IllegalArgumentException when it is not a FakeTLS one. */
   public static FakeTlsSecret parse(String clientSecret) {
-    if (clientSecret == null || !clientSecret.startsWith("ee") || clientSecret.length() < 2 + 32 + 2 || clientSecret.length() % 2 != 0) {
-      throw new IllegalArgumentException("not a FakeTLS secret (ee + 32 hex digits + domain in hex)");
+    if (clientSecret == null
+        || !clientSecret.startsWith("ee")
+        || clientSecret.length() < 2 + 32 + 2
+        || clientSecret.length() % 2 != 0) {
+      throw new IllegalArgumentException(
+          "not a FakeTLS secret (ee + 32 hex digits + domain in hex)");
     }
     byte[] domain = HexFormat.of().parseHex(clientSecret.substring(34));
-    return new FakeTlsSecret(clientSecret.substring(2, 34), new String(domain, StandardCharsets.US_ASCII));
+    return new FakeTlsSecret(
+        clientSecret.substring(2, 34), new String(domain, StandardCharsets.US_ASCII));
   }
 
   @Override

@@ -41,10 +41,12 @@ final class ObservedCloudProvider implements CloudProvider {
   }
 
   private void observe(String operation, Runnable call) {
-    observe(operation, () -> {
-      call.run();
-      return null;
-    });
+    observe(
+        operation,
+        () -> {
+          call.run();
+          return null;
+        });
   }
 
   @Override

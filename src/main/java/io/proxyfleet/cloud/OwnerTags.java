@@ -8,7 +8,8 @@ import java.util.Objects;
  * Who owns a cloud resource. Written as tags (labels on GCP) on every instance and address, so the
  * operator can find its resources again after a crash and never touches anything else.
  */
-public record OwnerTags(String cluster, String fleetNamespace, String fleet, String proxyName, String proxyUid) {
+public record OwnerTags(
+    String cluster, String fleetNamespace, String fleet, String proxyName, String proxyUid) {
 
   public static final String CLUSTER = "proxyfleet.io/cluster";
   public static final String FLEET = "proxyfleet.io/fleet";

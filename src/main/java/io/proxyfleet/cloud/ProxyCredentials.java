@@ -17,6 +17,10 @@ public record ProxyCredentials(String username, String password, FakeTlsSecret f
 
   @Override
   public String toString() {
-    return "ProxyCredentials[username=" + username + ", password=<redacted>" + (fakeTls == null ? "" : ", " + fakeTls) + "]";
+    return "ProxyCredentials[username="
+        + username
+        + ", password=<redacted>"
+        + (fakeTls == null ? "" : ", " + fakeTls)
+        + "]";
   }
 }

@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * A listing reused for a while: at most one fetch at a time (concurrent callers wait for it and share
- * the result), reused until {@code ttl} passes or {@link #invalidate()} is called. A fetch that was
- * running while the listing was invalidated is handed to its callers but not kept, so a mutation is
- * never hidden by a listing started before it.
+ * A listing reused for a while: at most one fetch at a time (concurrent callers wait for it and
+ * share the result), reused until {@code ttl} passes or {@link #invalidate()} is called. A fetch
+ * that was running while the listing was invalidated is handed to its callers but not kept, so a
+ * mutation is never hidden by a listing started before it.
  *
  * <p>Shared by the cloud adapters (EC2 per-region listings, GCE per-region listings): the rule "a
  * listing started before a write is not stored after it" is easy to get subtly wrong, so it lives
@@ -32,7 +32,9 @@ public final class Snapshot<T> {
     this.ttl = ttl;
   }
 
-  /** The kept listing while fresh, else a new fetch (one at a time; concurrent callers wait for it). */
+  /**
+   * The kept listing while fresh, else a new fetch (one at a time; concurrent callers wait for it).
+   */
   public T get() {
     T v = fresh();
     if (v != null) {

@@ -47,12 +47,16 @@ public final class CloudProfileReconciler implements Reconciler<CloudProfile> {
   }
 
   @Override
-  public UpdateControl<CloudProfile> reconcile(CloudProfile profile, Context<CloudProfile> context) {
+  public UpdateControl<CloudProfile> reconcile(
+      CloudProfile profile, Context<CloudProfile> context) {
     CloudProfileStatus previous = profile.getStatus();
-    CloudProfileStatus status = Optional.ofNullable(StatusChange.copy(previous, CloudProfileStatus.class)).orElseGet(CloudProfileStatus::new);
+    CloudProfileStatus status =
+        Optional.ofNullable(StatusChange.copy(previous, CloudProfileStatus.class))
+            .orElseGet(CloudProfileStatus::new);
     Long generation = profile.getMetadata().getGeneration();
     status.setObservedGeneration(generation);
-    List<String> regions = profile.getSpec() != null ? profile.getSpec().providerRegions() : List.of();
+    List<String> regions =
+        profile.getSpec() != null ? profile.getSpec().providerRegions() : List.of();
     status.setRegions(new ArrayList<>(regions));
     Duration next;
     try {
@@ -65,39 +69,50 @@ public final class CloudProfileReconciler implements Reconciler<CloudProfile> {
           subnets.add(new SubnetStatus(region, s.id(), s.zone(), s.cidr()));
         }
         String type = profile.getSpec().providerMachineType();
-        provider.unavailableZones(region).stream().sorted().forEach(z -> unavailable.add(new UnavailableZoneStatus(region, z, type, null)));
+        provider.unavailableZones(region).stream()
+            .sorted()
+            .forEach(z -> unavailable.add(new UnavailableZoneStatus(region, z, type, null)));
       }
       status.setSubnets(subnets);
       status.setUnavailableZones(unavailable);
       status.setCredentials(CloudProfileStatus.CREDENTIALS_VALID);
-      String summary = regions.isEmpty() ? "Usable" : subnets.size() + " subnets in " + regions.size() + " regions";
+      String summary =
+          regions.isEmpty()
+              ? "Usable"
+              : subnets.size() + " subnets in " + regions.size() + " regions";
       conditions.set(status.getConditions(), READY, true, "Verified", summary, generation);
       next = HEALTHY_RECHECK;
     } catch (CloudException e) {
-      next = switch (e.reason()) {
-        case UNAUTHORIZED -> {
-          status.setCredentials(CloudProfileStatus.CREDENTIALS_INVALID);
-          // A Secret fixed in place does not bump the profile's generation: build a fresh client next time.
-          providers.invalidate(profile);
-          yield UNAUTHORIZED_RECHECK;
-        }
-        case INVALID -> {
-          status.setCredentials(CloudProfileStatus.CREDENTIALS_UNKNOWN);
-          yield null;
-        }
-        default -> {
-          status.setCredentials(Optional.ofNullable(status.getCredentials()).orElse(CloudProfileStatus.CREDENTIALS_UNKNOWN));
-          yield TRANSIENT_RECHECK;
-        }
-      };
-      String reason = switch (e.reason()) {
-        case UNAUTHORIZED -> "Unauthorized";
-        case INVALID -> "Invalid";
-        case THROTTLED -> "Throttled";
-        default -> "CloudUnreachable";
-      };
+      next =
+          switch (e.reason()) {
+            case UNAUTHORIZED -> {
+              status.setCredentials(CloudProfileStatus.CREDENTIALS_INVALID);
+              // A Secret fixed in place does not bump the profile's generation: build a fresh
+              // client next time.
+              providers.invalidate(profile);
+              yield UNAUTHORIZED_RECHECK;
+            }
+            case INVALID -> {
+              status.setCredentials(CloudProfileStatus.CREDENTIALS_UNKNOWN);
+              yield null;
+            }
+            default -> {
+              status.setCredentials(
+                  Optional.ofNullable(status.getCredentials())
+                      .orElse(CloudProfileStatus.CREDENTIALS_UNKNOWN));
+              yield TRANSIENT_RECHECK;
+            }
+          };
+      String reason =
+          switch (e.reason()) {
+            case UNAUTHORIZED -> "Unauthorized";
+            case INVALID -> "Invalid";
+            case THROTTLED -> "Throttled";
+            default -> "CloudUnreachable";
+          };
       conditions.set(status.getConditions(), READY, false, reason, e.getMessage(), generation);
-      if (StatusChange.changed(previous == null ? null : previous.getConditions(), status.getConditions())) {
+      if (StatusChange.changed(
+          previous == null ? null : previous.getConditions(), status.getConditions())) {
         events.warning(profile, reason, e.getMessage());
       }
     }

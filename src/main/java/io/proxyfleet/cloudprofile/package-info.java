@@ -1,2 +1,4 @@
-/** The CloudProfile reconciler: checks credentials and settings once per change and reports them. */
+/**
+ * The CloudProfile reconciler: checks credentials and settings once per change and reports them.
+ */
 package io.proxyfleet.cloudprofile;

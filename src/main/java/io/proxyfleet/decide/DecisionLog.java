@@ -14,30 +14,52 @@ import java.util.Objects;
  */
 public interface DecisionLog {
 
-  /** A fleet decided something at {@code at} (one call per create, delete, rotation request or hold). */
+  /**
+   * A fleet decided something at {@code at} (one call per create, delete, rotation request or
+   * hold).
+   */
   void fleet(Instant at, String fleet, String decision);
 
   /** A proxy's step returned {@code decision} at {@code at}. */
   void proxy(Instant at, String proxy, Object decision);
 
-  DecisionLog NONE = new DecisionLog() {
-    @Override
-    public void fleet(Instant at, String fleet, String decision) {}
+  DecisionLog NONE =
+      new DecisionLog() {
+        @Override
+        public void fleet(Instant at, String fleet, String decision) {}
 
-    @Override
-    public void proxy(Instant at, String proxy, Object decision) {}
-  };
+        @Override
+        public void proxy(Instant at, String proxy, Object decision) {}
+      };
 
   /** Reports what one fleet pass acted on, in a fixed order: holds, deletes, rotations, creates. */
-  static void fleetPass(DecisionLog log, Instant at, String fleet, FleetStep.Decision d, List<FleetStep.Hold> added, List<String> createdNames) {
+  static void fleetPass(
+      DecisionLog log,
+      Instant at,
+      String fleet,
+      FleetStep.Decision d,
+      List<FleetStep.Hold> added,
+      List<String> createdNames) {
     for (FleetStep.Hold h : added) {
       log.fleet(at, fleet, "hold " + h.slot() + " until " + h.until());
     }
     d.plan().deletes().forEach(x -> log.fleet(at, fleet, "delete " + x.name() + " " + x.reason()));
-    d.plan().ipRotations().forEach(x -> log.fleet(at, fleet, "rotate " + x.name() + " " + x.reason()));
+    d.plan()
+        .ipRotations()
+        .forEach(x -> log.fleet(at, fleet, "rotate " + x.name() + " " + x.reason()));
     for (int i = 0; i < d.plan().creates().size(); i++) {
       var c = d.plan().creates().get(i);
-      log.fleet(at, fleet, "create " + createdNames.get(i) + " in " + c.slot() + " " + c.subnet() + " " + c.reason());
+      log.fleet(
+          at,
+          fleet,
+          "create "
+              + createdNames.get(i)
+              + " in "
+              + c.slot()
+              + " "
+              + c.subnet()
+              + " "
+              + c.reason());
     }
     if (d.plan().rotationsHeldTotal() > 0) {
       log.fleet(at, fleet, "rotations held " + d.plan().rotationsHeld());

@@ -6,7 +6,6 @@ import io.proxyfleet.api.RotationBudgetStatus;
 import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.planner.FleetPlan;
 import io.proxyfleet.planner.FleetPlanner;
-import io.proxyfleet.planner.PlacementView;
 import io.proxyfleet.planner.PlanInput;
 import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.RotationSettings;
@@ -25,10 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a fleet does now, in two steps because the caller observes in between: {@link #holds}
- * says which regions are burned (no subnets need reading there), then {@link #decide} plans
- * creates, deletes and rotation requests from the proxies and the usable regions, charges the
- * rotation budget and says when to look again.
+ * What a fleet does now, in two steps because the caller observes in between: {@link #holds} says
+ * which regions are burned (no subnets need reading there), then {@link #decide} plans creates,
+ * deletes and rotation requests from the proxies and the usable regions, charges the rotation
+ * budget and says when to look again.
  */
 public final class FleetStep {
 
@@ -44,7 +43,10 @@ public final class FleetStep {
    */
   public record Member(ProxyView view, Reason failure, String message) {}
 
-  /** A region receiving no new proxies until {@code until}, because a proxy drew only blocked addresses there. */
+  /**
+   * A region receiving no new proxies until {@code until}, because a proxy drew only blocked
+   * addresses there.
+   */
   public record Hold(SlotKey slot, Instant until, String why) {}
 
   /** Holds in force after this pass, and those this pass added (one warning each). */
@@ -54,7 +56,8 @@ public final class FleetStep {
    * Holds still in force at {@code now}, plus one per region where a live proxy failed with
    * NoCleanAddress and no hold is in force. Times are whole seconds, as they are written to status.
    */
-  public static Holds holds(ProxyFleetSpec spec, List<Hold> previous, List<Member> members, Instant now) {
+  public static Holds holds(
+      ProxyFleetSpec spec, List<Hold> previous, List<Member> members, Instant now) {
     Map<SlotKey, Hold> inForce = new LinkedHashMap<>();
     for (Hold h : previous) {
       if (h.until().isAfter(now)) {
@@ -65,11 +68,20 @@ public final class FleetStep {
     Duration cooldown = FleetPolicy.burnedRegionCooldown(spec);
     for (Member m : members) {
       ProxyView v = m.view();
-      if (v.terminating() || v.phase() != ProxyPhase.Failed || m.failure() != Reason.NoCleanAddress || inForce.containsKey(v.slot())) {
+      if (v.terminating()
+          || v.phase() != ProxyPhase.Failed
+          || m.failure() != Reason.NoCleanAddress
+          || inForce.containsKey(v.slot())) {
         continue;
       }
-      Hold hold = new Hold(v.slot(), now.plus(cooldown).truncatedTo(ChronoUnit.SECONDS),
-          "proxy " + v.name() + ": " + Optional.ofNullable(m.message()).orElse("no clean address"));
+      Hold hold =
+          new Hold(
+              v.slot(),
+              now.plus(cooldown).truncatedTo(ChronoUnit.SECONDS),
+              "proxy "
+                  + v.name()
+                  + ": "
+                  + Optional.ofNullable(m.message()).orElse("no clean address"));
       inForce.put(v.slot(), hold);
       added.add(hold);
     }
@@ -79,7 +91,8 @@ public final class FleetStep {
   /**
    * A region the fleet can place proxies in now (its profile and provider are usable).
    *
-   * @param blockedFraction share of its address space the fleet's blocklists cover, or null when unknown
+   * @param blockedFraction share of its address space the fleet's blocklists cover, or null when
+   *     unknown
    * @param subnets its usable subnets, or null when not read (held, or the cloud refused)
    */
   public record SlotObservation(Double blockedFraction, List<Subnet> subnets) {}
@@ -126,7 +139,9 @@ public final class FleetStep {
     }
 
     public boolean acts() {
-      return !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
+      return !plan.creates().isEmpty()
+          || !plan.deletes().isEmpty()
+          || !plan.ipRotations().isEmpty();
     }
   }
 
@@ -137,42 +152,67 @@ public final class FleetStep {
     Map<SlotKey, String> avoided = new LinkedHashMap<>();
     Map<SlotKey, String> unavailable = new LinkedHashMap<>();
     Map<SlotKey, List<Subnet>> subnets = new LinkedHashMap<>();
-    o.slots().forEach((slot, seen) -> {
-      Hold hold = o.holds().get(slot);
-      if (hold != null) {
-        String why = "burned until " + hold.until();
-        held.put(slot, why);
-        unavailable.put(slot, why);
-        return;
-      }
-      String why = seen.blockedFraction() == null ? null : FleetPolicy.avoidance(seen.blockedFraction(), maxBlockedPercent);
-      if (why != null) {
-        avoided.put(slot, why);
-        unavailable.put(slot, why);
-      }
-      if (seen.subnets() != null) {
-        subnets.put(slot, seen.subnets());
-      }
-    });
+    o.slots()
+        .forEach(
+            (slot, seen) -> {
+              Hold hold = o.holds().get(slot);
+              if (hold != null) {
+                String why = "burned until " + hold.until();
+                held.put(slot, why);
+                unavailable.put(slot, why);
+                return;
+              }
+              String why =
+                  seen.blockedFraction() == null
+                      ? null
+                      : FleetPolicy.avoidance(seen.blockedFraction(), maxBlockedPercent);
+              if (why != null) {
+                avoided.put(slot, why);
+                unavailable.put(slot, why);
+              }
+              if (seen.subnets() != null) {
+                subnets.put(slot, seen.subnets());
+              }
+            });
     RotationSettings rotation = FleetPolicy.rotation(spec);
     int perHour = FleetPolicy.maxRotationsPerHour(spec);
     double available = RotationBudget.available(o.budget(), perHour, o.now());
-    // Oldest first, so a plan does not depend on the order an informer lists proxies in (which ones a
+    // Oldest first, so a plan does not depend on the order an informer lists proxies in (which ones
+    // a
     // spent budget rotates first, for one). A stable sort: proxies created at the same instant keep
     // the caller's order.
-    List<ProxyView> members = o.members().stream().sorted(Comparator.comparing(ProxyView::createdAt)).toList();
-    FleetPlan plan = PLANNER.plan(new PlanInput(spec.getReplicas(), FleetPolicy.placements(spec), rotation, members,
-        subnets, o.now(), unavailable, (int) Math.floor(available)));
+    List<ProxyView> members =
+        o.members().stream().sorted(Comparator.comparing(ProxyView::createdAt)).toList();
+    FleetPlan plan =
+        PLANNER.plan(
+            new PlanInput(
+                spec.getReplicas(),
+                FleetPolicy.placements(spec),
+                rotation,
+                members,
+                subnets,
+                o.now(),
+                unavailable,
+                (int) Math.floor(available)));
     int started = plan.rotationsStartedTotal();
-    RotationBudgetStatus after = started > 0 || o.budget() == null ? RotationBudget.charge(available, started, o.now()) : o.budget();
+    RotationBudgetStatus after =
+        started > 0 || o.budget() == null
+            ? RotationBudget.charge(available, started, o.now())
+            : o.budget();
 
-    Duration requeue = rotation.maxAge() == null ? null : clamp(rotation.maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
-    Optional<Instant> nextHoldEnd = o.holds().values().stream().map(Hold::until).min(Comparator.naturalOrder());
+    Duration requeue =
+        rotation.maxAge() == null
+            ? null
+            : clamp(rotation.maxAge().dividedBy(20), Duration.ofSeconds(1), Duration.ofMinutes(1));
+    Optional<Instant> nextHoldEnd =
+        o.holds().values().stream().map(Hold::until).min(Comparator.naturalOrder());
     if (nextHoldEnd.isPresent()) {
       requeue = earliest(requeue, Duration.between(o.now(), nextHoldEnd.get()).plusMillis(100));
     }
     if (plan.rotationsHeldTotal() > 0) {
-      requeue = earliest(requeue, RotationBudget.untilNextToken(available - started, perHour).plusMillis(50));
+      requeue =
+          earliest(
+              requeue, RotationBudget.untilNextToken(available - started, perHour).plusMillis(50));
     }
     return new Decision(plan, held, avoided, subnets, rotation, perHour, available, after, requeue);
   }

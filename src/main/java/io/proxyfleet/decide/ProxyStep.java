@@ -51,12 +51,22 @@ public final class ProxyStep {
 
     /** The same observation after the caller launched {@code launched}. */
     public Observation launched(Instance launched) {
-      return new Observation(phase, launched.id(), recordedIp, createdAt, launchTimeout, Optional.of(launched), false, rotationRequested, now);
+      return new Observation(
+          phase,
+          launched.id(),
+          recordedIp,
+          createdAt,
+          launchTimeout,
+          Optional.of(launched),
+          false,
+          rotationRequested,
+          now);
     }
   }
 
   /** One decision; its {@code toString} is what the decision log records. */
-  public sealed interface Decision permits Launch, Boot, AssignAddress, Serve, Fail, StayFailed, Retry {}
+  public sealed interface Decision
+      permits Launch, Boot, AssignAddress, Serve, Fail, StayFailed, Retry {}
 
   /** No VM and none launched yet: launch one. */
   public record Launch() implements Decision {}
@@ -67,12 +77,14 @@ public final class ProxyStep {
   /**
    * Give the VM a clean address (AddressAssignment), then ask {@link #afterAssignment}.
    *
-   * @param rotation the VM serves on an address now, which this replaces (phase Rotating until done)
+   * @param rotation the VM serves on an address now, which this replaces (phase Rotating until
+   *     done)
    * @param firstAddress no address yet: the first draw uses the proxy's subnet as a hint
-   * @param keepNewer a rotation a crashed pass carried out but never recorded: keep the VM's address
-   *     if it is one of the proxy's, instead of drawing again
+   * @param keepNewer a rotation a crashed pass carried out but never recorded: keep the VM's
+   *     address if it is one of the proxy's, instead of drawing again
    */
-  public record AssignAddress(boolean rotation, boolean firstAddress, boolean keepNewer) implements Decision {}
+  public record AssignAddress(boolean rotation, boolean firstAddress, boolean keepNewer)
+      implements Decision {}
 
   /** Serving: phase Running. */
   public record Serve() implements Decision {}
@@ -112,7 +124,8 @@ public final class ProxyStep {
       return new AssignAddress(false, true, false);
     }
     if (o.rotationRequested()) {
-      boolean newerUnrecorded = o.recordedIp() != null && !ip.equals(o.recordedIp()) && !o.instanceIpBlocked();
+      boolean newerUnrecorded =
+          o.recordedIp() != null && !ip.equals(o.recordedIp()) && !o.instanceIpBlocked();
       return new AssignAddress(true, false, newerUnrecorded);
     }
     return new Serve();
@@ -132,10 +145,12 @@ public final class ProxyStep {
     ProxyPhase kept = phase == null ? ProxyPhase.Pending : phase;
     return switch (error) {
       case INVALID -> new Fail(Reason.InvalidRequest);
-      // Retrying will not help until the profile or its Secret changes; the profile informer wakes us.
+      // Retrying will not help until the profile or its Secret changes; the profile informer wakes
+      // us.
       case UNAUTHORIZED -> new Retry(Reason.Unauthorized, kept, null);
       case QUOTA_EXCEEDED -> new Retry(Reason.QuotaExceeded, kept, Duration.ofMinutes(1));
-      case CAPACITY_UNAVAILABLE -> new Retry(Reason.CapacityUnavailable, kept, Duration.ofMinutes(1));
+      case CAPACITY_UNAVAILABLE ->
+          new Retry(Reason.CapacityUnavailable, kept, Duration.ofMinutes(1));
       case THROTTLED -> new Retry(Reason.Throttled, kept, Duration.ofSeconds(10));
       default -> new Retry(Reason.CloudError, kept, Duration.ofSeconds(5));
     };

@@ -21,18 +21,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Front dispatcher of the embedded API: answers discovery, OpenAPI, health and Table requests
  * itself, does the writes the store gets wrong in {@link ResourceWrites} (patches, dry runs,
- * defaults, the scale subresource) and hands everything else to the
- * {@link KubernetesCrudDispatcher}, which stays the only store of objects.
+ * defaults, the scale subresource) and hands everything else to the {@link
+ * KubernetesCrudDispatcher}, which stays the only store of objects.
  */
 final class ApiDispatcher extends Dispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiDispatcher.class);
 
   private static final String APPLICATION_JSON = "application/json";
-  private static final Set<String> BUILT_IN_GROUPS = Discovery.BUILT_INS.stream()
-      .map(Discovery.BuiltIn::group)
-      .filter(g -> !g.isEmpty())
-      .collect(Collectors.toUnmodifiableSet());
+  private static final Set<String> BUILT_IN_GROUPS =
+      Discovery.BUILT_INS.stream()
+          .map(Discovery.BuiltIn::group)
+          .filter(g -> !g.isEmpty())
+          .collect(Collectors.toUnmodifiableSet());
 
   private final ObjectStore store;
   private final CrdCatalog crds;
@@ -44,8 +45,12 @@ final class ApiDispatcher extends Dispatcher {
   private final Supplier<String> serverAddress;
   private final Runnable beforeEachRequest;
 
-  ApiDispatcher(ObjectStore store, CrdCatalog crds, TableConverter tables,
-      Supplier<String> serverAddress, Runnable beforeEachRequest) {
+  ApiDispatcher(
+      ObjectStore store,
+      CrdCatalog crds,
+      TableConverter tables,
+      Supplier<String> serverAddress,
+      Runnable beforeEachRequest) {
     this.store = store;
     this.crds = crds;
     this.discovery = new Discovery(crds);
@@ -64,8 +69,10 @@ final class ApiDispatcher extends Dispatcher {
       MockResponse response = route(request);
       // client-go reads a body without a Content-Type as whatever it sent: after a protobuf
       // write (kubectl create secret) it failed to decode the store's JSON answer.
-      if (response.getBody() != null && response.getBody().size() > 0
-          && response.getWebSocketListener() == null && header(response) == null) {
+      if (response.getBody() != null
+          && response.getBody().size() > 0
+          && response.getWebSocketListener() == null
+          && header(response) == null) {
         response.setHeader("Content-Type", APPLICATION_JSON);
       }
       return response;
@@ -107,9 +114,16 @@ final class ApiDispatcher extends Dispatcher {
     if (method.equals("GET") && isWatch(query) && !isWebSocketUpgrade(request)) {
       // The mock streams watch events over WebSockets only (what Fabric8 uses); watches over
       // plain HTTP are answered by polling.
-      return watches.answer(path, query).orElseGet(() -> status(405, "MethodNotAllowed", "kubectl get -w is not supported by"
-              + " the ProxyFleet local API (it answers watches by polling, which kubectl wait"
-              + " follows and get -w does not); poll with kubectl get instead"));
+      return watches
+          .answer(path, query)
+          .orElseGet(
+              () ->
+                  status(
+                      405,
+                      "MethodNotAllowed",
+                      "kubectl get -w is not supported by"
+                          + " the ProxyFleet local API (it answers watches by polling, which kubectl wait"
+                          + " follows and get -w does not); poll with kubectl get instead"));
     }
     if (method.equals("GET") && !isWatch(query)) {
       Optional<FieldSelector> selector = FieldSelector.fromQuery(query);
@@ -119,8 +133,7 @@ final class ApiDispatcher extends Dispatcher {
     }
     RecordedRequest effective =
         isBuiltIn(path) ? RequestRewriter.forBuiltIn(request, path) : request;
-    return writes.handle(effective, method, path, query)
-        .orElseGet(() -> store.dispatch(effective));
+    return writes.handle(effective, method, path, query).orElseGet(() -> store.dispatch(effective));
   }
 
   private Optional<MockResponse> serveNonResource(String path) {
@@ -132,8 +145,11 @@ final class ApiDispatcher extends Dispatcher {
       case "/version":
         return json(Discovery.version());
       case "/healthz", "/livez", "/readyz":
-        return Optional.of(new MockResponse().setResponseCode(200)
-            .setHeader("Content-Type", "text/plain; charset=utf-8").setBody("ok"));
+        return Optional.of(
+            new MockResponse()
+                .setResponseCode(200)
+                .setHeader("Content-Type", "text/plain; charset=utf-8")
+                .setBody("ok"));
       case "/api":
         return json(Discovery.apiVersions(serverAddress.get()));
       case "/api/v1":
@@ -150,22 +166,28 @@ final class ApiDispatcher extends Dispatcher {
     }
     if (path.startsWith(OpenApi.V3_PREFIX)) {
       String key = path.substring(OpenApi.V3_PREFIX.length());
-      return Optional.of(openApi.document(key).flatMap(ApiDispatcher::json)
-          .orElseGet(() -> status(404, "NotFound", "no OpenAPI document for " + key)));
+      return Optional.of(
+          openApi
+              .document(key)
+              .flatMap(ApiDispatcher::json)
+              .orElseGet(() -> status(404, "NotFound", "no OpenAPI document for " + key)));
     }
     if (s[0].equals("apis") && s.length == 2) {
-      return Optional.of(discovery.group(s[1]).flatMap(ApiDispatcher::json)
-          .orElseGet(ApiDispatcher::notFound));
+      return Optional.of(
+          discovery.group(s[1]).flatMap(ApiDispatcher::json).orElseGet(ApiDispatcher::notFound));
     }
     if (s[0].equals("apis") && s.length == 3) {
-      return Optional.of(discovery.resources(s[1], s[2]).flatMap(ApiDispatcher::json)
-          .orElseGet(ApiDispatcher::notFound));
+      return Optional.of(
+          discovery
+              .resources(s[1], s[2])
+              .flatMap(ApiDispatcher::json)
+              .orElseGet(ApiDispatcher::notFound));
     }
     return Optional.empty();
   }
 
-  private Optional<MockResponse> serveTable(RecordedRequest request, String path,
-      String tableVersion) {
+  private Optional<MockResponse> serveTable(
+      RecordedRequest request, String path, String tableVersion) {
     Optional<ResourcePath> resource = ResourcePath.parse(path);
     if (resource.isEmpty() || resource.get().subresource() != null) {
       return Optional.empty();
@@ -175,11 +197,14 @@ final class ApiDispatcher extends Dispatcher {
     if (served.isEmpty()) {
       return Optional.empty();
     }
-    String query = request.getPath().contains("?")
-        ? request.getPath().substring(request.getPath().indexOf('?') + 1) : "";
-    MockResponse stored = FieldSelector.fromQuery(query)
-        .map(selector -> filtered(store.dispatch(withoutFieldSelector(request)), selector))
-        .orElseGet(() -> store.dispatch(request));
+    String query =
+        request.getPath().contains("?")
+            ? request.getPath().substring(request.getPath().indexOf('?') + 1)
+            : "";
+    MockResponse stored =
+        FieldSelector.fromQuery(query)
+            .map(selector -> filtered(store.dispatch(withoutFieldSelector(request)), selector))
+            .orElseGet(() -> store.dispatch(request));
     if (stored.code() != 200 || stored.getBody() == null) {
       return Optional.of(stored);
     }
@@ -189,14 +214,14 @@ final class ApiDispatcher extends Dispatcher {
     } catch (IOException e) {
       return Optional.of(stored);
     }
-    ObjectNode table = tables.convert(body,
-        served.get().version().getAdditionalPrinterColumns(), tableVersion);
+    ObjectNode table =
+        tables.convert(body, served.get().version().getAdditionalPrinterColumns(), tableVersion);
     return json(table);
   }
 
   /**
-   * The request without its fieldSelector, which the store would read as attributes to match
-   * and so answer nothing for most selectors ({@code involvedObject.name=...}).
+   * The request without its fieldSelector, which the store would read as attributes to match and so
+   * answer nothing for most selectors ({@code involvedObject.name=...}).
    */
   private static RecordedRequest withoutFieldSelector(RecordedRequest request) {
     String path = request.getPath();
@@ -204,11 +229,15 @@ final class ApiDispatcher extends Dispatcher {
     if (q < 0) {
       return request;
     }
-    String query = Arrays.stream(path.substring(q + 1).split("&"))
-        .filter(p -> !p.startsWith("fieldSelector="))
-        .collect(Collectors.joining("&"));
-    return new RecordedRequest(request.getHttpVersion(), request.method(),
-        path.substring(0, q) + (query.isEmpty() ? "" : "?" + query), request.getHeaders(),
+    String query =
+        Arrays.stream(path.substring(q + 1).split("&"))
+            .filter(p -> !p.startsWith("fieldSelector="))
+            .collect(Collectors.joining("&"));
+    return new RecordedRequest(
+        request.getHttpVersion(),
+        request.method(),
+        path.substring(0, q) + (query.isEmpty() ? "" : "?" + query),
+        request.getHeaders(),
         request.getBody());
   }
 
@@ -227,13 +256,15 @@ final class ApiDispatcher extends Dispatcher {
       // search) decode only the kind's own list type, e.g. EventList.
       JsonNode items = list.path("items");
       String kind = items.path(0).path("kind").asText("");
-      boolean oneKind = !kind.isEmpty() && java.util.stream.StreamSupport
-          .stream(items.spliterator(), false)
-          .allMatch(i -> i.path("kind").asText().equals(kind));
+      boolean oneKind =
+          !kind.isEmpty()
+              && java.util.stream.StreamSupport.stream(items.spliterator(), false)
+                  .allMatch(i -> i.path("kind").asText().equals(kind));
       if (oneKind && list.isObject()) {
         ((ObjectNode) list).put("kind", kind + "List");
       }
-      return new MockResponse().setResponseCode(200)
+      return new MockResponse()
+          .setResponseCode(200)
           .setHeader("Content-Type", APPLICATION_JSON)
           .setBody(list.toString());
     } catch (IOException e) {
@@ -282,9 +313,11 @@ final class ApiDispatcher extends Dispatcher {
   }
 
   private static Optional<MockResponse> json(JsonNode doc) {
-    return Optional.of(new MockResponse().setResponseCode(200)
-        .setHeader("Content-Type", APPLICATION_JSON)
-        .setBody(doc.toString()));
+    return Optional.of(
+        new MockResponse()
+            .setResponseCode(200)
+            .setHeader("Content-Type", APPLICATION_JSON)
+            .setBody(doc.toString()));
   }
 
   private static MockResponse notFound() {
@@ -300,13 +333,19 @@ final class ApiDispatcher extends Dispatcher {
     status.put("message", message);
     status.put("reason", reason);
     status.put("code", code);
-    return new MockResponse().setResponseCode(code)
+    return new MockResponse()
+        .setResponseCode(code)
         .setHeader("Content-Type", APPLICATION_JSON)
         .setBody(status.toString());
   }
 
   /** The parts of a resource URL under {@code /apis}, or {@code /api} for the core group. */
-  record ResourcePath(String group, String version, String namespace, String plural, String name,
+  record ResourcePath(
+      String group,
+      String version,
+      String namespace,
+      String plural,
+      String name,
       String subresource) {
 
     static Optional<ResourcePath> parse(String path) {
@@ -339,8 +378,8 @@ final class ApiDispatcher extends Dispatcher {
 
     /** The URL path again, without a query. */
     String path() {
-      StringBuilder path = new StringBuilder(group.isEmpty() ? "/api/" + version
-          : "/apis/" + group + "/" + version);
+      StringBuilder path =
+          new StringBuilder(group.isEmpty() ? "/api/" + version : "/apis/" + group + "/" + version);
       if (namespace != null) {
         path.append("/namespaces/").append(namespace);
       }

@@ -47,29 +47,100 @@ final class Discovery {
 
   static final List<BuiltIn> BUILT_INS =
       List.of(
-          new BuiltIn("", "v1", "configmaps", "configmap", "ConfigMap", true,
-              List.of("cm"), List.of(), List.of(), ALL_VERBS),
-          new BuiltIn("", "v1", "events", "event", "Event", true,
-              List.of("ev"), List.of(), List.of(), ALL_VERBS),
+          new BuiltIn(
+              "",
+              "v1",
+              "configmaps",
+              "configmap",
+              "ConfigMap",
+              true,
+              List.of("cm"),
+              List.of(),
+              List.of(),
+              ALL_VERBS),
+          new BuiltIn(
+              "",
+              "v1",
+              "events",
+              "event",
+              "Event",
+              true,
+              List.of("ev"),
+              List.of(),
+              List.of(),
+              ALL_VERBS),
           // Real namespaces have no deletecollection verb.
-          new BuiltIn("", "v1", "namespaces", "namespace", "Namespace", false,
-              List.of("ns"), List.of(), List.of("status"),
+          new BuiltIn(
+              "",
+              "v1",
+              "namespaces",
+              "namespace",
+              "Namespace",
+              false,
+              List.of("ns"),
+              List.of(),
+              List.of("status"),
               new String[] {"create", "delete", "get", "list", "patch", "update", "watch"}),
-          new BuiltIn("", "v1", "pods", "pod", "Pod", true,
-              List.of("po"), List.of("all"), List.of("status"), ALL_VERBS),
-          new BuiltIn("", "v1", "secrets", "secret", "Secret", true,
-              List.of(), List.of(), List.of(), ALL_VERBS),
-          new BuiltIn("", "v1", "services", "service", "Service", true,
-              List.of("svc"), List.of("all"), List.of("status"),
-              new String[] {"create", "delete", "deletecollection", "get", "list", "patch",
-                "update", "watch"}),
-          new BuiltIn("apiextensions.k8s.io", "v1", "customresourcedefinitions",
-              "customresourcedefinition", "CustomResourceDefinition", false,
-              List.of("crd", "crds"), List.of("api-extensions"), List.of("status"), ALL_VERBS),
-          new BuiltIn("coordination.k8s.io", "v1", "leases", "lease", "Lease", true,
-              List.of(), List.of(), List.of(), ALL_VERBS),
-          new BuiltIn("events.k8s.io", "v1", "events", "event", "Event", true,
-              List.of("ev"), List.of(), List.of(), ALL_VERBS));
+          new BuiltIn(
+              "",
+              "v1",
+              "pods",
+              "pod",
+              "Pod",
+              true,
+              List.of("po"),
+              List.of("all"),
+              List.of("status"),
+              ALL_VERBS),
+          new BuiltIn(
+              "", "v1", "secrets", "secret", "Secret", true, List.of(), List.of(), List.of(),
+              ALL_VERBS),
+          new BuiltIn(
+              "",
+              "v1",
+              "services",
+              "service",
+              "Service",
+              true,
+              List.of("svc"),
+              List.of("all"),
+              List.of("status"),
+              new String[] {
+                "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"
+              }),
+          new BuiltIn(
+              "apiextensions.k8s.io",
+              "v1",
+              "customresourcedefinitions",
+              "customresourcedefinition",
+              "CustomResourceDefinition",
+              false,
+              List.of("crd", "crds"),
+              List.of("api-extensions"),
+              List.of("status"),
+              ALL_VERBS),
+          new BuiltIn(
+              "coordination.k8s.io",
+              "v1",
+              "leases",
+              "lease",
+              "Lease",
+              true,
+              List.of(),
+              List.of(),
+              List.of(),
+              ALL_VERBS),
+          new BuiltIn(
+              "events.k8s.io",
+              "v1",
+              "events",
+              "event",
+              "Event",
+              true,
+              List.of("ev"),
+              List.of(),
+              List.of(),
+              ALL_VERBS));
 
   private final CrdCatalog crds;
 
@@ -95,14 +166,17 @@ final class Discovery {
 
   static String platform() {
     String os = System.getProperty("os.name", "linux").toLowerCase(Locale.ROOT);
-    String goos = os.contains("mac") || os.contains("darwin") ? "darwin"
-        : os.contains("win") ? "windows" : "linux";
+    String goos =
+        os.contains("mac") || os.contains("darwin")
+            ? "darwin"
+            : os.contains("win") ? "windows" : "linux";
     String arch = System.getProperty("os.arch", "amd64").toLowerCase(Locale.ROOT);
-    String goarch = switch (arch) {
-      case "x86_64", "amd64" -> "amd64";
-      case "aarch64", "arm64" -> "arm64";
-      default -> arch;
-    };
+    String goarch =
+        switch (arch) {
+          case "x86_64", "amd64" -> "amd64";
+          case "aarch64", "arm64" -> "arm64";
+          default -> arch;
+        };
     return goos + "/" + goarch;
   }
 
@@ -120,8 +194,16 @@ final class Discovery {
   static ObjectNode rootPaths() {
     ObjectNode doc = Json.object();
     ArrayNode paths = doc.putArray("paths");
-    List.of("/api", "/api/v1", "/apis", "/healthz", "/livez", "/openapi/v2", "/openapi/v3",
-            "/readyz", "/version")
+    List.of(
+            "/api",
+            "/api/v1",
+            "/apis",
+            "/healthz",
+            "/livez",
+            "/openapi/v2",
+            "/openapi/v3",
+            "/readyz",
+            "/version")
         .forEach(paths::add);
     return doc;
   }
@@ -138,11 +220,12 @@ final class Discovery {
       versions.computeIfAbsent(s.group(), g -> new LinkedHashSet<>()).add(s.version().getName());
     }
     Map<String, List<String>> sorted = new LinkedHashMap<>();
-    versions.forEach((group, set) -> {
-      List<String> list = new ArrayList<>(set);
-      list.sort(KUBE_VERSION_PRIORITY);
-      sorted.put(group, list);
-    });
+    versions.forEach(
+        (group, set) -> {
+          List<String> list = new ArrayList<>(set);
+          list.sort(KUBE_VERSION_PRIORITY);
+          sorted.put(group, list);
+        });
     return sorted;
   }
 
@@ -189,11 +272,25 @@ final class Discovery {
     ArrayNode resources = Json.MAPPER.createArrayNode();
     for (BuiltIn b : BUILT_INS) {
       if (b.group().equals(group) && b.version().equals(version)) {
-        resources.add(resource(b.plural(), b.singular(), b.namespaced(), b.kind(), b.verbs(),
-            b.shortNames(), b.categories()));
+        resources.add(
+            resource(
+                b.plural(),
+                b.singular(),
+                b.namespaced(),
+                b.kind(),
+                b.verbs(),
+                b.shortNames(),
+                b.categories()));
         for (String sub : b.subresources()) {
-          resources.add(resource(b.plural() + "/" + sub, "", b.namespaced(), b.kind(),
-              SUBRESOURCE_VERBS, List.of(), List.of()));
+          resources.add(
+              resource(
+                  b.plural() + "/" + sub,
+                  "",
+                  b.namespaced(),
+                  b.kind(),
+                  SUBRESOURCE_VERBS,
+                  List.of(),
+                  List.of()));
         }
       }
     }
@@ -201,16 +298,36 @@ final class Discovery {
       for (CrdCatalog.Served s : crds.served()) {
         if (s.group().equals(group) && s.version().getName().equals(version)) {
           var names = s.crd().getSpec().getNames();
-          resources.add(resource(s.plural(), orEmpty(names.getSingular(), s.kind()),
-              s.namespaced(), s.kind(), ALL_VERBS, nullSafe(names.getShortNames()),
-              nullSafe(names.getCategories())));
+          resources.add(
+              resource(
+                  s.plural(),
+                  orEmpty(names.getSingular(), s.kind()),
+                  s.namespaced(),
+                  s.kind(),
+                  ALL_VERBS,
+                  nullSafe(names.getShortNames()),
+                  nullSafe(names.getCategories())));
           if (s.hasStatusSubresource()) {
-            resources.add(resource(s.plural() + "/status", "", s.namespaced(), s.kind(),
-                SUBRESOURCE_VERBS, List.of(), List.of()));
+            resources.add(
+                resource(
+                    s.plural() + "/status",
+                    "",
+                    s.namespaced(),
+                    s.kind(),
+                    SUBRESOURCE_VERBS,
+                    List.of(),
+                    List.of()));
           }
           if (s.hasScaleSubresource()) {
-            ObjectNode scale = resource(s.plural() + "/scale", "", s.namespaced(), "Scale",
-                SUBRESOURCE_VERBS, List.of(), List.of());
+            ObjectNode scale =
+                resource(
+                    s.plural() + "/scale",
+                    "",
+                    s.namespaced(),
+                    "Scale",
+                    SUBRESOURCE_VERBS,
+                    List.of(),
+                    List.of());
             scale.put("group", "autoscaling");
             scale.put("version", "v1");
             resources.add(scale);
@@ -229,8 +346,14 @@ final class Discovery {
     return Optional.of(doc);
   }
 
-  private static ObjectNode resource(String name, String singular, boolean namespaced,
-      String kind, String[] verbs, List<String> shortNames, List<String> categories) {
+  private static ObjectNode resource(
+      String name,
+      String singular,
+      boolean namespaced,
+      String kind,
+      String[] verbs,
+      List<String> shortNames,
+      List<String> categories) {
     ObjectNode r = Json.object();
     r.put("name", name);
     r.put("singularName", singular);
@@ -257,9 +380,9 @@ final class Discovery {
   private static final Pattern KUBE_VERSION = Pattern.compile("v(\\d+)(?:(alpha|beta)(\\d+))?");
 
   /**
-   * Kubernetes' version priority: GA before beta before alpha, higher numbers first, anything
-   * that is not a Kubernetes-style version last in lexical order. Discovery lists versions in this
-   * order and kubectl uses the first one as the preferred version.
+   * Kubernetes' version priority: GA before beta before alpha, higher numbers first, anything that
+   * is not a Kubernetes-style version last in lexical order. Discovery lists versions in this order
+   * and kubectl uses the first one as the preferred version.
    */
   static final Comparator<String> KUBE_VERSION_PRIORITY =
       Comparator.comparingInt(Discovery::stability)

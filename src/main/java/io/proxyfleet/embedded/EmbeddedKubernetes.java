@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.Context;
@@ -35,8 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An in-process Kubernetes API server that the operator, the Fabric8 client and real
- * {@code kubectl} can all use: the Fabric8 mock server in CRUD mode behind {@link ApiDispatcher}.
+ * An in-process Kubernetes API server that the operator, the Fabric8 client and real {@code
+ * kubectl} can all use: the Fabric8 mock server in CRUD mode behind {@link ApiDispatcher}.
  *
  * <p>Plain HTTP only, no authentication: bind it to a loopback address.
  */
@@ -59,36 +58,44 @@ public final class EmbeddedKubernetes implements AutoCloseable {
   private final InetAddress bindAddress;
   private final String host;
   private final KubernetesClient client;
+
   /** Expires Events once a minute, as a real API server's event TTL does. */
   private final java.util.concurrent.ScheduledExecutorService housekeeping =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "embedded-api-event-expiry");
-        t.setDaemon(true);
-        return t;
-      });
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "embedded-api-event-expiry");
+            t.setDaemon(true);
+            return t;
+          });
+
   private volatile boolean closed;
 
   private EmbeddedKubernetes(KubernetesMockServer server, InetAddress bindAddress) {
     this.server = server;
     this.bindAddress = bindAddress;
     this.host = urlHost(bindAddress);
-    this.client = new KubernetesClientBuilder()
-        .withConfig(clientConfig(url()))
-        .withHttpClientFactory(new JdkHttpClientFactory())
-        .build();
+    this.client =
+        new KubernetesClientBuilder()
+            .withConfig(clientConfig(url()))
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .build();
     EventExpiry expiry = new EventExpiry(client, Clock.systemUTC(), EventExpiry.TTL);
-    housekeeping.scheduleWithFixedDelay(() -> {
-      try {
-        expiry.expire();
-      } catch (RuntimeException e) {
-        LOG.debug("event expiry pass failed: {}", e.toString());
-      }
-    }, 1, 1, TimeUnit.MINUTES);
+    housekeeping.scheduleWithFixedDelay(
+        () -> {
+          try {
+            expiry.expire();
+          } catch (RuntimeException e) {
+            LOG.debug("event expiry pass failed: {}", e.toString());
+          }
+        },
+        1,
+        1,
+        TimeUnit.MINUTES);
   }
 
   /**
-   * Starts the API on {@code host} (an address or name to bind, e.g. {@code 127.0.0.1}) and
-   * {@code port} ({@code 0} for any free port), with a {@code default} namespace.
+   * Starts the API on {@code host} (an address or name to bind, e.g. {@code 127.0.0.1}) and {@code
+   * port} ({@code 0} for any free port), with a {@code default} namespace.
    */
   public static EmbeddedKubernetes start(String host, int port) {
     MOCK_WEB_SERVER_LOG.setLevel(Level.WARNING);
@@ -97,20 +104,26 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     MockWebServer webServer = new MockWebServer();
     // The web server records every request in a queue nobody reads; draining it on each request
     // keeps a long-running local mode from growing without bound.
-    Runnable drain = () -> {
-      try {
-        while (webServer.takeRequest(0, TimeUnit.NANOSECONDS) != null) {
-          // discard
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
+    Runnable drain =
+        () -> {
+          try {
+            while (webServer.takeRequest(0, TimeUnit.NANOSECONDS) != null) {
+              // discard
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
     AtomicReference<String> address = new AtomicReference<>();
-    ApiDispatcher dispatcher = new ApiDispatcher(store, new CrdCatalog(store, serialization),
-        new TableConverter(Clock.systemUTC()), address::get, drain);
-    KubernetesMockServer server = new KubernetesMockServer(
-        new Context(), webServer, new HashMap<>(), dispatcher, false);
+    ApiDispatcher dispatcher =
+        new ApiDispatcher(
+            store,
+            new CrdCatalog(store, serialization),
+            new TableConverter(Clock.systemUTC()),
+            address::get,
+            drain);
+    KubernetesMockServer server =
+        new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
     InetAddress bind;
     try {
       bind = InetAddress.getByName(host);
@@ -134,9 +147,10 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     EmbeddedKubernetes api = new EmbeddedKubernetes(server, bind);
     address.set(api.hostAndPort());
     try {
-      api.client.namespaces()
-          .resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata()
-              .build())
+      api.client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
           .create();
     } catch (RuntimeException e) {
       api.close();
@@ -152,8 +166,12 @@ public final class EmbeddedKubernetes implements AutoCloseable {
    */
   public void installCrds(Collection<CustomResourceDefinition> crds) {
     for (CustomResourceDefinition crd : crds) {
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(
-          existing -> existing.update());
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .resource(crd)
+          .createOr(existing -> existing.update());
     }
   }
 
@@ -162,14 +180,26 @@ public final class EmbeddedKubernetes implements AutoCloseable {
     return client;
   }
 
-  /** A separate client (its own connections and informers) that the caller closes, e.g. one per operator process in tests. */
+  /**
+   * A separate client (its own connections and informers) that the caller closes, e.g. one per
+   * operator process in tests.
+   */
   public KubernetesClient newClient() {
-    return new KubernetesClientBuilder().withConfig(clientConfig(url())).withHttpClientFactory(new JdkHttpClientFactory()).build();
+    return new KubernetesClientBuilder()
+        .withConfig(clientConfig(url()))
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        .build();
   }
 
-  /** A separate client built by {@code factory} (e.g. one that counts requests); the caller closes it. */
+  /**
+   * A separate client built by {@code factory} (e.g. one that counts requests); the caller closes
+   * it.
+   */
   public KubernetesClient newClient(io.fabric8.kubernetes.client.http.HttpClient.Factory factory) {
-    return new KubernetesClientBuilder().withConfig(clientConfig(url())).withHttpClientFactory(factory).build();
+    return new KubernetesClientBuilder()
+        .withConfig(clientConfig(url()))
+        .withHttpClientFactory(factory)
+        .build();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:43567}. */
@@ -188,7 +218,8 @@ public final class EmbeddedKubernetes implements AutoCloseable {
    * file system supports POSIX permissions, as kubeconfigs normally hold credentials.
    */
   public void writeKubeconfig(Path file) {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -207,7 +238,8 @@ public final class EmbeddedKubernetes implements AutoCloseable {
             namespace: default
         current-context: %1$s
         preferences: {}
-        """.formatted(CONTEXT_NAME, url());
+        """
+            .formatted(CONTEXT_NAME, url());
     try {
       Path target = file.toAbsolutePath();
       Files.createDirectories(target.getParent());
@@ -215,8 +247,8 @@ public final class EmbeddedKubernetes implements AutoCloseable {
       try {
         ownerOnly(temp);
         Files.writeString(temp, yaml, StandardCharsets.UTF_8);
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } finally {
         Files.deleteIfExists(temp);
       }

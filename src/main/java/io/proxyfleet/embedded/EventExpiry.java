@@ -49,12 +49,14 @@ final class EventExpiry {
 
   /** The newest of the times an Event carries; a real server counts its TTL from the last write. */
   static Instant lastWritten(Event event) {
-    return Stream.of(event.getLastTimestamp(), event.getEventTime() == null ? null : event.getEventTime().getTime(),
-            event.getFirstTimestamp(), event.getMetadata().getCreationTimestamp())
+    return Stream.of(
+            event.getLastTimestamp(),
+            event.getEventTime() == null ? null : event.getEventTime().getTime(),
+            event.getFirstTimestamp(),
+            event.getMetadata().getCreationTimestamp())
         .map(Timestamps::parse)
         .flatMap(Optional::stream)
         .max(Instant::compareTo)
         .orElse(null);
   }
-
 }

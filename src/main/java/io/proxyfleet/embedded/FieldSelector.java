@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A {@code fieldSelector} as kube-apiserver reads it: comma-separated {@code path=value},
- * {@code path==value} or {@code path!=value} terms on dotted paths such as {@code metadata.name}
- * or {@code involvedObject.uid}, all of which must hold; a missing field compares as "".
+ * A {@code fieldSelector} as kube-apiserver reads it: comma-separated {@code path=value}, {@code
+ * path==value} or {@code path!=value} terms on dotted paths such as {@code metadata.name} or {@code
+ * involvedObject.uid}, all of which must hold; a missing field compares as "".
  *
  * <p>The CRUD dispatcher ignores field selectors, so {@code kubectl wait pf/demo} (which lists and
  * watches with {@code metadata.name=demo}) saw every fleet of the namespace and could report the
@@ -34,8 +34,7 @@ record FieldSelector(List<Term> terms) {
   static Optional<FieldSelector> fromQuery(String query) {
     return Arrays.stream(query.split("&"))
         .filter(p -> p.startsWith("fieldSelector="))
-        .map(p -> URLDecoder.decode(p.substring("fieldSelector=".length()),
-            StandardCharsets.UTF_8))
+        .map(p -> URLDecoder.decode(p.substring("fieldSelector=".length()), StandardCharsets.UTF_8))
         .filter(s -> !s.isBlank())
         .findFirst()
         .map(FieldSelector::parse);

@@ -32,7 +32,8 @@ final class JsonPathExpression {
     boolean matches(JsonNode candidate) {
       List<JsonNode> found = path.evaluate(candidate);
       if (operator == null) {
-        return !found.isEmpty() && !found.get(0).isNull()
+        return !found.isEmpty()
+            && !found.get(0).isNull()
             && !BooleanNode.FALSE.equals(found.get(0));
       }
       boolean equal = !found.isEmpty() && sameValue(found.get(0), value);
@@ -93,8 +94,7 @@ final class JsonPathExpression {
         node.elements().forEachRemaining(out::add);
       }
     } else if (step instanceof Filter filter) {
-      Iterator<JsonNode> candidates =
-          node.isArray() ? node.elements() : List.of(node).iterator();
+      Iterator<JsonNode> candidates = node.isArray() ? node.elements() : List.of(node).iterator();
       while (candidates.hasNext()) {
         JsonNode candidate = candidates.next();
         if (filter.matches(candidate)) {
@@ -161,8 +161,14 @@ final class JsonPathExpression {
         if (c == '\\' && pos + 1 < s.length()) {
           name.append(s.charAt(pos + 1));
           pos += 2;
-        } else if (c == '.' || c == '[' || Character.isWhitespace(c)
-            || c == '=' || c == '!' || c == ')' || c == '<' || c == '>') {
+        } else if (c == '.'
+            || c == '['
+            || Character.isWhitespace(c)
+            || c == '='
+            || c == '!'
+            || c == ')'
+            || c == '<'
+            || c == '>') {
           break;
         } else {
           name.append(c);

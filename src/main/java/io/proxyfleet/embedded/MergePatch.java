@@ -20,8 +20,8 @@ final class MergePatch {
     if (patch == null || !patch.isObject()) {
       return patch == null ? target : patch.deepCopy();
     }
-    ObjectNode result = target != null && target.isObject()
-        ? ((ObjectNode) target).deepCopy() : Json.object();
+    ObjectNode result =
+        target != null && target.isObject() ? ((ObjectNode) target).deepCopy() : Json.object();
     for (Map.Entry<String, JsonNode> field : patch.properties()) {
       if (field.getValue().isNull()) {
         result.remove(field.getKey());

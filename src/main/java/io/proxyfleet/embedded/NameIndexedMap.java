@@ -5,21 +5,21 @@ import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.Value;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The CRUD dispatcher's object map with indexes by object name and by resource (plural), so
- * finding one object costs a hash lookup and listing one resource looks at that resource only,
- * instead of matching the query against every stored object (with a few thousand
- * Proxies and their Events, that scan was most of local mode's CPU). Only {@code put}, {@code
- * remove} and {@code clear} change it; the views are read-only so nothing can bypass the index.
- * Not thread-safe by itself: the store wraps it in {@link Collections#synchronizedMap}.
+ * The CRUD dispatcher's object map with indexes by object name and by resource (plural), so finding
+ * one object costs a hash lookup and listing one resource looks at that resource only, instead of
+ * matching the query against every stored object (with a few thousand Proxies and their Events,
+ * that scan was most of local mode's CPU). Only {@code put}, {@code remove} and {@code clear}
+ * change it; the views are read-only so nothing can bypass the index. Not thread-safe by itself:
+ * the store wraps it in {@link Collections#synchronizedMap}.
  */
 final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
 
@@ -58,7 +58,8 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
     return previous;
   }
 
-  private static void unindex(Map<String, Set<AttributeSet>> index, String value, AttributeSet key) {
+  private static void unindex(
+      Map<String, Set<AttributeSet>> index, String value, AttributeSet key) {
     Set<AttributeSet> keys = value == null ? null : index.get(value);
     if (keys != null) {
       keys.remove(key);
@@ -91,8 +92,8 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
   }
 
   /**
-   * The first stored entry matching a query that names one object, in insertion order as the
-   * scan would find it; null when none does. Only for queries with a {@code name} attribute.
+   * The first stored entry matching a query that names one object, in insertion order as the scan
+   * would find it; null when none does. Only for queries with a {@code name} attribute.
    */
   Map.Entry<AttributeSet, String> findNamed(AttributeSet query) {
     String name = nameOf(query);

@@ -37,17 +37,22 @@ final class ObjectStore extends KubernetesCrudDispatcher {
   record Tombstone(String path, long resourceVersion, JsonNode object) {}
 
   private final Deque<Tombstone> tombstones = new ConcurrentLinkedDeque<>();
+
   /** The resourceVersion each live object was created at, by uid. */
   private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+
   /** The same object as the inherited {@code map}, with its name index. */
   private final NameIndexedMap indexed = new NameIndexedMap();
-  private final Map<AttributeSet, String> synchronizedIndexed = Collections.synchronizedMap(indexed);
+
+  private final Map<AttributeSet, String> synchronizedIndexed =
+      Collections.synchronizedMap(indexed);
 
   private final java.util.concurrent.atomic.AtomicLong resourceVersion;
 
   ObjectStore() {
     // The inherited map is final and scanned in full to find one object; swap in the indexed one
-    // before anything is stored. Every mutation goes through put/remove/clear, which keep the index.
+    // before anything is stored. Every mutation goes through put/remove/clear, which keep the
+    // index.
     try {
       Field field = CrudDispatcher.class.getDeclaredField("map");
       field.setAccessible(true);
@@ -56,11 +61,15 @@ final class ObjectStore extends KubernetesCrudDispatcher {
       version.setAccessible(true);
       resourceVersion = (java.util.concurrent.atomic.AtomicLong) version.get(this);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalStateException("cannot index the embedded API's object map (mockwebserver changed?)", e);
+      throw new IllegalStateException(
+          "cannot index the embedded API's object map (mockwebserver changed?)", e);
     }
   }
 
-  /** One object by name, or the list of one resource, through the indexes; watches as the dispatcher does them. */
+  /**
+   * One object by name, or the list of one resource, through the indexes; watches as the dispatcher
+   * does them.
+   */
   @Override
   public MockResponse handleGet(String path) {
     if (path.contains("watch=true")) {
@@ -77,11 +86,15 @@ final class ObjectStore extends KubernetesCrudDispatcher {
       if (items == null || items.isEmpty()) {
         return super.handleGet(path);
       }
-      return new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK)
-          .setBody(((KubernetesResponseComposer) responseComposer).compose(items, String.valueOf(resourceVersion.get())));
+      return new MockResponse()
+          .setResponseCode(HttpURLConnection.HTTP_OK)
+          .setBody(
+              ((KubernetesResponseComposer) responseComposer)
+                  .compose(items, String.valueOf(resourceVersion.get())));
     }
     Map.Entry<AttributeSet, String> found = findResource(query);
-    return found == null ? new MockResponse().setResponseCode(HttpURLConnection.HTTP_NOT_FOUND)
+    return found == null
+        ? new MockResponse().setResponseCode(HttpURLConnection.HTTP_NOT_FOUND)
         : new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK).setBody(found.getValue());
   }
 
@@ -96,8 +109,12 @@ final class ObjectStore extends KubernetesCrudDispatcher {
   }
 
   @Override
-  public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
-      GenericKubernetesResource resource, String newState) {
+  public void processEvent(
+      String path,
+      AttributeSet pathAttributes,
+      AttributeSet oldAttributes,
+      GenericKubernetesResource resource,
+      String newState) {
     String state = asKubeApiServerStores(newState);
     String existing = oldAttributes == null ? null : map.get(oldAttributes);
     if (state == null && existing != null) {
@@ -105,8 +122,7 @@ final class ObjectStore extends KubernetesCrudDispatcher {
     } else if (existing == null && state != null) {
       JsonNode created = parse(state);
       if (created != null) {
-        createdAt.put(created.path("metadata").path("uid").asText(),
-            version(created));
+        createdAt.put(created.path("metadata").path("uid").asText(), version(created));
       }
     }
     super.processEvent(path, pathAttributes, oldAttributes, resource, state);

@@ -37,10 +37,12 @@ final class OpenApi {
   ObjectNode index() {
     ObjectNode doc = Json.object();
     ObjectNode paths = doc.putObject("paths");
-    documents().forEach((key, gvDoc) -> {
-      ObjectNode entry = paths.putObject(key);
-      entry.put("serverRelativeURL", V3_PREFIX + key + "?hash=" + hash(gvDoc));
-    });
+    documents()
+        .forEach(
+            (key, gvDoc) -> {
+              ObjectNode entry = paths.putObject(key);
+              entry.put("serverRelativeURL", V3_PREFIX + key + "?hash=" + hash(gvDoc));
+            });
     return doc;
   }
 
@@ -58,13 +60,22 @@ final class OpenApi {
       addPatchPath(docs, s.group(), s.version().getName(), s.kind(), s.plural(), s.namespaced());
     }
     // A group version that discovery lists must have a document, or kubectl reports it missing.
-    discovery.groups().forEach((group, versions) -> versions.forEach(v ->
-        docs.computeIfAbsent("apis/" + group + "/" + v, k -> emptyDocument())));
+    discovery
+        .groups()
+        .forEach(
+            (group, versions) ->
+                versions.forEach(
+                    v -> docs.computeIfAbsent("apis/" + group + "/" + v, k -> emptyDocument())));
     return docs;
   }
 
-  private static void addPatchPath(Map<String, ObjectNode> docs, String group, String version,
-      String kind, String plural, boolean namespaced) {
+  private static void addPatchPath(
+      Map<String, ObjectNode> docs,
+      String group,
+      String version,
+      String kind,
+      String plural,
+      boolean namespaced) {
     String key = group.isEmpty() ? "api/" + version : "apis/" + group + "/" + version;
     ObjectNode doc = docs.computeIfAbsent(key, k -> emptyDocument());
     String path = "/" + key + (namespaced ? "/namespaces/{namespace}/" : "/") + plural + "/{name}";
@@ -107,8 +118,9 @@ final class OpenApi {
 
   private static String hash(ObjectNode doc) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-512")
-          .digest(Json.MAPPER.writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-512")
+              .digest(Json.MAPPER.writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().withUpperCase().formatHex(digest, 0, 32);
     } catch (NoSuchAlgorithmException | JsonProcessingException e) {
       throw new IllegalStateException(e);

@@ -12,16 +12,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Watches over plain HTTP from client-go reflectors ({@code kubectl wait}), which the mock can
- * only serve over WebSockets (what Fabric8 uses), answered by polling: each watch request gets the
+ * Watches over plain HTTP from client-go reflectors ({@code kubectl wait}), which the mock can only
+ * serve over WebSockets (what Fabric8 uses), answered by polling: each watch request gets the
  * events since its {@code resourceVersion} (ADDED, MODIFIED, and DELETED from the store's
  * tombstones) and then ends; when there are none, the answer waits {@link #POLL} first. client-go
  * takes a watch that ends after a second as normal and watches again from the last event, so a
  * waiting kubectl sees each change within about a second, in order.
  *
- * <p>Unlike a real watch, several changes to one object between two polls arrive as one event
- * with its latest state, and a deletion more than {@code ObjectStore.TOMBSTONES} deletions back
- * is missed.
+ * <p>Unlike a real watch, several changes to one object between two polls arrive as one event with
+ * its latest state, and a deletion more than {@code ObjectStore.TOMBSTONES} deletions back is
+ * missed.
  */
 final class PollingWatch {
 
@@ -35,22 +35,23 @@ final class PollingWatch {
   }
 
   /**
-   * The answer to a watch of {@code path}; empty when the path names no resource collection or
-   * the client would not watch again after the answer ends.
+   * The answer to a watch of {@code path}; empty when the path names no resource collection or the
+   * client would not watch again after the answer ends.
    *
    * <p>Only clients that ask for bookmarks are answered: client-go's reflectors (kubectl wait,
-   * informers) always do and watch again whenever a watch ends, while {@code kubectl get -w}
-   * does not ask and would stop at the first poll, so it gets a clear error instead.
+   * informers) always do and watch again whenever a watch ends, while {@code kubectl get -w} does
+   * not ask and would stop at the first poll, so it gets a clear error instead.
    */
   Optional<MockResponse> answer(String path, String query) {
     Optional<ApiDispatcher.ResourcePath> parsed = ApiDispatcher.ResourcePath.parse(path);
-    if (parsed.isEmpty() || parsed.get().subresource() != null
+    if (parsed.isEmpty()
+        || parsed.get().subresource() != null
         || !parameter(query, "allowWatchBookmarks").orElse("").equals("true")) {
       return Optional.empty();
     }
     ApiDispatcher.ResourcePath r = parsed.get();
-    List<FieldSelector.Term> terms = new ArrayList<>(
-        FieldSelector.fromQuery(query).map(FieldSelector::terms).orElse(List.of()));
+    List<FieldSelector.Term> terms =
+        new ArrayList<>(FieldSelector.fromQuery(query).map(FieldSelector::terms).orElse(List.of()));
     if (r.name() != null) {
       // The legacy form .../plural/NAME?watch=true watches one object.
       terms.add(new FieldSelector.Term("metadata.name", true, r.name()));
@@ -59,8 +60,9 @@ final class PollingWatch {
     ApiDispatcher.ResourcePath collection = r.withName(null);
     long since = parameter(query, "resourceVersion").map(PollingWatch::number).orElse(0L);
 
-    String listPath = collection.path() + parameter(query, "labelSelector")
-        .map(s -> "?labelSelector=" + s).orElse("");
+    String listPath =
+        collection.path()
+            + parameter(query, "labelSelector").map(s -> "?labelSelector=" + s).orElse("");
     MockResponse listed = store.handleGet(listPath);
     List<ObjectNode> events = new ArrayList<>();
     if (listed.code() == 200 && listed.getBody() != null) {
@@ -79,7 +81,8 @@ final class PollingWatch {
     }
     for (ObjectStore.Tombstone tombstone : store.deletedAfter(since)) {
       Optional<ApiDispatcher.ResourcePath> of = ApiDispatcher.ResourcePath.parse(tombstone.path());
-      if (of.isPresent() && sameCollection(of.get(), collection)
+      if (of.isPresent()
+          && sameCollection(of.get(), collection)
           && selector.matches(tombstone.object())) {
         events.add(event("DELETED", tombstone.object()));
       }
@@ -90,9 +93,11 @@ final class PollingWatch {
     for (ObjectNode event : events) {
       body.append(event).append('\n');
     }
-    MockResponse response = new MockResponse().setResponseCode(200)
-        .setHeader("Content-Type", "application/json")
-        .setBody(body.toString());
+    MockResponse response =
+        new MockResponse()
+            .setResponseCode(200)
+            .setHeader("Content-Type", "application/json")
+            .setBody(body.toString());
     if (events.isEmpty()) {
       // The mock server sends an empty body at once, ignoring the delay; a blank line is an
       // empty stream of events to client-go.
@@ -101,12 +106,11 @@ final class PollingWatch {
     return Optional.of(response);
   }
 
-  private static boolean sameCollection(ApiDispatcher.ResourcePath object,
-      ApiDispatcher.ResourcePath collection) {
+  private static boolean sameCollection(
+      ApiDispatcher.ResourcePath object, ApiDispatcher.ResourcePath collection) {
     return object.group().equals(collection.group())
         && object.plural().equals(collection.plural())
-        && (collection.namespace() == null
-            || collection.namespace().equals(object.namespace()));
+        && (collection.namespace() == null || collection.namespace().equals(object.namespace()));
   }
 
   private static ObjectNode event(String type, JsonNode object) {

@@ -8,15 +8,15 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Reads the Kubernetes protobuf encoding of the built-in kinds kubectl writes with protobuf:
- * {@code kubectl create secret} and {@code kubectl create configmap} send
- * {@code application/vnd.kubernetes.protobuf} (client-go's typed clients do), while the mock
- * stores JSON only. Only Secrets and ConfigMaps are understood, and of their metadata only what
- * kubectl create sets (name, generateName, namespace, labels, annotations, finalizers).
+ * Reads the Kubernetes protobuf encoding of the built-in kinds kubectl writes with protobuf: {@code
+ * kubectl create secret} and {@code kubectl create configmap} send {@code
+ * application/vnd.kubernetes.protobuf} (client-go's typed clients do), while the mock stores JSON
+ * only. Only Secrets and ConfigMaps are understood, and of their metadata only what kubectl create
+ * sets (name, generateName, namespace, labels, annotations, finalizers).
  *
- * <p>The encoding: the magic {@code k8s\0}, then a {@code runtime.Unknown} message whose field 1
- * is the TypeMeta (apiVersion 1, kind 2) and field 2 the object's own message, with field numbers
- * from {@code k8s.io/api/core/v1/generated.proto}.
+ * <p>The encoding: the magic {@code k8s\0}, then a {@code runtime.Unknown} message whose field 1 is
+ * the TypeMeta (apiVersion 1, kind 2) and field 2 the object's own message, with field numbers from
+ * {@code k8s.io/api/core/v1/generated.proto}.
  */
 final class ProtobufBody {
 
@@ -26,8 +26,8 @@ final class ProtobufBody {
 
   /** The object as JSON, or empty when it is not a v1 Secret or ConfigMap in this encoding. */
   static Optional<ObjectNode> decode(byte[] body) {
-    if (body.length < MAGIC.length || !Arrays.equals(body, 0, MAGIC.length, MAGIC, 0,
-        MAGIC.length)) {
+    if (body.length < MAGIC.length
+        || !Arrays.equals(body, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
       return Optional.empty();
     }
     try {

@@ -63,40 +63,51 @@ final class RequestRewriter {
       headers.set("Content-Type", MERGE_PATCH);
     }
     try {
-      return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(),
-          headers.build(), new Buffer(Json.MAPPER.writeValueAsBytes(json)));
+      return new RecordedRequest(
+          request.getHttpVersion(),
+          request.method(),
+          request.getPath(),
+          headers.build(),
+          new Buffer(Json.MAPPER.writeValueAsBytes(json)));
     } catch (IOException e) {
       return request;
     }
   }
 
   /**
-   * kubectl's typed clients ({@code create secret}, {@code create configmap}) write protobuf,
-   * which the mock cannot read; the Secrets and ConfigMaps among them are turned into JSON. Other
+   * kubectl's typed clients ({@code create secret}, {@code create configmap}) write protobuf, which
+   * the mock cannot read; the Secrets and ConfigMaps among them are turned into JSON. Other
    * protobuf bodies pass unchanged, and {@link ResourceWrites} refuses them with 415.
    */
   static RecordedRequest protobufAsJson(RecordedRequest request) {
     if (!contentType(request).startsWith(PROTOBUF) || request.getBody() == null) {
       return request;
     }
-    return ProtobufBody.decode(request.getBody().getBytes()).map(json -> {
-      var headers = request.getHeaders().newBuilder();
-      headers.set("Content-Type", "application/json");
-      try {
-        return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(),
-            headers.build(), new Buffer(Json.MAPPER.writeValueAsBytes(json)));
-      } catch (IOException e) {
-        return request;
-      }
-    }).orElse(request);
+    return ProtobufBody.decode(request.getBody().getBytes())
+        .map(
+            json -> {
+              var headers = request.getHeaders().newBuilder();
+              headers.set("Content-Type", "application/json");
+              try {
+                return new RecordedRequest(
+                    request.getHttpVersion(),
+                    request.method(),
+                    request.getPath(),
+                    headers.build(),
+                    new Buffer(Json.MAPPER.writeValueAsBytes(json)));
+              } catch (IOException e) {
+                return request;
+              }
+            })
+        .orElse(request);
   }
 
   /**
    * The CRUD dispatcher only knows JSON patch and JSON merge patch, but kubectl sends strategic
-   * merge patches for built-in kinds ({@code kubectl apply} of an existing Secret, plain
-   * {@code kubectl patch}). Dropping the {@code $}-directives turns such a patch into a merge patch
-   * that does the same for maps and scalars; lists are replaced rather than merged by key, which
-   * is fine for the Secrets, ConfigMaps and metadata this project patches.
+   * merge patches for built-in kinds ({@code kubectl apply} of an existing Secret, plain {@code
+   * kubectl patch}). Dropping the {@code $}-directives turns such a patch into a merge patch that
+   * does the same for maps and scalars; lists are replaced rather than merged by key, which is fine
+   * for the Secrets, ConfigMaps and metadata this project patches.
    */
   static JsonNode withoutDirectives(JsonNode node) {
     if (node == null) {
@@ -142,8 +153,10 @@ final class RequestRewriter {
         existing != null && existing.isObject() ? (ObjectNode) existing : Json.object();
     for (Map.Entry<String, JsonNode> entry : stringData.properties()) {
       if (!entry.getValue().isNull()) {
-        data.put(entry.getKey(), Base64.getEncoder().encodeToString(
-            entry.getValue().asText().getBytes(StandardCharsets.UTF_8)));
+        data.put(
+            entry.getKey(),
+            Base64.getEncoder()
+                .encodeToString(entry.getValue().asText().getBytes(StandardCharsets.UTF_8)));
       }
     }
     secret.set("data", data);

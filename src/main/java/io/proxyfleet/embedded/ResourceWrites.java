@@ -36,6 +36,7 @@ final class ResourceWrites {
   private static final String MERGE_PATCH = "application/merge-patch+json";
   private static final String JSON_PATCH = "application/json-patch+json";
   private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
+
   /** Patches that did not name a resourceVersion are retried when a concurrent write wins. */
   private static final int ATTEMPTS = 5;
 
@@ -48,23 +49,27 @@ final class ResourceWrites {
   }
 
   /** The answer to {@code request} if this class does such writes; empty to let the store. */
-  Optional<MockResponse> handle(RecordedRequest request, String method, String path,
-      String query) {
+  Optional<MockResponse> handle(RecordedRequest request, String method, String path, String query) {
     Optional<ApiDispatcher.ResourcePath> parsed = ApiDispatcher.ResourcePath.parse(path);
     if (parsed.isEmpty() || method.equals("GET") && !"scale".equals(parsed.get().subresource())) {
       return Optional.empty();
     }
     ApiDispatcher.ResourcePath r = parsed.get();
     Optional<CrdCatalog.Served> served = crds.find(r.group(), r.version(), r.plural());
-    if (!method.equals("GET") && !method.equals("DELETE")
+    if (!method.equals("GET")
+        && !method.equals("DELETE")
         && contentType(request).startsWith(PROTOBUF)) {
       // RequestRewriter has turned the protobuf Secrets and ConfigMaps of kubectl create into
       // JSON; the mock can read nothing else in protobuf, so say so rather than fail to parse.
-      return Optional.of(ApiDispatcher.status(415, "UnsupportedMediaType",
-          "the local API accepts JSON only, not " + contentType(request)));
+      return Optional.of(
+          ApiDispatcher.status(
+              415,
+              "UnsupportedMediaType",
+              "the local API accepts JSON only, not " + contentType(request)));
     }
-    boolean dryRun = Arrays.stream(query.split("&")).anyMatch(p -> p.equals("dryRun=All"))
-        || method.equals("DELETE") && deleteOptionsSayDryRun(request);
+    boolean dryRun =
+        Arrays.stream(query.split("&")).anyMatch(p -> p.equals("dryRun=All"))
+            || method.equals("DELETE") && deleteOptionsSayDryRun(request);
     if ("scale".equals(r.subresource())) {
       if (served.isEmpty() || !served.get().hasScaleSubresource()) {
         return Optional.of(notFound(r));
@@ -76,12 +81,16 @@ final class ResourceWrites {
     }
     try {
       return switch (method) {
-        case "POST" -> served.isPresent() || dryRun
-            ? Optional.of(create(request, r, served, dryRun)) : Optional.empty();
-        case "PUT" -> served.isPresent() || dryRun
-            ? Optional.of(update(request, r, served, dryRun)) : Optional.empty();
-        case "PATCH" -> isOwnPatch(request)
-            ? Optional.of(patch(request, r, served, dryRun)) : Optional.empty();
+        case "POST" ->
+            served.isPresent() || dryRun
+                ? Optional.of(create(request, r, served, dryRun))
+                : Optional.empty();
+        case "PUT" ->
+            served.isPresent() || dryRun
+                ? Optional.of(update(request, r, served, dryRun))
+                : Optional.empty();
+        case "PATCH" ->
+            isOwnPatch(request) ? Optional.of(patch(request, r, served, dryRun)) : Optional.empty();
         case "DELETE" -> dryRun ? Optional.of(deleteDryRun(r)) : Optional.empty();
         default -> Optional.empty();
       };
@@ -93,26 +102,34 @@ final class ResourceWrites {
   /**
    * Hands {@code target} to the store as a JSON patch from {@code current}, guarded by a test of
    * the resourceVersion so that a concurrent write makes it fail rather than be overwritten. The
-   * path goes without its query: the store takes {@code .../status?fieldManager=kubectl-patch}
-   * for the main resource and then ignores the status.
+   * path goes without its query: the store takes {@code .../status?fieldManager=kubectl-patch} for
+   * the main resource and then ignores the status.
    */
-  private MockResponse storeAs(RecordedRequest request, String path, ObjectNode current,
-      ObjectNode target) {
+  private MockResponse storeAs(
+      RecordedRequest request, String path, ObjectNode current, ObjectNode target) {
     if (withoutVersion(target).equals(withoutVersion(current))) {
       // kube-apiserver does not write a change that changes nothing: the resourceVersion stays,
       // no watch event is sent, and kubectl says "patched (no change)".
       return json(200, current);
     }
     var operations = Json.MAPPER.createArrayNode();
-    operations.addObject().put("op", "test").put("path", "/metadata/resourceVersion")
+    operations
+        .addObject()
+        .put("op", "test")
+        .put("path", "/metadata/resourceVersion")
         .set("value", current.path("metadata").path("resourceVersion"));
     JsonNode diff = JsonDiff.asJson(current, target);
     diff.forEach(operations::add);
     var headers = request.getHeaders().newBuilder();
     headers.set("Content-Type", JSON_PATCH);
-    MockResponse stored = store.dispatch(new RecordedRequest(request.getHttpVersion(),
-        HttpMethod.PATCH, path, headers.build(),
-        new Buffer(operations.toString().getBytes(StandardCharsets.UTF_8))));
+    MockResponse stored =
+        store.dispatch(
+            new RecordedRequest(
+                request.getHttpVersion(),
+                HttpMethod.PATCH,
+                path,
+                headers.build(),
+                new Buffer(operations.toString().getBytes(StandardCharsets.UTF_8))));
     // The store answers a patch with 202; kube-apiserver with 200.
     return stored.code() == 202 ? stored.setResponseCode(200) : stored;
   }
@@ -124,8 +141,13 @@ final class ResourceWrites {
   }
 
   private boolean changedSince(ApiDispatcher.ResourcePath r, ObjectNode read) {
-    return current(r).map(now -> !now.path("metadata").path("resourceVersion")
-        .equals(read.path("metadata").path("resourceVersion"))).orElse(true);
+    return current(r)
+        .map(
+            now ->
+                !now.path("metadata")
+                    .path("resourceVersion")
+                    .equals(read.path("metadata").path("resourceVersion")))
+        .orElse(true);
   }
 
   /** kubectl delete sends dry runs in the DeleteOptions body, not in the query. */
@@ -153,8 +175,12 @@ final class ResourceWrites {
     return type.startsWith(MERGE_PATCH) || type.startsWith(JSON_PATCH);
   }
 
-  private MockResponse create(RecordedRequest request, ApiDispatcher.ResourcePath r,
-      Optional<CrdCatalog.Served> served, boolean dryRun) throws BadRequest {
+  private MockResponse create(
+      RecordedRequest request,
+      ApiDispatcher.ResourcePath r,
+      Optional<CrdCatalog.Served> served,
+      boolean dryRun)
+      throws BadRequest {
     ObjectNode object = body(request);
     served.ifPresent(s -> SchemaDefaults.apply(object, schema(s)));
     if (!dryRun) {
@@ -162,17 +188,18 @@ final class ResourceWrites {
     }
     ObjectNode metadata = object.with("metadata");
     if (!metadata.hasNonNull("name") && metadata.hasNonNull("generateName")) {
-      metadata.put("name", metadata.get("generateName").asText()
-          + UUID.randomUUID().toString().substring(0, 5));
+      metadata.put(
+          "name",
+          metadata.get("generateName").asText() + UUID.randomUUID().toString().substring(0, 5));
     }
     String name = metadata.path("name").asText("");
     if (name.isEmpty()) {
-      return ApiDispatcher.status(422, "Invalid", "metadata.name: Required value: name or"
-          + " generateName is required");
+      return ApiDispatcher.status(
+          422, "Invalid", "metadata.name: Required value: name or" + " generateName is required");
     }
     if (current(r.withName(name)).isPresent()) {
-      return ApiDispatcher.status(409, "AlreadyExists", resource(r) + " \"" + name
-          + "\" already exists");
+      return ApiDispatcher.status(
+          409, "AlreadyExists", resource(r) + " \"" + name + "\" already exists");
     }
     if (r.namespace() != null) {
       metadata.put("namespace", r.namespace());
@@ -186,8 +213,12 @@ final class ResourceWrites {
     return json(201, object);
   }
 
-  private MockResponse update(RecordedRequest request, ApiDispatcher.ResourcePath r,
-      Optional<CrdCatalog.Served> served, boolean dryRun) throws BadRequest {
+  private MockResponse update(
+      RecordedRequest request,
+      ApiDispatcher.ResourcePath r,
+      Optional<CrdCatalog.Served> served,
+      boolean dryRun)
+      throws BadRequest {
     ObjectNode object = body(request);
     if (r.subresource() == null) {
       served.ifPresent(s -> SchemaDefaults.apply(object, schema(s)));
@@ -199,8 +230,12 @@ final class ResourceWrites {
     return json(200, result(current, object, r, served));
   }
 
-  private MockResponse patch(RecordedRequest request, ApiDispatcher.ResourcePath r,
-      Optional<CrdCatalog.Served> served, boolean dryRun) throws BadRequest {
+  private MockResponse patch(
+      RecordedRequest request,
+      ApiDispatcher.ResourcePath r,
+      Optional<CrdCatalog.Served> served,
+      boolean dryRun)
+      throws BadRequest {
     JsonNode patch = parse(request);
     for (int attempt = 1; ; attempt++) {
       ObjectNode current = current(r).orElseThrow(() -> new BadRequest(notFound(r)));
@@ -212,8 +247,10 @@ final class ResourceWrites {
         return json(200, result(current, patched, r, served));
       }
       MockResponse stored = storeAs(request, r.path(), current, patched);
-      if (stored.code() < 300 || patch.path("metadata").has("resourceVersion")
-          || attempt == ATTEMPTS || !changedSince(r, current)) {
+      if (stored.code() < 300
+          || patch.path("metadata").has("resourceVersion")
+          || attempt == ATTEMPTS
+          || !changedSince(r, current)) {
         return stored;
       }
     }
@@ -230,15 +267,23 @@ final class ResourceWrites {
    * GET, PUT and PATCH of the autoscaling/v1 Scale of a custom resource, with the replica and
    * selector paths read from the CRD (specReplicasPath, statusReplicasPath, labelSelectorPath).
    */
-  private MockResponse scale(RecordedRequest request, String method,
-      ApiDispatcher.ResourcePath r, CrdCatalog.Served served, boolean dryRun) {
+  private MockResponse scale(
+      RecordedRequest request,
+      String method,
+      ApiDispatcher.ResourcePath r,
+      CrdCatalog.Served served,
+      boolean dryRun) {
     ApiDispatcher.ResourcePath main = r.withoutSubresource();
     var paths = served.version().getSubresources().getScale();
     try {
       for (int attempt = 1; ; attempt++) {
         ObjectNode current = current(main).orElseThrow(() -> new BadRequest(notFound(main)));
-        ObjectNode scale = scaleOf(current, paths.getSpecReplicasPath(),
-            paths.getStatusReplicasPath(), paths.getLabelSelectorPath());
+        ObjectNode scale =
+            scaleOf(
+                current,
+                paths.getSpecReplicasPath(),
+                paths.getStatusReplicasPath(),
+                paths.getLabelSelectorPath());
         JsonNode wanted;
         switch (method) {
           case "GET" -> {
@@ -247,14 +292,16 @@ final class ResourceWrites {
           case "PUT" -> wanted = parse(request);
           case "PATCH" -> {
             if (!isOwnPatch(request)) {
-              return ApiDispatcher.status(415, "UnsupportedMediaType",
+              return ApiDispatcher.status(
+                  415,
+                  "UnsupportedMediaType",
                   "the scale subresource takes merge and JSON patches");
             }
             wanted = applyPatch(contentType(request), scale, parse(request));
           }
           default -> {
-            return ApiDispatcher.status(405, "MethodNotAllowed", method + " is not allowed on "
-                + "the scale subresource");
+            return ApiDispatcher.status(
+                405, "MethodNotAllowed", method + " is not allowed on " + "the scale subresource");
           }
         }
         String version = wanted.path("metadata").path("resourceVersion").asText("");
@@ -269,12 +316,18 @@ final class ResourceWrites {
         ObjectNode updated = current.deepCopy();
         set(updated, paths.getSpecReplicasPath(), replicas);
         if (dryRun) {
-          return json(200, scaleOf(result(current, updated, main, Optional.of(served)),
-              paths.getSpecReplicasPath(), paths.getStatusReplicasPath(),
-              paths.getLabelSelectorPath()));
+          return json(
+              200,
+              scaleOf(
+                  result(current, updated, main, Optional.of(served)),
+                  paths.getSpecReplicasPath(),
+                  paths.getStatusReplicasPath(),
+                  paths.getLabelSelectorPath()));
         }
         MockResponse stored = storeAs(request, main.path(), current, updated);
-        if (stored.code() >= 300 && version.isEmpty() && attempt < ATTEMPTS
+        if (stored.code() >= 300
+            && version.isEmpty()
+            && attempt < ATTEMPTS
             && changedSince(main, current)) {
           continue;
         }
@@ -282,8 +335,13 @@ final class ResourceWrites {
           return stored;
         }
         ObjectNode written = (ObjectNode) Json.MAPPER.readTree(stored.getBody().getBytes());
-        return json(200, scaleOf(written, paths.getSpecReplicasPath(),
-            paths.getStatusReplicasPath(), paths.getLabelSelectorPath()));
+        return json(
+            200,
+            scaleOf(
+                written,
+                paths.getSpecReplicasPath(),
+                paths.getStatusReplicasPath(),
+                paths.getLabelSelectorPath()));
       }
     } catch (BadRequest e) {
       return e.response;
@@ -293,15 +351,15 @@ final class ResourceWrites {
   }
 
   /** The Scale kube-apiserver derives from a custom resource; missing replica counts read 0. */
-  static ObjectNode scaleOf(JsonNode object, String specPath, String statusPath,
-      String selectorPath) {
+  static ObjectNode scaleOf(
+      JsonNode object, String specPath, String statusPath, String selectorPath) {
     ObjectNode scale = Json.object();
     scale.put("kind", "Scale");
     scale.put("apiVersion", "autoscaling/v1");
     ObjectNode metadata = scale.putObject("metadata");
     JsonNode source = object.path("metadata");
-    for (String field : new String[] {"name", "namespace", "uid", "resourceVersion",
-        "creationTimestamp"}) {
+    for (String field :
+        new String[] {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
       if (source.hasNonNull(field)) {
         metadata.set(field, source.get(field));
       }
@@ -342,15 +400,18 @@ final class ResourceWrites {
    * the identity and creation time stay, the status follows the subresource rules, and the
    * generation moves when anything but metadata and a subresource's status changed.
    */
-  private static ObjectNode result(ObjectNode current, ObjectNode wanted,
-      ApiDispatcher.ResourcePath r, Optional<CrdCatalog.Served> served) throws BadRequest {
+  private static ObjectNode result(
+      ObjectNode current,
+      ObjectNode wanted,
+      ApiDispatcher.ResourcePath r,
+      Optional<CrdCatalog.Served> served)
+      throws BadRequest {
     String version = wanted.path("metadata").path("resourceVersion").asText("");
     if (!version.isEmpty()
         && !version.equals(current.path("metadata").path("resourceVersion").asText())) {
       throw new BadRequest(conflict(r));
     }
-    boolean statusSubresource = served.map(CrdCatalog.Served::hasStatusSubresource)
-        .orElse(false);
+    boolean statusSubresource = served.map(CrdCatalog.Served::hasStatusSubresource).orElse(false);
     ObjectNode result;
     if ("status".equals(r.subresource())) {
       result = current.deepCopy();
@@ -363,14 +424,16 @@ final class ResourceWrites {
     }
     ObjectNode metadata = result.with("metadata");
     JsonNode was = current.path("metadata");
-    for (String field : new String[] {"name", "namespace", "uid", "creationTimestamp",
-        "resourceVersion", "deletionTimestamp"}) {
+    for (String field :
+        new String[] {
+          "name", "namespace", "uid", "creationTimestamp", "resourceVersion", "deletionTimestamp"
+        }) {
       setOrRemove(metadata, field, was.get(field));
     }
     long generation = was.path("generation").asLong(1);
     if (!"status".equals(r.subresource())
-        && !withoutMetadata(current, statusSubresource).equals(
-            withoutMetadata(result, statusSubresource))) {
+        && !withoutMetadata(current, statusSubresource)
+            .equals(withoutMetadata(result, statusSubresource))) {
       generation++;
     }
     metadata.put("generation", generation);
@@ -399,24 +462,27 @@ final class ResourceWrites {
     JsonNode patched;
     if (type.startsWith(JSON_PATCH)) {
       if (!patch.isArray()) {
-        throw new BadRequest(ApiDispatcher.status(400, "BadRequest",
-            "a JSON patch must be a list of operations"));
+        throw new BadRequest(
+            ApiDispatcher.status(400, "BadRequest", "a JSON patch must be a list of operations"));
       }
       try {
         patched = JsonPatch.apply(patch, withParents(current.deepCopy(), patch));
       } catch (JsonPatchException | IllegalArgumentException e) {
         // kube-apiserver answers a JSON patch that does not apply (a failed test, a missing path)
         // with 422 Invalid, never with a server error.
-        throw new BadRequest(ApiDispatcher.status(422, "Invalid",
-            "the server rejected our request due to an error in our request: "
-                + e.getMessage()));
+        throw new BadRequest(
+            ApiDispatcher.status(
+                422,
+                "Invalid",
+                "the server rejected our request due to an error in our request: "
+                    + e.getMessage()));
       }
     } else {
       patched = MergePatch.apply(current, patch);
     }
     if (!patched.isObject()) {
-      throw new BadRequest(ApiDispatcher.status(422, "Invalid",
-          "the patch does not produce an object"));
+      throw new BadRequest(
+          ApiDispatcher.status(422, "Invalid", "the patch does not produce an object"));
     }
     return (ObjectNode) patched;
   }
@@ -442,7 +508,8 @@ final class ResourceWrites {
   }
 
   private static JSONSchemaProps schema(CrdCatalog.Served served) {
-    return served.version().getSchema() == null ? null
+    return served.version().getSchema() == null
+        ? null
         : served.version().getSchema().getOpenAPIV3Schema();
   }
 
@@ -454,7 +521,8 @@ final class ResourceWrites {
     try {
       JsonNode node = Json.MAPPER.readTree(response.getBody().getBytes());
       return node != null && node.isObject() && node.has("metadata")
-          ? Optional.of((ObjectNode) node) : Optional.empty();
+          ? Optional.of((ObjectNode) node)
+          : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -477,17 +545,21 @@ final class ResourceWrites {
       }
       return node;
     } catch (IOException e) {
-      throw new BadRequest(ApiDispatcher.status(400, "BadRequest",
-          "the body is not JSON: " + e.getMessage()));
+      throw new BadRequest(
+          ApiDispatcher.status(400, "BadRequest", "the body is not JSON: " + e.getMessage()));
     }
   }
 
-  private static RecordedRequest withBody(RecordedRequest request, HttpMethod method, String path,
-      JsonNode body) {
+  private static RecordedRequest withBody(
+      RecordedRequest request, HttpMethod method, String path, JsonNode body) {
     var headers = request.getHeaders().newBuilder();
     headers.set("Content-Type", "application/json");
     try {
-      return new RecordedRequest(request.getHttpVersion(), method, path, headers.build(),
+      return new RecordedRequest(
+          request.getHttpVersion(),
+          method,
+          path,
+          headers.build(),
           new Buffer(Json.MAPPER.writeValueAsBytes(body)));
     } catch (IOException e) {
       throw new IllegalStateException("cannot serialise " + body, e);
@@ -495,7 +567,8 @@ final class ResourceWrites {
   }
 
   private static MockResponse json(int code, JsonNode body) {
-    return new MockResponse().setResponseCode(code)
+    return new MockResponse()
+        .setResponseCode(code)
         .setHeader("Content-Type", "application/json")
         .setBody(body.toString());
   }
@@ -505,14 +578,22 @@ final class ResourceWrites {
   }
 
   private static MockResponse notFound(ApiDispatcher.ResourcePath r) {
-    return ApiDispatcher.status(404, "NotFound", resource(r) + " \""
-        + Objects.requireNonNullElse(r.name(), "") + "\" not found");
+    return ApiDispatcher.status(
+        404,
+        "NotFound",
+        resource(r) + " \"" + Objects.requireNonNullElse(r.name(), "") + "\" not found");
   }
 
   private static MockResponse conflict(ApiDispatcher.ResourcePath r) {
-    return ApiDispatcher.status(409, "Conflict", "Operation cannot be fulfilled on "
-        + resource(r) + " \"" + r.name() + "\": the object has been modified; please apply your"
-        + " changes to the latest version and try again");
+    return ApiDispatcher.status(
+        409,
+        "Conflict",
+        "Operation cannot be fulfilled on "
+            + resource(r)
+            + " \""
+            + r.name()
+            + "\": the object has been modified; please apply your"
+            + " changes to the latest version and try again");
   }
 
   private static String contentType(RecordedRequest request) {

@@ -10,10 +10,10 @@ import java.util.Map;
  * object is present and lacks a property whose schema declares a {@code default}, the default is
  * set (and defaulted in turn); absent parents are not created, except by their own default.
  *
- * <p>Without it the embedded API stored fleets without {@code weight: 1},
- * {@code maxAddressDraws: 10} and the other defaults a real cluster fills in, so the same
- * {@code kubectl apply} said "unchanged" here and "configured" there, and a merge patch setting
- * a defaulted field to null removed it here and restored the default there.
+ * <p>Without it the embedded API stored fleets without {@code weight: 1}, {@code maxAddressDraws:
+ * 10} and the other defaults a real cluster fills in, so the same {@code kubectl apply} said
+ * "unchanged" here and "configured" there, and a merge patch setting a defaulted field to null
+ * removed it here and restored the default there.
  */
 final class SchemaDefaults {
 
@@ -31,8 +31,8 @@ final class SchemaDefaults {
         for (Map.Entry<String, JSONSchemaProps> property : properties.entrySet()) {
           JSONSchemaProps propertySchema = property.getValue();
           JsonNode value = object.get(property.getKey());
-          boolean unset = value == null
-              || value.isNull() && !Boolean.TRUE.equals(propertySchema.getNullable());
+          boolean unset =
+              value == null || value.isNull() && !Boolean.TRUE.equals(propertySchema.getNullable());
           if (unset && propertySchema.getDefault() != null) {
             object.set(property.getKey(), propertySchema.getDefault().deepCopy());
           }
@@ -47,7 +47,8 @@ final class SchemaDefaults {
           }
         }
       }
-    } else if (node.isArray() && schema.getItems() != null
+    } else if (node.isArray()
+        && schema.getItems() != null
         && schema.getItems().getSchema() != null) {
       for (JsonNode item : node) {
         apply(item, schema.getItems().getSchema());

@@ -61,11 +61,12 @@ final class TableConverter {
             case "as" -> as = kv[1].trim();
             case "g" -> group = kv[1].trim();
             case "v" -> version = kv[1].trim();
-            default -> { }
+            default -> {}
           }
         }
       }
-      if ("Table".equals(as) && "meta.k8s.io".equals(group)
+      if ("Table".equals(as)
+          && "meta.k8s.io".equals(group)
           && ("v1".equals(version) || "v1beta1".equals(version))) {
         return Optional.of(version);
       }
@@ -74,8 +75,8 @@ final class TableConverter {
   }
 
   /** Converts a single object or a list (anything with {@code items}) to a Table. */
-  ObjectNode convert(JsonNode body, List<CustomResourceColumnDefinition> printerColumns,
-      String tableVersion) {
+  ObjectNode convert(
+      JsonNode body, List<CustomResourceColumnDefinition> printerColumns, String tableVersion) {
     List<CustomResourceColumnDefinition> columns =
         printerColumns == null || printerColumns.isEmpty() ? List.of(DEFAULT_AGE) : printerColumns;
     List<JsonPathExpression> paths = new ArrayList<>();
@@ -100,11 +101,17 @@ final class TableConverter {
     ArrayNode definitions = table.putArray("columnDefinitions");
     definitions.add(definition("Name", "string", "name", NAME_DESCRIPTION, 0));
     for (CustomResourceColumnDefinition column : columns) {
-      String description = column.getDescription() == null || column.getDescription().isEmpty()
-          ? "Custom resource definition column (in JSONPath format): " + column.getJsonPath()
-          : column.getDescription();
-      definitions.add(definition(column.getName(), column.getType(), column.getFormat(),
-          description, column.getPriority() == null ? 0 : column.getPriority()));
+      String description =
+          column.getDescription() == null || column.getDescription().isEmpty()
+              ? "Custom resource definition column (in JSONPath format): " + column.getJsonPath()
+              : column.getDescription();
+      definitions.add(
+          definition(
+              column.getName(),
+              column.getType(),
+              column.getFormat(),
+              description,
+              column.getPriority() == null ? 0 : column.getPriority()));
     }
 
     ArrayNode rows = table.putArray("rows");
@@ -115,8 +122,7 @@ final class TableConverter {
       cells.add(object.path("metadata").path("name").asText(""));
       for (int i = 0; i < columns.size(); i++) {
         JsonPathExpression path = paths.get(i);
-        cells.add(cell(columns.get(i).getType(),
-            path == null ? List.of() : path.evaluate(object)));
+        cells.add(cell(columns.get(i).getType(), path == null ? List.of() : path.evaluate(object)));
       }
       ObjectNode partial = row.putObject("object");
       partial.put("kind", "PartialObjectMetadata");
@@ -138,8 +144,8 @@ final class TableConverter {
     }
   }
 
-  private static ObjectNode definition(String name, String type, String format,
-      String description, int priority) {
+  private static ObjectNode definition(
+      String name, String type, String format, String description, int priority) {
     ObjectNode d = Json.object();
     d.put("name", name);
     d.put("type", type);

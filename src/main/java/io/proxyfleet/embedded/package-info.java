@@ -8,11 +8,11 @@
  * answers only what it cannot and hands everything else over untouched.
  *
  * <p>kubectl (1.32) works with no extra flags for {@code get} (tables with the CRDs' printer
- * columns, {@code -o json|yaml|wide|name}), {@code describe}, {@code apply} (client-side),
- * {@code create}, {@code replace}, {@code patch} (merge and JSON patch for custom resources;
- * strategic merge for built-in kinds, applied as a merge patch), {@code label},
- * {@code annotate}, {@code delete} and {@code api-resources}. Not supported: watches over plain
- * HTTP ({@code get -w}, {@code wait}; answered with a 405 that says so), server-side apply,
- * {@code explain} (no OpenAPI schemas), and anything needing a kubelet (logs, exec).
+ * columns, {@code -o json|yaml|wide|name}), {@code describe}, {@code apply} (client-side), {@code
+ * create}, {@code replace}, {@code patch} (merge and JSON patch for custom resources; strategic
+ * merge for built-in kinds, applied as a merge patch), {@code label}, {@code annotate}, {@code
+ * delete} and {@code api-resources}. Not supported: watches over plain HTTP ({@code get -w}, {@code
+ * wait}; answered with a 405 that says so), server-side apply, {@code explain} (no OpenAPI
+ * schemas), and anything needing a kubelet (logs, exec).
  */
 package io.proxyfleet.embedded;

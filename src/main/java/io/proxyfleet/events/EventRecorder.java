@@ -34,9 +34,14 @@ public final class EventRecorder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
   private static final Duration AGGREGATION_WINDOW = Duration.ofMinutes(10);
   private static final int REMEMBERED = 4096;
+
   /** Writer threads; events for one key always go to the same one. */
   private static final int LANES = 4;
-  /** Events waiting per lane before new ones are dropped (with a log line), as client-go's broadcaster does. */
+
+  /**
+   * Events waiting per lane before new ones are dropped (with a log line), as client-go's
+   * broadcaster does.
+   */
   private static final int QUEUED = 10_000;
 
   private final KubernetesClient client;
@@ -65,11 +70,18 @@ public final class EventRecorder implements AutoCloseable {
     this.lanes = lanes == 0 ? null : new ExecutorService[lanes];
     for (int i = 0; i < lanes; i++) {
       int lane = i;
-      ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUED), r -> {
-        Thread t = new Thread(r, "event-writer-" + lane);
-        t.setDaemon(true);
-        return t;
-      });
+      ThreadPoolExecutor executor =
+          new ThreadPoolExecutor(
+              1,
+              1,
+              30,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(QUEUED),
+              r -> {
+                Thread t = new Thread(r, "event-writer-" + lane);
+                t.setDaemon(true);
+                return t;
+              });
       executor.allowCoreThreadTimeOut(true);
       this.lanes[i] = executor;
     }
@@ -104,20 +116,23 @@ public final class EventRecorder implements AutoCloseable {
     record(about, type, reason, message, 1);
   }
 
-  private void record(HasMetadata about, String type, String reason, String message, int occurrences) {
+  private void record(
+      HasMetadata about, String type, String reason, String message, int occurrences) {
     String namespace = Objects.requireNonNullElse(about.getMetadata().getNamespace(), "default");
     String key = about.getMetadata().getUid() + "|" + type + "|" + reason + "|" + message;
     Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
-    // The log is where an operator process's actions show when events are not at hand (kubectl logs).
+    // The log is where an operator process's actions show when events are not at hand (kubectl
+    // logs).
     log.info("{} {} on {} {}: {}", type, reason, about.getKind(), qualifiedName(about), message);
     // Captured now: the caller goes on changing its object while the write waits in its lane.
-    ObjectReference involved = new ObjectReferenceBuilder()
-        .withApiVersion(about.getApiVersion())
-        .withKind(about.getKind())
-        .withName(about.getMetadata().getName())
-        .withNamespace(about.getMetadata().getNamespace())
-        .withUid(about.getMetadata().getUid())
-        .build();
+    ObjectReference involved =
+        new ObjectReferenceBuilder()
+            .withApiVersion(about.getApiVersion())
+            .withKind(about.getKind())
+            .withName(about.getMetadata().getName())
+            .withNamespace(about.getMetadata().getNamespace())
+            .withUid(about.getMetadata().getUid())
+            .build();
     Runnable write = () -> write(involved, namespace, key, type, reason, message, occurrences, now);
     if (lanes == null) {
       write.run();
@@ -126,12 +141,24 @@ public final class EventRecorder implements AutoCloseable {
     try {
       lanes[Math.floorMod(key.hashCode(), lanes.length)].execute(write);
     } catch (RejectedExecutionException e) {
-      log.warn("Dropped event {} on {}/{}: {} events are waiting to be written", reason, namespace, involved.getName(), QUEUED);
+      log.warn(
+          "Dropped event {} on {}/{}: {} events are waiting to be written",
+          reason,
+          namespace,
+          involved.getName(),
+          QUEUED);
     }
   }
 
-  private void write(ObjectReference involved, String namespace, String key, String type, String reason, String message,
-      int occurrences, Instant now) {
+  private void write(
+      ObjectReference involved,
+      String namespace,
+      String key,
+      String type,
+      String reason,
+      String message,
+      int occurrences,
+      Instant now) {
     try {
       Recent previous;
       synchronized (recent) {
@@ -141,9 +168,21 @@ public final class EventRecorder implements AutoCloseable {
         int count = previous.count() + occurrences;
         // A merge patch of the two fields on a stub naming the Event: edit(), or patch() by name,
         // GETs the Event first, which would need one more verb in the operator's RBAC for nothing.
-        Event stub = new EventBuilder().withNewMetadata().withName(previous.eventName()).withNamespace(previous.namespace()).endMetadata().build();
-        client.v1().events().inNamespace(previous.namespace()).resource(stub)
-            .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        Event stub =
+            new EventBuilder()
+                .withNewMetadata()
+                .withName(previous.eventName())
+                .withNamespace(previous.namespace())
+                .endMetadata()
+                .build();
+        client
+            .v1()
+            .events()
+            .inNamespace(previous.namespace())
+            .resource(stub)
+            .patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                    io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
                 "{\"count\":" + count + ",\"lastTimestamp\":\"" + now + "\"}");
         remember(key, new Recent(previous.eventName(), previous.namespace(), count, now));
         return;
@@ -151,7 +190,10 @@ public final class EventRecorder implements AutoCloseable {
       String name = involved.getName() + "." + Long.toHexString(System.nanoTime());
       Event event =
           new EventBuilder()
-              .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+              .withNewMetadata()
+              .withName(name)
+              .withNamespace(namespace)
+              .endMetadata()
               .withInvolvedObject(involved)
               .withType(type)
               .withReason(reason)
@@ -159,17 +201,29 @@ public final class EventRecorder implements AutoCloseable {
               .withCount(occurrences)
               .withFirstTimestamp(now.toString())
               .withLastTimestamp(now.toString())
-              .withNewSource().withComponent(component).endSource()
+              .withNewSource()
+              .withComponent(component)
+              .endSource()
               .withReportingComponent(component)
               .build();
       client.v1().events().inNamespace(namespace).resource(event).create();
       remember(key, new Recent(name, namespace, occurrences, now));
     } catch (KubernetesClientException e) {
-      log.warn("Could not record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.getMessage());
+      log.warn(
+          "Could not record event {} on {}/{}: {}",
+          reason,
+          namespace,
+          involved.getName(),
+          e.getMessage());
     } catch (RuntimeException e) {
       // An event is never worth a failed reconcile or a dead writer lane: a client closed while the
       // process stops, or anything else, drops this one event.
-      log.warn("Could not record event {} on {}/{}: {}", reason, namespace, involved.getName(), e.toString());
+      log.warn(
+          "Could not record event {} on {}/{}: {}",
+          reason,
+          namespace,
+          involved.getName(),
+          e.toString());
     }
   }
 

@@ -27,8 +27,11 @@ public final class CachedReads {
   private final InformerEventSource<Vantage, ProxyFleet> vantages;
   private final WriteThroughCache<Secret> secrets;
 
-  CachedReads(IndexerResourceCache<ProxyFleet> fleets, InformerEventSource<Proxy, ProxyFleet> proxies,
-      InformerEventSource<Vantage, ProxyFleet> vantages, WriteThroughCache<Secret> secrets) {
+  CachedReads(
+      IndexerResourceCache<ProxyFleet> fleets,
+      InformerEventSource<Proxy, ProxyFleet> proxies,
+      InformerEventSource<Vantage, ProxyFleet> vantages,
+      WriteThroughCache<Secret> secrets) {
     this.fleets = fleets;
     this.proxies = proxies;
     this.vantages = vantages;
@@ -42,16 +45,27 @@ public final class CachedReads {
   /** The fleet's Proxies, by its label (as the agent and kubectl select them). */
   public List<Proxy> proxiesOf(ProxyFleet fleet) {
     String name = fleet.getMetadata().getName();
-    return proxies.list(fleet.getMetadata().getNamespace(),
-        p -> p.getMetadata().getLabels() != null && name.equals(p.getMetadata().getLabels().get(ApiGroup.FLEET_LABEL))).toList();
+    return proxies
+        .list(
+            fleet.getMetadata().getNamespace(),
+            p ->
+                p.getMetadata().getLabels() != null
+                    && name.equals(p.getMetadata().getLabels().get(ApiGroup.FLEET_LABEL)))
+        .toList();
   }
 
   public List<Vantage> vantagesIn(String namespace) {
     return vantages.list(namespace, v -> true).toList();
   }
 
-  /** The fleet's credentials Secret, trusted for a short while after it was read (see FleetSecretCache). */
+  /**
+   * The fleet's credentials Secret, trusted for a short while after it was read (see
+   * FleetSecretCache).
+   */
   public Optional<Secret> credentials(ProxyFleet fleet) {
-    return secrets.get(new ResourceID(FleetSecrets.credentialsName(fleet), Objects.requireNonNull(fleet.getMetadata().getNamespace())));
+    return secrets.get(
+        new ResourceID(
+            FleetSecrets.credentialsName(fleet),
+            Objects.requireNonNull(fleet.getMetadata().getNamespace())));
   }
 }

@@ -1,6 +1,5 @@
 package io.proxyfleet.fleet;
 
-import io.proxyfleet.status.SpecProblem;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -54,9 +53,10 @@ import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.Reason;
+import io.proxyfleet.status.SpecProblem;
 import io.proxyfleet.status.StatusChange;
-import java.time.Clock;
 import java.net.HttpURLConnection;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,8 +89,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   public static final String PROGRESSING = FleetStatusFactory.PROGRESSING;
   public static final String DEGRADED = FleetStatusFactory.DEGRADED;
   public static final String ROTATIONS_HELD = FleetStatusFactory.ROTATIONS_HELD;
+
   /** Proxies named in one aggregated event; the count says how many there were in all. */
   private static final int EVENT_ITEMS = 10;
+
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private final CloudProviders providers;
@@ -102,17 +104,25 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   private final RandomGenerator secrets;
   private final FleetStatusFactory statuses;
   private final ParallelWrites writes;
+
   /** How soon a fleet that is still converging is looked at again without an event. */
   static final Duration PROGRESS_RECHECK = Duration.ofSeconds(5);
+
   private final FleetValidator validator = new FleetValidator();
   private final BlockedFractions exposure;
   private final WrittenStatus written = new WrittenStatus();
   private volatile DecisionLog decisions = DecisionLog.NONE;
-  /** Per fleet: rotation requests written but perhaps not yet seen by the informer, by proxy UID. */
+
+  /**
+   * Per fleet: rotation requests written but perhaps not yet seen by the informer, by proxy UID.
+   */
   private final Map<ResourceID, Map<String, String>> requestedRotations = new ConcurrentHashMap<>();
+
   private WriteThroughCache<Proxy> proxyEvents;
+
   /** The fleets' own Secrets, read by name: no list/watch on Secrets (see FleetSecretCache). */
   private WriteThroughCache<Secret> ownSecrets;
+
   /** The informer caches, for the reachability checks; null until the controller is registered. */
   private volatile CachedReads reads;
 
@@ -138,12 +148,16 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   }
 
   @Override
-  public List<EventSource<?, ProxyFleet>> prepareEventSources(EventSourceContext<ProxyFleet> context) {
+  public List<EventSource<?, ProxyFleet>> prepareEventSources(
+      EventSourceContext<ProxyFleet> context) {
     InformerEventSource<Proxy, ProxyFleet> proxyInformer =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Proxy.class, ProxyFleet.class)
                 .withName("proxies")
-                .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(
+                    p ->
+                        Set.of(
+                            new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
                 .build(),
             context);
     var primaries = context.getPrimaryCache();
@@ -153,36 +167,67 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
                 .withName("cloud-profiles")
                 // Profiles usually exist before the fleets that name them, so the index built from
                 // profile events alone would miss them: map fleet -> profiles explicitly.
-                .withPrimaryToSecondaryMapper((ProxyFleet f) -> f.getSpec() == null || f.getSpec().getPlacement() == null ? Set.<ResourceID>of()
-                    : f.getSpec().getPlacement().stream().filter(p -> p.getCloudProfile() != null)
-                        .map(p -> new ResourceID(p.getCloudProfile(), f.getMetadata().getNamespace())).collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                    (ProxyFleet f) ->
+                        f.getSpec() == null || f.getSpec().getPlacement() == null
+                            ? Set.<ResourceID>of()
+                            : f.getSpec().getPlacement().stream()
+                                .filter(p -> p.getCloudProfile() != null)
+                                .map(
+                                    p ->
+                                        new ResourceID(
+                                            p.getCloudProfile(), f.getMetadata().getNamespace()))
+                                .collect(Collectors.toSet()))
                 .withSecondaryToPrimaryMapper(
                     profile ->
                         primaries
-                            .list(f -> Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace())
-                                && f.getSpec() != null && f.getSpec().getPlacement() != null
-                                && f.getSpec().getPlacement().stream().anyMatch(p -> profile.getMetadata().getName().equals(p.getCloudProfile())))
+                            .list(
+                                f ->
+                                    Objects.equals(
+                                            f.getMetadata().getNamespace(),
+                                            profile.getMetadata().getNamespace())
+                                        && f.getSpec() != null
+                                        && f.getSpec().getPlacement() != null
+                                        && f.getSpec().getPlacement().stream()
+                                            .anyMatch(
+                                                p ->
+                                                    profile
+                                                        .getMetadata()
+                                                        .getName()
+                                                        .equals(p.getCloudProfile())))
                             .map(ResourceID::fromResource)
                             .collect(Collectors.toSet()))
                 .build(),
             context);
-    // A Vantage names the fleets it probes; when the operator marks one silent, those fleets say so.
+    // A Vantage names the fleets it probes; when the operator marks one silent, those fleets say
+    // so.
     InformerEventSource<Vantage, ProxyFleet> vantageEvents =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Vantage.class, ProxyFleet.class)
                 .withName("vantages")
-                .withSecondaryToPrimaryMapper(v -> v.getSpec() == null ? Set.of()
-                    : v.getSpec().getFleets().stream().map(f -> new ResourceID(f, v.getMetadata().getNamespace())).collect(Collectors.toSet()))
+                .withSecondaryToPrimaryMapper(
+                    v ->
+                        v.getSpec() == null
+                            ? Set.of()
+                            : v.getSpec().getFleets().stream()
+                                .map(f -> new ResourceID(f, v.getMetadata().getNamespace()))
+                                .collect(Collectors.toSet()))
                 .build(),
             context);
-    SimpleInboundEventSource<ProxyFleet> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
-    blocklists.addListener(name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
-    useCaches(WriteThroughCache.of(proxyInformer), new FleetSecretCache(context.getClient(), clock));
+    SimpleInboundEventSource<ProxyFleet> blocklistEvents =
+        new SimpleInboundEventSource<>("blocklists");
+    blocklists.addListener(
+        name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
+    useCaches(
+        WriteThroughCache.of(proxyInformer), new FleetSecretCache(context.getClient(), clock));
     this.reads = new CachedReads(primaries, proxyInformer, vantageEvents, ownSecrets);
     return List.of(proxyInformer, profileEvents, vantageEvents, blocklistEvents);
   }
 
-  /** Reports every fleet decision acted on to {@code log} (tests comparing the operator with the replay). */
+  /**
+   * Reports every fleet decision acted on to {@code log} (tests comparing the operator with the
+   * replay).
+   */
   public void recordDecisionsTo(DecisionLog log) {
     this.decisions = log;
   }
@@ -193,21 +238,39 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     this.ownSecrets = fleetSecrets;
   }
 
-  /** What one pass starts from: the status to build on and the fleet's proxies as the cache has them. */
-  private record Observed(ResourceID id, ProxyFleetStatus previous, ProxyFleetStatus status, List<Proxy> proxies,
-      Map<String, String> requests, Long generation) {}
+  /**
+   * What one pass starts from: the status to build on and the fleet's proxies as the cache has
+   * them.
+   */
+  private record Observed(
+      ResourceID id,
+      ProxyFleetStatus previous,
+      ProxyFleetStatus status,
+      List<Proxy> proxies,
+      Map<String, String> requests,
+      Long generation) {}
 
   /**
    * What the fleet can use now, and every problem found on the way (each with its reason). Region
    * problems (burned, avoided, subnets unreadable) are added after the step decided, in placement
    * order: {@code regionProblemsAt} marks where each usable placement's go.
    */
-  private record Usable(Protocol protocol, List<SpecProblem> problems, Optional<Secret> credentialsSecret, boolean canLaunch,
-      FleetStep.Holds holds, Map<SlotKey, FleetStep.SlotObservation> slots, Map<SlotKey, String> subnetErrors,
-      Map<SlotKey, Double> blockedFractions, Map<String, CloudProfile> profiles, List<ProxyView> views, Map<Integer, Integer> regionProblemsAt) {}
+  private record Usable(
+      Protocol protocol,
+      List<SpecProblem> problems,
+      Optional<Secret> credentialsSecret,
+      boolean canLaunch,
+      FleetStep.Holds holds,
+      Map<SlotKey, FleetStep.SlotObservation> slots,
+      Map<SlotKey, String> subnetErrors,
+      Map<SlotKey, Double> blockedFractions,
+      Map<String, CloudProfile> profiles,
+      List<ProxyView> views,
+      Map<Integer, Integer> regionProblemsAt) {}
 
   /** What the fleet step decided, with the problems it implies. */
-  private record Decision(FleetStep.Decision step, List<ProxyView> views, List<SpecProblem> problems) {
+  private record Decision(
+      FleetStep.Decision step, List<ProxyView> views, List<SpecProblem> problems) {
     FleetPlan plan() {
       return step.plan();
     }
@@ -233,24 +296,43 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     ProxyFleetSpec spec = fleet.getSpec();
     subscriptions.record(id, spec == null ? List.of() : FleetBlocklists.inForce(fleet));
     ProxyFleetStatus previous = fleet.getStatus();
-    ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
+    ProxyFleetStatus status =
+        Optional.ofNullable(StatusChange.copy(previous, ProxyFleetStatus.class))
+            .orElseGet(ProxyFleetStatus::new);
     // The informer may hand us a fleet from before our last status write; the budget, counters and
     // burned regions must not go backwards because of that.
     written.catchUp(id, status);
     status.setObservedGeneration(fleet.getMetadata().getGeneration());
     status.setSelector(ApiGroup.FLEET_LABEL + "=" + fleet.getMetadata().getName());
-    List<Proxy> proxies = context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
-    Map<String, String> requests = requestedRotations.computeIfAbsent(id, k -> new ConcurrentHashMap<>());
-    requests.keySet().retainAll(proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
-    return new Observed(id, previous, status, proxies, requests, fleet.getMetadata().getGeneration());
+    List<Proxy> proxies =
+        context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
+    Map<String, String> requests =
+        requestedRotations.computeIfAbsent(id, k -> new ConcurrentHashMap<>());
+    requests
+        .keySet()
+        .retainAll(proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
+    return new Observed(
+        id, previous, status, proxies, requests, fleet.getMetadata().getGeneration());
   }
 
-  private UpdateControl<ProxyFleet> recordInvalid(ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, List<SpecProblem> invalid) {
+  private UpdateControl<ProxyFleet> recordInvalid(
+      ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, List<SpecProblem> invalid) {
     // Leave every proxy as it is: a typo must never tear a fleet down.
     ProxyFleetSpec spec = fleet.getSpec();
-    List<String> lists = spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
-    summarizeProxies(seen.status(), seen.proxies().stream().map(p -> view(p, lists, seen.requests(), checksRequired(fleet))).toList(), null, Map.of());
-    statuses.invalid(seen.status(), invalid, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), seen.generation());
+    List<String> lists =
+        spec == null || spec.getBlocklists() == null ? List.of() : spec.getBlocklists();
+    summarizeProxies(
+        seen.status(),
+        seen.proxies().stream()
+            .map(p -> view(p, lists, seen.requests(), checksRequired(fleet)))
+            .toList(),
+        null,
+        Map.of());
+    statuses.invalid(
+        seen.status(),
+        invalid,
+        spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()),
+        seen.generation());
     if (StatusChange.changed(seen.previous(), seen.status())) {
       events.warning(fleet, Reason.InvalidSpec.name(), FleetStatusFactory.describe(invalid));
     }
@@ -262,7 +344,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    * reads the subnets of every usable region. Problems do not stop the pass: the usable part of the
    * placement is still planned.
    */
-  private Usable validatePlacement(ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, Instant now) {
+  private Usable validatePlacement(
+      ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, Instant now) {
     ProxyFleetSpec spec = fleet.getSpec();
     KubernetesClient client = context.getClient();
     List<SpecProblem> problems = new ArrayList<>();
@@ -270,8 +353,16 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (int i = 0; i < spec.getBlocklists().size(); i++) {
       String list = spec.getBlocklists().get(i);
       if (!blocklists.isPublished(list)) {
-        problems.add(new SpecProblem("spec.blocklists[" + i + "]", Reason.BlocklistNotFound, "Blocklist '" + list + "' not found or not published yet (a first version held by the"
-            + " feed guard or not loaded yet: kubectl describe blocklist " + list + "); create or fix it, or remove it from the list"));
+        problems.add(
+            new SpecProblem(
+                "spec.blocklists[" + i + "]",
+                Reason.BlocklistNotFound,
+                "Blocklist '"
+                    + list
+                    + "' not found or not published yet (a first version held by the"
+                    + " feed guard or not loaded yet: kubectl describe blocklist "
+                    + list
+                    + "); create or fix it, or remove it from the list"));
       }
     }
 
@@ -280,13 +371,28 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     Map<SlotKey, String> quotaHits = new LinkedHashMap<>();
     for (Proxy p : seen.proxies()) {
       if (p.getStatus() != null && p.getMetadata().getDeletionTimestamp() == null) {
-        Conditions.find(p.getStatus().getConditions(), READY).filter(c -> Reason.QuotaExceeded.is(c.getReason()))
-            .ifPresent(c -> quotaHits.putIfAbsent(new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()), c.getMessage()));
+        Conditions.find(p.getStatus().getConditions(), READY)
+            .filter(c -> Reason.QuotaExceeded.is(c.getReason()))
+            .ifPresent(
+                c ->
+                    quotaHits.putIfAbsent(
+                        new SlotKey(p.getSpec().getCloudProfile(), p.getSpec().getRegion()),
+                        c.getMessage()));
       }
     }
-    quotaHits.forEach((slot, message) -> problems.add(new SpecProblem("spec.placement", Reason.QuotaExceeded,
-        "cloud quota exceeded in " + slot.region() + " (CloudProfile " + slot.cloudProfile() + "): " + message
-            + "; raise the account quota or lower spec.replicas")));
+    quotaHits.forEach(
+        (slot, message) ->
+            problems.add(
+                new SpecProblem(
+                    "spec.placement",
+                    Reason.QuotaExceeded,
+                    "cloud quota exceeded in "
+                        + slot.region()
+                        + " (CloudProfile "
+                        + slot.cloudProfile()
+                        + "): "
+                        + message
+                        + "; raise the account quota or lower spec.replicas")));
 
     // Credentials: without them no proxy can be launched, but existing ones keep serving.
     Optional<Secret> credentialsSecret = credentialsSecret(fleet, client, problems);
@@ -298,7 +404,12 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
 
     // Regions whose addresses were all blocked get no new proxies for a while (their share moves to
     // the other regions) instead of a launch/fail loop. Kept in status so a restart remembers them.
-    List<ProxyView> views = seen.proxies().stream().map(p -> view(p, FleetBlocklists.inForce(fleet), seen.requests(), checksRequired(fleet))).toList();
+    List<ProxyView> views =
+        seen.proxies().stream()
+            .map(
+                p ->
+                    view(p, FleetBlocklists.inForce(fleet), seen.requests(), checksRequired(fleet)))
+            .toList();
     FleetStep.Holds holds = holds(fleet, seen.status(), seen.proxies(), views, now);
 
     // Per usable region: how blocked it is and its subnets (not read where a hold is in force).
@@ -311,10 +422,20 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     for (int i = 0; i < spec.getPlacement().size(); i++) {
       Placement placement = spec.getPlacement().get(i);
       String at = "spec.placement[" + i + "]";
-      Optional<CloudProfile> profile = context.getSecondaryResources(CloudProfile.class).stream()
-          .filter(c -> c.getMetadata().getName().equals(placement.getCloudProfile())).findFirst();
+      Optional<CloudProfile> profile =
+          context.getSecondaryResources(CloudProfile.class).stream()
+              .filter(c -> c.getMetadata().getName().equals(placement.getCloudProfile()))
+              .findFirst();
       if (profile.isEmpty()) {
-        problems.add(new SpecProblem(at + ".cloudProfile", Reason.PlacementUnavailable, "CloudProfile '" + placement.getCloudProfile() + "' not found in namespace '" + fleet.getMetadata().getNamespace() + "'; create it or fix the name"));
+        problems.add(
+            new SpecProblem(
+                at + ".cloudProfile",
+                Reason.PlacementUnavailable,
+                "CloudProfile '"
+                    + placement.getCloudProfile()
+                    + "' not found in namespace '"
+                    + fleet.getMetadata().getNamespace()
+                    + "'; create it or fix the name"));
         continue;
       }
       profiles.put(placement.getCloudProfile(), profile.get());
@@ -322,11 +443,21 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       try {
         provider = providers.forProfile(profile.get());
       } catch (CloudException e) {
-        problems.add(new SpecProblem(at + ".cloudProfile", Reason.PlacementUnavailable, e.getMessage()));
+        problems.add(
+            new SpecProblem(at + ".cloudProfile", Reason.PlacementUnavailable, e.getMessage()));
         continue;
       }
       if (!provider.supports(protocol)) {
-        problems.add(new SpecProblem("spec.protocol", Reason.ProtocolNotSupported, protocol + " is not supported by CloudProfile '" + placement.getCloudProfile() + "' (provider " + provider.type() + "); choose another protocol or profile"));
+        problems.add(
+            new SpecProblem(
+                "spec.protocol",
+                Reason.ProtocolNotSupported,
+                protocol
+                    + " is not supported by CloudProfile '"
+                    + placement.getCloudProfile()
+                    + "' (provider "
+                    + provider.type()
+                    + "); choose another protocol or profile"));
         continue;
       }
       if (!canLaunch) {
@@ -336,7 +467,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       for (String region : placement.getRegions()) {
         SlotKey slot = new SlotKey(placement.getCloudProfile(), region);
         try {
-          exposure.blockedFraction(provider, region, fleetIndex).ifPresent(f -> blockedFractions.put(slot, f));
+          exposure
+              .blockedFraction(provider, region, fleetIndex)
+              .ifPresent(f -> blockedFractions.put(slot, f));
         } catch (CloudException e) {
           // A region the provider does not know: subnets() below reports it with the field to fix.
         }
@@ -344,7 +477,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         if (!holds.inForce().containsKey(slot)) {
           try {
             // New proxies go only to zones with capacity now (the shared cache the adapters feed).
-            subnets = io.proxyfleet.cloud.capacity.ZoneCapacity.usable(provider.subnets(region), provider.unavailableZones(region));
+            subnets =
+                io.proxyfleet.cloud.capacity.ZoneCapacity.usable(
+                    provider.subnets(region), provider.unavailableZones(region));
           } catch (CloudException e) {
             subnetErrors.put(slot, e.getMessage());
           }
@@ -356,7 +491,18 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       problems.add(noDomain);
     }
     problems.addAll(silentVantages(fleet, context));
-    return new Usable(protocol, problems, credentialsSecret, canLaunch, holds, slots, subnetErrors, blockedFractions, profiles, views, regionProblemsAt);
+    return new Usable(
+        protocol,
+        problems,
+        credentialsSecret,
+        canLaunch,
+        holds,
+        slots,
+        subnetErrors,
+        blockedFractions,
+        profiles,
+        views,
+        regionProblemsAt);
   }
 
   /**
@@ -366,20 +512,42 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    */
   private static List<SpecProblem> silentVantages(ProxyFleet fleet, Context<ProxyFleet> context) {
     return context.getSecondaryResources(Vantage.class).stream()
-        .filter(v -> v.getSpec() != null && v.getSpec().getFleets().contains(fleet.getMetadata().getName()) && v.getStatus() != null)
+        .filter(
+            v ->
+                v.getSpec() != null
+                    && v.getSpec().getFleets().contains(fleet.getMetadata().getName())
+                    && v.getStatus() != null)
         .sorted(Comparator.comparing(v -> v.getMetadata().getName()))
-        .flatMap(v -> Conditions.find(v.getStatus().getConditions(), Vantage.ACCEPTED)
-            .filter(c -> "False".equals(c.getStatus()) && Vantage.SILENT.equals(c.getReason()))
-            .map(c -> new SpecProblem("Vantage " + v.getMetadata().getName(), Reason.VantageSilent, c.getMessage()
-                + "; until it reports, blocks are detected from lists and the other vantages only (check its probe-agent)")).stream())
+        .flatMap(
+            v ->
+                Conditions.find(v.getStatus().getConditions(), Vantage.ACCEPTED)
+                    .filter(
+                        c -> "False".equals(c.getStatus()) && Vantage.SILENT.equals(c.getReason()))
+                    .map(
+                        c ->
+                            new SpecProblem(
+                                "Vantage " + v.getMetadata().getName(),
+                                Reason.VantageSilent,
+                                c.getMessage()
+                                    + "; until it reports, blocks are detected from lists and the other vantages only (check its probe-agent)"))
+                    .stream())
         .toList();
   }
 
-  /** The fleet step's decision on what the cache shows, and the region problems it implies; no I/O. */
+  /**
+   * The fleet step's decision on what the cache shows, and the region problems it implies; no I/O.
+   */
   private Decision plan(ProxyFleet fleet, Observed seen, Usable usable, Instant now) {
     ProxyFleetSpec spec = fleet.getSpec();
-    FleetStep.Decision step = FleetStep.decide(new FleetStep.Observation(spec, usable.views(), usable.holds().inForce(), usable.slots(),
-        seen.status().getRotationBudget(), now));
+    FleetStep.Decision step =
+        FleetStep.decide(
+            new FleetStep.Observation(
+                spec,
+                usable.views(),
+                usable.holds().inForce(),
+                usable.slots(),
+                seen.status().getRotationBudget(),
+                now));
     // Region problems go where their placement was examined, so the first problem (the Degraded
     // reason) is the same whatever the step found.
     List<SpecProblem> problems = new ArrayList<>(usable.problems());
@@ -394,13 +562,27 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         String field = "spec.placement[" + i + "].regions[" + r + "]";
         FleetStep.Hold hold = usable.holds().inForce().get(slot);
         if (hold != null) {
-          here.add(new SpecProblem(field, Reason.RegionBurned, "every address drawn in '" + region + "' was blocked; no new proxies there until " + hold.until()));
+          here.add(
+              new SpecProblem(
+                  field,
+                  Reason.RegionBurned,
+                  "every address drawn in '"
+                      + region
+                      + "' was blocked; no new proxies there until "
+                      + hold.until()));
           continue;
         }
         String avoided = step.avoided().get(slot);
         if (avoided != null) {
-          here.add(new SpecProblem(field, Reason.RegionsAvoided, "region '" + region + "' is avoided: " + avoided
-              + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
+          here.add(
+              new SpecProblem(
+                  field,
+                  Reason.RegionsAvoided,
+                  "region '"
+                      + region
+                      + "' is avoided: "
+                      + avoided
+                      + "; its share goes to the other regions (raise spec.maxRegionBlockedPercent to use it anyway)"));
         }
         String error = usable.subnetErrors().get(slot);
         if (error != null) {
@@ -415,60 +597,120 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   /**
    * Carries the plan out: deletes, rotation requests and creates, each kind written with bounded
    * parallelism and announced by one aggregated event; then publishes the endpoints. A write that
-   * fails leaves the successful ones recorded in the cache and fails the pass after all finished, so
-   * the retry plans from what exists and never duplicates. Returns the credentials Secret as written.
+   * fails leaves the successful ones recorded in the cache and fails the pass after all finished,
+   * so the retry plans from what exists and never duplicates. Returns the credentials Secret as
+   * written.
    */
-  private Optional<Secret> act(ProxyFleet fleet, KubernetesClient client, Observed seen, Usable usable, Decision decision, Instant now) {
+  private Optional<Secret> act(
+      ProxyFleet fleet,
+      KubernetesClient client,
+      Observed seen,
+      Usable usable,
+      Decision decision,
+      Instant now) {
     ProxyFleetSpec spec = fleet.getSpec();
     FleetPlan plan = decision.plan();
-    Map<String, Proxy> byName = seen.proxies().stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
-    ParallelWrites.Outcome<String> deleted = writes.run(plan.deletes(), delete -> {
-      Proxy proxy = byName.get(delete.name());
-      client.resource(proxy).delete();
-      return delete.name() + describeReason(delete.reason(), proxy, FleetBlocklists.inForce(fleet));
-    });
+    Map<String, Proxy> byName =
+        seen.proxies().stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+    ParallelWrites.Outcome<String> deleted =
+        writes.run(
+            plan.deletes(),
+            delete -> {
+              Proxy proxy = byName.get(delete.name());
+              client.resource(proxy).delete();
+              return delete.name()
+                  + describeReason(delete.reason(), proxy, FleetBlocklists.inForce(fleet));
+            });
     announce(fleet, "DeletingProxy", "Deleting", deleted.done());
-    ParallelWrites.Outcome<String> rotated = writes.run(plan.ipRotations(), rotate -> {
-      Proxy proxy = byName.get(rotate.name());
-      String request = new RotationRequest(rotate.reason().name(), now).value();
-      // One merge patch of the annotation, by name: no read first, and no resourceVersion to be
-      // stale (the cached copy's would make an edit 409).
-      ObjectNode patch = JsonNodeFactory.instance.objectNode();
-      patch.putObject("metadata").putObject("annotations").put(ApiGroup.ROTATE_IP_ANNOTATION, request);
-      Proxy requested = client.resources(Proxy.class).inNamespace(proxy.getMetadata().getNamespace()).withName(rotate.name())
-          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-      // The next reconcile may run before the informer has this edit: remember the request so it
-      // is not made twice (a second rotation would waste an address and the budget).
-      seen.requests().put(requested.getMetadata().getUid(), request);
-      return rotate.name() + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet));
-    });
+    ParallelWrites.Outcome<String> rotated =
+        writes.run(
+            plan.ipRotations(),
+            rotate -> {
+              Proxy proxy = byName.get(rotate.name());
+              String request = new RotationRequest(rotate.reason().name(), now).value();
+              // One merge patch of the annotation, by name: no read first, and no resourceVersion
+              // to be
+              // stale (the cached copy's would make an edit 409).
+              ObjectNode patch = JsonNodeFactory.instance.objectNode();
+              patch
+                  .putObject("metadata")
+                  .putObject("annotations")
+                  .put(ApiGroup.ROTATE_IP_ANNOTATION, request);
+              Proxy requested =
+                  client
+                      .resources(Proxy.class)
+                      .inNamespace(proxy.getMetadata().getNamespace())
+                      .withName(rotate.name())
+                      .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+              // The next reconcile may run before the informer has this edit: remember the request
+              // so it
+              // is not made twice (a second rotation would waste an address and the budget).
+              seen.requests().put(requested.getMetadata().getUid(), request);
+              return rotate.name()
+                  + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet));
+            });
     announce(fleet, "RotatingIP", "Requested a new IP for", rotated.done());
     // A list, not a map keyed by Create: creates are values (slot, subnet, reason), and equal ones
     // are distinct proxies. A map here once collapsed them to one create per subnet and pass.
     List<Map.Entry<FleetPlan.Create, Proxy>> newProxies = new ArrayList<>();
     for (FleetPlan.Create create : plan.creates()) {
-      newProxies.add(Map.entry(create, newProxy(fleet, create, usable.profiles().get(create.slot().cloudProfile()), decision.step().subnets().get(create.slot()))));
+      newProxies.add(
+          Map.entry(
+              create,
+              newProxy(
+                  fleet,
+                  create,
+                  usable.profiles().get(create.slot().cloudProfile()),
+                  decision.step().subnets().get(create.slot()))));
     }
-    DecisionLog.fleetPass(decisions, now, fleet.getMetadata().getName(), decision.step(), usable.holds().added(),
+    DecisionLog.fleetPass(
+        decisions,
+        now,
+        fleet.getMetadata().getName(),
+        decision.step(),
+        usable.holds().added(),
         newProxies.stream().map(e -> e.getValue().getMetadata().getName()).toList());
     Optional<Secret> credentialsSecret = usable.credentialsSecret();
     if (credentialsSecret.isPresent() && FleetSecrets.generatesCredentials(fleet)) {
       // Per-proxy MTProto keys exist before their proxies, so a proxy never launches without one.
-      credentialsSecret = Optional.of(syncProxyKeys(fleet, client, credentialsSecret.get(), seen.proxies(), newProxies.stream().map(Map.Entry::getValue).toList()));
+      credentialsSecret =
+          Optional.of(
+              syncProxyKeys(
+                  fleet,
+                  client,
+                  credentialsSecret.get(),
+                  seen.proxies(),
+                  newProxies.stream().map(Map.Entry::getValue).toList()));
     }
-    ParallelWrites.Outcome<String> created = writes.run(newProxies, entry -> {
-      FleetPlan.Create create = entry.getKey();
-      Proxy proxy = client.resource(entry.getValue()).create();
-      // The informer has not seen it yet; without this the next reconcile would launch it twice.
-      proxyEvents.handleRecentResourceCreate(ResourceID.fromResource(proxy), proxy);
-      return proxy.getMetadata().getName() + " in " + create.slot().region() + " (" + create.subnet() + "): " + create.reason();
-    });
+    ParallelWrites.Outcome<String> created =
+        writes.run(
+            newProxies,
+            entry -> {
+              FleetPlan.Create create = entry.getKey();
+              Proxy proxy = client.resource(entry.getValue()).create();
+              // The informer has not seen it yet; without this the next reconcile would launch it
+              // twice.
+              proxyEvents.handleRecentResourceCreate(ResourceID.fromResource(proxy), proxy);
+              return proxy.getMetadata().getName()
+                  + " in "
+                  + create.slot().region()
+                  + " ("
+                  + create.subnet()
+                  + "): "
+                  + create.reason();
+            });
     announce(fleet, "LaunchingProxy", "Launching", created.done());
     deleted.throwIfFailed();
     rotated.throwIfFailed();
     created.throwIfFailed();
     if (credentialsSecret.isPresent()) {
-      publishEndpoints(fleet, client, seen.proxies(), decision.views(), usable.protocol(), credentialsSecret.get());
+      publishEndpoints(
+          fleet,
+          client,
+          seen.proxies(),
+          decision.views(),
+          usable.protocol(),
+          credentialsSecret.get());
     }
     return credentialsSecret;
   }
@@ -480,24 +722,38 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
     String head = items.size() == 1 ? verb + " proxy " : verb + " " + items.size() + " proxies: ";
     String shown = items.stream().limit(EVENT_ITEMS).collect(Collectors.joining("; "));
-    String more = items.size() > EVENT_ITEMS ? "; and " + (items.size() - EVENT_ITEMS) + " more" : "";
+    String more =
+        items.size() > EVENT_ITEMS ? "; and " + (items.size() - EVENT_ITEMS) + " more" : "";
     events.normal(fleet, reason, head + shown + more, items.size());
   }
 
   /** Counters, conditions and the requeue from what this pass saw, decided and did. */
-  private UpdateControl<ProxyFleet> record(ProxyFleet fleet, Context<ProxyFleet> context, Observed seen, Usable usable, Decision decision,
-      Optional<Secret> credentials, Instant now) {
+  private UpdateControl<ProxyFleet> record(
+      ProxyFleet fleet,
+      Context<ProxyFleet> context,
+      Observed seen,
+      Usable usable,
+      Decision decision,
+      Optional<Secret> credentials,
+      Instant now) {
     ProxyFleetStatus status = seen.status();
     FleetPlan plan = decision.plan();
     int replicas = fleet.getSpec().getReplicas();
     Long generation = seen.generation();
-    plan.rotationsStarted().forEach((reason, count) -> {
-      status.getRotationsByReason().merge(reason.name(), (long) count, Long::sum);
-      status.setRotations(status.getRotations() + count);
-    });
+    plan.rotationsStarted()
+        .forEach(
+            (reason, count) -> {
+              status.getRotationsByReason().merge(reason.name(), (long) count, Long::sum);
+              status.setRotations(status.getRotations() + count);
+            });
     FleetStep.Decision step = decision.step();
-    String held = statuses.budget(status, plan, step.perHour(), step.budgetAvailable(), step.budgetAfter(), generation);
-    int heldBefore = seen.previous() == null || seen.previous().getRotationsHeld() == null ? 0 : seen.previous().getRotationsHeld();
+    String held =
+        statuses.budget(
+            status, plan, step.perHour(), step.budgetAvailable(), step.budgetAfter(), generation);
+    int heldBefore =
+        seen.previous() == null || seen.previous().getRotationsHeld() == null
+            ? 0
+            : seen.previous().getRotationsHeld();
     if (held != null && heldBefore == 0) {
       events.warning(fleet, "RotationsHeld", held);
     }
@@ -505,18 +761,25 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     summarizeProxies(status, decision.views(), plan, usable.blockedFractions());
     List<SpecProblem> problems = new ArrayList<>(decision.problems());
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
-      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement")) && usable.canLaunch()) {
-        problems.add(new SpecProblem("spec.placement", Reason.PlacementUnavailable, "no usable subnet in " + slot));
+      if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement"))
+          && usable.canLaunch()) {
+        problems.add(
+            new SpecProblem(
+                "spec.placement", Reason.PlacementUnavailable, "no usable subnet in " + slot));
       }
     }
     statuses.degraded(status, problems, generation);
     statuses.progressing(status, plan, replicas, generation);
     statuses.ready(status, replicas, generation);
-    if (!problems.isEmpty() && StatusChange.changed(seen.previous() == null ? null : seen.previous().getConditions(), status.getConditions())) {
+    if (!problems.isEmpty()
+        && StatusChange.changed(
+            seen.previous() == null ? null : seen.previous().getConditions(),
+            status.getConditions())) {
       events.warning(fleet, problems.get(0).reason().name(), FleetStatusFactory.describe(problems));
     }
     Duration next = step.requeue();
-    boolean acted = !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
+    boolean acted =
+        !plan.creates().isEmpty() || !plan.deletes().isEmpty() || !plan.ipRotations().isEmpty();
     if (acted || status.getReadyReplicas() < status.getReplicas()) {
       // While proxies are on their way, look again soon even without an event. A proxy's last
       // status write has been seen not to start a pass (the fleet's informer held the Running
@@ -527,24 +790,38 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
     if (credentials.isEmpty()) {
       // A Secret the user names carries no fleet label, so no event tells us it appeared: poll.
-      next = next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
+      next =
+          next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
     }
     return patchIfChanged(fleet, seen.previous(), status, next);
   }
 
   @Override
-  public ErrorStatusUpdateControl<ProxyFleet> updateErrorStatus(ProxyFleet fleet, Context<ProxyFleet> context, Exception e) {
-    ProxyFleetStatus status = Optional.ofNullable(StatusChange.copy(fleet.getStatus(), ProxyFleetStatus.class)).orElseGet(ProxyFleetStatus::new);
+  public ErrorStatusUpdateControl<ProxyFleet> updateErrorStatus(
+      ProxyFleet fleet, Context<ProxyFleet> context, Exception e) {
+    ProxyFleetStatus status =
+        Optional.ofNullable(StatusChange.copy(fleet.getStatus(), ProxyFleetStatus.class))
+            .orElseGet(ProxyFleetStatus::new);
     Long generation = fleet.getMetadata().getGeneration();
     statuses.error(status, e, generation);
     // Counts come from the proxies that exist now, never from the last good pass: a fleet whose
     // creates are refused must not keep claiming the replicas it had asked for.
     ProxyFleetSpec spec = fleet.getSpec();
     List<String> lists = spec == null ? List.of() : FleetBlocklists.inForce(fleet);
-    Map<String, String> requests = requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
-    summarizeProxies(status, context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet))
-        .map(p -> view(p, lists, requests, checksRequired(fleet))).toList(), null, Map.of());
-    statuses.ready(status, spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()), generation);
+    Map<String, String> requests =
+        requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
+    summarizeProxies(
+        status,
+        context.getSecondaryResources(Proxy.class).stream()
+            .filter(p -> ownedBy(p, fleet))
+            .map(p -> view(p, lists, requests, checksRequired(fleet)))
+            .toList(),
+        null,
+        Map.of());
+    statuses.ready(
+        status,
+        spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()),
+        generation);
     fleet.setStatus(status);
     return ErrorStatusUpdateControl.patchStatus(fleet);
   }
@@ -556,27 +833,47 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     subscriptions.forget(ResourceID.fromResource(fleet));
     written.forget(ResourceID.fromResource(fleet));
     requestedRotations.remove(ResourceID.fromResource(fleet));
-    List<Proxy> remaining = client.resources(Proxy.class).inNamespace(fleet.getMetadata().getNamespace())
-        .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName()).list().getItems();
+    List<Proxy> remaining =
+        client
+            .resources(Proxy.class)
+            .inNamespace(fleet.getMetadata().getNamespace())
+            .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())
+            .list()
+            .getItems();
     if (!remaining.isEmpty()) {
-      remaining.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).forEach(p -> client.resource(p).delete());
+      remaining.stream()
+          .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+          .forEach(p -> client.resource(p).delete());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(1).toMillis());
     }
-    client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.endpointsName(fleet)).delete();
-    ownSecrets.forget(new ResourceID(FleetSecrets.endpointsName(fleet), fleet.getMetadata().getNamespace()));
+    client
+        .secrets()
+        .inNamespace(fleet.getMetadata().getNamespace())
+        .withName(FleetSecrets.endpointsName(fleet))
+        .delete();
+    ownSecrets.forget(
+        new ResourceID(FleetSecrets.endpointsName(fleet), fleet.getMetadata().getNamespace()));
     if (FleetSecrets.generatesCredentials(fleet)) {
-      client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.credentialsName(fleet)).delete();
+      client
+          .secrets()
+          .inNamespace(fleet.getMetadata().getNamespace())
+          .withName(FleetSecrets.credentialsName(fleet))
+          .delete();
     }
-    ownSecrets.forget(new ResourceID(FleetSecrets.credentialsName(fleet), fleet.getMetadata().getNamespace()));
+    ownSecrets.forget(
+        new ResourceID(FleetSecrets.credentialsName(fleet), fleet.getMetadata().getNamespace()));
     events.normal(fleet, "Deleted", "Every proxy of the fleet is gone");
     return DeleteControl.defaultDelete();
   }
 
-  private Optional<Secret> credentialsSecret(ProxyFleet fleet, KubernetesClient client, List<SpecProblem> problems) {
+  private Optional<Secret> credentialsSecret(
+      ProxyFleet fleet, KubernetesClient client, List<SpecProblem> problems) {
     String name = FleetSecrets.credentialsName(fleet);
     String ns = fleet.getMetadata().getNamespace();
     Secret secret = ownSecrets.get(new ResourceID(name, ns)).orElse(null);
-    if (FleetSecrets.generatesCredentials(fleet) && secret != null && !FleetSecrets.ownedBy(secret, fleet)) {
+    if (FleetSecrets.generatesCredentials(fleet)
+        && secret != null
+        && !FleetSecrets.ownedBy(secret, fleet)) {
       // The cache may still hold the Secret of a deleted fleet of the same name (the informer lags,
       // or the garbage collector has not run yet): ask the server, and never adopt another owner's.
       secret = client.secrets().inNamespace(ns).withName(name).get();
@@ -592,36 +889,71 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       secret = created;
     }
     if (secret == null) {
-      problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
+      problems.add(
+          new SpecProblem(
+              "spec.credentialsSecret",
+              Reason.CredentialsNotFound,
+              "Secret '"
+                  + name
+                  + "' not found; create it with keys 'username' and 'password' or remove the field to have one generated"));
       return Optional.empty();
     }
     Optional<ProxyCredentials> read = FleetSecrets.read(secret);
     if (read.isEmpty()) {
-      problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
+      problems.add(
+          new SpecProblem(
+              "spec.credentialsSecret",
+              Reason.CredentialsNotFound,
+              "Secret '" + name + "' needs non-empty keys 'username' and 'password'"));
       return Optional.empty();
     }
     // Links carry the credentials: refuse what a client would decode differently. The message names
     // the key and the reason, never the value.
     for (String key : List.of(FleetSecrets.USERNAME, FleetSecrets.PASSWORD)) {
-      String why = ProxyLinks.unencodable(key.equals(FleetSecrets.USERNAME) ? read.get().username() : read.get().password());
+      String why =
+          ProxyLinks.unencodable(
+              key.equals(FleetSecrets.USERNAME) ? read.get().username() : read.get().password());
       if (why != null) {
-        problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "key '" + key + "' of Secret '" + name + "' cannot be encoded in a link: it " + why));
+        problems.add(
+            new SpecProblem(
+                "spec.credentialsSecret",
+                Reason.CredentialsNotFound,
+                "key '"
+                    + key
+                    + "' of Secret '"
+                    + name
+                    + "' cannot be encoded in a link: it "
+                    + why));
         return Optional.empty();
       }
     }
     if (FleetSecrets.sharesMtprotoSecret(fleet) && FleetSecrets.mtprotoKey(secret, "").isEmpty()) {
       if (!FleetSecrets.generatesCredentials(fleet)) {
-        problems.add(new SpecProblem("spec.credentialsSecret", Reason.CredentialsNotFound, "Secret '" + name + "' needs key '" + FleetSecrets.MTPROTO_SECRET
-            + "' (32 lowercase hex digits) for an mtproto fleet with secretScope fleet"));
+        problems.add(
+            new SpecProblem(
+                "spec.credentialsSecret",
+                Reason.CredentialsNotFound,
+                "Secret '"
+                    + name
+                    + "' needs key '"
+                    + FleetSecrets.MTPROTO_SECRET
+                    + "' (32 lowercase hex digits) for an mtproto fleet with secretScope fleet"));
         return Optional.empty();
       }
       // The fleet became mtproto after its Secret was generated: add the key, keep the rest.
-      secret = client.secrets().inNamespace(ns).withName(name).edit(s -> {
-        FleetSecrets.put(s, FleetSecrets.MTPROTO_SECRET, FakeTlsSecret.newKey(secrets));
-        return s;
-      });
+      secret =
+          client
+              .secrets()
+              .inNamespace(ns)
+              .withName(name)
+              .edit(
+                  s -> {
+                    FleetSecrets.put(s, FleetSecrets.MTPROTO_SECRET, FakeTlsSecret.newKey(secrets));
+                    return s;
+                  });
       ownSecrets.remember(secret);
-      events.normal(fleet, "CredentialsGenerated", "Generated the MTProto secret in Secret " + name);
+      events.normal(
+          fleet, "CredentialsGenerated", "Generated the MTProto secret in Secret " + name);
     }
     return Optional.of(secret);
   }
@@ -631,7 +963,12 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    * about to be created (secretScope proxy) and drops keys of proxies that are gone, so the Secret
    * does not grow with every rotation. Writes only when something changed.
    */
-  private Secret syncProxyKeys(ProxyFleet fleet, KubernetesClient client, Secret secret, List<Proxy> proxies, java.util.Collection<Proxy> creating) {
+  private Secret syncProxyKeys(
+      ProxyFleet fleet,
+      KubernetesClient client,
+      Secret secret,
+      List<Proxy> proxies,
+      java.util.Collection<Proxy> creating) {
     Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
     Set<String> live = new java.util.HashSet<>();
     proxies.forEach(p -> live.add(FleetSecrets.mtprotoKeyName(p.getMetadata().getName())));
@@ -640,55 +977,94 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       creating.forEach(p -> add.add(FleetSecrets.mtprotoKeyName(p.getMetadata().getName())));
       live.addAll(add);
     }
-    List<String> drop = data.keySet().stream().filter(k -> k.startsWith(FleetSecrets.MTPROTO_SECRET_PREFIX) && !live.contains(k)).toList();
+    List<String> drop =
+        data.keySet().stream()
+            .filter(k -> k.startsWith(FleetSecrets.MTPROTO_SECRET_PREFIX) && !live.contains(k))
+            .toList();
     if (add.isEmpty() && drop.isEmpty()) {
       return secret;
     }
-    Secret updated = client.secrets().inNamespace(secret.getMetadata().getNamespace()).withName(secret.getMetadata().getName()).edit(s -> {
-      drop.forEach(s.getData()::remove);
-      add.forEach(k -> FleetSecrets.put(s, k, FakeTlsSecret.newKey(secrets)));
-      return s;
-    });
+    Secret updated =
+        client
+            .secrets()
+            .inNamespace(secret.getMetadata().getNamespace())
+            .withName(secret.getMetadata().getName())
+            .edit(
+                s -> {
+                  drop.forEach(s.getData()::remove);
+                  add.forEach(k -> FleetSecrets.put(s, k, FakeTlsSecret.newKey(secrets)));
+                  return s;
+                });
     ownSecrets.remember(updated);
     return updated;
   }
 
-  private void publishEndpoints(ProxyFleet fleet, KubernetesClient client, List<Proxy> proxies, List<ProxyView> views,
-      Protocol protocol, Secret credentialsSecret) {
-    Map<String, Proxy> byName = proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+  private void publishEndpoints(
+      ProxyFleet fleet,
+      KubernetesClient client,
+      List<Proxy> proxies,
+      List<ProxyView> views,
+      Protocol protocol,
+      Secret credentialsSecret) {
+    Map<String, Proxy> byName =
+        proxies.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
     ArrayNode list = JsonNodeFactory.instance.arrayNode();
     List<String> subscription = new ArrayList<>();
-    views.stream().filter(ProxyView::ready).sorted(Comparator.comparing(ProxyView::name)).forEach(v -> {
-      Proxy p = byName.get(v.name());
-      // Each proxy's own credentials (its MTProto key and domain): a link never names another's.
-      Optional<ProxyCredentials> credentials = FleetSecrets.forProxy(credentialsSecret, p);
-      if (credentials.isEmpty()) {
-        return;
-      }
-      ObjectNode node = list.addObject();
-      node.put("name", v.name());
-      node.put("cloudProfile", p.getSpec().getCloudProfile());
-      node.put("region", p.getSpec().getRegion());
-      node.put("zone", p.getStatus() != null && p.getStatus().getZone() != null ? p.getStatus().getZone() : p.getSpec().getZone());
-      node.put("ip", v.publicIp());
-      node.put("port", p.getSpec().getPort());
-      node.put("protocol", protocol.wireName());
-      node.put("uri", ProxyLinks.uri(protocol, v.publicIp(), p.getSpec().getPort(), credentials.get()));
-      ArrayNode links = node.putArray("links");
-      for (String link : ProxyLinks.links(protocol, v.name(), v.publicIp(), p.getSpec().getPort(), credentials.get())) {
-        links.add(link);
-        subscription.add(link);
-      }
-    });
-    Secret desired = FleetSecrets.endpoints(fleet, list.toPrettyString(), ProxyLinks.subscription(subscription));
+    views.stream()
+        .filter(ProxyView::ready)
+        .sorted(Comparator.comparing(ProxyView::name))
+        .forEach(
+            v -> {
+              Proxy p = byName.get(v.name());
+              // Each proxy's own credentials (its MTProto key and domain): a link never names
+              // another's.
+              Optional<ProxyCredentials> credentials = FleetSecrets.forProxy(credentialsSecret, p);
+              if (credentials.isEmpty()) {
+                return;
+              }
+              ObjectNode node = list.addObject();
+              node.put("name", v.name());
+              node.put("cloudProfile", p.getSpec().getCloudProfile());
+              node.put("region", p.getSpec().getRegion());
+              node.put(
+                  "zone",
+                  p.getStatus() != null && p.getStatus().getZone() != null
+                      ? p.getStatus().getZone()
+                      : p.getSpec().getZone());
+              node.put("ip", v.publicIp());
+              node.put("port", p.getSpec().getPort());
+              node.put("protocol", protocol.wireName());
+              node.put(
+                  "uri",
+                  ProxyLinks.uri(protocol, v.publicIp(), p.getSpec().getPort(), credentials.get()));
+              ArrayNode links = node.putArray("links");
+              for (String link :
+                  ProxyLinks.links(
+                      protocol, v.name(), v.publicIp(), p.getSpec().getPort(), credentials.get())) {
+                links.add(link);
+                subscription.add(link);
+              }
+            });
+    Secret desired =
+        FleetSecrets.endpoints(fleet, list.toPrettyString(), ProxyLinks.subscription(subscription));
     // Only a Secret of this incarnation of the fleet counts: one of a deleted namesake is replaced.
-    Optional<Secret> current = ownSecrets.get(ResourceID.fromResource(desired)).filter(s -> FleetSecrets.ownedBy(s, fleet));
+    Optional<Secret> current =
+        ownSecrets
+            .get(ResourceID.fromResource(desired))
+            .filter(s -> FleetSecrets.ownedBy(s, fleet));
     if (current.isPresent() && Objects.equals(current.get().getData(), desired.getData())) {
       return;
     }
     if (current.isPresent()) {
       try {
-        Secret written = client.resource(current.get()).edit(s -> { s.setData(desired.getData()); return s; });
+        Secret written =
+            client
+                .resource(current.get())
+                .edit(
+                    s -> {
+                      s.setData(desired.getData());
+                      return s;
+                    });
         ownSecrets.remember(written);
         return;
       } catch (KubernetesClientException e) {
@@ -713,17 +1089,28 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
         throw e;
       }
-      client.secrets().inNamespace(desired.getMetadata().getNamespace()).withName(desired.getMetadata().getName()).delete();
+      client
+          .secrets()
+          .inNamespace(desired.getMetadata().getNamespace())
+          .withName(desired.getMetadata().getName())
+          .delete();
       return client.resource(desired).create();
     }
   }
 
-  private Proxy newProxy(ProxyFleet fleet, FleetPlan.Create create, CloudProfile profile, List<Subnet> subnets) {
+  private Proxy newProxy(
+      ProxyFleet fleet, FleetPlan.Create create, CloudProfile profile, List<Subnet> subnets) {
     Proxy proxy = new Proxy();
     proxy.getMetadata().setName(fleet.getMetadata().getName() + "-" + suffix());
     proxy.getMetadata().setNamespace(fleet.getMetadata().getNamespace());
-    proxy.getMetadata().setLabels(new LinkedHashMap<>(Map.of(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())));
-    proxy.getMetadata().setAnnotations(new LinkedHashMap<>(Map.of("proxyfleet.io/created-for", create.reason().name())));
+    proxy
+        .getMetadata()
+        .setLabels(
+            new LinkedHashMap<>(Map.of(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())));
+    proxy
+        .getMetadata()
+        .setAnnotations(
+            new LinkedHashMap<>(Map.of("proxyfleet.io/created-for", create.reason().name())));
     proxy.getMetadata().setOwnerReferences(List.of(FleetSecrets.ownerReference(fleet)));
     // Created with the proxy controller's finalizer, so the controller need not add it in a write
     // and a pass of its own before launching: one request and one round trip less per proxy. The
@@ -735,11 +1122,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     spec.setProvider(profile.getSpec().getProvider());
     spec.setRegion(create.slot().region());
     spec.setSubnet(create.subnet());
-    spec.setZone(subnets.stream().filter(s -> s.id().equals(create.subnet())).map(Subnet::zone).findFirst().orElse(null));
+    spec.setZone(
+        subnets.stream()
+            .filter(s -> s.id().equals(create.subnet()))
+            .map(Subnet::zone)
+            .findFirst()
+            .orElse(null));
     spec.setProtocol(fleet.getSpec().getProtocol());
     spec.setPort(fleet.getSpec().getPort());
     spec.setCredentialsSecret(FleetSecrets.credentialsName(fleet));
-    if (Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol()) && fleet.getSpec().getMtproto() != null) {
+    if (Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol())
+        && fleet.getSpec().getMtproto() != null) {
       spec.setFakeTlsDomain(fleet.getSpec().getMtproto().getFakeTlsDomain());
     }
     proxy.setSpec(spec);
@@ -754,7 +1147,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    */
   private volatile boolean reachabilityRequired;
 
-  /** The informer caches for other readers in this process; empty until the operator registered this controller. */
+  /**
+   * The informer caches for other readers in this process; empty until the operator registered this
+   * controller.
+   */
   public Optional<CachedReads> cachedReads() {
     return Optional.ofNullable(reads);
   }
@@ -764,25 +1160,38 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   }
 
   private boolean checksRequired(ProxyFleet fleet) {
-    return reachabilityRequired && fleet.getSpec() != null
-        && (fleet.getSpec().getHealth() == null || !Boolean.FALSE.equals(fleet.getSpec().getHealth().getEnabled()));
+    return reachabilityRequired
+        && fleet.getSpec() != null
+        && (fleet.getSpec().getHealth() == null
+            || !Boolean.FALSE.equals(fleet.getSpec().getHealth().getEnabled()));
   }
 
   private static boolean unchecked(Proxy p) {
     var s = p.getStatus();
-    return s == null || s.getPublicIp() == null || !s.getPublicIp().equals(s.getReachableIp())
-        || s.getConditions().stream().noneMatch(c -> "Reachable".equals(c.getType()) && "True".equals(c.getStatus()));
+    return s == null
+        || s.getPublicIp() == null
+        || !s.getPublicIp().equals(s.getReachableIp())
+        || s.getConditions().stream()
+            .noneMatch(c -> "Reachable".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
-  private ProxyView view(Proxy p, List<String> lists, Map<String, String> requests, boolean checksRequired) {
+  private ProxyView view(
+      Proxy p, List<String> lists, Map<String, String> requests, boolean checksRequired) {
     var s = p.getStatus();
     String ip = s == null ? null : s.getPublicIp();
     BlockMatch match = ip == null ? null : blocklists.match(lists, ip).orElse(null);
-    io.proxyfleet.api.ProxyPhase phase = s == null || s.getPhase() == null ? io.proxyfleet.api.ProxyPhase.Pending : s.getPhase();
-    if (checksRequired && phase == io.proxyfleet.api.ProxyPhase.Running && match == null && unchecked(p)) {
+    io.proxyfleet.api.ProxyPhase phase =
+        s == null || s.getPhase() == null ? io.proxyfleet.api.ProxyPhase.Pending : s.getPhase();
+    if (checksRequired
+        && phase == io.proxyfleet.api.ProxyPhase.Running
+        && match == null
+        && unchecked(p)) {
       phase = io.proxyfleet.api.ProxyPhase.Launching;
     }
-    String request = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(ApiGroup.ROTATE_IP_ANNOTATION);
+    String request =
+        p.getMetadata().getAnnotations() == null
+            ? null
+            : p.getMetadata().getAnnotations().get(ApiGroup.ROTATE_IP_ANNOTATION);
     String handled = s == null ? null : s.getIpRotationHandled();
     String remembered = requests.get(p.getMetadata().getUid());
     if (remembered != null && remembered.equals(handled)) {
@@ -800,28 +1209,46 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         match,
         p.getMetadata().getDeletionTimestamp() != null,
         pending,
-        Instant.parse(p.getMetadata().getCreationTimestamp() == null ? Instant.now(clock).toString() : p.getMetadata().getCreationTimestamp()));
+        Instant.parse(
+            p.getMetadata().getCreationTimestamp() == null
+                ? Instant.now(clock).toString()
+                : p.getMetadata().getCreationTimestamp()));
   }
 
-  private void summarizeProxies(ProxyFleetStatus status, List<ProxyView> all, FleetPlan plan, Map<SlotKey, Double> blockedFractions) {
+  private void summarizeProxies(
+      ProxyFleetStatus status,
+      List<ProxyView> all,
+      FleetPlan plan,
+      Map<SlotKey, Double> blockedFractions) {
     List<ProxyView> views = all.stream().filter(v -> !v.terminating()).toList();
     status.setReplicas(views.size());
     status.setReadyReplicas((int) views.stream().filter(ProxyView::ready).count());
     status.setBlockedReplicas((int) views.stream().filter(ProxyView::blocked).count());
     if (plan != null) {
-      status.setRegions(plan.slots().stream()
-          .map(s -> {
-            RegionStatus region = new RegionStatus(s.slot().cloudProfile(), s.slot().region(), s.desired(), s.replicas(), s.ready(), s.blocked());
-            Double fraction = blockedFractions.get(s.slot());
-            region.setBlockedPercent(fraction == null ? null : BlockedFractions.percent(fraction));
-            region.setUnavailable(s.unavailable());
-            return region;
-          })
-          .toList());
+      status.setRegions(
+          plan.slots().stream()
+              .map(
+                  s -> {
+                    RegionStatus region =
+                        new RegionStatus(
+                            s.slot().cloudProfile(),
+                            s.slot().region(),
+                            s.desired(),
+                            s.replicas(),
+                            s.ready(),
+                            s.blocked());
+                    Double fraction = blockedFractions.get(s.slot());
+                    region.setBlockedPercent(
+                        fraction == null ? null : BlockedFractions.percent(fraction));
+                    region.setUnavailable(s.unavailable());
+                    return region;
+                  })
+              .toList());
     }
   }
 
-  private UpdateControl<ProxyFleet> patchIfChanged(ProxyFleet fleet, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
+  private UpdateControl<ProxyFleet> patchIfChanged(
+      ProxyFleet fleet, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
     UpdateControl<ProxyFleet> control;
     if (StatusChange.changed(previous, status)) {
       written.remember(ResourceID.fromResource(fleet), status);
@@ -833,18 +1260,25 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     return next == null ? control : control.rescheduleAfter(next);
   }
 
-
-
   private String describeReason(FleetPlan.Reason reason, Proxy proxy, List<String> lists) {
     return switch (reason) {
       case Blocked -> {
         String ip = proxy.getStatus() == null ? null : proxy.getStatus().getPublicIp();
-        yield ": " + ip + " is blocked by " + blocklists.match(lists, ip).map(BlockMatch::toString).orElse("a blocklist");
+        yield ": "
+            + ip
+            + " is blocked by "
+            + blocklists.match(lists, ip).map(BlockMatch::toString).orElse("a blocklist");
       }
       case MaxAge -> ": older than rotation.maxAge";
-      case Failed -> ": failed (" + Optional.ofNullable(proxy.getStatus()).map(s -> s.getMessage()).orElse("unknown") + ")";
+      case Failed ->
+          ": failed ("
+              + Optional.ofNullable(proxy.getStatus()).map(s -> s.getMessage()).orElse("unknown")
+              + ")";
       case ScaleDown -> ": scaling down";
-      case Rebalance -> ": its region receives no proxies now (" + proxy.getSpec().getRegion() + " is burned or too blocked)";
+      case Rebalance ->
+          ": its region receives no proxies now ("
+              + proxy.getSpec().getRegion()
+              + " is burned or too blocked)";
       case ScaleUp -> "";
     };
   }
@@ -855,19 +1289,30 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
 
   private String suffix() {
     StringBuilder sb = new StringBuilder(5);
-    for (int i = 0; i < 5; i++) sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
+    for (int i = 0; i < 5; i++)
+      sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
     return sb.toString();
   }
 
   /**
    * Burned regions still in force, plus any a proxy just burned (it drew only blocked addresses),
-   * as the fleet step decides them. Written into status; a warning event for each newly burned region.
+   * as the fleet step decides them. Written into status; a warning event for each newly burned
+   * region.
    */
-  private FleetStep.Holds holds(ProxyFleet fleet, ProxyFleetStatus status, List<Proxy> proxies, List<ProxyView> views, Instant now) {
+  private FleetStep.Holds holds(
+      ProxyFleet fleet,
+      ProxyFleetStatus status,
+      List<Proxy> proxies,
+      List<ProxyView> views,
+      Instant now) {
     List<FleetStep.Hold> previous = new ArrayList<>();
     for (BurnedRegion b : status.getBurnedRegions()) {
       try {
-        previous.add(new FleetStep.Hold(new SlotKey(b.getCloudProfile(), b.getRegion()), Instant.parse(b.getUntil()), b.getReason()));
+        previous.add(
+            new FleetStep.Hold(
+                new SlotKey(b.getCloudProfile(), b.getRegion()),
+                Instant.parse(b.getUntil()),
+                b.getReason()));
       } catch (RuntimeException e) {
         // An unreadable entry (edited by hand) is dropped rather than blocking the region forever.
       }
@@ -875,18 +1320,42 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     List<FleetStep.Member> members = new ArrayList<>();
     for (int i = 0; i < proxies.size(); i++) {
       Proxy p = proxies.get(i);
-      Reason failure = p.getStatus() == null ? null
-          : Conditions.find(p.getStatus().getConditions(), READY).map(c -> Reason.parse(c.getReason())).orElse(null);
-      members.add(new FleetStep.Member(views.get(i), failure, p.getStatus() == null ? null : p.getStatus().getMessage()));
+      Reason failure =
+          p.getStatus() == null
+              ? null
+              : Conditions.find(p.getStatus().getConditions(), READY)
+                  .map(c -> Reason.parse(c.getReason()))
+                  .orElse(null);
+      members.add(
+          new FleetStep.Member(
+              views.get(i), failure, p.getStatus() == null ? null : p.getStatus().getMessage()));
     }
     FleetStep.Holds holds = FleetStep.holds(fleet.getSpec(), previous, members, now);
     for (FleetStep.Hold h : holds.added()) {
-      events.warning(fleet, Reason.RegionBurned.name(), "Region " + h.slot().region() + " (" + h.slot().cloudProfile() + ") is burned until " + h.until()
-          + " (" + h.why() + "); its proxies go to the fleet's other regions meanwhile");
+      events.warning(
+          fleet,
+          Reason.RegionBurned.name(),
+          "Region "
+              + h.slot().region()
+              + " ("
+              + h.slot().cloudProfile()
+              + ") is burned until "
+              + h.until()
+              + " ("
+              + h.why()
+              + "); its proxies go to the fleet's other regions meanwhile");
     }
-    status.setBurnedRegions(new ArrayList<>(holds.inForce().values().stream()
-        .map(h -> new BurnedRegion(h.slot().cloudProfile(), h.slot().region(), h.until().toString(), h.why())).toList()));
+    status.setBurnedRegions(
+        new ArrayList<>(
+            holds.inForce().values().stream()
+                .map(
+                    h ->
+                        new BurnedRegion(
+                            h.slot().cloudProfile(),
+                            h.slot().region(),
+                            h.until().toString(),
+                            h.why()))
+                .toList()));
     return holds;
   }
-
 }

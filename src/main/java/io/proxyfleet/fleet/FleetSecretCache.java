@@ -44,7 +44,8 @@ final class FleetSecretCache implements WriteThroughCache<Secret> {
     if (entry != null && now.isBefore(entry.seen().plus(TRUSTED_FOR))) {
       return Optional.of(entry.secret());
     }
-    Secret secret = client.secrets().inNamespace(id.getNamespace().orElseThrow()).withName(id.getName()).get();
+    Secret secret =
+        client.secrets().inNamespace(id.getNamespace().orElseThrow()).withName(id.getName()).get();
     if (secret == null) {
       known.remove(id);
       return Optional.empty();

@@ -22,17 +22,25 @@ final class ParallelWrites {
 
   /** Writes in flight at once, shared by every fleet of the process. */
   static final int PARALLELISM = 8;
+
   private static final ParallelWrites SHARED = new ParallelWrites(PARALLELISM);
 
   private final ExecutorService pool;
 
   ParallelWrites(int parallelism) {
     AtomicInteger threads = new AtomicInteger();
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(parallelism, parallelism, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, "fleet-writes-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            parallelism,
+            parallelism,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "fleet-writes-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     // Idle between bursts: no threads kept for a quiet fleet.
     executor.allowCoreThreadTimeOut(true);
     this.pool = executor;
@@ -44,7 +52,10 @@ final class ParallelWrites {
 
   /** What a batch of writes produced, in input order, and what failed. */
   record Outcome<R>(List<R> done, List<RuntimeException> failures) {
-    /** Fails the pass with the first failure (the others suppressed) once the successes are recorded. */
+    /**
+     * Fails the pass with the first failure (the others suppressed) once the successes are
+     * recorded.
+     */
     void throwIfFailed() {
       if (failures.isEmpty()) {
         return;
@@ -78,7 +89,10 @@ final class ParallelWrites {
       try {
         done.add(future.get());
       } catch (ExecutionException e) {
-        failures.add(e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause()));
+        failures.add(
+            e.getCause() instanceof RuntimeException r
+                ? r
+                : new IllegalStateException(e.getCause()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         futures.forEach(f -> f.cancel(true));

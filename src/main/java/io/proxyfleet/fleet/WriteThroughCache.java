@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The part of an informer the fleet reads and writes through: its own writes are recorded at once,
- * so the next pass sees them before the watch delivers them. In production it is the informer;
- * a reconciler test passes a map and can play a lagging informer.
+ * so the next pass sees them before the watch delivers them. In production it is the informer; a
+ * reconciler test passes a map and can play a lagging informer.
  */
 interface WriteThroughCache<R extends HasMetadata> {
 
@@ -27,7 +27,8 @@ interface WriteThroughCache<R extends HasMetadata> {
   /** Drops what is known about an object this process deleted. */
   default void forget(ResourceID id) {}
 
-  static <R extends HasMetadata> WriteThroughCache<R> of(InformerEventSource<R, ProxyFleet> informer) {
+  static <R extends HasMetadata> WriteThroughCache<R> of(
+      InformerEventSource<R, ProxyFleet> informer) {
     return new WriteThroughCache<>() {
       @Override
       public Optional<R> get(ResourceID id) {

@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * arrived there. For most of status that only costs one redundant write, but the rotation budget,
  * the rotation counters and the burned regions would go backwards: a budget spent twice, a region
  * forgotten. {@link #catchUp} merges monotonically (least budget, highest counters, union of burned
- * regions), so a stale read and a fresh one give the same result. After a restart the map is
- * empty and status in the API is the only source, which is then current.
+ * regions), so a stale read and a fresh one give the same result. After a restart the map is empty
+ * and status in the API is the only source, which is then current.
  */
 final class WrittenStatus {
 
@@ -38,17 +38,22 @@ final class WrittenStatus {
     if (mine == null) {
       return;
     }
-    if (mine.getRotations() != null && (status.getRotations() == null || mine.getRotations() > status.getRotations())) {
+    if (mine.getRotations() != null
+        && (status.getRotations() == null || mine.getRotations() > status.getRotations())) {
       status.setRotations(mine.getRotations());
     }
-    mine.getRotationsByReason().forEach((reason, count) -> status.getRotationsByReason().merge(reason, count, Math::max));
+    mine.getRotationsByReason()
+        .forEach((reason, count) -> status.getRotationsByReason().merge(reason, count, Math::max));
     status.setRotationBudget(lowerBudget(status.getRotationBudget(), mine.getRotationBudget()));
     Map<String, BurnedRegion> burned = new LinkedHashMap<>();
     for (BurnedRegion b : status.getBurnedRegions()) {
       burned.put(b.getCloudProfile() + "/" + b.getRegion(), b);
     }
     for (BurnedRegion b : mine.getBurnedRegions()) {
-      burned.merge(b.getCloudProfile() + "/" + b.getRegion(), b, (x, y) -> later(x.getUntil(), y.getUntil()) ? x : y);
+      burned.merge(
+          b.getCloudProfile() + "/" + b.getRegion(),
+          b,
+          (x, y) -> later(x.getUntil(), y.getUntil()) ? x : y);
     }
     status.setBurnedRegions(new java.util.ArrayList<>(burned.values()));
   }

@@ -14,13 +14,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -36,21 +36,28 @@ import org.slf4j.LoggerFactory;
  * too new to be seen. The minimum age is a second guard against clock skew and informer lag.
  *
  * <p>Only resources carrying this operator's cluster tag are ever listed, so untagged resources and
- * other clusters' resources are never touched. Addresses still associated with an orphaned
- * instance are released on a later pass, once the instance is gone (EC2 refuses earlier).
+ * other clusters' resources are never touched. Addresses still associated with an orphaned instance
+ * are released on a later pass, once the instance is gone (EC2 refuses earlier).
  */
 public final class GarbageCollector {
 
   private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
 
   /** What one pass removed, and what it could not reach. */
-  public record Report(List<String> terminatedInstances, List<String> releasedAddresses, List<String> removedShared, List<String> errors) {
-    public Report(List<String> terminatedInstances, List<String> releasedAddresses, List<String> errors) {
+  public record Report(
+      List<String> terminatedInstances,
+      List<String> releasedAddresses,
+      List<String> removedShared,
+      List<String> errors) {
+    public Report(
+        List<String> terminatedInstances, List<String> releasedAddresses, List<String> errors) {
       this(terminatedInstances, releasedAddresses, List.of(), errors);
     }
 
     public boolean removedAnything() {
-      return !terminatedInstances.isEmpty() || !releasedAddresses.isEmpty() || !removedShared.isEmpty();
+      return !terminatedInstances.isEmpty()
+          || !releasedAddresses.isEmpty()
+          || !removedShared.isEmpty();
     }
   }
 
@@ -60,10 +67,17 @@ public final class GarbageCollector {
   private final Clock clock;
   private final String cluster;
   private final Duration minAge;
+
   /** Empty: every namespace. */
   private final Set<String> namespaces;
 
-  public GarbageCollector(KubernetesClient client, CloudProviders providers, EventRecorder events, Clock clock, String cluster, Duration minAge) {
+  public GarbageCollector(
+      KubernetesClient client,
+      CloudProviders providers,
+      EventRecorder events,
+      Clock clock,
+      String cluster,
+      Duration minAge) {
     this(client, providers, events, clock, cluster, minAge, Set.of());
   }
 
@@ -72,7 +86,13 @@ public final class GarbageCollector {
    *     there only, so an operator limited to some namespaces needs a cluster name of its own: any
    *     resource with its tag whose Proxy it cannot see is an orphan to it.
    */
-  public GarbageCollector(KubernetesClient client, CloudProviders providers, EventRecorder events, Clock clock, String cluster, Duration minAge,
+  public GarbageCollector(
+      KubernetesClient client,
+      CloudProviders providers,
+      EventRecorder events,
+      Clock clock,
+      String cluster,
+      Duration minAge,
       Set<String> namespaces) {
     this.namespaces = Set.copyOf(namespaces);
     this.client = client;
@@ -95,13 +115,20 @@ public final class GarbageCollector {
   }
 
   /** What one profile holds in one region, as listed before the owners were read. */
-  private record Listing(CloudProfile profile, CloudProvider provider, String region, List<Instance> instances, List<Address> addresses) {
+  private record Listing(
+      CloudProfile profile,
+      CloudProvider provider,
+      String region,
+      List<Instance> instances,
+      List<Address> addresses) {
     String key() {
       return GarbageCollector.key(profile);
     }
   }
 
-  /** One pass over every CloudProfile in the cluster. Never throws for a cloud error; it reports it. */
+  /**
+   * One pass over every CloudProfile in the cluster. Never throws for a cloud error; it reports it.
+   */
   public Report collect() {
     List<String> terminated = new ArrayList<>();
     List<String> released = new ArrayList<>();
@@ -128,8 +155,13 @@ public final class GarbageCollector {
       }
       for (String region : regions) {
         try {
-          Listing listing = new Listing(profile, provider, region,
-              provider.listManagedInstances(region, cluster), provider.listManagedAddresses(region, cluster));
+          Listing listing =
+              new Listing(
+                  profile,
+                  provider,
+                  region,
+                  provider.listManagedInstances(region, cluster),
+                  provider.listManagedAddresses(region, cluster));
           if (!listing.instances().isEmpty() || !listing.addresses().isEmpty()) {
             listings.add(listing);
           }
@@ -146,9 +178,11 @@ public final class GarbageCollector {
 
     // 2. ... then the owners, once for the whole pass.
     List<Proxy> proxies = list(Proxy.class);
-    Set<String> owners = proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    Set<String> owners =
+        proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
     Map<String, String> recorded = new HashMap<>();
-    proxies.stream().filter(p -> p.getStatus() != null && p.getStatus().getInstanceId() != null)
+    proxies.stream()
+        .filter(p -> p.getStatus() != null && p.getStatus().getInstanceId() != null)
         .forEach(p -> recorded.put(p.getMetadata().getUid(), p.getStatus().getInstanceId()));
     Instant cutoff = Instant.now(clock).minus(minAge);
     // Two profiles may reach the same account (other credentials, other namespace): one pass acts
@@ -158,34 +192,80 @@ public final class GarbageCollector {
       String region = l.region();
       try {
         for (Instance i : l.instances()) {
-          if (orphaned(i.ownerUid(), owners) && old(i.launchedAt(), cutoff) && handled.add(region + "/" + i.id())) {
+          if (orphaned(i.ownerUid(), owners)
+              && old(i.launchedAt(), cutoff)
+              && handled.add(region + "/" + i.id())) {
             l.provider().terminate(region, i.id());
             terminated.add(region + "/" + i.id());
-            log.info("Terminated orphaned instance {} in {} ({}): no Proxy with UID {}", i.id(), region, l.key(), i.ownerUid());
-            events.warning(l.profile(), "OrphanTerminated", "Terminated instance " + i.id() + " in " + region
-                + ": it carries this operator's tags but no Proxy owns it (owner UID " + i.ownerUid() + ")");
+            log.info(
+                "Terminated orphaned instance {} in {} ({}): no Proxy with UID {}",
+                i.id(),
+                region,
+                l.key(),
+                i.ownerUid());
+            events.warning(
+                l.profile(),
+                "OrphanTerminated",
+                "Terminated instance "
+                    + i.id()
+                    + " in "
+                    + region
+                    + ": it carries this operator's tags but no Proxy owns it (owner UID "
+                    + i.ownerUid()
+                    + ")");
           }
         }
         for (Instance i : extras(l.instances(), owners, recorded)) {
           if (old(i.launchedAt(), cutoff) && handled.add(region + "/" + i.id())) {
             l.provider().terminate(region, i.id());
             terminated.add(region + "/" + i.id());
-            log.info("Terminated extra instance {} in {} ({}): Proxy {} owns {}", i.id(), region, l.key(), i.ownerUid(), recorded.get(i.ownerUid()));
-            events.warning(l.profile(), "ExtraInstanceTerminated", "Terminated instance " + i.id() + " in " + region
-                + ": its Proxy (UID " + i.ownerUid() + ") already runs on another instance; a Proxy owns at most one");
+            log.info(
+                "Terminated extra instance {} in {} ({}): Proxy {} owns {}",
+                i.id(),
+                region,
+                l.key(),
+                i.ownerUid(),
+                recorded.get(i.ownerUid()));
+            events.warning(
+                l.profile(),
+                "ExtraInstanceTerminated",
+                "Terminated instance "
+                    + i.id()
+                    + " in "
+                    + region
+                    + ": its Proxy (UID "
+                    + i.ownerUid()
+                    + ") already runs on another instance; a Proxy owns at most one");
           }
         }
         // EC2 refuses to release an address still attached to a live instance: those wait for the
         // next pass, after the orphan instance is gone.
-        Set<String> liveInstances = l.instances().stream().map(Instance::id).collect(Collectors.toSet());
+        Set<String> liveInstances =
+            l.instances().stream().map(Instance::id).collect(Collectors.toSet());
         for (Address a : l.addresses()) {
           boolean attached = a.instanceId() != null && liveInstances.contains(a.instanceId());
-          if (orphaned(a.ownerUid(), owners) && old(a.allocatedAt(), cutoff) && !attached && handled.add(region + "/" + a.id())) {
+          if (orphaned(a.ownerUid(), owners)
+              && old(a.allocatedAt(), cutoff)
+              && !attached
+              && handled.add(region + "/" + a.id())) {
             l.provider().releaseAddress(region, a);
             released.add(region + "/" + a.ip());
-            log.info("Released orphaned address {} in {} ({}): no Proxy with UID {}", a.ip(), region, l.key(), a.ownerUid());
-            events.warning(l.profile(), "OrphanReleased", "Released address " + a.ip() + " in " + region
-                + ": it carries this operator's tags but no Proxy owns it (owner UID " + a.ownerUid() + ")");
+            log.info(
+                "Released orphaned address {} in {} ({}): no Proxy with UID {}",
+                a.ip(),
+                region,
+                l.key(),
+                a.ownerUid());
+            events.warning(
+                l.profile(),
+                "OrphanReleased",
+                "Released address "
+                    + a.ip()
+                    + " in "
+                    + region
+                    + ": it carries this operator's tags but no Proxy owns it (owner UID "
+                    + a.ownerUid()
+                    + ")");
           }
         }
       } catch (CloudException e) {
@@ -197,23 +277,32 @@ public final class GarbageCollector {
   }
 
   /**
-   * 3. What proxies share per project (GCE firewall rules) once no instance of this cluster uses it,
-   * after the minimum age. The provider decides "unused" from its own fresh listing, so an instance
-   * terminated above frees its rule on this pass or the next.
+   * 3. What proxies share per project (GCE firewall rules) once no instance of this cluster uses
+   * it, after the minimum age. The provider decides "unused" from its own fresh listing, so an
+   * instance terminated above frees its rule on this pass or the next.
    */
-  private List<String> removeUnusedShared(Map<CloudProvider, CloudProfile> usable, List<String> errors) {
+  private List<String> removeUnusedShared(
+      Map<CloudProvider, CloudProfile> usable, List<String> errors) {
     List<String> removed = new ArrayList<>();
-    usable.forEach((provider, profile) -> {
-      try {
-        for (String what : provider.removeUnusedShared(cluster, minAge)) {
-          removed.add(what);
-          log.info("Removed {} ({}): no instance of cluster {} uses it", what, key(profile), cluster);
-          events.normal(profile, "SharedResourceRemoved", "Removed " + what + ": no proxy of this operator uses it any more");
-        }
-      } catch (CloudException e) {
-        errors.add(failure(profile, "shared resources", e));
-      }
-    });
+    usable.forEach(
+        (provider, profile) -> {
+          try {
+            for (String what : provider.removeUnusedShared(cluster, minAge)) {
+              removed.add(what);
+              log.info(
+                  "Removed {} ({}): no instance of cluster {} uses it",
+                  what,
+                  key(profile),
+                  cluster);
+              events.normal(
+                  profile,
+                  "SharedResourceRemoved",
+                  "Removed " + what + ": no proxy of this operator uses it any more");
+            }
+          } catch (CloudException e) {
+            errors.add(failure(profile, "shared resources", e));
+          }
+        });
     return List.copyOf(removed);
   }
 
@@ -224,22 +313,41 @@ public final class GarbageCollector {
    * one to keep is the instance the Proxy recorded, else the one the provider would pick (running
    * first, then the earliest launched).
    */
-  static List<Instance> extras(List<Instance> instances, Set<String> owners, Map<String, String> recorded) {
-    Map<String, List<Instance>> byOwner = instances.stream()
-        .filter(i -> i.ownerUid() != null && owners.contains(i.ownerUid()) && i.state() != Instance.State.TERMINATED)
-        .collect(Collectors.groupingBy(Instance::ownerUid));
+  static List<Instance> extras(
+      List<Instance> instances, Set<String> owners, Map<String, String> recorded) {
+    Map<String, List<Instance>> byOwner =
+        instances.stream()
+            .filter(
+                i ->
+                    i.ownerUid() != null
+                        && owners.contains(i.ownerUid())
+                        && i.state() != Instance.State.TERMINATED)
+            .collect(Collectors.groupingBy(Instance::ownerUid));
     List<Instance> extras = new ArrayList<>();
-    byOwner.forEach((uid, live) -> {
-      if (live.size() < 2) {
-        return;
-      }
-      Instance keep = live.stream().filter(i -> i.id().equals(recorded.get(uid))).findFirst()
-          .orElseGet(() -> live.stream().min(Comparator
-              .comparing((Instance i) -> i.state() == Instance.State.RUNNING ? 0 : 1)
-              .thenComparing(i -> Optional.ofNullable(i.launchedAt()).orElse(Instant.MAX))
-              .thenComparing(Instance::id)).orElseThrow());
-      live.stream().filter(i -> i != keep).forEach(extras::add);
-    });
+    byOwner.forEach(
+        (uid, live) -> {
+          if (live.size() < 2) {
+            return;
+          }
+          Instance keep =
+              live.stream()
+                  .filter(i -> i.id().equals(recorded.get(uid)))
+                  .findFirst()
+                  .orElseGet(
+                      () ->
+                          live.stream()
+                              .min(
+                                  Comparator.comparing(
+                                          (Instance i) ->
+                                              i.state() == Instance.State.RUNNING ? 0 : 1)
+                                      .thenComparing(
+                                          i ->
+                                              Optional.ofNullable(i.launchedAt())
+                                                  .orElse(Instant.MAX))
+                                      .thenComparing(Instance::id))
+                              .orElseThrow());
+          live.stream().filter(i -> i != keep).forEach(extras::add);
+        });
     return extras;
   }
 
@@ -249,14 +357,18 @@ public final class GarbageCollector {
 
   private static String failure(CloudProfile profile, String region, CloudException e) {
     String key = key(profile);
-    log.warn("Garbage collection of {} in {} failed ({}): {}", key, region, e.reason(), e.getMessage());
+    log.warn(
+        "Garbage collection of {} in {} failed ({}): {}", key, region, e.reason(), e.getMessage());
     return key + " " + region + ": " + e.reason() + ": " + e.getMessage();
   }
 
   private List<Proxy> knownProxies(CloudProfile profile) {
     return list(Proxy.class).stream()
-        .filter(p -> Objects.equals(p.getMetadata().getNamespace(), profile.getMetadata().getNamespace()) && p.getSpec() != null
-            && profile.getMetadata().getName().equals(p.getSpec().getCloudProfile()))
+        .filter(
+            p ->
+                Objects.equals(p.getMetadata().getNamespace(), profile.getMetadata().getNamespace())
+                    && p.getSpec() != null
+                    && profile.getMetadata().getName().equals(p.getSpec().getCloudProfile()))
         .toList();
   }
 
@@ -270,13 +382,21 @@ public final class GarbageCollector {
     if (profile.getSpec() != null) {
       regions.addAll(profile.getSpec().providerRegions());
     }
-    proxies.stream().map(p -> p.getSpec().getRegion()).filter(Objects::nonNull).forEach(regions::add);
+    proxies.stream()
+        .map(p -> p.getSpec().getRegion())
+        .filter(Objects::nonNull)
+        .forEach(regions::add);
     for (ProxyFleet f : fleets) {
-      if (!Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace()) || f.getSpec() == null || f.getSpec().getPlacement() == null) {
+      if (!Objects.equals(f.getMetadata().getNamespace(), profile.getMetadata().getNamespace())
+          || f.getSpec() == null
+          || f.getSpec().getPlacement() == null) {
         continue;
       }
       f.getSpec().getPlacement().stream()
-          .filter(p -> profile.getMetadata().getName().equals(p.getCloudProfile()) && p.getRegions() != null)
+          .filter(
+              p ->
+                  profile.getMetadata().getName().equals(p.getCloudProfile())
+                      && p.getRegions() != null)
           .forEach(p -> regions.addAll(p.getRegions()));
     }
     return regions;

@@ -11,8 +11,8 @@ import java.util.List;
  * The connection URI and the client links of one proxy.
  *
  * <p>Every value from outside is percent-encoded with RFC 3986's unreserved set only, so a password
- * holding {@code & = # + %} or a space survives any client's query parser ({@code +} is not used for
- * space: Telegram and userinfo parsers read it literally).
+ * holding {@code & = # + %} or a space survives any client's query parser ({@code +} is not used
+ * for space: Telegram and userinfo parsers read it literally).
  */
 public final class ProxyLinks {
 
@@ -20,8 +20,8 @@ public final class ProxyLinks {
    * Cipher of Shadowsocks proxies. chacha20-ietf-poly1305: AEAD (SIP004), supported by every
    * maintained client (Outline, shadowsocks-android/windows, v2rayN, sing-box) and by Debian's
    * shadowsocks-libev; fast on VMs without AES instructions. The 2022-blake3 methods resist replay
-   * better but need shadowsocks-rust, which Debian does not ship, and many clients lack them.
-   * The key is derived from the password (EVP_BytesToKey, 32 bytes), so any password length is valid.
+   * better but need shadowsocks-rust, which Debian does not ship, and many clients lack them. The
+   * key is derived from the password (EVP_BytesToKey, 32 bytes), so any password length is valid.
    */
   public static final String SHADOWSOCKS_METHOD = "chacha20-ietf-poly1305";
 
@@ -31,22 +31,31 @@ public final class ProxyLinks {
   public static String uri(Protocol protocol, String ip, int port, ProxyCredentials c) {
     String host = ip.contains(":") ? "[" + ip + "]" : ip;
     return switch (protocol) {
-      case SOCKS5 -> "socks5://" + encode(c.username()) + ":" + encode(c.password()) + "@" + host + ":" + port;
-      case HTTP -> "http://" + encode(c.username()) + ":" + encode(c.password()) + "@" + host + ":" + port;
+      case SOCKS5 ->
+          "socks5://" + encode(c.username()) + ":" + encode(c.password()) + "@" + host + ":" + port;
+      case HTTP ->
+          "http://" + encode(c.username()) + ":" + encode(c.password()) + "@" + host + ":" + port;
       case MTPROTO -> telegramProxy("tg://proxy", ip, port, fakeTls(c));
       case SHADOWSOCKS -> shadowsocks(ip, port, c.password(), null);
     };
   }
 
   /**
-   * The links a client imports, best first: Telegram's pair for socks5 and mtproto (the {@code tg://}
-   * one opens the app, the {@code https://t.me} one works from a browser or a chat message), SIP002
-   * for shadowsocks, the URI itself for http (Telegram has no HTTP proxy link).
+   * The links a client imports, best first: Telegram's pair for socks5 and mtproto (the {@code
+   * tg://} one opens the app, the {@code https://t.me} one works from a browser or a chat message),
+   * SIP002 for shadowsocks, the URI itself for http (Telegram has no HTTP proxy link).
    */
-  public static List<String> links(Protocol protocol, String name, String ip, int port, ProxyCredentials c) {
+  public static List<String> links(
+      Protocol protocol, String name, String ip, int port, ProxyCredentials c) {
     return switch (protocol) {
-      case SOCKS5 -> List.of(telegramSocks("tg://socks", ip, port, c), telegramSocks("https://t.me/socks", ip, port, c));
-      case MTPROTO -> List.of(telegramProxy("tg://proxy", ip, port, fakeTls(c)), telegramProxy("https://t.me/proxy", ip, port, fakeTls(c)));
+      case SOCKS5 ->
+          List.of(
+              telegramSocks("tg://socks", ip, port, c),
+              telegramSocks("https://t.me/socks", ip, port, c));
+      case MTPROTO ->
+          List.of(
+              telegramProxy("tg://proxy", ip, port, fakeTls(c)),
+              telegramProxy("https://t.me/proxy", ip, port, fakeTls(c)));
       case SHADOWSOCKS -> List.of(shadowsocks(ip, port, c.password(), name));
       case HTTP -> List.of(uri(protocol, ip, port, c));
     };
@@ -69,12 +78,21 @@ public final class ProxyLinks {
   public static String unencodable(String value) {
     if (value == null || value.isEmpty()) return "is empty";
     if (value.length() > 255) return "is longer than 255 characters";
-    if (!value.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) return "holds characters other than printable ASCII";
+    if (!value.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f))
+      return "holds characters other than printable ASCII";
     return null;
   }
 
   private static String telegramSocks(String base, String ip, int port, ProxyCredentials c) {
-    return base + "?server=" + encode(ip) + "&port=" + port + "&user=" + encode(c.username()) + "&pass=" + encode(c.password());
+    return base
+        + "?server="
+        + encode(ip)
+        + "&port="
+        + port
+        + "&user="
+        + encode(c.username())
+        + "&pass="
+        + encode(c.password());
   }
 
   private static String telegramProxy(String base, String ip, int port, FakeTlsSecret secret) {
@@ -84,8 +102,10 @@ public final class ProxyLinks {
   // SIP002: userinfo is base64url(method:password) without padding; the tag names the proxy.
   private static String shadowsocks(String ip, int port, String password, String tag) {
     String host = ip.contains(":") ? "[" + ip + "]" : ip;
-    String userInfo = Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((SHADOWSOCKS_METHOD + ":" + password).getBytes(StandardCharsets.UTF_8));
+    String userInfo =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString((SHADOWSOCKS_METHOD + ":" + password).getBytes(StandardCharsets.UTF_8));
     return "ss://" + userInfo + "@" + host + ":" + port + (tag == null ? "" : "#" + encode(tag));
   }
 
@@ -101,10 +121,18 @@ public final class ProxyLinks {
     StringBuilder out = new StringBuilder();
     for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
       int ch = b & 0xff;
-      if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      if ((ch >= 'A' && ch <= 'Z')
+          || (ch >= 'a' && ch <= 'z')
+          || (ch >= '0' && ch <= '9')
+          || ch == '-'
+          || ch == '.'
+          || ch == '_'
+          || ch == '~') {
         out.append((char) ch);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(ch >> 4, 16))).append(Character.toUpperCase(Character.forDigit(ch & 15, 16)));
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(ch >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(ch & 15, 16)));
       }
     }
     return out.toString();

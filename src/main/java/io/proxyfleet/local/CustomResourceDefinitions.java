@@ -24,9 +24,11 @@ public final class CustomResourceDefinitions {
   public static List<CustomResourceDefinition> all() {
     List<CustomResourceDefinition> out = new ArrayList<>();
     for (String file : FILES) {
-      try (InputStream in = CustomResourceDefinitions.class.getResourceAsStream("/META-INF/fabric8/" + file)) {
+      try (InputStream in =
+          CustomResourceDefinitions.class.getResourceAsStream("/META-INF/fabric8/" + file)) {
         if (in == null) {
-          throw new IllegalStateException("CRD " + file + " is not on the class path; build with ./mvnw package");
+          throw new IllegalStateException(
+              "CRD " + file + " is not on the class path; build with ./mvnw package");
         }
         out.add(Serialization.unmarshal(in, CustomResourceDefinition.class));
       } catch (IOException e) {

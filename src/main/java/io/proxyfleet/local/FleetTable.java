@@ -29,18 +29,32 @@ public final class FleetTable implements AutoCloseable {
 
   private FleetTable(KubernetesClient client, PrintStream out) {
     this.out = out;
-    ResourceEventHandler<Object> mark = new ResourceEventHandler<>() {
-      @Override public void onAdd(Object o) { dirty.set(true); }
-      @Override public void onUpdate(Object a, Object b) { dirty.set(true); }
-      @Override public void onDelete(Object o, boolean unknown) { dirty.set(true); }
-    };
+    ResourceEventHandler<Object> mark =
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Object o) {
+            dirty.set(true);
+          }
+
+          @Override
+          public void onUpdate(Object a, Object b) {
+            dirty.set(true);
+          }
+
+          @Override
+          public void onDelete(Object o, boolean unknown) {
+            dirty.set(true);
+          }
+        };
     fleets = client.resources(ProxyFleet.class).inAnyNamespace().inform(castHandler(mark));
     proxies = client.resources(Proxy.class).inAnyNamespace().inform(castHandler(mark));
-    printer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fleet-table");
-      t.setDaemon(true);
-      return t;
-    });
+    printer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fleet-table");
+              t.setDaemon(true);
+              return t;
+            });
     printer.scheduleWithFixedDelay(this::printIfChanged, 500, 500, TimeUnit.MILLISECONDS);
   }
 
@@ -56,21 +70,44 @@ public final class FleetTable implements AutoCloseable {
   /** Renders the table from the informers' caches. */
   public String render() {
     StringBuilder sb = new StringBuilder();
-    for (ProxyFleet f : fleets.getStore().list().stream().sorted(Comparator.comparing(x -> x.getMetadata().getName())).toList()) {
+    for (ProxyFleet f :
+        fleets.getStore().list().stream()
+            .sorted(Comparator.comparing(x -> x.getMetadata().getName()))
+            .toList()) {
       ProxyFleetStatus s = f.getStatus() == null ? new ProxyFleetStatus() : f.getStatus();
-      sb.append(String.format("fleet %s/%s  desired %s  ready %d  blocked %d  rotations %d%n",
-          f.getMetadata().getNamespace(), f.getMetadata().getName(), f.getSpec() == null ? "?" : f.getSpec().getReplicas(),
-          s.getReadyReplicas(), s.getBlockedReplicas(), s.getRotations()));
-      List<Proxy> members = proxies.getStore().list().stream()
-          .filter(p -> p.getSpec() != null && Objects.equals(p.getSpec().getFleet(), f.getMetadata().getName()))
-          .sorted(Comparator.comparing((Proxy p) -> p.getSpec().getRegion()).thenComparing(p -> p.getMetadata().getName()))
-          .toList();
+      sb.append(
+          String.format(
+              "fleet %s/%s  desired %s  ready %d  blocked %d  rotations %d%n",
+              f.getMetadata().getNamespace(),
+              f.getMetadata().getName(),
+              f.getSpec() == null ? "?" : f.getSpec().getReplicas(),
+              s.getReadyReplicas(),
+              s.getBlockedReplicas(),
+              s.getRotations()));
+      List<Proxy> members =
+          proxies.getStore().list().stream()
+              .filter(
+                  p ->
+                      p.getSpec() != null
+                          && Objects.equals(p.getSpec().getFleet(), f.getMetadata().getName()))
+              .sorted(
+                  Comparator.comparing((Proxy p) -> p.getSpec().getRegion())
+                      .thenComparing(p -> p.getMetadata().getName()))
+              .toList();
       for (Proxy p : members) {
         var ps = p.getStatus();
-        sb.append(String.format("  %-22s %-9s %-16s %-11s %s%n", p.getMetadata().getName(), p.getSpec().getRegion(),
-            ps == null || ps.getPublicIp() == null ? "-" : ps.getPublicIp() + ":" + p.getSpec().getPort(),
-            ps == null ? "Pending" : ps.getPhase(),
-            ps != null && ps.getBlockedBy() != null ? "BLOCKED by " + ps.getBlockedBy() : (p.getMetadata().getDeletionTimestamp() != null ? "deleting" : "")));
+        sb.append(
+            String.format(
+                "  %-22s %-9s %-16s %-11s %s%n",
+                p.getMetadata().getName(),
+                p.getSpec().getRegion(),
+                ps == null || ps.getPublicIp() == null
+                    ? "-"
+                    : ps.getPublicIp() + ":" + p.getSpec().getPort(),
+                ps == null ? "Pending" : ps.getPhase(),
+                ps != null && ps.getBlockedBy() != null
+                    ? "BLOCKED by " + ps.getBlockedBy()
+                    : (p.getMetadata().getDeletionTimestamp() != null ? "deleting" : "")));
       }
     }
     return sb.toString();

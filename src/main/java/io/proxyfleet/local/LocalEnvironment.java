@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** An in-process Kubernetes API with the CRDs installed, a loopback cloud, and the operator running. */
+/**
+ * An in-process Kubernetes API with the CRDs installed, a loopback cloud, and the operator running.
+ */
 public final class LocalEnvironment implements AutoCloseable {
 
   private final EmbeddedKubernetes api;
@@ -29,17 +31,26 @@ public final class LocalEnvironment implements AutoCloseable {
   private final CloudProviders providers;
   private final ProxyFleetOperator operator;
 
-  private LocalEnvironment(String host, int port, OperatorSettings settings, Metrics metrics, io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
+  private LocalEnvironment(
+      String host,
+      int port,
+      OperatorSettings settings,
+      Metrics metrics,
+      io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
     api = EmbeddedKubernetes.start(host, port);
     try {
       api.installCrds(CustomResourceDefinitions.all());
       client = http == null ? api.client() : api.newClient(http);
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
           .createOr(NonDeletingOperation::update);
       network = new LoopbackNetwork(settings.clock(), settings.names());
       providers = new CloudProviders(List.of(new LocalCloudProviderFactory(network)));
       // No leader election here, so there is no Lease to lose.
-      operator = new ProxyFleetOperator(client, providers, settings, Optional.empty(), () -> {}, metrics);
+      operator =
+          new ProxyFleetOperator(client, providers, settings, Optional.empty(), () -> {}, metrics);
     } catch (RuntimeException e) {
       api.close();
       throw e;
@@ -51,13 +62,21 @@ public final class LocalEnvironment implements AutoCloseable {
     return start(host, port, settings, Metrics.NOOP);
   }
 
-  /** As {@link #start(String, int, OperatorSettings)}, recording JOSDK's reconcile metrics in {@code metrics}. */
-  public static LocalEnvironment start(String host, int port, OperatorSettings settings, Metrics metrics) {
+  /**
+   * As {@link #start(String, int, OperatorSettings)}, recording JOSDK's reconcile metrics in {@code
+   * metrics}.
+   */
+  public static LocalEnvironment start(
+      String host, int port, OperatorSettings settings, Metrics metrics) {
     return start(host, port, settings, metrics, null);
   }
 
   /** As above, the operator's client built by {@code http} (the bench counts requests with it). */
-  public static LocalEnvironment start(String host, int port, OperatorSettings settings, Metrics metrics,
+  public static LocalEnvironment start(
+      String host,
+      int port,
+      OperatorSettings settings,
+      Metrics metrics,
       io.fabric8.kubernetes.client.http.HttpClient.Factory http) {
     LocalEnvironment env = new LocalEnvironment(host, port, settings, metrics, http);
     env.operator.start();
@@ -80,12 +99,17 @@ public final class LocalEnvironment implements AutoCloseable {
     return operator;
   }
 
-  /** Creates or updates every object in a YAML file or every YAML file of a directory, in name order. */
+  /**
+   * Creates or updates every object in a YAML file or every YAML file of a directory, in name
+   * order.
+   */
   public List<HasMetadata> apply(Path path) throws IOException {
     List<Path> files = new ArrayList<>();
     if (Files.isDirectory(path)) {
       try (Stream<Path> s = Files.list(path)) {
-        s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().forEach(files::add);
+        s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+            .sorted()
+            .forEach(files::add);
       }
     } else {
       files.add(path);

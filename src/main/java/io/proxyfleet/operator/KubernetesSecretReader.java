@@ -29,7 +29,15 @@ public final class KubernetesSecretReader implements SecretReader {
       values.putAll(secret.getStringData());
     }
     if (secret.getData() != null) {
-      secret.getData().forEach((k, v) -> values.put(k, v == null ? null : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+      secret
+          .getData()
+          .forEach(
+              (k, v) ->
+                  values.put(
+                      k,
+                      v == null
+                          ? null
+                          : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     }
     return Optional.of(values);
   }

@@ -12,14 +12,20 @@ import java.util.random.RandomGenerator;
  * @param renewDeadline how long the leader keeps trying to renew before it gives up leading
  * @param retryPeriod how often candidates try to acquire and the leader renews
  */
-public record LeaderElectionSettings(String namespace, String identity, Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+public record LeaderElectionSettings(
+    String namespace,
+    String identity,
+    Duration leaseDuration,
+    Duration renewDeadline,
+    Duration retryPeriod) {
 
   public static final String LEASE_NAME = "proxyfleet-operator";
   private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   /** Kubernetes' own controllers use 15 s / 10 s / 2 s. */
   public static LeaderElectionSettings defaults(String namespace, String identity) {
-    return new LeaderElectionSettings(namespace, identity, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+    return new LeaderElectionSettings(
+        namespace, identity, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
   }
 
   /**
@@ -28,7 +34,8 @@ public record LeaderElectionSettings(String namespace, String identity, Duration
    * shells on one laptop) must never believe they hold the same lease.
    */
   public static String uniqueIdentity(String base, RandomGenerator random) {
-    StringBuilder id = new StringBuilder(base == null || base.isBlank() ? "proxyfleet" : base).append('-');
+    StringBuilder id =
+        new StringBuilder(base == null || base.isBlank() ? "proxyfleet" : base).append('-');
     for (int i = 0; i < 6; i++) {
       id.append(SUFFIX_ALPHABET.charAt(random.nextInt(SUFFIX_ALPHABET.length())));
     }

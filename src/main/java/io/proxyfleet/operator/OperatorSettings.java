@@ -10,13 +10,15 @@ import java.util.random.RandomGenerator;
  *
  * @param cluster value of the {@code proxyfleet.io/cluster} tag on every cloud resource; two
  *     operators sharing a cloud account must use different values
- * @param maxAddressDraws how many addresses a proxy may draw (releasing blocked ones) before it gives up
+ * @param maxAddressDraws how many addresses a proxy may draw (releasing blocked ones) before it
+ *     gives up
  * @param reconcileThreads concurrent reconciles across all resources
  * @param names randomness for proxy name suffixes
- * @param secrets randomness for generated credentials (must be cryptographically strong in production)
+ * @param secrets randomness for generated credentials (must be cryptographically strong in
+ *     production)
  * @param sourceAccess where Blocklist URL sources may go and which Secrets they may use
- * @param watchNamespaces where fleets, proxies and profiles are watched; empty means every namespace
- *     (Blocklists are cluster-scoped and always watched)
+ * @param watchNamespaces where fleets, proxies and profiles are watched; empty means every
+ *     namespace (Blocklists are cluster-scoped and always watched)
  * @param resync every fleet, proxy and blocklist is reconciled at least this often without an event
  */
 public record OperatorSettings(
@@ -38,23 +40,64 @@ public record OperatorSettings(
   }
 
   /** With the default resync period. */
-  public OperatorSettings(String cluster, int maxAddressDraws, int reconcileThreads, Clock clock, RandomGenerator names, RandomGenerator secrets,
-      SourceAccess sourceAccess, java.util.Set<String> watchNamespaces) {
-    this(cluster, maxAddressDraws, reconcileThreads, clock, names, secrets, sourceAccess, watchNamespaces, DEFAULT_RESYNC);
+  public OperatorSettings(
+      String cluster,
+      int maxAddressDraws,
+      int reconcileThreads,
+      Clock clock,
+      RandomGenerator names,
+      RandomGenerator secrets,
+      SourceAccess sourceAccess,
+      java.util.Set<String> watchNamespaces) {
+    this(
+        cluster,
+        maxAddressDraws,
+        reconcileThreads,
+        clock,
+        names,
+        secrets,
+        sourceAccess,
+        watchNamespaces,
+        DEFAULT_RESYNC);
   }
 
   /** Watching every namespace. */
-  public OperatorSettings(String cluster, int maxAddressDraws, int reconcileThreads, Clock clock, RandomGenerator names, RandomGenerator secrets,
+  public OperatorSettings(
+      String cluster,
+      int maxAddressDraws,
+      int reconcileThreads,
+      Clock clock,
+      RandomGenerator names,
+      RandomGenerator secrets,
       SourceAccess sourceAccess) {
-    this(cluster, maxAddressDraws, reconcileThreads, clock, names, secrets, sourceAccess, java.util.Set.of());
+    this(
+        cluster,
+        maxAddressDraws,
+        reconcileThreads,
+        clock,
+        names,
+        secrets,
+        sourceAccess,
+        java.util.Set.of());
   }
 
-  /** Loopback feeds are allowed where everything runs on one machine: local mode, benchmarks, tests. */
+  /**
+   * Loopback feeds are allowed where everything runs on one machine: local mode, benchmarks, tests.
+   */
   public static final List<String> LOOPBACK = List.of("127.0.0.0/8");
 
-  /** Local mode and the benchmarks: one machine, the {@code default} namespace, loopback feeds allowed. */
+  /**
+   * Local mode and the benchmarks: one machine, the {@code default} namespace, loopback feeds
+   * allowed.
+   */
   public static OperatorSettings localMode(String cluster) {
-    return new OperatorSettings(cluster, 10, 16, Clock.systemUTC(), RandomGenerator.getDefault(), new java.security.SecureRandom(),
+    return new OperatorSettings(
+        cluster,
+        10,
+        16,
+        Clock.systemUTC(),
+        RandomGenerator.getDefault(),
+        new java.security.SecureRandom(),
         new SourceAccess("default", LOOPBACK));
   }
 }

@@ -31,7 +31,9 @@ public final class OperatorSupervisor implements AutoCloseable {
   private volatile boolean stopping;
   private ProxyFleetOperator current;
 
-  /** @param factory builds an operator that calls the given runnable when it loses the Lease */
+  /**
+   * @param factory builds an operator that calls the given runnable when it loses the Lease
+   */
   public OperatorSupervisor(Function<Runnable, ProxyFleetOperator> factory) {
     this.factory = factory;
     this.loop = new Thread(this::run, "proxyfleet-supervisor");
@@ -64,9 +66,15 @@ public final class OperatorSupervisor implements AutoCloseable {
         lostLease.await();
         log.warn("Restarting the operator as a standby after losing the leader Lease");
       } catch (RuntimeException e) {
-        log.warn("Operator could not start ({}); trying again in {} s", e.getMessage(), backoff.toSeconds());
+        log.warn(
+            "Operator could not start ({}); trying again in {} s",
+            e.getMessage(),
+            backoff.toSeconds());
         pause(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

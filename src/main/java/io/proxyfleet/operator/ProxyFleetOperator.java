@@ -14,10 +14,10 @@ import io.proxyfleet.blocklist.BlocklistReconciler;
 import io.proxyfleet.cloud.CloudProviders;
 import io.proxyfleet.cloudprofile.CloudProfileReconciler;
 import io.proxyfleet.events.EventRecorder;
-import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.fleet.BlocklistSubscriptions;
 import io.proxyfleet.fleet.FleetReconciler;
 import io.proxyfleet.gc.GarbageCollector;
+import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.proxy.ProxyReconciler;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -39,9 +39,15 @@ public final class ProxyFleetOperator implements AutoCloseable {
 
   /** How often the garbage collector lists the clouds. */
   static final Duration GC_INTERVAL = Duration.ofMinutes(2);
-  /** Orphans younger than this are left alone: a launch may be between its cloud call and its status write. */
+
+  /**
+   * Orphans younger than this are left alone: a launch may be between its cloud call and its status
+   * write.
+   */
   static final Duration GC_MIN_AGE = Duration.ofMinutes(5);
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyFleetOperator.class);
+
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ProxyFleetOperator.class);
 
   /**
    * Failed reconciles retry forever with backoff capped at a minute: a fleet whose cause is fixed
@@ -53,37 +59,57 @@ public final class ProxyFleetOperator implements AutoCloseable {
   private final EventRecorder proxyEvents;
   private final Optional<LeaderElectionSettings> leaderElection;
   private final Runnable onLostLease;
+
   /** True while this process holds the Lease (always true without leader election). */
   private final AtomicBoolean leading;
-  /** Set before stopping, so losing the Lease because we let it go is not mistaken for losing it. */
+
+  /**
+   * Set before stopping, so losing the Lease because we let it go is not mistaken for losing it.
+   */
   private final AtomicBoolean closing = new AtomicBoolean();
+
   private final GarbageCollector collector;
   private final io.proxyfleet.fleet.FleetReconciler fleetReconciler;
   private volatile java.util.function.Consumer<GarbageCollector.Report> collected = report -> {};
   private final BlockedFractions fractions;
-  private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog> catalog = new java.util.concurrent.atomic.AtomicReference<>();
-  private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.vantage.ReachabilityController> reachability =
-      new java.util.concurrent.atomic.AtomicReference<>();
-  private final java.util.concurrent.ScheduledExecutorService healthTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "proxyfleet-reachability");
-    t.setDaemon(true);
-    return t;
-  });
-  private final java.util.concurrent.ScheduledExecutorService gcTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "proxyfleet-gc");
-    t.setDaemon(true);
-    return t;
-  });
+  private final java.util.concurrent.atomic.AtomicReference<io.proxyfleet.ranges.CloudRangeCatalog>
+      catalog = new java.util.concurrent.atomic.AtomicReference<>();
+  private final java.util.concurrent.atomic.AtomicReference<
+          io.proxyfleet.vantage.ReachabilityController>
+      reachability = new java.util.concurrent.atomic.AtomicReference<>();
+  private final java.util.concurrent.ScheduledExecutorService healthTimer =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "proxyfleet-reachability");
+            t.setDaemon(true);
+            return t;
+          });
+  private final java.util.concurrent.ScheduledExecutorService gcTimer =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "proxyfleet-gc");
+            t.setDaemon(true);
+            return t;
+          });
 
-  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection) {
+  public ProxyFleetOperator(
+      KubernetesClient client,
+      CloudProviders providers,
+      OperatorSettings settings,
+      Optional<LeaderElectionSettings> leaderElection) {
     this(client, providers, settings, leaderElection, ProxyFleetOperator::exitOnLostLease);
   }
 
   /**
    * @param onLostLease called (on the leader-election thread) when this process loses the Lease
-   *     while running; it must make this instance stop reconciling at once, for example by closing it
+   *     while running; it must make this instance stop reconciling at once, for example by closing
+   *     it
    */
-  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection,
+  public ProxyFleetOperator(
+      KubernetesClient client,
+      CloudProviders providers,
+      OperatorSettings settings,
+      Optional<LeaderElectionSettings> leaderElection,
       Runnable onLostLease) {
     this(client, providers, settings, leaderElection, onLostLease, Metrics.NOOP);
   }
@@ -92,8 +118,13 @@ public final class ProxyFleetOperator implements AutoCloseable {
    * @param metrics where JOSDK records reconciles (the operator command passes its Micrometer
    *     registry); {@link Metrics#NOOP} records nothing
    */
-  public ProxyFleetOperator(KubernetesClient client, CloudProviders providers, OperatorSettings settings, Optional<LeaderElectionSettings> leaderElection,
-      Runnable onLostLease, Metrics metrics) {
+  public ProxyFleetOperator(
+      KubernetesClient client,
+      CloudProviders providers,
+      OperatorSettings settings,
+      Optional<LeaderElectionSettings> leaderElection,
+      Runnable onLostLease,
+      Metrics metrics) {
     this.client = client;
     this.onLostLease = onLostLease;
     this.leaderElection = leaderElection;
@@ -110,18 +141,25 @@ public final class ProxyFleetOperator implements AutoCloseable {
                   .withStopOnInformerErrorDuringStartup(true)
                   .withCacheSyncTimeout(Duration.ofSeconds(60))
                   .withMetrics(metrics);
-              leaderElection.ifPresent(le -> o.withLeaderElectionConfiguration(
-                  LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LeaderElectionSettings.LEASE_NAME)
-                      .withLeaseNamespace(le.namespace())
-                      .withIdentity(le.identity())
-                      .withLeaseDuration(le.leaseDuration())
-                      .withRenewDeadline(le.renewDeadline())
-                      .withRetryPeriod(le.retryPeriod())
-                      // JOSDK's own exit calls System.exit inside our shutdown hook, which hangs the JVM.
-                      .withExitOnStopLeading(false)
-                      .withLeaderCallbacks(new LeaderCallbacks(this::startedLeading, this::stoppedLeading,
-                          leader -> log.info("Leader is now {}", leader)))
-                      .build()));
+              leaderElection.ifPresent(
+                  le ->
+                      o.withLeaderElectionConfiguration(
+                          LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                                  LeaderElectionSettings.LEASE_NAME)
+                              .withLeaseNamespace(le.namespace())
+                              .withIdentity(le.identity())
+                              .withLeaseDuration(le.leaseDuration())
+                              .withRenewDeadline(le.renewDeadline())
+                              .withRetryPeriod(le.retryPeriod())
+                              // JOSDK's own exit calls System.exit inside our shutdown hook, which
+                              // hangs the JVM.
+                              .withExitOnStopLeading(false)
+                              .withLeaderCallbacks(
+                                  new LeaderCallbacks(
+                                      this::startedLeading,
+                                      this::stoppedLeading,
+                                      leader -> log.info("Leader is now {}", leader)))
+                              .build()));
             });
     // Fleets aggregate theirs (one event per action), the others are rare: written in line.
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
@@ -132,36 +170,81 @@ public final class ProxyFleetOperator implements AutoCloseable {
     operator.register(
         new BlocklistReconciler(registry, events, settings.clock(), settings.sourceAccess()),
         // Not generation-aware: the accept-update and refresh annotations do not bump generation.
-        c -> c.withFinalizer(ApiGroup.FINALIZER).withName("blocklist").withGenerationAware(false)
-            .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
-    fleetReconciler = new FleetReconciler(providers, registry, new BlocklistSubscriptions(), events, settings.clock(), settings.names(), settings.secrets(),
-        fractions);
+        c ->
+            c.withFinalizer(ApiGroup.FINALIZER)
+                .withName("blocklist")
+                .withGenerationAware(false)
+                .withRetry(retry())
+                .withReconciliationMaxInterval(settings.resync()));
+    fleetReconciler =
+        new FleetReconciler(
+            providers,
+            registry,
+            new BlocklistSubscriptions(),
+            events,
+            settings.clock(),
+            settings.names(),
+            settings.secrets(),
+            fractions);
     operator.register(
         fleetReconciler,
-        c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxyfleet")
-            .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
+        c ->
+            namespaces(c, settings)
+                .withFinalizer(ApiGroup.FINALIZER)
+                .withName("proxyfleet")
+                .withRetry(retry())
+                .withReconciliationMaxInterval(settings.resync()));
     operator.register(
-        new ProxyReconciler(providers, registry, proxyEvents, settings.clock(), settings.cluster(), settings.maxAddressDraws()),
-        // Not generation-aware: the rotate-ip annotation is a request that does not bump generation.
-        c -> namespaces(c, settings).withFinalizer(ApiGroup.FINALIZER).withName("proxy").withGenerationAware(false)
-            .withRetry(retry()).withReconciliationMaxInterval(settings.resync()));
-    operator.register(new CloudProfileReconciler(providers, events, settings.clock()),
+        new ProxyReconciler(
+            providers,
+            registry,
+            proxyEvents,
+            settings.clock(),
+            settings.cluster(),
+            settings.maxAddressDraws()),
+        // Not generation-aware: the rotate-ip annotation is a request that does not bump
+        // generation.
+        c ->
+            namespaces(c, settings)
+                .withFinalizer(ApiGroup.FINALIZER)
+                .withName("proxy")
+                .withGenerationAware(false)
+                .withRetry(retry())
+                .withReconciliationMaxInterval(settings.resync()));
+    operator.register(
+        new CloudProfileReconciler(providers, events, settings.clock()),
         c -> namespaces(c, settings).withName("cloudprofile").withRetry(retry()));
-    collector = new GarbageCollector(client, providers, events, settings.clock(), settings.cluster(), GC_MIN_AGE, settings.watchNamespaces());
+    collector =
+        new GarbageCollector(
+            client,
+            providers,
+            events,
+            settings.clock(),
+            settings.cluster(),
+            GC_MIN_AGE,
+            settings.watchNamespaces());
   }
 
   /**
-   * Namespaced controllers (and the informers of their secondary resources, which follow them) watch
-   * only the configured namespaces, so Roles there are enough; Blocklists are cluster-scoped.
+   * Namespaced controllers (and the informers of their secondary resources, which follow them)
+   * watch only the configured namespaces, so Roles there are enough; Blocklists are cluster-scoped.
    */
-  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> namespaces(
-      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> c, OperatorSettings settings) {
-    return settings.watchNamespaces().isEmpty() ? c : c.settingNamespaces(settings.watchNamespaces());
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata>
+      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> namespaces(
+          io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> c,
+          OperatorSettings settings) {
+    return settings.watchNamespaces().isEmpty()
+        ? c
+        : c.settingNamespaces(settings.watchNamespaces());
   }
 
   public void start() {
     operator.start();
-    gcTimer.scheduleWithFixedDelay(this::collectGarbage, GC_INTERVAL.toSeconds(), GC_INTERVAL.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    gcTimer.scheduleWithFixedDelay(
+        this::collectGarbage,
+        GC_INTERVAL.toSeconds(),
+        GC_INTERVAL.toSeconds(),
+        java.util.concurrent.TimeUnit.SECONDS);
   }
 
   /** Called with the report of every timed garbage-collection pass (metrics). */
@@ -170,33 +253,48 @@ public final class ProxyFleetOperator implements AutoCloseable {
   }
 
   /**
-   * Starts checking proxies from this process and acting on the fleets' Vantages (leader only):
-   * a pass every {@code tick}; each fleet's {@code spec.health.interval} decides what is due.
+   * Starts checking proxies from this process and acting on the fleets' Vantages (leader only): a
+   * pass every {@code tick}; each fleet's {@code spec.health.interval} decides what is due.
    */
-  public void startReachability(io.proxyfleet.vantage.ReachabilityController controller, java.time.Duration tick) {
+  public void startReachability(
+      io.proxyfleet.vantage.ReachabilityController controller, java.time.Duration tick) {
     if (!reachability.compareAndSet(null, controller)) {
       throw new IllegalStateException("reachability checks already started");
     }
     fleetReconciler.requireReachability();
-    fleetReconciler.cachedReads().ifPresentOrElse(cached -> controller.readFrom(reads(cached)),
-        () -> log.warn("Reachability checks read the API server on every pass: the fleet controller's caches are not there"));
-    healthTimer.scheduleWithFixedDelay(() -> {
-      if (!leading.get()) {
-        return;
-      }
-      try {
-        io.proxyfleet.vantage.ReachabilityController.Pass pass = controller.pass();
-        if (pass.replaced() > 0 || !pass.learned().isEmpty()) {
-          log.info("Reachability: checked {}, blocked {}, unhealthy {}, replaced {}, learned ranges {}",
-              pass.checked(), pass.blocked(), pass.unhealthy(), pass.replaced(), pass.learned());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        // The timer must survive an API hiccup; the next pass tries again.
-        log.warn("Reachability pass failed: {}", e.toString());
-      }
-    }, tick.toMillis(), tick.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    fleetReconciler
+        .cachedReads()
+        .ifPresentOrElse(
+            cached -> controller.readFrom(reads(cached)),
+            () ->
+                log.warn(
+                    "Reachability checks read the API server on every pass: the fleet controller's caches are not there"));
+    healthTimer.scheduleWithFixedDelay(
+        () -> {
+          if (!leading.get()) {
+            return;
+          }
+          try {
+            io.proxyfleet.vantage.ReachabilityController.Pass pass = controller.pass();
+            if (pass.replaced() > 0 || !pass.learned().isEmpty()) {
+              log.info(
+                  "Reachability: checked {}, blocked {}, unhealthy {}, replaced {}, learned ranges {}",
+                  pass.checked(),
+                  pass.blocked(),
+                  pass.unhealthy(),
+                  pass.replaced(),
+                  pass.learned());
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } catch (RuntimeException e) {
+            // The timer must survive an API hiccup; the next pass tries again.
+            log.warn("Reachability pass failed: {}", e.toString());
+          }
+        },
+        tick.toMillis(),
+        tick.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** The fleet controller's informer caches, as what a reachability pass reads. */
@@ -218,7 +316,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
       }
 
       @Override
-      public java.util.Optional<io.fabric8.kubernetes.api.model.Secret> credentials(io.proxyfleet.api.ProxyFleet fleet) {
+      public java.util.Optional<io.fabric8.kubernetes.api.model.Secret> credentials(
+          io.proxyfleet.api.ProxyFleet fleet) {
         return cached.credentials(fleet);
       }
     };
@@ -230,12 +329,17 @@ public final class ProxyFleetOperator implements AutoCloseable {
   }
 
   private static GenericRetry retry() {
-    return new GenericRetry().setInitialInterval(1000).setIntervalMultiplier(2).setMaxInterval(RETRY_MAX_INTERVAL_MILLIS).withoutMaxAttempts();
+    return new GenericRetry()
+        .setInitialInterval(1000)
+        .setIntervalMultiplier(2)
+        .setMaxInterval(RETRY_MAX_INTERVAL_MILLIS)
+        .withoutMaxAttempts();
   }
 
   private void startedLeading() {
     leading.set(true);
-    log.info("Started leading as {}", leaderElection.map(LeaderElectionSettings::identity).orElse("?"));
+    log.info(
+        "Started leading as {}", leaderElection.map(LeaderElectionSettings::identity).orElse("?"));
   }
 
   /**
@@ -275,7 +379,9 @@ public final class ProxyFleetOperator implements AutoCloseable {
     return info.isStarted() && info.allEventSourcesAreHealthy();
   }
 
-  /** Whether this process reconciles now (the leader, or the only process without leader election). */
+  /**
+   * Whether this process reconciles now (the leader, or the only process without leader election).
+   */
   public boolean isLeader() {
     return leading.get();
   }
@@ -288,14 +394,22 @@ public final class ProxyFleetOperator implements AutoCloseable {
     try {
       GarbageCollector.Report report = collector.collect();
       collected.accept(report);
-      java.util.Optional.ofNullable(reachability.get()).ifPresent(r -> {
-        int removed = r.sweepLearnedLists();
-        if (removed > 0) {
-          log.info("Garbage collection: removed {} learned blocklists of deleted fleets", removed);
-        }
-      });
+      java.util.Optional.ofNullable(reachability.get())
+          .ifPresent(
+              r -> {
+                int removed = r.sweepLearnedLists();
+                if (removed > 0) {
+                  log.info(
+                      "Garbage collection: removed {} learned blocklists of deleted fleets",
+                      removed);
+                }
+              });
       if (report.removedAnything() || !report.errors().isEmpty()) {
-        log.info("Garbage collection: terminated {}, released {}, errors {}", report.terminatedInstances(), report.releasedAddresses(), report.errors());
+        log.info(
+            "Garbage collection: terminated {}, released {}, errors {}",
+            report.terminatedInstances(),
+            report.releasedAddresses(),
+            report.errors());
       }
     } catch (RuntimeException e) {
       // The timer must survive an API hiccup; the next pass tries again.
@@ -314,7 +428,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
     }
     gcTimer.shutdownNow();
     healthTimer.shutdownNow();
-    java.util.Optional.ofNullable(reachability.get()).ifPresent(io.proxyfleet.vantage.ReachabilityController::close);
+    java.util.Optional.ofNullable(reachability.get())
+        .ifPresent(io.proxyfleet.vantage.ReachabilityController::close);
     boolean wasLeading = leading.get();
     operator.stop();
     proxyEvents.close();
@@ -330,15 +445,23 @@ public final class ProxyFleetOperator implements AutoCloseable {
    */
   private void releaseLease(LeaderElectionSettings le) {
     try {
-      Lease lease = client.leases().inNamespace(le.namespace()).withName(LeaderElectionSettings.LEASE_NAME).get();
-      if (lease == null || lease.getSpec() == null || !le.identity().equals(lease.getSpec().getHolderIdentity())) {
+      Lease lease =
+          client
+              .leases()
+              .inNamespace(le.namespace())
+              .withName(LeaderElectionSettings.LEASE_NAME)
+              .get();
+      if (lease == null
+          || lease.getSpec() == null
+          || !le.identity().equals(lease.getSpec().getHolderIdentity())) {
         return;
       }
       lease.getSpec().setHolderIdentity(null);
       lease.getSpec().setLeaseDurationSeconds(1);
       lease.getSpec().setRenewTime(ZonedDateTime.now(java.time.ZoneOffset.UTC));
       client.resource(lease).lockResourceVersion(lease.getMetadata().getResourceVersion()).update();
-      log.info("Released the leader Lease {}/{}", le.namespace(), LeaderElectionSettings.LEASE_NAME);
+      log.info(
+          "Released the leader Lease {}/{}", le.namespace(), LeaderElectionSettings.LEASE_NAME);
     } catch (KubernetesClientException e) {
       // The standby then takes over when the lease expires instead; nothing else is lost.
       log.warn("Could not release the leader Lease: {}", e.getMessage());
@@ -353,34 +476,47 @@ public final class ProxyFleetOperator implements AutoCloseable {
     if (io.proxyfleet.ranges.RangePublisher.fromWireName(provider).isEmpty()) {
       return List.of();
     }
-    return catalog().ranges(provider).region(region).map(io.proxyfleet.ranges.RegionRanges::ranges).orElse(List.of());
+    return catalog()
+        .ranges(provider)
+        .region(region)
+        .map(io.proxyfleet.ranges.RegionRanges::ranges)
+        .orElse(List.of());
   }
 
   private io.proxyfleet.ranges.CloudRangeCatalog catalog() {
-    return catalog.updateAndGet(c -> c != null ? c : io.proxyfleet.ranges.CloudRangeCatalog.official());
+    return catalog.updateAndGet(
+        c -> c != null ? c : io.proxyfleet.ranges.CloudRangeCatalog.official());
   }
 
   /**
    * Refreshes the published ranges from the official URLs every {@code period} (conditional GET; a
-   * failed fetch keeps the last good version, starting with the shipped snapshot). Off in local mode
-   * and tests: the snapshot is what they measure against.
+   * failed fetch keeps the last good version, starting with the shipped snapshot). Off in local
+   * mode and tests: the snapshot is what they measure against.
    */
   public void refreshCloudRangesEvery(Duration period) {
-    gcTimer.scheduleWithFixedDelay(() -> {
-      boolean changed = false;
-      for (io.proxyfleet.ranges.RangePublisher publisher : io.proxyfleet.ranges.RangePublisher.values()) {
-        try {
-          io.proxyfleet.ranges.CloudRangeCatalog.RefreshResult result = catalog().refresh(publisher);
-          log.info("Cloud ranges {}: {} ({})", publisher, result.outcome(), result.message());
-          changed |= result.outcome() == io.proxyfleet.ranges.CloudRangeCatalog.Outcome.UPDATED;
-        } catch (RuntimeException e) {
-          log.warn("Cloud ranges {}: refresh failed, keeping the current version: {}", publisher, e.toString());
-        }
-      }
-      if (changed) {
-        fractions.forget();
-      }
-    }, 0, period.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    gcTimer.scheduleWithFixedDelay(
+        () -> {
+          boolean changed = false;
+          for (io.proxyfleet.ranges.RangePublisher publisher :
+              io.proxyfleet.ranges.RangePublisher.values()) {
+            try {
+              io.proxyfleet.ranges.CloudRangeCatalog.RefreshResult result =
+                  catalog().refresh(publisher);
+              log.info("Cloud ranges {}: {} ({})", publisher, result.outcome(), result.message());
+              changed |= result.outcome() == io.proxyfleet.ranges.CloudRangeCatalog.Outcome.UPDATED;
+            } catch (RuntimeException e) {
+              log.warn(
+                  "Cloud ranges {}: refresh failed, keeping the current version: {}",
+                  publisher,
+                  e.toString());
+            }
+          }
+          if (changed) {
+            fractions.forget();
+          }
+        },
+        0,
+        period.toSeconds(),
+        java.util.concurrent.TimeUnit.SECONDS);
   }
-
 }

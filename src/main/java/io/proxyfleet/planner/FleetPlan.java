@@ -34,7 +34,9 @@ public record FleetPlan(
     MaxAge,
     /** The proxy failed (launch timeout, lost instance, no clean IP). */
     Failed,
-    /** Its region became unavailable (burned, or too much of it blocked): the share moves elsewhere. */
+    /**
+     * Its region became unavailable (burned, or too much of it blocked): the share moves elsewhere.
+     */
     Rebalance
   }
 
@@ -48,6 +50,10 @@ public record FleetPlan(
   public record RotateIp(String name, Reason reason) {}
 
   /** Per-slot counts for status. */
-  /** Per-slot counts for status; {@code unavailable} says why the slot gets no proxies now, or is null. */
-  public record SlotSummary(SlotKey slot, int desired, int replicas, int ready, int blocked, String unavailable) {}
+  /**
+   * Per-slot counts for status; {@code unavailable} says why the slot gets no proxies now, or is
+   * null.
+   */
+  public record SlotSummary(
+      SlotKey slot, int desired, int replicas, int ready, int blocked, String unavailable) {}
 }

@@ -33,14 +33,14 @@ import java.util.Set;
  *       (counted in {@link FleetPlan#rotationsHeld()}) and planned again on the next pass.
  *   <li>Replicas are spread over placements by weight (largest remainder), evenly over each
  *       placement's regions, and over each region's subnets by least load. Unavailable slots
- *       (burned regions, regions above the blocked-fraction threshold) get no share; their
- *       proxies become excess and leave as {@code Rebalance} once the others are ready.
+ *       (burned regions, regions above the blocked-fraction threshold) get no share; their proxies
+ *       become excess and leave as {@code Rebalance} once the others are ready.
  *   <li>Each slot keeps its best proxies up to its desired count (ready, then coming up, then
  *       expired, then blocked; newest first); the rest are deleted, not-ready ones freely, ready
  *       ones only while at least {@code replicas - maxUnavailable} stay ready.
  *   <li>Proxies past their jittered {@code maxAge} are replaced surge-first: a new one is created
- *       within {@code maxSurge}; once it is ready the old one becomes excess and is retired. With no
- *       surge room, old ones are retired first within {@code maxUnavailable}. Retirements are
+ *       within {@code maxSurge}; once it is ready the old one becomes excess and is retired. With
+ *       no surge room, old ones are retired first within {@code maxUnavailable}. Retirements are
  *       charged to the rotation budget.
  * </ol>
  *
@@ -50,7 +50,8 @@ public final class FleetPlanner {
 
   public FleetPlan plan(PlanInput in) {
     RotationSettings rotation = in.rotation();
-    Map<SlotKey, Integer> desired = desiredPerSlot(in.replicas(), in.placements(), in.unavailable().keySet());
+    Map<SlotKey, Integer> desired =
+        desiredPerSlot(in.replicas(), in.placements(), in.unavailable().keySet());
 
     List<Create> creates = new ArrayList<>();
     List<Delete> deletes = new ArrayList<>();
@@ -69,15 +70,20 @@ public final class FleetPlanner {
         budget.count(Reason.Failed);
         deletes.add(new Delete(p.name(), Reason.Failed));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Failed);
-      } else if (p.blocked() && (rotation.onBlocked() == OnBlocked.Replace || in.unavailable().containsKey(p.slot()))
+      } else if (p.blocked()
+          && (rotation.onBlocked() == OnBlocked.Replace || in.unavailable().containsKey(p.slot()))
           && budget.start(Reason.Blocked)) {
         // In a slot that gets no proxies now, a new IP would only be drawn from burned space: the
         // proxy is replaced in another region instead (the fallback to Replace).
         deletes.add(new Delete(p.name(), Reason.Blocked));
         replacementReasons.computeIfAbsent(p.slot(), k -> new ArrayDeque<>()).add(Reason.Blocked);
       } else {
-        if (p.blocked() && rotation.onBlocked() == OnBlocked.ReassignIP && !in.unavailable().containsKey(p.slot()) && !p.ipRotationPending()
-            && p.phase() == ProxyPhase.Running && budget.start(Reason.Blocked)) {
+        if (p.blocked()
+            && rotation.onBlocked() == OnBlocked.ReassignIP
+            && !in.unavailable().containsKey(p.slot())
+            && !p.ipRotationPending()
+            && p.phase() == ProxyPhase.Running
+            && budget.start(Reason.Blocked)) {
           ipRotations.add(new RotateIp(p.name(), Reason.Blocked));
         }
         members.add(p);
@@ -96,11 +102,12 @@ public final class FleetPlanner {
 
     // Replacements for proxies of slots that now get none go elsewhere, under the same reason.
     Deque<Reason> displaced = new ArrayDeque<>();
-    replacementReasons.forEach((slot, reasons) -> {
-      if (desired.getOrDefault(slot, 0) == 0) {
-        displaced.addAll(reasons);
-      }
-    });
+    replacementReasons.forEach(
+        (slot, reasons) -> {
+          if (desired.getOrDefault(slot, 0) == 0) {
+            displaced.addAll(reasons);
+          }
+        });
 
     // 2-3. Keep the best per slot, scale up what is missing, collect excess.
     Map<SlotKey, List<ProxyView>> kept = new LinkedHashMap<>();
@@ -119,7 +126,10 @@ public final class FleetPlanner {
       subnetLoad.put(slot, load);
       Deque<Reason> reasons = replacementReasons.getOrDefault(slot, new ArrayDeque<>());
       for (int i = keep.size(); i < want; i++) {
-        Reason reason = !reasons.isEmpty() ? reasons.poll() : !displaced.isEmpty() ? displaced.poll() : Reason.ScaleUp;
+        Reason reason =
+            !reasons.isEmpty()
+                ? reasons.poll()
+                : !displaced.isEmpty() ? displaced.poll() : Reason.ScaleUp;
         if (!addCreate(in, slot, load, reason, creates)) {
           withoutSubnets.add(slot);
           break;
@@ -148,7 +158,10 @@ public final class FleetPlanner {
         }
         continue;
       }
-      Reason reason = expired ? Reason.MaxAge : in.unavailable().containsKey(p.slot()) ? Reason.Rebalance : Reason.ScaleDown;
+      Reason reason =
+          expired
+              ? Reason.MaxAge
+              : in.unavailable().containsKey(p.slot()) ? Reason.Rebalance : Reason.ScaleDown;
       deletes.add(new Delete(p.name(), reason));
       excessDeleted++;
     }
@@ -169,7 +182,8 @@ public final class FleetPlanner {
             // never surges for more rotations than the budget could then retire.
             if (!budget.canReserve()) {
               budget.hold(Reason.MaxAge);
-            } else if (addCreate(in, e.getKey(), subnetLoad.get(e.getKey()), Reason.MaxAge, creates)) {
+            } else if (addCreate(
+                in, e.getKey(), subnetLoad.get(e.getKey()), Reason.MaxAge, creates)) {
               surge--;
               budget.reserve();
             } else {
@@ -186,8 +200,13 @@ public final class FleetPlanner {
     }
 
     return new FleetPlan(
-        creates, deletes, ipRotations, summaries(desired, live, in.unavailable()), List.copyOf(withoutSubnets),
-        budget.started, budget.held);
+        creates,
+        deletes,
+        ipRotations,
+        summaries(desired, live, in.unavailable()),
+        List.copyOf(withoutSubnets),
+        budget.started,
+        budget.held);
   }
 
   /**
@@ -243,15 +262,21 @@ public final class FleetPlanner {
    * skipping unavailable slots (a placement with none left gives its weight to the others). When
    * every slot is unavailable there is nowhere better to go, so the plain spread applies.
    */
-  static Map<SlotKey, Integer> desiredPerSlot(int replicas, List<PlacementView> placements, Set<SlotKey> unavailable) {
-    boolean anyAvailable = placements.stream()
-        .anyMatch(p -> p.regions().stream().anyMatch(r -> !unavailable.contains(new SlotKey(p.cloudProfile(), r))));
+  static Map<SlotKey, Integer> desiredPerSlot(
+      int replicas, List<PlacementView> placements, Set<SlotKey> unavailable) {
+    boolean anyAvailable =
+        placements.stream()
+            .anyMatch(
+                p ->
+                    p.regions().stream()
+                        .anyMatch(r -> !unavailable.contains(new SlotKey(p.cloudProfile(), r))));
     Set<SlotKey> skip = anyAvailable ? unavailable : Set.of();
     Map<SlotKey, Integer> out = new LinkedHashMap<>();
     int[] placementWeights = new int[placements.size()];
     for (int i = 0; i < placements.size(); i++) {
       PlacementView p = placements.get(i);
-      boolean usable = p.regions().stream().anyMatch(r -> !skip.contains(new SlotKey(p.cloudProfile(), r)));
+      boolean usable =
+          p.regions().stream().anyMatch(r -> !skip.contains(new SlotKey(p.cloudProfile(), r)));
       placementWeights[i] = usable ? p.weight() : 0;
     }
     int[] perPlacement = apportion(replicas, placementWeights);
@@ -335,11 +360,13 @@ public final class FleetPlanner {
     Duration maxAge = rotation.maxAge();
     if (maxAge == null || p.createdAt() == null) return false;
     double fraction = (p.jitterKey().hashCode() & 0x7fffffff) / (double) Integer.MAX_VALUE;
-    long deadlineMillis = (long) (maxAge.toMillis() * (1 - RotationSettings.MAX_AGE_JITTER * fraction));
+    long deadlineMillis =
+        (long) (maxAge.toMillis() * (1 - RotationSettings.MAX_AGE_JITTER * fraction));
     return !p.createdAt().plusMillis(deadlineMillis).isAfter(in.now());
   }
 
-  private static List<SlotSummary> summaries(Map<SlotKey, Integer> desired, List<ProxyView> live, Map<SlotKey, String> unavailable) {
+  private static List<SlotSummary> summaries(
+      Map<SlotKey, Integer> desired, List<ProxyView> live, Map<SlotKey, String> unavailable) {
     Map<SlotKey, int[]> counts = new LinkedHashMap<>();
     desired.keySet().forEach(k -> counts.put(k, new int[3]));
     Set<SlotKey> extra = new HashSet<>();
@@ -354,7 +381,11 @@ public final class FleetPlanner {
       if (p.blocked()) c[2]++;
     }
     List<SlotSummary> out = new ArrayList<>();
-    counts.forEach((k, c) -> out.add(new SlotSummary(k, desired.getOrDefault(k, 0), c[0], c[1], c[2], unavailable.get(k))));
+    counts.forEach(
+        (k, c) ->
+            out.add(
+                new SlotSummary(
+                    k, desired.getOrDefault(k, 0), c[0], c[1], c[2], unavailable.get(k))));
     return out;
   }
 }

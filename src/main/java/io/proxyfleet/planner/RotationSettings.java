@@ -8,9 +8,13 @@ import java.time.Duration;
  *
  * @param maxAge null when proxies are not rotated by age
  */
-public record RotationSettings(Duration maxAge, OnBlocked onBlocked, int maxSurge, int maxUnavailable) {
+public record RotationSettings(
+    Duration maxAge, OnBlocked onBlocked, int maxSurge, int maxUnavailable) {
 
-  /** The share of maxAge a proxy's deadline may be pulled forward, so a fleet does not expire at once. */
+  /**
+   * The share of maxAge a proxy's deadline may be pulled forward, so a fleet does not expire at
+   * once.
+   */
   public static final double MAX_AGE_JITTER = 0.10;
 
   /** Resolves "25%" (of replicas, rounding up for surge and down for unavailability) or a count. */
@@ -18,7 +22,9 @@ public record RotationSettings(Duration maxAge, OnBlocked onBlocked, int maxSurg
     String v = intOrPercent.strip();
     if (v.endsWith("%")) {
       int pct = Integer.parseInt(v.substring(0, v.length() - 1));
-      return roundUp ? (int) Math.ceil(replicas * pct / 100.0) : (int) Math.floor(replicas * pct / 100.0);
+      return roundUp
+          ? (int) Math.ceil(replicas * pct / 100.0)
+          : (int) Math.floor(replicas * pct / 100.0);
     }
     return Integer.parseInt(v);
   }

@@ -11,8 +11,8 @@ import java.util.WeakHashMap;
 
 /**
  * How much of a region's public address space a fleet's blocklists cover. The space comes from the
- * provider when it knows it (local mode), else from the clouds' published ranges. Results are cached
- * per block index instance, so a fleet pays for the computation only when a list changes.
+ * provider when it knows it (local mode), else from the clouds' published ranges. Results are
+ * cached per block index instance, so a fleet pays for the computation only when a list changes.
  */
 public final class BlockedFractions {
 
@@ -37,7 +37,8 @@ public final class BlockedFractions {
   }
 
   /** The covered share in [0, 1], or empty when nothing is known about the region's addresses. */
-  public synchronized OptionalDouble blockedFraction(CloudProvider provider, String region, BlockIndex index) {
+  public synchronized OptionalDouble blockedFraction(
+      CloudProvider provider, String region, BlockIndex index) {
     String key = provider.type() + "/" + region;
     Map<String, OptionalDouble> perRegion = cache.computeIfAbsent(index, k -> new HashMap<>());
     OptionalDouble known = perRegion.get(key);

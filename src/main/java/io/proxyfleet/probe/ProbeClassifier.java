@@ -14,6 +14,7 @@ import java.util.TreeMap;
  * verdict out; the operator, the replay and the tests call the same code.
  *
  * <p>The rules, in order:
+ *
  * <ol>
  *   <li>No check from outside yet: {@link Kind#UNCHECKED}, not published.
  *   <li>The latest check from outside failed: the daemon (or its VM) is down, whatever the inside
@@ -27,14 +28,17 @@ import java.util.TreeMap;
  *       published (a fresh IP is checked from inside before users get it).
  *   <li>Otherwise {@link Kind#HEALTHY}.
  * </ol>
+ *
  * Results older than {@code resultTtl} are ignored, so a vantage that stops reporting can make a
  * proxy neither blocked nor healthy.
  */
 public final class ProbeClassifier {
 
   /** How the classifier weighs evidence. */
-  public record Settings(int minVantages, int confirmRounds, Duration healthGrace, Duration resultTtl) {
-    public static final Settings DEFAULTS = new Settings(1, 2, Duration.ofMinutes(2), Duration.ofMinutes(3));
+  public record Settings(
+      int minVantages, int confirmRounds, Duration healthGrace, Duration resultTtl) {
+    public static final Settings DEFAULTS =
+        new Settings(1, 2, Duration.ofMinutes(2), Duration.ofMinutes(3));
 
     public Settings {
       if (minVantages < 1 || confirmRounds < 1) {
@@ -52,7 +56,8 @@ public final class ProbeClassifier {
    * @param inside each vantage's results for this address, oldest first
    * @param liveVantages the vantages that report for this proxy's fleet and have not gone silent
    */
-  public record Observation(List<ProbeResult> outside, Map<String, List<ProbeResult>> inside, Set<String> liveVantages) {
+  public record Observation(
+      List<ProbeResult> outside, Map<String, List<ProbeResult>> inside, Set<String> liveVantages) {
     public Observation {
       outside = List.copyOf(outside);
       inside = Map.copyOf(inside);
@@ -73,7 +78,8 @@ public final class ProbeClassifier {
    * @param since when the current failure began (SUSPECT, UNHEALTHY, BLOCKED), else null
    * @param vantages the vantages whose evidence made it BLOCKED
    */
-  public record Verdict(Kind kind, boolean publishable, Instant since, List<String> vantages, String detail) {
+  public record Verdict(
+      Kind kind, boolean publishable, Instant since, List<String> vantages, String detail) {
     public Verdict {
       vantages = List.copyOf(vantages);
     }
@@ -98,7 +104,14 @@ public final class ProbeClassifier {
       }
       Instant since = outside.get(first).at();
       boolean everPassed = first > 0;
-      String detail = "failing from outside since " + since + ": " + latest.outcome() + " (" + latest.detail() + ")";
+      String detail =
+          "failing from outside since "
+              + since
+              + ": "
+              + latest.outcome()
+              + " ("
+              + latest.detail()
+              + ")";
       if (!Duration.between(since, now).minus(settings.healthGrace()).isNegative()) {
         return new Verdict(Kind.UNHEALTHY, false, since, List.of(), detail);
       }
@@ -108,14 +121,19 @@ public final class ProbeClassifier {
     Map<String, Instant> blockedSince = new TreeMap<>();
     boolean reachedInside = false;
     for (Map.Entry<String, List<ProbeResult>> e : o.inside().entrySet()) {
-      // Ever reached from inside on this address (any age): publishing needs it once, not every round.
-      reachedInside |= o.liveVantages().contains(e.getKey()) && e.getValue().stream().anyMatch(r -> r.outcome().answered());
-      List<ProbeResult> recent = e.getValue().stream().filter(r -> !r.at().isBefore(fresh)).toList();
+      // Ever reached from inside on this address (any age): publishing needs it once, not every
+      // round.
+      reachedInside |=
+          o.liveVantages().contains(e.getKey())
+              && e.getValue().stream().anyMatch(r -> r.outcome().answered());
+      List<ProbeResult> recent =
+          e.getValue().stream().filter(r -> !r.at().isBefore(fresh)).toList();
       if (recent.isEmpty() || recent.get(recent.size() - 1).outcome().answered()) {
         continue;
       }
       if (recent.size() >= settings.confirmRounds()) {
-        List<ProbeResult> streak = recent.subList(recent.size() - settings.confirmRounds(), recent.size());
+        List<ProbeResult> streak =
+            recent.subList(recent.size() - settings.confirmRounds(), recent.size());
         if (streak.stream().noneMatch(r -> r.outcome().answered())) {
           blockedSince.put(e.getKey(), streak.get(0).at());
         }
@@ -124,11 +142,20 @@ public final class ProbeClassifier {
     if (blockedSince.size() >= settings.minVantages()) {
       List<String> names = new ArrayList<>(blockedSince.keySet());
       Instant since = blockedSince.values().stream().min(Instant::compareTo).orElseThrow();
-      return new Verdict(Kind.BLOCKED, false, since, names,
-          "unreachable from " + String.join(", ", names) + " in " + settings.confirmRounds() + " rounds while reachable from outside");
+      return new Verdict(
+          Kind.BLOCKED,
+          false,
+          since,
+          names,
+          "unreachable from "
+              + String.join(", ", names)
+              + " in "
+              + settings.confirmRounds()
+              + " rounds while reachable from outside");
     }
     if (!o.liveVantages().isEmpty() && !reachedInside) {
-      return new Verdict(Kind.AWAITING_INSIDE, false, null, List.of(), "waiting for a vantage inside to reach it");
+      return new Verdict(
+          Kind.AWAITING_INSIDE, false, null, List.of(), "waiting for a vantage inside to reach it");
     }
     return new Verdict(Kind.HEALTHY, true, null, List.of(), latest.detail());
   }

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One probe's result. {@code detail} says what happened in words an on-call engineer can act on;
- * it never holds credentials or bytes the proxy sent.
+ * One probe's result. {@code detail} says what happened in words an on-call engineer can act on; it
+ * never holds credentials or bytes the proxy sent.
  */
 public record ProbeResult(ProbeOutcome outcome, Duration latency, Instant at, String detail) {
 

@@ -24,17 +24,20 @@ import java.util.regex.Pattern;
 
 /**
  * Checks one proxy from one vantage by speaking its protocol with the fleet's credentials:
+ *
  * <ul>
  *   <li>SOCKS5: greeting offering only username/password (RFC 1929), the authentication, and a
- *       CONNECT to {@link #target}. Any CONNECT reply proves the daemon works with our
- *       credentials; a reply saying the target was unreachable from the proxy is noted in the detail
- *       but still passes, because it says nothing about whether users reach the proxy.
+ *       CONNECT to {@link #target}. Any CONNECT reply proves the daemon works with our credentials;
+ *       a reply saying the target was unreachable from the proxy is noted in the detail but still
+ *       passes, because it says nothing about whether users reach the proxy.
  *   <li>HTTP: {@code CONNECT target} with {@code Proxy-Authorization: Basic}; 407 means the
  *       credentials were refused, any other HTTP status proves the daemon answers.
  *   <li>Shadowsocks and MTProto: a TCP connect only. A Shadowsocks server answers nothing until it
- *       gets a valid AEAD request, and an MTProto FakeTLS server forwards anything it cannot verify to
- *       the imitated domain, so without a client implementation an open port is all a probe proves.
+ *       gets a valid AEAD request, and an MTProto FakeTLS server forwards anything it cannot verify
+ *       to the imitated domain, so without a client implementation an open port is all a probe
+ *       proves.
  * </ul>
+ *
  * A censor that drops packets shows as {@link ProbeOutcome#TIMEOUT}, one that injects resets as
  * {@link ProbeOutcome#REFUSED}. The whole probe, connect included, is bounded by {@code timeout}.
  */
@@ -80,11 +83,16 @@ public final class ProxyProbe {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  private final java.util.concurrent.atomic.LongAdder probes = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder bytesSent = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder bytesReceived = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder writes = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder probes =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder bytesSent =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder bytesReceived =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder writes =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder reads =
+      new java.util.concurrent.atomic.LongAdder();
 
   /**
    * What this probe's checks exchanged so far, counted at the socket: probes made, payload bytes
@@ -93,10 +101,12 @@ public final class ProxyProbe {
   public record Traffic(long probes, long bytesSent, long bytesReceived, long writes, long reads) {}
 
   public Traffic traffic() {
-    return new Traffic(probes.sum(), bytesSent.sum(), bytesReceived.sum(), writes.sum(), reads.sum());
+    return new Traffic(
+        probes.sum(), bytesSent.sum(), bytesReceived.sum(), writes.sum(), reads.sum());
   }
 
-  public ProbeResult probe(Protocol protocol, InetSocketAddress proxy, ProxyCredentials credentials) {
+  public ProbeResult probe(
+      Protocol protocol, InetSocketAddress proxy, ProxyCredentials credentials) {
     probes.increment();
     Instant start = clock.instant();
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -106,11 +116,15 @@ public final class ProxyProbe {
       }
       socket.connect(proxy, (int) Math.max(1, timeout.toMillis()));
       Deadline io = new Deadline(socket, deadline, this);
-      Result result = switch (protocol) {
-        case SOCKS5 -> socks5(io, credentials);
-        case HTTP -> http(io, credentials);
-        case SHADOWSOCKS, MTPROTO -> new Result(ProbeOutcome.PASSED, "port open (" + protocol.wireName() + " is checked by TCP connect only)");
-      };
+      Result result =
+          switch (protocol) {
+            case SOCKS5 -> socks5(io, credentials);
+            case HTTP -> http(io, credentials);
+            case SHADOWSOCKS, MTPROTO ->
+                new Result(
+                    ProbeOutcome.PASSED,
+                    "port open (" + protocol.wireName() + " is checked by TCP connect only)");
+          };
       return result(result.outcome, start, result.detail);
     } catch (SocketTimeoutException e) {
       return result(ProbeOutcome.TIMEOUT, start, "no answer within " + timeout.toMillis() + " ms");
@@ -121,9 +135,13 @@ public final class ProxyProbe {
     } catch (EOFException e) {
       return result(ProbeOutcome.REFUSED, start, "connection closed during the handshake");
     } catch (SocketException e) {
-      // "Connection reset", "Network is unreachable", ...: the path failed, the daemon did not answer.
+      // "Connection reset", "Network is unreachable", ...: the path failed, the daemon did not
+      // answer.
       String message = String.valueOf(e.getMessage());
-      return result(message.contains("unreachable") ? ProbeOutcome.UNREACHABLE : ProbeOutcome.REFUSED, start, message.toLowerCase(java.util.Locale.ROOT));
+      return result(
+          message.contains("unreachable") ? ProbeOutcome.UNREACHABLE : ProbeOutcome.REFUSED,
+          start,
+          message.toLowerCase(java.util.Locale.ROOT));
     } catch (IOException e) {
       return result(ProbeOutcome.REFUSED, start, e.getClass().getSimpleName());
     }
@@ -144,10 +162,13 @@ public final class ProxyProbe {
       return new Result(ProbeOutcome.PROTOCOL_ERROR, "not a SOCKS5 server");
     }
     if ((choice[1] & 0xff) == 0xff) {
-      return new Result(ProbeOutcome.AUTH_REFUSED, "the proxy accepts no username/password authentication");
+      return new Result(
+          ProbeOutcome.AUTH_REFUSED, "the proxy accepts no username/password authentication");
     }
     if (choice[1] != 2) {
-      return new Result(ProbeOutcome.PROTOCOL_ERROR, "the proxy chose method " + (choice[1] & 0xff) + ", which was not offered");
+      return new Result(
+          ProbeOutcome.PROTOCOL_ERROR,
+          "the proxy chose method " + (choice[1] & 0xff) + ", which was not offered");
     }
     byte[] user = credentials.username().getBytes(StandardCharsets.UTF_8);
     byte[] pass = credentials.password().getBytes(StandardCharsets.UTF_8);
@@ -181,18 +202,36 @@ public final class ProxyProbe {
     }
     int code = reply[1] & 0xff;
     if (code == 0) {
-      return new Result(ProbeOutcome.PASSED, "authenticated and connected to " + target.authority());
+      return new Result(
+          ProbeOutcome.PASSED, "authenticated and connected to " + target.authority());
     }
     if (code <= 8) {
-      return new Result(ProbeOutcome.PASSED, "authenticated; the proxy could not reach " + target.authority() + " (SOCKS5 reply " + code + ")");
+      return new Result(
+          ProbeOutcome.PASSED,
+          "authenticated; the proxy could not reach "
+              + target.authority()
+              + " (SOCKS5 reply "
+              + code
+              + ")");
     }
     return new Result(ProbeOutcome.PROTOCOL_ERROR, "unknown SOCKS5 reply " + code);
   }
 
   private Result http(Deadline io, ProxyCredentials credentials) throws IOException {
-    String basic = Base64.getEncoder().encodeToString((credentials.username() + ":" + credentials.password()).getBytes(StandardCharsets.UTF_8));
-    io.write(("CONNECT " + target.authority() + " HTTP/1.1\r\nHost: " + target.authority() + "\r\nProxy-Authorization: Basic " + basic + "\r\n\r\n")
-        .getBytes(StandardCharsets.ISO_8859_1));
+    String basic =
+        Base64.getEncoder()
+            .encodeToString(
+                (credentials.username() + ":" + credentials.password())
+                    .getBytes(StandardCharsets.UTF_8));
+    io.write(
+        ("CONNECT "
+                + target.authority()
+                + " HTTP/1.1\r\nHost: "
+                + target.authority()
+                + "\r\nProxy-Authorization: Basic "
+                + basic
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     String line = io.readLine(MAX_STATUS_LINE);
     Matcher m = STATUS_LINE.matcher(line);
     if (!m.matches()) {
@@ -200,12 +239,16 @@ public final class ProxyProbe {
     }
     int code = Integer.parseInt(m.group(1));
     if (code == 407) {
-      return new Result(ProbeOutcome.AUTH_REFUSED, "the proxy refused the fleet's credentials (407)");
+      return new Result(
+          ProbeOutcome.AUTH_REFUSED, "the proxy refused the fleet's credentials (407)");
     }
     if (code / 100 == 2) {
-      return new Result(ProbeOutcome.PASSED, "authenticated and connected to " + target.authority());
+      return new Result(
+          ProbeOutcome.PASSED, "authenticated and connected to " + target.authority());
     }
-    return new Result(ProbeOutcome.PASSED, "authenticated; the proxy answered " + code + " for " + target.authority());
+    return new Result(
+        ProbeOutcome.PASSED,
+        "authenticated; the proxy answered " + code + " for " + target.authority());
   }
 
   /** Reads and writes under one deadline for the whole probe. */
@@ -258,7 +301,10 @@ public final class ProxyProbe {
         }
         counts.bytesReceived.increment();
         if (c == '\n') {
-          int end = line.length() > 0 && line.charAt(line.length() - 1) == '\r' ? line.length() - 1 : line.length();
+          int end =
+              line.length() > 0 && line.charAt(line.length() - 1) == '\r'
+                  ? line.length() - 1
+                  : line.length();
           return line.substring(0, end);
         }
         line.append((char) c);

@@ -51,17 +51,32 @@ public final class AddressAssignment {
    * Associates a clean address with the instance and releases the proxy's other addresses (the
    * previous IP included). {@code subnetHint} is used for the first draw only.
    */
-  public Result assignClean(CloudProvider provider, String region, OwnerTags owner, Instance instance, Optional<String> subnetHint, BlockChecker checker) {
+  public Result assignClean(
+      CloudProvider provider,
+      String region,
+      OwnerTags owner,
+      Instance instance,
+      Optional<String> subnetHint,
+      BlockChecker checker) {
     return assignClean(provider, region, owner, instance, subnetHint, checker, maxDraws);
   }
 
   /** As above with the fleet's own draw limit ({@code rotation.maxAddressDraws}). */
-  public Result assignClean(CloudProvider provider, String region, OwnerTags owner, Instance instance, Optional<String> subnetHint, BlockChecker checker, int maxDraws) {
+  public Result assignClean(
+      CloudProvider provider,
+      String region,
+      OwnerTags owner,
+      Instance instance,
+      Optional<String> subnetHint,
+      BlockChecker checker,
+      int maxDraws) {
     // One listing serves both adopting a stray address and releasing the rest afterwards.
     List<Address> owned = owned(provider, region, owner.proxyUid());
     Address fresh = null;
     for (Address a : owned) {
-      if (a.instanceId() == null && !checker.isBlocked(a.ip()) && !a.ip().equals(instance.publicIp())) {
+      if (a.instanceId() == null
+          && !checker.isBlocked(a.ip())
+          && !a.ip().equals(instance.publicIp())) {
         fresh = a;
         break;
       }
@@ -69,14 +84,19 @@ public final class AddressAssignment {
     int draws = 0;
     int blocked = 0;
     while (fresh == null && draws < maxDraws) {
-      Address a = provider.allocateAddress(region, owner, draws == 0 ? subnetHint : Optional.empty());
+      Address a =
+          provider.allocateAddress(region, owner, draws == 0 ? subnetHint : Optional.empty());
       draws++;
       Optional<BlockMatch> match = checker.check(a.ip());
       if (match.isEmpty()) {
         fresh = a;
       } else {
         blocked++;
-        log.debug("Drew blocked address {} for {} ({}); releasing it", a.ip(), owner.proxyName(), match.get());
+        log.debug(
+            "Drew blocked address {} for {} ({}); releasing it",
+            a.ip(),
+            owner.proxyName(),
+            match.get());
         provider.releaseAddress(region, a);
       }
     }
@@ -95,7 +115,11 @@ public final class AddressAssignment {
         try {
           provider.releaseAddress(region, drawn);
         } catch (CloudException releaseFailed) {
-          log.debug("Address {} of {} kept after a failed attach: {}", drawn.ip(), owner.proxyName(), releaseFailed.getMessage());
+          log.debug(
+              "Address {} of {} kept after a failed attach: {}",
+              drawn.ip(),
+              owner.proxyName(),
+              releaseFailed.getMessage());
         }
       }
       throw e;
@@ -112,9 +136,11 @@ public final class AddressAssignment {
    *
    * @return the kept address, or empty when the instance's address is not one of the proxy's
    */
-  public Optional<Address> keepCurrent(CloudProvider provider, String region, OwnerTags owner, Instance instance) {
+  public Optional<Address> keepCurrent(
+      CloudProvider provider, String region, OwnerTags owner, Instance instance) {
     List<Address> owned = owned(provider, region, owner.proxyUid());
-    Optional<Address> current = owned.stream().filter(a -> a.id().equals(instance.addressId())).findFirst();
+    Optional<Address> current =
+        owned.stream().filter(a -> a.id().equals(instance.addressId())).findFirst();
     current.ifPresent(c -> release(provider, region, owned, c.id()));
     return current;
   }
@@ -125,14 +151,17 @@ public final class AddressAssignment {
   }
 
   private List<Address> owned(CloudProvider provider, String region, String proxyUid) {
-    return provider.listManagedAddresses(region, cluster).stream().filter(a -> proxyUid.equals(a.ownerUid())).toList();
+    return provider.listManagedAddresses(region, cluster).stream()
+        .filter(a -> proxyUid.equals(a.ownerUid()))
+        .toList();
   }
 
   /**
-   * Releases the listed addresses except {@code keepId}: those unassociated when listed, and the one
-   * associated with the instance then (the previous IP, which associating replaced).
+   * Releases the listed addresses except {@code keepId}: those unassociated when listed, and the
+   * one associated with the instance then (the previous IP, which associating replaced).
    */
-  private static void release(CloudProvider provider, String region, List<Address> owned, String keepId) {
+  private static void release(
+      CloudProvider provider, String region, List<Address> owned, String keepId) {
     for (Address a : owned) {
       if (!a.id().equals(keepId)) {
         provider.releaseAddress(region, a);

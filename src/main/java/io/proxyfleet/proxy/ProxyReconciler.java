@@ -32,9 +32,9 @@ import io.proxyfleet.cloud.Instance;
 import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
-import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.decide.DecisionLog;
 import io.proxyfleet.decide.ProxyStep;
+import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.policy.FleetPolicy;
 import io.proxyfleet.secrets.FleetSecrets;
 import io.proxyfleet.status.Conditions;
@@ -54,9 +54,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciles one Proxy against its cloud.
  *
- * <p>What to do (launch, wait for the boot, assign or rotate the address, fail with a reason, retry,
- * clean up) is decided by {@link ProxyStep}, the pure function the blockade replay calls too; this
- * class observes the Proxy and its VM for it and carries the decision out.
+ * <p>What to do (launch, wait for the boot, assign or rotate the address, fail with a reason,
+ * retry, clean up) is decided by {@link ProxyStep}, the pure function the blockade replay calls
+ * too; this class observes the Proxy and its VM for it and carries the decision out.
  *
  * <p>Crash safety comes from the cloud, not from memory: the instance and its addresses are looked
  * up by the Proxy UID tag on every pass, so a crash between any two calls is repaired by the next
@@ -70,10 +70,13 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   public static final String BLOCKED = "Blocked";
   public static final String LAUNCHED = "Launched";
   public static final String ADDRESS_ASSIGNED = "AddressAssigned";
+
   /** Ready reason while the proxy's CloudProfile does not exist. */
   public static final String CLOUD_PROFILE_NOT_FOUND = Reason.CloudProfileNotFound.name();
+
   /** Ready=False reason of a proxy whose spec cannot be read into its fields. */
   public static final String INVALID_SPEC = Reason.InvalidSpec.name();
+
   private static final Logger log = LoggerFactory.getLogger(ProxyReconciler.class);
 
   private final CloudProviders providers;
@@ -85,7 +88,13 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   private final Conditions conditions;
   private volatile DecisionLog decisions = DecisionLog.NONE;
 
-  public ProxyReconciler(CloudProviders providers, BlockIndexRegistry blocklists, EventRecorder events, Clock clock, String cluster, int maxAddressDraws) {
+  public ProxyReconciler(
+      CloudProviders providers,
+      BlockIndexRegistry blocklists,
+      EventRecorder events,
+      Clock clock,
+      String cluster,
+      int maxAddressDraws) {
     this.providers = providers;
     this.blocklists = blocklists;
     this.events = events;
@@ -107,80 +116,187 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(ProxyFleet.class, Proxy.class)
                 .withName("fleets")
-                .withPrimaryToSecondaryMapper((Proxy p) -> Set.of(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
-                .withSecondaryToPrimaryMapper(f -> primaries
-                    .list(p -> Objects.equals(p.getMetadata().getNamespace(), f.getMetadata().getNamespace()) && f.getMetadata().getName().equals(p.getSpec().getFleet()))
-                    .map(ResourceID::fromResource).collect(Collectors.toSet()))
-                // Only spec changes (blocklists) matter to proxies; fleet status churn must not fan out.
-                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration()))
+                .withPrimaryToSecondaryMapper(
+                    (Proxy p) ->
+                        Set.of(
+                            new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(
+                    f ->
+                        primaries
+                            .list(
+                                p ->
+                                    Objects.equals(
+                                            p.getMetadata().getNamespace(),
+                                            f.getMetadata().getNamespace())
+                                        && f.getMetadata().getName().equals(p.getSpec().getFleet()))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                // Only spec changes (blocklists) matter to proxies; fleet status churn must not fan
+                // out.
+                .withOnUpdateFilter(
+                    (now, before) ->
+                        !Objects.equals(
+                            now.getMetadata().getGeneration(),
+                            before.getMetadata().getGeneration()))
                 .build(),
             context);
     InformerEventSource<CloudProfile, Proxy> profiles =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(CloudProfile.class, Proxy.class)
                 .withName("cloud-profiles")
-                .withPrimaryToSecondaryMapper((Proxy p) -> Set.of(new ResourceID(p.getSpec().getCloudProfile(), p.getMetadata().getNamespace())))
-                .withSecondaryToPrimaryMapper(c -> primaries
-                    .list(p -> Objects.equals(p.getMetadata().getNamespace(), c.getMetadata().getNamespace()) && c.getMetadata().getName().equals(p.getSpec().getCloudProfile()))
-                    .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                    (Proxy p) ->
+                        Set.of(
+                            new ResourceID(
+                                p.getSpec().getCloudProfile(), p.getMetadata().getNamespace())))
+                .withSecondaryToPrimaryMapper(
+                    c ->
+                        primaries
+                            .list(
+                                p ->
+                                    Objects.equals(
+                                            p.getMetadata().getNamespace(),
+                                            c.getMetadata().getNamespace())
+                                        && c.getMetadata()
+                                            .getName()
+                                            .equals(p.getSpec().getCloudProfile()))
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
                 .build(),
             context);
     SimpleInboundEventSource<Proxy> blocklistEvents = new SimpleInboundEventSource<>("blocklists");
-    blocklists.addListener(list -> primaries
-        .list(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
-        .filter(p -> fleets.get(new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace()))
-            .map(f -> f.getSpec() != null && FleetBlocklists.inForce(f).contains(list)).orElse(false))
-        .forEach(p -> blocklistEvents.propagateEvent(ResourceID.fromResource(p))));
+    blocklists.addListener(
+        list ->
+            primaries
+                .list(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
+                .filter(
+                    p ->
+                        fleets
+                            .get(
+                                new ResourceID(
+                                    p.getSpec().getFleet(), p.getMetadata().getNamespace()))
+                            .map(
+                                f ->
+                                    f.getSpec() != null
+                                        && FleetBlocklists.inForce(f).contains(list))
+                            .orElse(false))
+                .forEach(p -> blocklistEvents.propagateEvent(ResourceID.fromResource(p))));
     return List.of(fleets, profiles, blocklistEvents);
   }
 
   @Override
   public UpdateControl<Proxy> reconcile(Proxy proxy, Context<Proxy> context) {
     ProxyStatus previous = proxy.getStatus();
-    ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
+    ProxyStatus status =
+        Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class))
+            .orElseGet(ProxyStatus::new);
     Optional<ProxyFleet> fleet = context.getSecondaryResource(ProxyFleet.class);
-    BlockChecker checker = blocklists.checkerFor(fleet.map(FleetBlocklists::inForce).orElse(List.of()));
+    BlockChecker checker =
+        blocklists.checkerFor(fleet.map(FleetBlocklists::inForce).orElse(List.of()));
     if (proxy.getSpec() != null && !proxy.getSpec().getUnreadableFields().isEmpty()) {
-      // A spec the operator cannot read makes no cloud call: the proxy waits, named, until replaced.
-      String message = proxy.getSpec().getUnreadableFields().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));
-      if (previous == null || Conditions.find(previous.getConditions(), READY).filter(c -> INVALID_SPEC.equals(c.getReason())).isEmpty()) {
+      // A spec the operator cannot read makes no cloud call: the proxy waits, named, until
+      // replaced.
+      String message =
+          proxy.getSpec().getUnreadableFields().stream()
+              .map(Object::toString)
+              .collect(java.util.stream.Collectors.joining("; "));
+      if (previous == null
+          || Conditions.find(previous.getConditions(), READY)
+              .filter(c -> INVALID_SPEC.equals(c.getReason()))
+              .isEmpty()) {
         events.warning(proxy, INVALID_SPEC, message);
       }
-      return finish(proxy, previous, status, Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending), INVALID_SPEC, message, checker, null);
+      return finish(
+          proxy,
+          previous,
+          status,
+          Optional.ofNullable(status.getPhase()).orElse(ProxyPhase.Pending),
+          INVALID_SPEC,
+          message,
+          checker,
+          null);
     }
     Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class);
     if (profile.isEmpty()) {
       // Without its profile the operator cannot reach the cloud, but a running VM still serves:
       // keep its phase so the endpoints (reachability, not configuration) keep publishing it.
-      ProxyPhase phase = status.getPhase() == ProxyPhase.Running ? ProxyPhase.Running : ProxyPhase.Pending;
-      return finish(proxy, previous, status, phase, CLOUD_PROFILE_NOT_FOUND,
-          "CloudProfile '" + proxy.getSpec().getCloudProfile() + "' not found; create it"
-              + (phase == ProxyPhase.Running ? " (the proxy keeps serving but cannot be repaired, rotated or deleted from the cloud until it exists)" : ""),
-          checker, null);
+      ProxyPhase phase =
+          status.getPhase() == ProxyPhase.Running ? ProxyPhase.Running : ProxyPhase.Pending;
+      return finish(
+          proxy,
+          previous,
+          status,
+          phase,
+          CLOUD_PROFILE_NOT_FOUND,
+          "CloudProfile '"
+              + proxy.getSpec().getCloudProfile()
+              + "' not found; create it"
+              + (phase == ProxyPhase.Running
+                  ? " (the proxy keeps serving but cannot be repaired, rotated or deleted from the cloud until it exists)"
+                  : ""),
+          checker,
+          null);
     }
     String region = proxy.getSpec().getRegion();
     String uid = proxy.getMetadata().getUid();
     Instant now = Instant.now(clock);
     Instant created = Instant.parse(proxy.getMetadata().getCreationTimestamp());
-    Duration launchTimeout = fleet.map(f -> FleetPolicy.launchTimeout(f.getSpec())).orElse(FleetPolicy.DEFAULT_LAUNCH_TIMEOUT);
-    String request = Optional.ofNullable(proxy.getMetadata().getAnnotations()).map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION)).orElse(null);
+    Duration launchTimeout =
+        fleet
+            .map(f -> FleetPolicy.launchTimeout(f.getSpec()))
+            .orElse(FleetPolicy.DEFAULT_LAUNCH_TIMEOUT);
+    String request =
+        Optional.ofNullable(proxy.getMetadata().getAnnotations())
+            .map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION))
+            .orElse(null);
     boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
     ProxyPhase recorded = status.getPhase();
 
     try {
       CloudProvider provider = providers.forProfile(profile.get());
       Optional<Instance> found = provider.findInstance(region, uid);
-      ProxyStep.Observation seen = new ProxyStep.Observation(recorded, status.getInstanceId(), status.getPublicIp(), created, launchTimeout,
-          found, found.map(Instance::publicIp).map(checker::isBlocked).orElse(false), rotationRequested, now);
+      ProxyStep.Observation seen =
+          new ProxyStep.Observation(
+              recorded,
+              status.getInstanceId(),
+              status.getPublicIp(),
+              created,
+              launchTimeout,
+              found,
+              found.map(Instance::publicIp).map(checker::isBlocked).orElse(false),
+              rotationRequested,
+              now);
       ProxyStep.Decision decision = decide(proxy, seen);
       if (decision instanceof ProxyStep.Launch) {
         ProxyCredentials credentials = credentials(proxy, context.getClient());
-        Instance launched = provider.launch(new LaunchSpec(owner(proxy), region, proxy.getSpec().getSubnet(),
-            Protocol.fromWireName(proxy.getSpec().getProtocol()).orElseThrow(() -> new CloudException(CloudException.Reason.INVALID, "spec.protocol: '" + proxy.getSpec().getProtocol() + "' is not a protocol")),
-            proxy.getSpec().getPort(), credentials));
+        Instance launched =
+            provider.launch(
+                new LaunchSpec(
+                    owner(proxy),
+                    region,
+                    proxy.getSpec().getSubnet(),
+                    Protocol.fromWireName(proxy.getSpec().getProtocol())
+                        .orElseThrow(
+                            () ->
+                                new CloudException(
+                                    CloudException.Reason.INVALID,
+                                    "spec.protocol: '"
+                                        + proxy.getSpec().getProtocol()
+                                        + "' is not a protocol")),
+                    proxy.getSpec().getPort(),
+                    credentials));
         status.setInstanceId(launched.id());
         status.setLaunchedAt(rfc3339(Optional.ofNullable(launched.launchedAt()).orElse(now)));
-        events.normal(proxy, "Launched", "Launched instance " + launched.id() + " in " + region + " (" + proxy.getSpec().getSubnet() + ")");
+        events.normal(
+            proxy,
+            "Launched",
+            "Launched instance "
+                + launched.id()
+                + " in "
+                + region
+                + " ("
+                + proxy.getSpec().getSubnet()
+                + ")");
         found = Optional.of(launched);
         decision = decide(proxy, seen.launched(launched));
       }
@@ -194,17 +310,35 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         }
       }
       if (decision instanceof ProxyStep.StayFailed) {
-        return finish(proxy, previous, status, ProxyPhase.Failed,
-            Conditions.find(status.getConditions(), READY).map(c -> c.getReason()).orElse(Reason.CloudError.name()), status.getMessage(), checker, null);
+        return finish(
+            proxy,
+            previous,
+            status,
+            ProxyPhase.Failed,
+            Conditions.find(status.getConditions(), READY)
+                .map(c -> c.getReason())
+                .orElse(Reason.CloudError.name()),
+            status.getMessage(),
+            checker,
+            null);
       }
       if (decision instanceof ProxyStep.Fail fail) {
         return fail(proxy, previous, status, fail.reason(), launchTimeout, found, checker);
       }
       if (decision instanceof ProxyStep.Boot) {
-        return finish(proxy, previous, status, ProxyPhase.Launching, Reason.Booting.name(), "Instance " + found.get().id() + " is booting", checker, ProxyStep.BOOT_POLL);
+        return finish(
+            proxy,
+            previous,
+            status,
+            ProxyPhase.Launching,
+            Reason.Booting.name(),
+            "Instance " + found.get().id() + " is booting",
+            checker,
+            ProxyStep.BOOT_POLL);
       }
       if (decision instanceof ProxyStep.AssignAddress assign) {
-        return assign(proxy, previous, status, assign, provider, found.get(), fleet, request, checker);
+        return assign(
+            proxy, previous, status, assign, provider, found.get(), fleet, request, checker);
       }
       if (decision instanceof ProxyStep.Serve) {
         status.setPublicIp(found.get().publicIp());
@@ -225,8 +359,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   }
 
   /** Draws a clean address (or keeps a newer one a crashed pass left), then serves or fails. */
-  private UpdateControl<Proxy> assign(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyStep.AssignAddress assign, CloudProvider provider,
-      Instance instance, Optional<ProxyFleet> fleet, String request, BlockChecker checker) {
+  private UpdateControl<Proxy> assign(
+      Proxy proxy,
+      ProxyStatus previous,
+      ProxyStatus status,
+      ProxyStep.AssignAddress assign,
+      CloudProvider provider,
+      Instance instance,
+      Optional<ProxyFleet> fleet,
+      String request,
+      BlockChecker checker) {
     String region = proxy.getSpec().getRegion();
     String oldIp = instance.publicIp();
     if (assign.rotation()) {
@@ -234,22 +376,47 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       // associate and release): then status shows the proxy Rotating, not Running.
       status.setPhase(ProxyPhase.Rotating);
     }
-    Optional<String> hint = assign.firstAddress() ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
-    int draws = fleet.map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws())).orElse(addresses.maxDraws());
+    Optional<String> hint =
+        assign.firstAddress() ? Optional.of(proxy.getSpec().getSubnet()) : Optional.empty();
+    int draws =
+        fleet
+            .map(f -> FleetPolicy.maxAddressDraws(f.getSpec(), addresses.maxDraws()))
+            .orElse(addresses.maxDraws());
     // A pass that associated a new address and crashed before releasing the old one or writing
     // status leaves the instance on an IP other than the recorded one: that newer IP wins.
-    Optional<Address> kept = assign.keepNewer() ? addresses.keepCurrent(provider, region, owner(proxy), instance) : Optional.empty();
+    Optional<Address> kept =
+        assign.keepNewer()
+            ? addresses.keepCurrent(provider, region, owner(proxy), instance)
+            : Optional.empty();
     if (kept.isPresent()) {
       oldIp = status.getPublicIp();
     }
-    AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
-        .orElseGet(() -> addresses.assignClean(provider, region, owner(proxy), instance, hint, checker, draws));
+    AddressAssignment.Result result =
+        kept.map(a -> new AddressAssignment.Result(a, 0, 0))
+            .orElseGet(
+                () ->
+                    addresses.assignClean(
+                        provider, region, owner(proxy), instance, hint, checker, draws));
     ProxyStep.Decision after = ProxyStep.afterAssignment(result.clean());
     decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), after);
     if (after instanceof ProxyStep.Fail) {
-      events.warning(proxy, Reason.NoCleanAddress.name(), "Every one of " + draws + " addresses drawn in " + region + " was blocked; the fleet will replace this proxy");
-      return finish(proxy, previous, status, ProxyPhase.Failed, Reason.NoCleanAddress.name(),
-          draws + " addresses drawn in " + region + " were all blocked", checker, null);
+      events.warning(
+          proxy,
+          Reason.NoCleanAddress.name(),
+          "Every one of "
+              + draws
+              + " addresses drawn in "
+              + region
+              + " was blocked; the fleet will replace this proxy");
+      return finish(
+          proxy,
+          previous,
+          status,
+          ProxyPhase.Failed,
+          Reason.NoCleanAddress.name(),
+          draws + " addresses drawn in " + region + " were all blocked",
+          checker,
+          null);
     }
     Address fresh = result.address();
     status.setPublicIp(fresh.ip());
@@ -257,9 +424,17 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     status.setIpAssignedAt(conditions.now());
     if (oldIp != null) {
       status.setIpRotations(Optional.ofNullable(status.getIpRotations()).orElse(0) + 1);
-      events.normal(proxy, "IPRotated", "Moved from " + oldIp + " to " + fresh.ip() + (request == null ? "" : " (" + request + ")"));
+      events.normal(
+          proxy,
+          "IPRotated",
+          "Moved from "
+              + oldIp
+              + " to "
+              + fresh.ip()
+              + (request == null ? "" : " (" + request + ")"));
     } else {
-      events.normal(proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
+      events.normal(
+          proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
     }
     if (request != null) {
       status.setIpRotationHandled(request);
@@ -267,34 +442,96 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     return serving(proxy, previous, status, checker);
   }
 
-  private UpdateControl<Proxy> serving(Proxy proxy, ProxyStatus previous, ProxyStatus status, BlockChecker checker) {
-    return finish(proxy, previous, status, ProxyPhase.Running, Reason.Serving.name(), "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(), checker, null);
+  private UpdateControl<Proxy> serving(
+      Proxy proxy, ProxyStatus previous, ProxyStatus status, BlockChecker checker) {
+    return finish(
+        proxy,
+        previous,
+        status,
+        ProxyPhase.Running,
+        Reason.Serving.name(),
+        "Serving on " + status.getPublicIp() + ":" + proxy.getSpec().getPort(),
+        checker,
+        null);
   }
 
   /** A failure the step decided: the proxy's status and event say why; the fleet replaces it. */
-  private UpdateControl<Proxy> fail(Proxy proxy, ProxyStatus previous, ProxyStatus status, Reason reason, Duration launchTimeout, Optional<Instance> instance,
+  private UpdateControl<Proxy> fail(
+      Proxy proxy,
+      ProxyStatus previous,
+      ProxyStatus status,
+      Reason reason,
+      Duration launchTimeout,
+      Optional<Instance> instance,
       BlockChecker checker) {
     return switch (reason) {
       case InstanceLost -> {
-        events.warning(proxy, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " disappeared from the cloud; the fleet will replace this proxy");
-        yield finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceLost.name(), "Instance " + status.getInstanceId() + " is gone", checker, null);
+        events.warning(
+            proxy,
+            Reason.InstanceLost.name(),
+            "Instance "
+                + status.getInstanceId()
+                + " disappeared from the cloud; the fleet will replace this proxy");
+        yield finish(
+            proxy,
+            previous,
+            status,
+            ProxyPhase.Failed,
+            Reason.InstanceLost.name(),
+            "Instance " + status.getInstanceId() + " is gone",
+            checker,
+            null);
       }
       case LaunchTimeout -> failLaunch(proxy, previous, status, launchTimeout, checker);
-      case InstanceStopped -> finish(proxy, previous, status, ProxyPhase.Failed, Reason.InstanceStopped.name(),
-          "Instance " + instance.map(Instance::id).orElse(status.getInstanceId()) + " is " + instance.map(Instance::state).orElse(Instance.State.TERMINATED), checker, null);
-      default -> finish(proxy, previous, status, ProxyPhase.Failed, reason.name(), reason.name(), checker, null);
+      case InstanceStopped ->
+          finish(
+              proxy,
+              previous,
+              status,
+              ProxyPhase.Failed,
+              Reason.InstanceStopped.name(),
+              "Instance "
+                  + instance.map(Instance::id).orElse(status.getInstanceId())
+                  + " is "
+                  + instance.map(Instance::state).orElse(Instance.State.TERMINATED),
+              checker,
+              null);
+      default ->
+          finish(
+              proxy,
+              previous,
+              status,
+              ProxyPhase.Failed,
+              reason.name(),
+              reason.name(),
+              checker,
+              null);
     };
   }
 
   @Override
   public DeleteControl cleanup(Proxy proxy, Context<Proxy> context) {
     showTerminating(proxy, context.getClient());
-    Optional<CloudProfile> profile = context.getSecondaryResource(CloudProfile.class)
-        .or(() -> Optional.ofNullable(context.getClient().resources(CloudProfile.class)
-            .inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCloudProfile()).get()));
+    Optional<CloudProfile> profile =
+        context
+            .getSecondaryResource(CloudProfile.class)
+            .or(
+                () ->
+                    Optional.ofNullable(
+                        context
+                            .getClient()
+                            .resources(CloudProfile.class)
+                            .inNamespace(proxy.getMetadata().getNamespace())
+                            .withName(proxy.getSpec().getCloudProfile())
+                            .get()));
     if (profile.isEmpty()) {
       // Without the profile we cannot reach the cloud; keeping the finalizer keeps the VM visible.
-      events.warning(proxy, "CloudProfileNotFound", "Cannot delete the VM: CloudProfile '" + proxy.getSpec().getCloudProfile() + "' is gone; recreate it so cleanup can finish");
+      events.warning(
+          proxy,
+          "CloudProfileNotFound",
+          "Cannot delete the VM: CloudProfile '"
+              + proxy.getSpec().getCloudProfile()
+              + "' is gone; recreate it so cleanup can finish");
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(30).toMillis());
     }
     try {
@@ -309,13 +546,19 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         step = ProxyStep.cleanup(instance);
         decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), step);
         if (step instanceof ProxyStep.Terminate) {
-          return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2).toMillis());
+          return DeleteControl.noFinalizerRemoval()
+              .rescheduleAfter(Duration.ofSeconds(2).toMillis());
         }
       }
       addresses.releaseAll(provider, region, proxy.getMetadata().getUid());
       return DeleteControl.defaultDelete();
     } catch (CloudException e) {
-      log.warn("Cleanup of proxy {}/{} failed ({}): {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.reason(), e.getMessage());
+      log.warn(
+          "Cleanup of proxy {}/{} failed ({}): {}",
+          proxy.getMetadata().getNamespace(),
+          proxy.getMetadata().getName(),
+          e.reason(),
+          e.getMessage());
       events.warning(proxy, "CleanupFailed", e.reason() + ": " + e.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(e).toMillis());
     }
@@ -330,68 +573,159 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     if (previous != null && previous.getPhase() == ProxyPhase.Terminating) {
       return;
     }
-    ProxyStatus status = Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class)).orElseGet(ProxyStatus::new);
+    ProxyStatus status =
+        Optional.ofNullable(StatusChange.copy(previous, ProxyStatus.class))
+            .orElseGet(ProxyStatus::new);
     status.setPhase(ProxyPhase.Terminating);
     status.setMessage("Deleting the instance and releasing its addresses");
-    conditions.set(status.getConditions(), READY, false, Reason.Terminating, status.getMessage(), proxy.getMetadata().getGeneration());
+    conditions.set(
+        status.getConditions(),
+        READY,
+        false,
+        Reason.Terminating,
+        status.getMessage(),
+        proxy.getMetadata().getGeneration());
     try {
       Proxy copy = new Proxy();
-      copy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(proxy.getMetadata().getName())
-          .withNamespace(proxy.getMetadata().getNamespace()).build());
+      copy.setMetadata(
+          new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+              .withName(proxy.getMetadata().getName())
+              .withNamespace(proxy.getMetadata().getNamespace())
+              .build());
       copy.setStatus(status);
       client.resource(copy).patchStatus();
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      log.debug("Could not show proxy {}/{} as Terminating: {}", proxy.getMetadata().getNamespace(), proxy.getMetadata().getName(), e.getMessage());
+      log.debug(
+          "Could not show proxy {}/{} as Terminating: {}",
+          proxy.getMetadata().getNamespace(),
+          proxy.getMetadata().getName(),
+          e.getMessage());
     }
   }
 
-  private UpdateControl<Proxy> onCloudError(Proxy proxy, ProxyStatus previous, ProxyStatus status, CloudException e, BlockChecker checker) {
+  private UpdateControl<Proxy> onCloudError(
+      Proxy proxy,
+      ProxyStatus previous,
+      ProxyStatus status,
+      CloudException e,
+      BlockChecker checker) {
     ProxyStep.Decision decision = ProxyStep.onCloudError(e.reason(), status.getPhase());
     decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), decision);
     if (decision instanceof ProxyStep.Fail fail) {
       events.warning(proxy, fail.reason().name(), e.getMessage());
-      return finish(proxy, previous, status, ProxyPhase.Failed, fail.reason().name(), e.getMessage(), checker, null);
+      return finish(
+          proxy,
+          previous,
+          status,
+          ProxyPhase.Failed,
+          fail.reason().name(),
+          e.getMessage(),
+          checker,
+          null);
     }
     ProxyStep.Retry retry = (ProxyStep.Retry) decision;
     if (retry.reason() == Reason.QuotaExceeded || retry.reason() == Reason.CapacityUnavailable) {
       events.warning(proxy, retry.reason().name(), e.getMessage());
     }
-    return finish(proxy, previous, status, retry.phase(), retry.reason().name(), e.getMessage(), checker, retry.backoff());
+    return finish(
+        proxy,
+        previous,
+        status,
+        retry.phase(),
+        retry.reason().name(),
+        e.getMessage(),
+        checker,
+        retry.backoff());
   }
 
-  private UpdateControl<Proxy> failLaunch(Proxy proxy, ProxyStatus previous, ProxyStatus status, Duration timeout, BlockChecker checker) {
+  private UpdateControl<Proxy> failLaunch(
+      Proxy proxy,
+      ProxyStatus previous,
+      ProxyStatus status,
+      Duration timeout,
+      BlockChecker checker) {
     String message = "Not Running within launchTimeout (" + timeout.toSeconds() + "s)";
-    events.warning(proxy, Reason.LaunchTimeout.name(), message + "; the fleet will replace this proxy");
-    return finish(proxy, previous, status, ProxyPhase.Failed, Reason.LaunchTimeout.name(), message, checker, null);
+    events.warning(
+        proxy, Reason.LaunchTimeout.name(), message + "; the fleet will replace this proxy");
+    return finish(
+        proxy,
+        previous,
+        status,
+        ProxyPhase.Failed,
+        Reason.LaunchTimeout.name(),
+        message,
+        checker,
+        null);
   }
 
   /**
    * The steps to Ready, each its own condition, so {@code kubectl describe} shows how far a proxy
-   * got: {@code Launched} (its instance exists), {@code AddressAssigned} (a public address is attached
-   * and no swap is in flight), then {@code Ready}.
+   * got: {@code Launched} (its instance exists), {@code AddressAssigned} (a public address is
+   * attached and no swap is in flight), then {@code Ready}.
    */
   private void ladder(ProxyStatus status, ProxyPhase phase, Long generation) {
     boolean launched = status.getInstanceId() != null;
-    conditions.set(status.getConditions(), LAUNCHED, launched, launched ? Reason.InstanceCreated : Reason.NotLaunched,
-        launched ? "Instance " + status.getInstanceId() + (status.getZone() == null ? "" : " in " + status.getZone()) : "No instance yet", generation);
+    conditions.set(
+        status.getConditions(),
+        LAUNCHED,
+        launched,
+        launched ? Reason.InstanceCreated : Reason.NotLaunched,
+        launched
+            ? "Instance "
+                + status.getInstanceId()
+                + (status.getZone() == null ? "" : " in " + status.getZone())
+            : "No instance yet",
+        generation);
     boolean rotating = phase == ProxyPhase.Rotating;
     boolean assigned = status.getPublicIp() != null && !rotating;
-    conditions.set(status.getConditions(), ADDRESS_ASSIGNED, assigned, assigned ? Reason.AddressAttached : rotating ? Reason.Rotating : Reason.NoAddress,
-        assigned ? status.getPublicIp() + (status.getAddressId() == null ? "" : " (" + status.getAddressId() + ")")
-            : rotating ? "An address swap is unfinished; it is retried" : "No public address yet", generation);
+    conditions.set(
+        status.getConditions(),
+        ADDRESS_ASSIGNED,
+        assigned,
+        assigned ? Reason.AddressAttached : rotating ? Reason.Rotating : Reason.NoAddress,
+        assigned
+            ? status.getPublicIp()
+                + (status.getAddressId() == null ? "" : " (" + status.getAddressId() + ")")
+            : rotating ? "An address swap is unfinished; it is retried" : "No public address yet",
+        generation);
   }
 
-  private UpdateControl<Proxy> finish(Proxy proxy, ProxyStatus previous, ProxyStatus status, ProxyPhase phase, String reason, String message, BlockChecker checker, Duration next) {
+  private UpdateControl<Proxy> finish(
+      Proxy proxy,
+      ProxyStatus previous,
+      ProxyStatus status,
+      ProxyPhase phase,
+      String reason,
+      String message,
+      BlockChecker checker,
+      Duration next) {
     status.setPhase(phase);
     status.setMessage(message);
     Long generation = proxy.getMetadata().getGeneration();
     boolean running = phase == ProxyPhase.Running;
     ladder(status, phase, generation);
-    Optional<BlockMatch> blocked = status.getPublicIp() == null ? Optional.empty() : checker.check(status.getPublicIp());
+    Optional<BlockMatch> blocked =
+        status.getPublicIp() == null ? Optional.empty() : checker.check(status.getPublicIp());
     status.setBlockedBy(blocked.map(BlockMatch::toString).orElse(null));
-    conditions.set(status.getConditions(), BLOCKED, blocked.isPresent(), (blocked.isPresent() ? Reason.InBlocklist : Reason.NotBlocked).name(),
-        blocked.map(b -> status.getPublicIp() + " is blocked by " + b).orElse(status.getPublicIp() == null ? "No public IP yet" : status.getPublicIp() + " is in no blocklist of the fleet"), generation);
-    conditions.set(status.getConditions(), READY, running && blocked.isEmpty(), running && blocked.isPresent() ? Reason.Blocked.name() : reason, message, generation);
+    conditions.set(
+        status.getConditions(),
+        BLOCKED,
+        blocked.isPresent(),
+        (blocked.isPresent() ? Reason.InBlocklist : Reason.NotBlocked).name(),
+        blocked
+            .map(b -> status.getPublicIp() + " is blocked by " + b)
+            .orElse(
+                status.getPublicIp() == null
+                    ? "No public IP yet"
+                    : status.getPublicIp() + " is in no blocklist of the fleet"),
+        generation);
+    conditions.set(
+        status.getConditions(),
+        READY,
+        running && blocked.isEmpty(),
+        running && blocked.isPresent() ? Reason.Blocked.name() : reason,
+        message,
+        generation);
     UpdateControl<Proxy> control;
     if (StatusChange.changed(previous, status)) {
       proxy.setStatus(status);
@@ -403,11 +737,24 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   }
 
   private ProxyCredentials credentials(Proxy proxy, KubernetesClient client) {
-    Secret secret = client.secrets().inNamespace(proxy.getMetadata().getNamespace()).withName(proxy.getSpec().getCredentialsSecret()).get();
-    return FleetSecrets.forProxy(secret, proxy).orElseThrow(() -> new CloudException(CloudException.Reason.TRANSIENT,
-        "Secret '" + proxy.getSpec().getCredentialsSecret() + "' with keys username and password"
-            + ("mtproto".equals(proxy.getSpec().getProtocol()) ? " and this proxy's MTProto key (and spec.fakeTlsDomain on the proxy)" : "")
-            + " not found yet"));
+    Secret secret =
+        client
+            .secrets()
+            .inNamespace(proxy.getMetadata().getNamespace())
+            .withName(proxy.getSpec().getCredentialsSecret())
+            .get();
+    return FleetSecrets.forProxy(secret, proxy)
+        .orElseThrow(
+            () ->
+                new CloudException(
+                    CloudException.Reason.TRANSIENT,
+                    "Secret '"
+                        + proxy.getSpec().getCredentialsSecret()
+                        + "' with keys username and password"
+                        + ("mtproto".equals(proxy.getSpec().getProtocol())
+                            ? " and this proxy's MTProto key (and spec.fakeTlsDomain on the proxy)"
+                            : "")
+                        + " not found yet"));
   }
 
   /** Timestamps the way the API server writes them: RFC 3339, whole seconds. */
@@ -416,7 +763,12 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   }
 
   private OwnerTags owner(Proxy proxy) {
-    return new OwnerTags(cluster, proxy.getMetadata().getNamespace(), proxy.getSpec().getFleet(), proxy.getMetadata().getName(), proxy.getMetadata().getUid());
+    return new OwnerTags(
+        cluster,
+        proxy.getMetadata().getNamespace(),
+        proxy.getSpec().getFleet(),
+        proxy.getMetadata().getName(),
+        proxy.getMetadata().getUid());
   }
 
   private static Duration backoff(CloudException e) {

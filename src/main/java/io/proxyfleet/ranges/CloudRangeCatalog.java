@@ -36,11 +36,13 @@ import java.util.concurrent.TimeoutException;
 public final class CloudRangeCatalog {
 
   /** The snapshot files in the jar, newest versions checked in with this release. */
-  static final Map<RangePublisher, String> SNAPSHOTS = Map.of(
-      RangePublisher.AWS, "/cloud-ranges/aws_ip-ranges_2025-09-30T125825Z.json.gz",
-      RangePublisher.GCP, "/cloud-ranges/gcp_cloud_2025-07-24T191628.json.gz");
+  static final Map<RangePublisher, String> SNAPSHOTS =
+      Map.of(
+          RangePublisher.AWS, "/cloud-ranges/aws_ip-ranges_2025-09-30T125825Z.json.gz",
+          RangePublisher.GCP, "/cloud-ranges/gcp_cloud_2025-07-24T191628.json.gz");
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
   /** The 2025 AWS file is about 2 MB; anything far larger is not a range file. */
   public static final long DEFAULT_MAX_BYTES = 32L << 20;
 
@@ -58,7 +60,8 @@ public final class CloudRangeCatalog {
    * @param message what happened, naming the URL and the cause on failure
    * @param current the ranges in use after the refresh
    */
-  public record RefreshResult(RangePublisher publisher, Outcome outcome, String message, CloudRanges current) {}
+  public record RefreshResult(
+      RangePublisher publisher, Outcome outcome, String message, CloudRanges current) {}
 
   private final Map<RangePublisher, URI> sources;
   private final HttpClient http;
@@ -75,7 +78,8 @@ public final class CloudRangeCatalog {
    * @param timeout for a whole download, headers and body
    * @param maxBytes largest body accepted
    */
-  public CloudRangeCatalog(Map<RangePublisher, URI> sources, HttpClient http, Duration timeout, long maxBytes) {
+  public CloudRangeCatalog(
+      Map<RangePublisher, URI> sources, HttpClient http, Duration timeout, long maxBytes) {
     this.sources = Map.copyOf(sources);
     this.http = Objects.requireNonNull(http, "http");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -91,7 +95,11 @@ public final class CloudRangeCatalog {
     for (RangePublisher p : RangePublisher.values()) {
       urls.put(p, p.officialUrl());
     }
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NORMAL).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
     return new CloudRangeCatalog(urls, http, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES);
   }
 
@@ -106,7 +114,8 @@ public final class CloudRangeCatalog {
     } catch (IOException e) {
       throw new UncheckedIOException("reading range snapshot " + resource, e);
     } catch (CloudRangeParseException e) {
-      throw new IllegalStateException("range snapshot " + resource + " is broken: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "range snapshot " + resource + " is broken: " + e.getMessage(), e);
     }
   }
 
@@ -114,7 +123,9 @@ public final class CloudRangeCatalog {
     return current.get(publisher).ranges();
   }
 
-  /** @throws IllegalArgumentException for a provider other than aws or gcp */
+  /**
+   * @throws IllegalArgumentException for a provider other than aws or gcp
+   */
   public CloudRanges ranges(String provider) {
     return ranges(publisher(provider));
   }
@@ -137,34 +148,49 @@ public final class CloudRangeCatalog {
     return ranges(provider).exposure(index);
   }
 
-  /** Downloads the publisher's file and makes it current if it parses; otherwise keeps what was current. */
+  /**
+   * Downloads the publisher's file and makes it current if it parses; otherwise keeps what was
+   * current.
+   */
   public RefreshResult refresh(RangePublisher publisher) {
     URI uri = sources.get(publisher);
     Entry before = current.get(publisher);
     if (uri == null) {
-      return new RefreshResult(publisher, Outcome.FAILED, "no source URL configured for " + publisher.wireName(), before.ranges());
+      return new RefreshResult(
+          publisher,
+          Outcome.FAILED,
+          "no source URL configured for " + publisher.wireName(),
+          before.ranges());
     }
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept-Encoding", "gzip").GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept-Encoding", "gzip").GET();
     if (before.etag() != null) request.header("If-None-Match", before.etag());
     if (before.lastModified() != null) request.header("If-Modified-Since", before.lastModified());
-    CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request.build(), info -> new CappedBody(maxBytes));
+    CompletableFuture<HttpResponse<byte[]>> pending =
+        http.sendAsync(request.build(), info -> new CappedBody(maxBytes));
     HttpResponse<byte[]> response;
     try {
       response = pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       pending.cancel(true);
-      return failed(publisher, before, uri, "no complete answer within " + timeout.toMillis() + " ms");
+      return failed(
+          publisher, before, uri, "no complete answer within " + timeout.toMillis() + " ms");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       pending.cancel(true);
       return failed(publisher, before, uri, "interrupted");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      String why = cause instanceof BodyTooLarge ? cause.getMessage() : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+      String why =
+          cause instanceof BodyTooLarge
+              ? cause.getMessage()
+              : cause.getClass().getSimpleName()
+                  + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
       return failed(publisher, before, uri, why);
     }
     if (response.statusCode() == 304) {
-      return new RefreshResult(publisher, Outcome.UNCHANGED, uri + ": not modified", before.ranges());
+      return new RefreshResult(
+          publisher, Outcome.UNCHANGED, uri + ": not modified", before.ranges());
     }
     if (response.statusCode() != 200) {
       return failed(publisher, before, uri, "HTTP " + response.statusCode());
@@ -176,26 +202,51 @@ public final class CloudRangeCatalog {
       return failed(publisher, before, uri, e.getMessage());
     }
     if (fresh.regions().isEmpty()) {
-      return failed(publisher, before, uri, "the file lists no region for service '" + fresh.service() + "'");
+      return failed(
+          publisher, before, uri, "the file lists no region for service '" + fresh.service() + "'");
     }
     String etag = response.headers().firstValue("ETag").orElse(null);
     String lastModified = response.headers().firstValue("Last-Modified").orElse(null);
     current.put(publisher, new Entry(fresh, etag, lastModified));
     if (fresh.syncToken() != null && fresh.syncToken().equals(before.ranges().syncToken())) {
-      return new RefreshResult(publisher, Outcome.UNCHANGED, uri + ": same syncToken " + fresh.syncToken(), fresh);
+      return new RefreshResult(
+          publisher, Outcome.UNCHANGED, uri + ": same syncToken " + fresh.syncToken(), fresh);
     }
-    return new RefreshResult(publisher, Outcome.UPDATED,
-        uri + ": syncToken " + fresh.syncToken() + " (" + fresh.createdAt() + "), " + fresh.regions().size() + " regions", fresh);
+    return new RefreshResult(
+        publisher,
+        Outcome.UPDATED,
+        uri
+            + ": syncToken "
+            + fresh.syncToken()
+            + " ("
+            + fresh.createdAt()
+            + "), "
+            + fresh.regions().size()
+            + " regions",
+        fresh);
   }
 
   private static RefreshResult failed(RangePublisher publisher, Entry before, URI uri, String why) {
-    return new RefreshResult(publisher, Outcome.FAILED,
-        uri + ": " + why + "; keeping syncToken " + before.ranges().syncToken() + " (" + before.ranges().createdAt() + ")", before.ranges());
+    return new RefreshResult(
+        publisher,
+        Outcome.FAILED,
+        uri
+            + ": "
+            + why
+            + "; keeping syncToken "
+            + before.ranges().syncToken()
+            + " ("
+            + before.ranges().createdAt()
+            + ")",
+        before.ranges());
   }
 
   private static RangePublisher publisher(String provider) {
-    return RangePublisher.fromWireName(provider).orElseThrow(() ->
-        new IllegalArgumentException("provider '" + provider + "' publishes no ranges; use aws or gcp"));
+    return RangePublisher.fromWireName(provider)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "provider '" + provider + "' publishes no ranges; use aws or gcp"));
   }
 
   private static final class BodyTooLarge extends IOException {

@@ -20,7 +20,8 @@ import java.util.zip.GZIPInputStream;
 /**
  * Reads AWS {@code ip-ranges.json} and Google {@code cloud.json} (also {@code goog.json}, which has
  * neither service nor scope). Gzip is detected by its magic bytes. A record that cannot be read is
- * counted and skipped; content that is not such a file at all raises {@link CloudRangeParseException}.
+ * counted and skipped; content that is not such a file at all raises {@link
+ * CloudRangeParseException}.
  */
 public final class CloudRangeParser {
 
@@ -47,11 +48,23 @@ public final class CloudRangeParser {
     try {
       root = JSON.readTree(body);
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-      throw new CloudRangeParseException("not JSON" + where + " (an HTML error page or a truncated download?); expected " + fileName(publisher), e);
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      throw new CloudRangeParseException(
+          "not JSON"
+              + where
+              + " (an HTML error page or a truncated download?); expected "
+              + fileName(publisher),
+          e);
     }
     if (root == null || !root.isObject()) {
-      throw new CloudRangeParseException("empty or not a JSON object; expected " + fileName(publisher));
+      throw new CloudRangeParseException(
+          "empty or not a JSON object; expected " + fileName(publisher));
     }
     JsonNode prefixes = root.get("prefixes");
     if (prefixes == null || !prefixes.isArray()) {
@@ -69,18 +82,39 @@ public final class CloudRangeParser {
     }
     if (prefixes.size() > 0 && acc.ipv4Records + acc.ipv6Records == 0) {
       String key = publisher == RangePublisher.AWS ? "ip_prefix" : "ipv4Prefix/ipv6Prefix";
-      throw new CloudRangeParseException("no record in 'prefixes' has '" + key + "'; is this really " + fileName(publisher) + "?");
+      throw new CloudRangeParseException(
+          "no record in 'prefixes' has '" + key + "'; is this really " + fileName(publisher) + "?");
     }
     Map<String, RegionRanges> regions = new TreeMap<>();
     acc.selected.forEach((region, ranges) -> regions.put(region, RegionRanges.of(region, ranges)));
-    CloudRanges.Stats stats = new CloudRanges.Stats(
-        acc.ipv4Records, acc.distinctV4.size(), acc.v4Regions.size(), acc.ipv6Records, acc.distinctV6.size(),
-        Map.copyOf(new TreeMap<>(acc.services)), acc.selectedRecords, acc.withoutRegion, acc.bad, List.copyOf(acc.errors));
-    return new CloudRanges(publisher, text(root, "syncToken"),
-        text(root, publisher == RangePublisher.AWS ? "createDate" : "creationTime"), chosen, regions, stats);
+    CloudRanges.Stats stats =
+        new CloudRanges.Stats(
+            acc.ipv4Records,
+            acc.distinctV4.size(),
+            acc.v4Regions.size(),
+            acc.ipv6Records,
+            acc.distinctV6.size(),
+            Map.copyOf(new TreeMap<>(acc.services)),
+            acc.selectedRecords,
+            acc.withoutRegion,
+            acc.bad,
+            List.copyOf(acc.errors));
+    return new CloudRanges(
+        publisher,
+        text(root, "syncToken"),
+        text(root, publisher == RangePublisher.AWS ? "createDate" : "creationTime"),
+        chosen,
+        regions,
+        stats);
   }
 
-  private static void readRecords(JsonNode records, String array, String prefixKey, String regionKey, Accumulator acc, boolean v6) {
+  private static void readRecords(
+      JsonNode records,
+      String array,
+      String prefixKey,
+      String regionKey,
+      Accumulator acc,
+      boolean v6) {
     for (int i = 0; i < records.size(); i++) {
       JsonNode r = records.get(i);
       String at = array + "[" + i + "]";
@@ -104,7 +138,12 @@ public final class CloudRangeParser {
         continue;
       }
       boolean isV6 = v4 == null;
-      acc.add(at + (isV6 ? ".ipv6Prefix" : ".ipv4Prefix"), isV6 ? v6 : v4, text(r, "scope"), text(r, "service"), isV6);
+      acc.add(
+          at + (isV6 ? ".ipv6Prefix" : ".ipv4Prefix"),
+          isV6 ? v6 : v4,
+          text(r, "scope"),
+          text(r, "service"),
+          isV6);
     }
   }
 
@@ -154,7 +193,15 @@ public final class CloudRangeParser {
         return;
       }
       if (range.ipv6() != v6) {
-        bad(at + ": '" + prefix + "' is an IPv" + (range.ipv6() ? "6" : "4") + " prefix in an IPv" + (v6 ? "6" : "4") + " field");
+        bad(
+            at
+                + ": '"
+                + prefix
+                + "' is an IPv"
+                + (range.ipv6() ? "6" : "4")
+                + " prefix in an IPv"
+                + (v6 ? "6" : "4")
+                + " field");
         return;
       }
       if (v6) {

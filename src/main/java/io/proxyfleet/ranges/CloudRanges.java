@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * One published range file reduced to what placement needs: per region, the merged IPv4 space of one
- * service, plus what the file held and what could not be read.
+ * One published range file reduced to what placement needs: per region, the merged IPv4 space of
+ * one service, plus what the file held and what could not be read.
  *
  * @param syncToken the publisher's version token ({@code syncToken}), null when absent
  * @param createdAt the publisher's timestamp as written ({@code createDate} / {@code creationTime})
@@ -69,7 +69,10 @@ public record CloudRanges(
     for (RegionRanges r : regions.values()) {
       out.add(r.exposure(index));
     }
-    out.sort(Comparator.comparingDouble(RegionExposure::fraction).reversed().thenComparing(RegionExposure::region));
+    out.sort(
+        Comparator.comparingDouble(RegionExposure::fraction)
+            .reversed()
+            .thenComparing(RegionExposure::region));
     return out;
   }
 

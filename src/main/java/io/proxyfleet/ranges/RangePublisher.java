@@ -4,11 +4,20 @@ import java.net.URI;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** A cloud that publishes its IP ranges, with the file's official address and the service proxies draw from. */
+/**
+ * A cloud that publishes its IP ranges, with the file's official address and the service proxies
+ * draw from.
+ */
 public enum RangePublisher {
-  /** AWS {@code ip-ranges.json}: service {@code EC2} is the space EC2 public IPs (and Elastic IPs) come from. */
+  /**
+   * AWS {@code ip-ranges.json}: service {@code EC2} is the space EC2 public IPs (and Elastic IPs)
+   * come from.
+   */
   AWS("aws", "EC2", URI.create("https://ip-ranges.amazonaws.com/ip-ranges.json")),
-  /** Google {@code cloud.json}: every record is service {@code Google Cloud}, scoped to a region or "global". */
+  /**
+   * Google {@code cloud.json}: every record is service {@code Google Cloud}, scoped to a region or
+   * "global".
+   */
   GCP("gcp", "Google Cloud", URI.create("https://www.gstatic.com/ipranges/cloud.json"));
 
   private final String wireName;

@@ -5,7 +5,8 @@ package io.proxyfleet.ranges;
  *
  * @param fraction blocked / total, 0 for a region with no addresses
  */
-public record RegionExposure(String region, long totalAddresses, long blockedAddresses, double fraction) {
+public record RegionExposure(
+    String region, long totalAddresses, long blockedAddresses, double fraction) {
 
   public static RegionExposure of(String region, long total, long blocked) {
     return new RegionExposure(region, total, blocked, total == 0 ? 0 : (double) blocked / total);

@@ -85,10 +85,12 @@ public final class RegionRanges {
    */
   public long addressAt(long offset) {
     if (offset < 0 || offset >= totalAddresses()) {
-      throw new IndexOutOfBoundsException("offset " + offset + " outside 0.." + (totalAddresses() - 1) + " of " + region);
+      throw new IndexOutOfBoundsException(
+          "offset " + offset + " outside 0.." + (totalAddresses() - 1) + " of " + region);
     }
     int i = Arrays.binarySearch(cumulative, offset);
-    // An exact hit is the first address of range i; otherwise the range is the one before the insertion point.
+    // An exact hit is the first address of range i; otherwise the range is the one before the
+    // insertion point.
     int range = i >= 0 ? i : -i - 2;
     return starts[range] + (offset - cumulative[range]);
   }

@@ -23,18 +23,20 @@ import java.util.TreeMap;
 /**
  * When which ranges were blocked, read from a CSV with a header: a CIDR column ({@code cidr}) and a
  * time column ({@code reported_at_utc}, as in the compiled 2018 Telegram list, or {@code time}).
- * Times are ISO instants, offset date-times, local date-times (taken as UTC) or bare dates (midnight
- * UTC: the earliest moment a day-precision report can mean). Rows without a readable time or CIDR
- * are counted and skipped, never fatal.
+ * Times are ISO instants, offset date-times, local date-times (taken as UTC) or bare dates
+ * (midnight UTC: the earliest moment a day-precision report can mean). Rows without a readable time
+ * or CIDR are counted and skipped, never fatal.
  *
  * @param events in time order; a range reported several times appears once per report
  * @param skippedRows rows that were skipped
  * @param firstErrors the first few skipped rows, each with its line number
  */
-public record BlockTimeline(List<Event> events, int rows, int skippedRows, List<String> firstErrors) {
+public record BlockTimeline(
+    List<Event> events, int rows, int skippedRows, List<String> firstErrors) {
 
   private static final int MAX_REPORTED_ERRORS = 5;
-  private static final List<String> TIME_COLUMNS = List.of("reported_at_utc", "time", "timestamp", "at");
+  private static final List<String> TIME_COLUMNS =
+      List.of("reported_at_utc", "time", "timestamp", "at");
 
   public BlockTimeline {
     events = events.stream().sorted(Comparator.comparing(Event::at)).toList();
@@ -76,15 +78,22 @@ public record BlockTimeline(List<Event> events, int rows, int skippedRows, List<
     if (header == null) {
       throw new TimelineFormatException("empty file; expected a header such as 'time,cidr'");
     }
-    List<String> columns = splitCsv(header.replace("\uFEFF", "")).stream().map(c -> c.strip().toLowerCase(Locale.ROOT)).toList();
+    List<String> columns =
+        splitCsv(header.replace("\uFEFF", "")).stream()
+            .map(c -> c.strip().toLowerCase(Locale.ROOT))
+            .toList();
     int cidrColumn = columns.indexOf("cidr");
     int timeColumn = -1;
     for (String name : TIME_COLUMNS) {
       if (timeColumn < 0) timeColumn = columns.indexOf(name);
     }
     if (cidrColumn < 0 || timeColumn < 0) {
-      throw new TimelineFormatException("line 1: header " + columns + " needs a 'cidr' column and a time column (one of "
-          + TIME_COLUMNS + "); e.g. 'time,cidr' then '2018-04-16T10:00:00Z,52.58.0.0/15'");
+      throw new TimelineFormatException(
+          "line 1: header "
+              + columns
+              + " needs a 'cidr' column and a time column (one of "
+              + TIME_COLUMNS
+              + "); e.g. 'time,cidr' then '2018-04-16T10:00:00Z,52.58.0.0/15'");
     }
     List<Event> events = new ArrayList<>();
     List<String> errors = new ArrayList<>();
@@ -110,7 +119,10 @@ public record BlockTimeline(List<Event> events, int rows, int skippedRows, List<
           events.add(new Event(parseTime(time), cidr, range, lineNumber));
           continue;
         } catch (IllegalArgumentException | DateTimeParseException e) {
-          problem = e instanceof DateTimeParseException ? "time '" + time + "' is not an ISO date or date-time" : e.getMessage();
+          problem =
+              e instanceof DateTimeParseException
+                  ? "time '" + time + "' is not an ISO date or date-time"
+                  : e.getMessage();
         }
       }
       skipped++;
@@ -121,7 +133,9 @@ public record BlockTimeline(List<Event> events, int rows, int skippedRows, List<
     return new BlockTimeline(events, rows, skipped, errors);
   }
 
-  /** Parses a timeline time: ISO instant, offset or local date-time (UTC), or a date (midnight UTC). */
+  /**
+   * Parses a timeline time: ISO instant, offset or local date-time (UTC), or a date (midnight UTC).
+   */
   public static Instant parseTime(String text) {
     if (text.isEmpty()) {
       throw new DateTimeParseException("empty", text, 0);
@@ -131,7 +145,11 @@ public record BlockTimeline(List<Event> events, int rows, int skippedRows, List<
       return LocalDate.parse(t).atStartOfDay().toInstant(ZoneOffset.UTC);
     }
     if (t.endsWith("Z") || t.matches(".*[+-]\\d\\d:?\\d\\d$")) {
-      return OffsetDateTime.parse(t.matches(".*[+-]\\d\\d\\d\\d$") ? t.substring(0, t.length() - 2) + ":" + t.substring(t.length() - 2) : t).toInstant();
+      return OffsetDateTime.parse(
+              t.matches(".*[+-]\\d\\d\\d\\d$")
+                  ? t.substring(0, t.length() - 2) + ":" + t.substring(t.length() - 2)
+                  : t)
+          .toInstant();
     }
     return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
   }

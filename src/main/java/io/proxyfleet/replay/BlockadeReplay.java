@@ -17,15 +17,15 @@ import io.proxyfleet.cloud.Subnet;
 import io.proxyfleet.decide.DecisionLog;
 import io.proxyfleet.decide.FleetStep;
 import io.proxyfleet.decide.ProxyStep;
-import io.proxyfleet.policy.FleetPolicy;
-import io.proxyfleet.status.Reason;
 import io.proxyfleet.planner.FleetPlan;
 import io.proxyfleet.planner.PlacementView;
 import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.RotationSettings;
 import io.proxyfleet.planner.SlotKey;
+import io.proxyfleet.policy.FleetPolicy;
 import io.proxyfleet.proxy.AddressAssignment;
 import io.proxyfleet.ranges.CloudRanges;
+import io.proxyfleet.status.Reason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,8 +53,8 @@ import java.util.random.RandomGenerator;
  * Kubernetes and the cloud; this class keeps only the simulated world around them: the clock, the
  * clouds, the block timeline (true and operator-known indexes) and the report. Passes run every
  * {@link ReplaySettings#period()} and also at block events, boot completions and hold expiries;
- * within a pass, fleet and proxy steps repeat until nothing changes,
- * as their watch events would make them do. Cloud calls take no simulated time.
+ * within a pass, fleet and proxy steps repeat until nothing changes, as their watch events would
+ * make them do. Cloud calls take no simulated time.
  *
  * <p>What is blocked and what the operator knows are two indexes: the truth (the timeline, plus a
  * {@link LearningCensor} when set) and the operator's view (the timeline after the list lag, plus
@@ -81,8 +81,10 @@ public final class BlockadeReplay {
   private final RotationSettings rotation;
 
   private final Map<String, SimProxy> proxies = new LinkedHashMap<>();
+
   /** Burned regions in force, as the fleet's status would hold them. */
   private List<FleetStep.Hold> holds = List.of();
+
   private io.proxyfleet.api.RotationBudgetStatus budget;
   private DecisionLog decisions = DecisionLog.NONE;
 
@@ -138,8 +140,13 @@ public final class BlockadeReplay {
    * @param clock the clock the clouds were built with
    * @param names randomness for proxy names and UIDs
    */
-  public BlockadeReplay(ProxyFleet fleet, Map<String, SimulatedCloud> clouds, BlockTimeline timeline, ReplaySettings settings,
-      SimulatedClock clock, RandomGenerator names) {
+  public BlockadeReplay(
+      ProxyFleet fleet,
+      Map<String, SimulatedCloud> clouds,
+      BlockTimeline timeline,
+      ReplaySettings settings,
+      SimulatedClock clock,
+      RandomGenerator names) {
     this.fleet = fleet;
     this.spec = fleet.getSpec();
     this.clouds = Map.copyOf(clouds);
@@ -153,23 +160,44 @@ public final class BlockadeReplay {
     this.rotation = FleetPolicy.rotation(spec);
     for (PlacementView p : placements) {
       if (!clouds.containsKey(p.cloudProfile())) {
-        throw new IllegalArgumentException("no simulated cloud for cloudProfile '" + p.cloudProfile() + "'");
+        throw new IllegalArgumentException(
+            "no simulated cloud for cloudProfile '" + p.cloudProfile() + "'");
       }
     }
   }
 
-  /** A replay whose clouds draw from the given ranges (per cloud profile), all randomness from one seed. */
-  public static BlockadeReplay create(ProxyFleet fleet, Map<String, CloudRanges> rangesByProfile, BlockTimeline timeline, ReplaySettings settings) {
+  /**
+   * A replay whose clouds draw from the given ranges (per cloud profile), all randomness from one
+   * seed.
+   */
+  public static BlockadeReplay create(
+      ProxyFleet fleet,
+      Map<String, CloudRanges> rangesByProfile,
+      BlockTimeline timeline,
+      ReplaySettings settings) {
     SimulatedClock clock = new SimulatedClock(settings.start());
     SplittableRandom root = new SplittableRandom(settings.seed());
     Map<String, SimulatedCloud> clouds = new LinkedHashMap<>();
     // Profiles sorted so the same seed gives each cloud the same stream, whatever the map order.
-    new TreeMap<>(rangesByProfile).forEach((profile, ranges) -> clouds.put(profile,
-        new SimulatedCloud(ranges.publisher().wireName(), ranges, clock, root.split(), settings.bootDelay(), settings.subnetsPerRegion())));
+    new TreeMap<>(rangesByProfile)
+        .forEach(
+            (profile, ranges) ->
+                clouds.put(
+                    profile,
+                    new SimulatedCloud(
+                        ranges.publisher().wireName(),
+                        ranges,
+                        clock,
+                        root.split(),
+                        settings.bootDelay(),
+                        settings.subnetsPerRegion())));
     return new BlockadeReplay(fleet, clouds, timeline, settings, clock, root.split());
   }
 
-  /** Adds a censor that blocks the addresses it learns from the published endpoints (none by default). */
+  /**
+   * Adds a censor that blocks the addresses it learns from the published endpoints (none by
+   * default).
+   */
   public BlockadeReplay censor(LearningCensor.Settings settings) {
     this.censor = settings == null ? null : new LearningCensor(settings);
     return this;
@@ -181,7 +209,9 @@ public final class BlockadeReplay {
     return this;
   }
 
-  /** Reports every step decision to {@code log} (the test comparing the replay with the operator). */
+  /**
+   * Reports every step decision to {@code log} (the test comparing the replay with the operator).
+   */
   public BlockadeReplay recordDecisionsTo(DecisionLog log) {
     this.decisions = log;
     return this;
@@ -198,11 +228,15 @@ public final class BlockadeReplay {
     listTruth = timeline.indexAt(start);
     trueIndex = listTruth;
     if (detection.probes()) {
-      io.proxyfleet.api.ProbesSpec probes = Optional.ofNullable(spec.getProbes()).orElseGet(io.proxyfleet.api.ProbesSpec::new);
-      vantage = new VantageRounds(start, detection.probeInterval(),
-          Optional.ofNullable(detection.confirmRounds()).orElse(probes.getConfirmRounds()),
-          Optional.ofNullable(detection.rangeThreshold()).orElse(probes.getRangeThreshold()),
-          io.proxyfleet.api.Durations.parse(probes.getLearnedTTL()));
+      io.proxyfleet.api.ProbesSpec probes =
+          Optional.ofNullable(spec.getProbes()).orElseGet(io.proxyfleet.api.ProbesSpec::new);
+      vantage =
+          new VantageRounds(
+              start,
+              detection.probeInterval(),
+              Optional.ofNullable(detection.confirmRounds()).orElse(probes.getConfirmRounds()),
+              Optional.ofNullable(detection.rangeThreshold()).orElse(probes.getRangeThreshold()),
+              io.proxyfleet.api.Durations.parse(probes.getLearnedTTL()));
     }
     // CIDRs reported before, shown once: later sources repeating a range do not make a new block.
     java.util.Set<String> reported = new java.util.HashSet<>();
@@ -225,13 +259,25 @@ public final class BlockadeReplay {
       if (listStep || !censored.isEmpty()) {
         BlockIndex before = trueIndex;
         if (listStep) listTruth = timeline.indexAt(t);
-        trueIndex = censor == null ? listTruth : BlockIndex.builder().addAll(listTruth).addAll(censor.blocked()).build();
+        trueIndex =
+            censor == null
+                ? listTruth
+                : BlockIndex.builder().addAll(listTruth).addAll(censor.blocked()).build();
         int affected = 0;
         for (SimProxy p : proxies.values()) {
           if (serving(p, before) && !serving(p, trueIndex)) affected++;
         }
-        List<String> cidrs = listStep ? steps.get(t).stream().map(BlockTimeline.Event::cidr).distinct().filter(reported::add).toList() : List.of();
-        events.add(new OpenStep(t, cidrs, censored, trueIndex.ipv4Addresses() - before.ipv4Addresses(), affected));
+        List<String> cidrs =
+            listStep
+                ? steps.get(t).stream()
+                    .map(BlockTimeline.Event::cidr)
+                    .distinct()
+                    .filter(reported::add)
+                    .toList()
+                : List.of();
+        events.add(
+            new OpenStep(
+                t, cidrs, censored, trueIndex.ipv4Addresses() - before.ipv4Addresses(), affected));
       }
       boolean viewChanged = false;
       if (detectTimes.contains(t)) {
@@ -255,7 +301,8 @@ public final class BlockadeReplay {
       pass(t);
       // The world reacts to what the pass left: the censor reads the endpoints, a round starts.
       if (censor != null) censor.observe(t, published().values());
-      if (vantage != null && vantage.isRound(t)) vantage.probe(t, unblocked(), ip -> trueIndex.match(ip).isPresent());
+      if (vantage != null && vantage.isRound(t))
+        vantage.probe(t, unblocked(), ip -> trueIndex.match(ip).isPresent());
       int servingNow = (int) proxies.values().stream().filter(p -> serving(p, trueIndex)).count();
       if (servingNow >= replicas) {
         if (readySince == null) readySince = t;
@@ -284,14 +331,20 @@ public final class BlockadeReplay {
       }
       t = next;
     }
-    return report(end, events, readySince, readySince != null ? servingReady : servingAll,
-        readySince != null ? desiredReady : desiredAll, System.nanoTime() - wallStart);
+    return report(
+        end,
+        events,
+        readySince,
+        readySince != null ? servingReady : servingAll,
+        readySince != null ? desiredReady : desiredAll,
+        System.nanoTime() - wallStart);
   }
 
   /** One reconcile pass: fleet and proxy steps until neither has anything left to do. */
   private void pass(Instant now) {
     passes++;
-    BlockChecker checker = ip -> operatorIndex.match(ip).map(r -> new BlockMatch("timeline", r.describe()));
+    BlockChecker checker =
+        ip -> operatorIndex.match(ip).map(r -> new BlockMatch("timeline", r.describe()));
     for (int round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
       boolean acted = fleetStep(now, checker);
       boolean changed = false;
@@ -322,19 +375,27 @@ public final class BlockadeReplay {
       SimulatedCloud cloud = clouds.get(placement.cloudProfile());
       for (String region : placement.regions()) {
         SlotKey slot = new SlotKey(placement.cloudProfile(), region);
-        java.util.OptionalDouble fraction = io.proxyfleet.policy.BlockedFractions.fraction(cloud.addressSpace(region), operatorIndex);
+        java.util.OptionalDouble fraction =
+            io.proxyfleet.policy.BlockedFractions.fraction(
+                cloud.addressSpace(region), operatorIndex);
         List<Subnet> subnets = null;
         if (!held.inForce().containsKey(slot)) {
           try {
             subnets = cloud.subnets(region);
           } catch (CloudException e) {
-            // Like the reconciler: a region the cloud refuses gets no new proxies; the report shows the gap.
+            // Like the reconciler: a region the cloud refuses gets no new proxies; the report shows
+            // the gap.
           }
         }
-        slots.put(slot, new FleetStep.SlotObservation(fraction.isPresent() ? fraction.getAsDouble() : null, subnets));
+        slots.put(
+            slot,
+            new FleetStep.SlotObservation(
+                fraction.isPresent() ? fraction.getAsDouble() : null, subnets));
       }
     }
-    FleetStep.Decision decision = FleetStep.decide(new FleetStep.Observation(spec, views, held.inForce(), slots, budget, now));
+    FleetStep.Decision decision =
+        FleetStep.decide(
+            new FleetStep.Observation(spec, views, held.inForce(), slots, budget, now));
     FleetPlan plan = decision.plan();
     lastPlan = plan;
     for (FleetPlan.Delete d : plan.deletes()) {
@@ -346,12 +407,21 @@ public final class BlockadeReplay {
     }
     List<String> created = new ArrayList<>();
     for (FleetPlan.Create c : plan.creates()) {
-      SimProxy p = new SimProxy(newName(), new UUID(names.nextLong(), names.nextLong()).toString(), c.slot(), c.subnet(), now);
+      SimProxy p =
+          new SimProxy(
+              newName(),
+              new UUID(names.nextLong(), names.nextLong()).toString(),
+              c.slot(),
+              c.subnet(),
+              now);
       proxies.put(p.name, p);
       created.add(p.name);
     }
-    DecisionLog.fleetPass(decisions, now, fleet.getMetadata().getName(), decision, held.added(), created);
-    plan.rotationsStarted().forEach((reason, count) -> rotationsByReason.merge(reason.name(), (long) count, Long::sum));
+    DecisionLog.fleetPass(
+        decisions, now, fleet.getMetadata().getName(), decision, held.added(), created);
+    plan.rotationsStarted()
+        .forEach(
+            (reason, count) -> rotationsByReason.merge(reason.name(), (long) count, Long::sum));
     budget = decision.budgetAfter();
     return decision.acts();
   }
@@ -382,12 +452,28 @@ public final class BlockadeReplay {
       ProxyPhase phaseBefore = p.phase;
       String ipBefore = p.publicIp;
       Optional<Instance> found = cloud.findInstance(region, p.uid);
-      ProxyStep.Observation seen = new ProxyStep.Observation(p.phase, p.instanceId, p.publicIp, p.createdAt, launchTimeout, found,
-          found.map(Instance::publicIp).map(checker::isBlocked).orElse(false), p.rotationPending, now);
+      ProxyStep.Observation seen =
+          new ProxyStep.Observation(
+              p.phase,
+              p.instanceId,
+              p.publicIp,
+              p.createdAt,
+              launchTimeout,
+              found,
+              found.map(Instance::publicIp).map(checker::isBlocked).orElse(false),
+              p.rotationPending,
+              now);
       ProxyStep.Decision decision = decide(p, seen);
       if (decision instanceof ProxyStep.Launch) {
-        Instance launched = cloud.launch(new LaunchSpec(owner(p), region, p.subnet,
-            Protocol.fromWireName(spec.getProtocol()).orElse(Protocol.SOCKS5), spec.getPort(), CREDENTIALS));
+        Instance launched =
+            cloud.launch(
+                new LaunchSpec(
+                    owner(p),
+                    region,
+                    p.subnet,
+                    Protocol.fromWireName(spec.getProtocol()).orElse(Protocol.SOCKS5),
+                    spec.getPort(),
+                    CREDENTIALS));
         p.instanceId = launched.id();
         found = Optional.of(launched);
         decision = decide(p, seen.launched(launched));
@@ -408,9 +494,22 @@ public final class BlockadeReplay {
           p.phase = ProxyPhase.Rotating;
         }
         Optional<String> hint = assign.firstAddress() ? Optional.of(p.subnet) : Optional.empty();
-        Optional<io.proxyfleet.cloud.Address> kept = assign.keepNewer() ? addresses.keepCurrent(cloud, region, owner(p), instance) : Optional.empty();
-        AddressAssignment.Result result = kept.map(a -> new AddressAssignment.Result(a, 0, 0))
-            .orElseGet(() -> addresses.assignClean(cloud, region, owner(p), instance, hint, checker, FleetPolicy.maxAddressDraws(spec, addresses.maxDraws())));
+        Optional<io.proxyfleet.cloud.Address> kept =
+            assign.keepNewer()
+                ? addresses.keepCurrent(cloud, region, owner(p), instance)
+                : Optional.empty();
+        AddressAssignment.Result result =
+            kept.map(a -> new AddressAssignment.Result(a, 0, 0))
+                .orElseGet(
+                    () ->
+                        addresses.assignClean(
+                            cloud,
+                            region,
+                            owner(p),
+                            instance,
+                            hint,
+                            checker,
+                            FleetPolicy.maxAddressDraws(spec, addresses.maxDraws())));
         draws += result.draws();
         drawsBlocked += result.blockedDraws();
         ProxyStep.Decision after = ProxyStep.afterAssignment(result.clean());
@@ -455,15 +554,28 @@ public final class BlockadeReplay {
 
   private ProxyView view(SimProxy p, BlockChecker checker) {
     BlockMatch match = p.publicIp == null ? null : checker.check(p.publicIp).orElse(null);
-    return new ProxyView(p.name, p.uid, p.slot, p.subnet, p.phase, p.publicIp, match, p.terminating, p.rotationPending, p.createdAt);
+    return new ProxyView(
+        p.name,
+        p.uid,
+        p.slot,
+        p.subnet,
+        p.phase,
+        p.publicIp,
+        match,
+        p.terminating,
+        p.rotationPending,
+        p.createdAt);
   }
 
   /**
-   * Serving on an address that is really unblocked (whether or not the operator knows yet) and, with
-   * a vantage, that the operator published.
+   * Serving on an address that is really unblocked (whether or not the operator knows yet) and,
+   * with a vantage, that the operator published.
    */
   private boolean serving(SimProxy p, BlockIndex truth) {
-    return !p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp))
+    return !p.terminating
+        && p.phase == ProxyPhase.Running
+        && p.publicIp != null
+        && !truth.containsIpv4(IpAddresses.parseIpv4(p.publicIp))
         && (vantage == null || vantage.publishable(p.uid + "/" + p.publicIp));
   }
 
@@ -474,7 +586,10 @@ public final class BlockadeReplay {
   private Map<String, String> unblocked() {
     Map<String, String> out = new LinkedHashMap<>();
     for (SimProxy p : proxies.values()) {
-      if (!p.terminating && p.phase == ProxyPhase.Running && p.publicIp != null && operatorIndex.match(p.publicIp).isEmpty()) {
+      if (!p.terminating
+          && p.phase == ProxyPhase.Running
+          && p.publicIp != null
+          && operatorIndex.match(p.publicIp).isEmpty()) {
         out.put(p.uid + "/" + p.publicIp, p.publicIp);
       }
     }
@@ -482,8 +597,9 @@ public final class BlockadeReplay {
   }
 
   /**
-   * What the endpoints Secret lists: the unblocked proxies, and with a vantage only those it reached
-   * once (the operator publishes a fresh address after an inside check). The censor reads this.
+   * What the endpoints Secret lists: the unblocked proxies, and with a vantage only those it
+   * reached once (the operator publishes a fresh address after an inside check). The censor reads
+   * this.
    */
   private Map<String, String> published() {
     Map<String, String> out = unblocked();
@@ -497,13 +613,18 @@ public final class BlockadeReplay {
    */
   private void countFound() {
     for (SimProxy p : proxies.values()) {
-      if (p.terminating || p.phase != ProxyPhase.Running || p.publicIp == null || found.contains(p.uid + "/" + p.publicIp)) {
+      if (p.terminating
+          || p.phase != ProxyPhase.Running
+          || p.publicIp == null
+          || found.contains(p.uid + "/" + p.publicIp)) {
         continue;
       }
       if (listView.match(p.publicIp).isPresent()) {
         found.add(p.uid + "/" + p.publicIp);
         foundByLists++;
-      } else if (operatorIndex.match(p.publicIp).isPresent()) { // not in a list: learned from probes
+      } else if (operatorIndex
+          .match(p.publicIp)
+          .isPresent()) { // not in a list: learned from probes
         found.add(p.uid + "/" + p.publicIp);
         foundByProbes++;
         if (trueIndex.match(p.publicIp).isEmpty()) foundByProbesClean++;
@@ -512,13 +633,15 @@ public final class BlockadeReplay {
   }
 
   private OwnerTags owner(SimProxy p) {
-    return new OwnerTags(CLUSTER, fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), p.name, p.uid);
+    return new OwnerTags(
+        CLUSTER, fleet.getMetadata().getNamespace(), fleet.getMetadata().getName(), p.name, p.uid);
   }
 
   private String newName() {
     while (true) {
       StringBuilder sb = new StringBuilder(fleet.getMetadata().getName()).append('-');
-      for (int i = 0; i < 5; i++) sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
+      for (int i = 0; i < 5; i++)
+        sb.append(NAME_ALPHABET.charAt(names.nextInt(NAME_ALPHABET.length())));
       if (!proxies.containsKey(sb.toString())) return sb.toString();
     }
   }
@@ -536,7 +659,8 @@ public final class BlockadeReplay {
     final int affected;
     Instant recoveredAt;
 
-    OpenStep(Instant at, List<String> cidrs, List<String> censored, long newlyBlocked, int affected) {
+    OpenStep(
+        Instant at, List<String> cidrs, List<String> censored, long newlyBlocked, int affected) {
       this.at = at;
       this.cidrs = cidrs;
       this.censored = censored;
@@ -545,21 +669,35 @@ public final class BlockadeReplay {
     }
   }
 
-  private ReplayReport report(Instant end, List<OpenStep> open, Instant readySince, double servingSeconds, double desiredSeconds, long wallNanos) {
+  private ReplayReport report(
+      Instant end,
+      List<OpenStep> open,
+      Instant readySince,
+      double servingSeconds,
+      double desiredSeconds,
+      long wallNanos) {
     List<ReplayReport.Step> steps = new ArrayList<>();
     List<Duration> recoveries = new ArrayList<>();
     int affected = 0;
     for (OpenStep e : open) {
-      Duration recovery = e.affected > 0 && e.recoveredAt != null ? Duration.between(e.at, e.recoveredAt) : null;
-      steps.add(new ReplayReport.Step(e.at, e.cidrs, e.censored, e.newlyBlocked, e.affected, recovery));
+      Duration recovery =
+          e.affected > 0 && e.recoveredAt != null ? Duration.between(e.at, e.recoveredAt) : null;
+      steps.add(
+          new ReplayReport.Step(e.at, e.cidrs, e.censored, e.newlyBlocked, e.affected, recovery));
       if (e.affected > 0) {
         affected++;
         if (recovery != null) recoveries.add(recovery);
       }
     }
     recoveries.sort(Comparator.naturalOrder());
-    ReplayReport.Recovery recovery = new ReplayReport.Recovery(affected, recoveries.size(), affected - recoveries.size(),
-        percentile(recoveries, 50), percentile(recoveries, 95), recoveries.isEmpty() ? null : recoveries.get(recoveries.size() - 1));
+    ReplayReport.Recovery recovery =
+        new ReplayReport.Recovery(
+            affected,
+            recoveries.size(),
+            affected - recoveries.size(),
+            percentile(recoveries, 50),
+            percentile(recoveries, 95),
+            recoveries.isEmpty() ? null : recoveries.get(recoveries.size() - 1));
 
     List<ReplayReport.Spread> spread = new ArrayList<>();
     Map<SlotKey, Integer> desired = new LinkedHashMap<>();
@@ -567,33 +705,80 @@ public final class BlockadeReplay {
     for (PlacementView p : placements) {
       for (String r : p.regions()) desired.putIfAbsent(new SlotKey(p.cloudProfile(), r), 0);
     }
-    desired.forEach((slot, want) -> {
-      List<SimProxy> in = proxies.values().stream().filter(p -> p.slot.equals(slot) && !p.terminating).toList();
-      int serving = (int) in.stream().filter(p -> serving(p, trueIndex)).count();
-      int onBlocked = (int) in.stream().filter(p -> p.phase == ProxyPhase.Running && p.publicIp != null && trueIndex.match(p.publicIp).isPresent()).count();
-      spread.add(new ReplayReport.Spread(slot.cloudProfile(), slot.region(), want, in.size(), serving, onBlocked));
-    });
+    desired.forEach(
+        (slot, want) -> {
+          List<SimProxy> in =
+              proxies.values().stream().filter(p -> p.slot.equals(slot) && !p.terminating).toList();
+          int serving = (int) in.stream().filter(p -> serving(p, trueIndex)).count();
+          int onBlocked =
+              (int)
+                  in.stream()
+                      .filter(
+                          p ->
+                              p.phase == ProxyPhase.Running
+                                  && p.publicIp != null
+                                  && trueIndex.match(p.publicIp).isPresent())
+                      .count();
+          spread.add(
+              new ReplayReport.Spread(
+                  slot.cloudProfile(), slot.region(), want, in.size(), serving, onBlocked));
+        });
     List<ReplayReport.Exposure> exposure = new ArrayList<>();
     for (SlotKey slot : desired.keySet()) {
       SimulatedCloud cloud = clouds.get(slot.cloudProfile());
-      cloud.ranges().exposure(slot.region(), trueIndex).ifPresent(x -> exposure.add(new ReplayReport.Exposure(cloud.type(), x)));
+      cloud
+          .ranges()
+          .exposure(slot.region(), trueIndex)
+          .ifPresent(x -> exposure.add(new ReplayReport.Exposure(cloud.type(), x)));
     }
     long launched = clouds.values().stream().mapToLong(SimulatedCloud::launches).sum();
     long allocated = clouds.values().stream().mapToLong(SimulatedCloud::allocations).sum();
-    int inWindow = (int) timeline.events().stream().filter(e -> !e.at().isBefore(settings.start()) && e.at().isBefore(end)).count();
-    return new ReplayReport(fleet.getMetadata().getName(), spec.getReplicas(), rotation.onBlocked().name(), settings, end,
-        inWindow, passes, readySince == null ? null : Duration.between(settings.start(), readySince),
-        desiredSeconds == 0 ? 1.0 : servingSeconds / desiredSeconds, servingSeconds / 3600, desiredSeconds / 3600,
-        steps, recovery, allocated, drawsBlocked, Map.copyOf(rotationsByReason), Map.copyOf(deletesByReason), Map.copyOf(failuresByReason),
-        ipRotations, launched, spread, exposure, wallNanos / 1_000_000, detectionReport());
+    int inWindow =
+        (int)
+            timeline.events().stream()
+                .filter(e -> !e.at().isBefore(settings.start()) && e.at().isBefore(end))
+                .count();
+    return new ReplayReport(
+        fleet.getMetadata().getName(),
+        spec.getReplicas(),
+        rotation.onBlocked().name(),
+        settings,
+        end,
+        inWindow,
+        passes,
+        readySince == null ? null : Duration.between(settings.start(), readySince),
+        desiredSeconds == 0 ? 1.0 : servingSeconds / desiredSeconds,
+        servingSeconds / 3600,
+        desiredSeconds / 3600,
+        steps,
+        recovery,
+        allocated,
+        drawsBlocked,
+        Map.copyOf(rotationsByReason),
+        Map.copyOf(deletesByReason),
+        Map.copyOf(failuresByReason),
+        ipRotations,
+        launched,
+        spread,
+        exposure,
+        wallNanos / 1_000_000,
+        detectionReport());
   }
 
   private ReplayReport.Detection detectionReport() {
-    return new ReplayReport.Detection(detection.mode().wireName(), settings.detectionDelay(),
-        vantage == null ? null : detection.probeInterval(), vantage == null ? 0 : vantage.confirmRounds(),
-        vantage == null ? 0 : vantage.rangeThreshold(), vantage == null ? 0 : vantage.rounds(),
-        censor == null ? null : censor.settings(), censor == null ? 0 : censor.addressesBlocked(), censor == null ? 0 : censor.rangesBlocked(),
-        foundByLists, foundByProbes, foundByProbesClean);
+    return new ReplayReport.Detection(
+        detection.mode().wireName(),
+        settings.detectionDelay(),
+        vantage == null ? null : detection.probeInterval(),
+        vantage == null ? 0 : vantage.confirmRounds(),
+        vantage == null ? 0 : vantage.rangeThreshold(),
+        vantage == null ? 0 : vantage.rounds(),
+        censor == null ? null : censor.settings(),
+        censor == null ? 0 : censor.addressesBlocked(),
+        censor == null ? 0 : censor.rangesBlocked(),
+        foundByLists,
+        foundByProbes,
+        foundByProbesClean);
   }
 
   /** Nearest rank: the smallest value with at least p% of the values at or below it. */
@@ -603,7 +788,9 @@ public final class BlockadeReplay {
     return sorted.get(Math.max(0, rank - 1));
   }
 
-  /** Draws counted by the assignments (equal to the clouds' allocations; kept for a cross-check). */
+  /**
+   * Draws counted by the assignments (equal to the clouds' allocations; kept for a cross-check).
+   */
   long drawsCounted() {
     return draws;
   }

@@ -35,8 +35,11 @@ public final class LearningCensor {
   public record Settings(Duration delay, int rangeAfter) {
     public Settings {
       Objects.requireNonNull(delay, "delay");
-      if (delay.isNegative()) throw new IllegalArgumentException("censor delay must not be negative, was " + delay);
-      if (rangeAfter < 0) throw new IllegalArgumentException("rangeAfter must be 0 (never) or at least 1, was " + rangeAfter);
+      if (delay.isNegative())
+        throw new IllegalArgumentException("censor delay must not be negative, was " + delay);
+      if (rangeAfter < 0)
+        throw new IllegalArgumentException(
+            "rangeAfter must be 0 (never) or at least 1, was " + rangeAfter);
     }
   }
 
@@ -58,7 +61,10 @@ public final class LearningCensor {
     return settings;
   }
 
-  /** The censor reads the endpoints at {@code now}; addresses it has not seen are blocked {@code delay} later. */
+  /**
+   * The censor reads the endpoints at {@code now}; addresses it has not seen are blocked {@code
+   * delay} later.
+   */
   public void observe(Instant now, Collection<String> published) {
     for (String ip : published) {
       long v4;

@@ -26,9 +26,12 @@ import java.util.stream.Collectors;
  */
 public record ReplayFleetFile(ProxyFleet fleet, Map<String, String> providers) {
 
-  private static final ObjectMapper YAML = new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper YAML =
+      new YAMLMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  /** @throws ReplayInputException naming the document or field that is wrong */
+  /**
+   * @throws ReplayInputException naming the document or field that is wrong
+   */
   public static ReplayFleetFile read(InputStream in) throws IOException, ReplayInputException {
     List<ProxyFleet> fleets = new ArrayList<>();
     Map<String, String> providers = new LinkedHashMap<>();
@@ -49,15 +52,19 @@ public record ReplayFleetFile(ProxyFleet fleet, Map<String, String> providers) {
             }
           }
         } catch (IllegalArgumentException e) {
-          throw new ReplayInputException("document " + document + " (" + kind + "): " + rootMessage(e));
+          throw new ReplayInputException(
+              "document " + document + " (" + kind + "): " + rootMessage(e));
         }
       }
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ReplayInputException("not valid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
+      throw new ReplayInputException(
+          "not valid YAML: "
+              + e.getOriginalMessage()
+              + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
     }
     if (fleets.size() != 1) {
-      throw new ReplayInputException("needs exactly one ProxyFleet document, found " + fleets.size());
+      throw new ReplayInputException(
+          "needs exactly one ProxyFleet document, found " + fleets.size());
     }
     ProxyFleet fleet = fleets.get(0);
     if (fleet.getMetadata() == null || fleet.getMetadata().getName() == null) {
@@ -68,8 +75,11 @@ public record ReplayFleetFile(ProxyFleet fleet, Map<String, String> providers) {
     }
     List<SpecProblem> problems = new FleetValidator().validate(fleet);
     if (!problems.isEmpty()) {
-      throw new ReplayInputException("ProxyFleet " + fleet.getMetadata().getName() + ": "
-          + problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; ")));
+      throw new ReplayInputException(
+          "ProxyFleet "
+              + fleet.getMetadata().getName()
+              + ": "
+              + problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; ")));
     }
     return new ReplayFleetFile(fleet, Map.copyOf(providers));
   }
@@ -77,7 +87,10 @@ public record ReplayFleetFile(ProxyFleet fleet, Map<String, String> providers) {
   private static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null) t = t.getCause();
-    String m = t instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : t.getMessage();
+    String m =
+        t instanceof com.fasterxml.jackson.core.JsonProcessingException j
+            ? j.getOriginalMessage()
+            : t.getMessage();
     return m == null ? t.getClass().getSimpleName() : m;
   }
 }

@@ -32,16 +32,24 @@ public record ReplaySettings(
   public static final Duration DEFAULT_DURATION = Duration.ofHours(48);
   public static final Duration DEFAULT_PERIOD = Duration.ofSeconds(10);
   public static final Duration DEFAULT_BOOT_DELAY = Duration.ofSeconds(45);
+
   /** The operator's default ({@code OperatorSettings.localMode}). */
   public static final int DEFAULT_MAX_DRAWS = 10;
+
   public static final int DEFAULT_SUBNETS = 3;
 
   public ReplaySettings {
-    if (duration.isNegative() || duration.isZero()) throw new IllegalArgumentException("duration must be positive, was " + duration);
-    if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("period must be positive, was " + period);
-    if (bootDelay.isNegative()) throw new IllegalArgumentException("bootDelay must not be negative, was " + bootDelay);
-    if (detectionDelay.isNegative()) throw new IllegalArgumentException("detectionDelay must not be negative, was " + detectionDelay);
-    if (maxDraws < 1) throw new IllegalArgumentException("maxDraws must be at least 1, was " + maxDraws);
+    if (duration.isNegative() || duration.isZero())
+      throw new IllegalArgumentException("duration must be positive, was " + duration);
+    if (period.isNegative() || period.isZero())
+      throw new IllegalArgumentException("period must be positive, was " + period);
+    if (bootDelay.isNegative())
+      throw new IllegalArgumentException("bootDelay must not be negative, was " + bootDelay);
+    if (detectionDelay.isNegative())
+      throw new IllegalArgumentException(
+          "detectionDelay must not be negative, was " + detectionDelay);
+    if (maxDraws < 1)
+      throw new IllegalArgumentException("maxDraws must be at least 1, was " + maxDraws);
   }
 
   public Instant end() {

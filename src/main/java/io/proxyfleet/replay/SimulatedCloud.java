@@ -24,8 +24,8 @@ import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
- * A cloud that exists only in memory, with the Elastic-IP semantics of {@link CloudProvider} kept by
- * a {@link CloudLedger}: public addresses are drawn at random from a region's published prefixes
+ * A cloud that exists only in memory, with the Elastic-IP semantics of {@link CloudProvider} kept
+ * by a {@link CloudLedger}: public addresses are drawn at random from a region's published prefixes
  * (uniform over addresses, so a prefix is picked in proportion to its size), instances boot for a
  * fixed delay on the given clock. The replay drives it from one loop, so its subnet cache is not
  * guarded.
@@ -39,7 +39,8 @@ public final class SimulatedCloud implements CloudProvider {
   private final CloudRanges ranges;
   private final Duration bootDelay;
   private final int subnetsPerRegion;
-  // The Elastic-IP bookkeeping; this class adds the regions, subnets and address draw of a published range file.
+  // The Elastic-IP bookkeeping; this class adds the regions, subnets and address draw of a
+  // published range file.
   private final CloudLedger ledger;
 
   private final Map<String, List<Subnet>> subnets = new HashMap<>();
@@ -51,7 +52,13 @@ public final class SimulatedCloud implements CloudProvider {
    * @param bootDelay how long a launched instance stays PENDING
    * @param subnetsPerRegion subnets (one per zone) offered in every region
    */
-  public SimulatedCloud(String type, CloudRanges ranges, Clock clock, RandomGenerator random, Duration bootDelay, int subnetsPerRegion) {
+  public SimulatedCloud(
+      String type,
+      CloudRanges ranges,
+      Clock clock,
+      RandomGenerator random,
+      Duration bootDelay,
+      int subnetsPerRegion) {
     this.type = type;
     this.ranges = Objects.requireNonNull(ranges, "ranges");
     this.bootDelay = bootDelay;
@@ -90,14 +97,16 @@ public final class SimulatedCloud implements CloudProvider {
   @Override
   public List<Subnet> subnets(String region) {
     region(region);
-    return subnets.computeIfAbsent(region, r -> {
-      List<Subnet> out = new ArrayList<>(subnetsPerRegion);
-      for (int s = 0; s < subnetsPerRegion; s++) {
-        char zone = (char) ('a' + s);
-        out.add(new Subnet("subnet-" + r + "-" + zone, r, r + zone, "10." + s + ".0.0/16"));
-      }
-      return List.copyOf(out);
-    });
+    return subnets.computeIfAbsent(
+        region,
+        r -> {
+          List<Subnet> out = new ArrayList<>(subnetsPerRegion);
+          for (int s = 0; s < subnetsPerRegion; s++) {
+            char zone = (char) ('a' + s);
+            out.add(new Subnet("subnet-" + r + "-" + zone, r, r + zone, "10." + s + ".0.0/16"));
+          }
+          return List.copyOf(out);
+        });
   }
 
   @Override
@@ -110,14 +119,22 @@ public final class SimulatedCloud implements CloudProvider {
   public Instance launch(LaunchSpec spec) {
     region(spec.region());
     if (spec.owner() == null) {
-      throw new CloudException(Reason.INVALID, "owner must be set: every instance carries owner tags");
+      throw new CloudException(
+          Reason.INVALID, "owner must be set: every instance carries owner tags");
     }
     Optional<Instance> existing = ledger.findInstance(spec.region(), spec.owner().proxyUid());
     if (existing.isPresent()) {
       return existing.get();
     }
-    Subnet subnet = subnets(spec.region()).stream().filter(s -> s.id().equals(spec.subnetId())).findFirst()
-        .orElseThrow(() -> new CloudException(Reason.INVALID, "subnet '" + spec.subnetId() + "' does not exist in " + spec.region()));
+    Subnet subnet =
+        subnets(spec.region()).stream()
+            .filter(s -> s.id().equals(spec.subnetId()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new CloudException(
+                        Reason.INVALID,
+                        "subnet '" + spec.subnetId() + "' does not exist in " + spec.region()));
     return ledger.launch(spec.owner(), subnet, bootDelay);
   }
 
@@ -135,17 +152,23 @@ public final class SimulatedCloud implements CloudProvider {
   public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) {
     RegionRanges space = region(region);
     if (owner == null) {
-      throw new CloudException(Reason.INVALID, "owner must be set: every address carries owner tags");
+      throw new CloudException(
+          Reason.INVALID, "owner must be set: every address carries owner tags");
     }
-    return ledger.allocate(region, owner, (random, allocated) -> {
-      for (int attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
-        long ip = space.addressAt(random.nextLong(space.totalAddresses()));
-        if (!allocated.test(ip)) {
-          return ip;
-        }
-      }
-      throw new CloudException(Reason.QUOTA_EXCEEDED, "no free public address found in " + region + " after " + MAX_COLLISIONS + " draws");
-    });
+    return ledger.allocate(
+        region,
+        owner,
+        (random, allocated) -> {
+          for (int attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
+            long ip = space.addressAt(random.nextLong(space.totalAddresses()));
+            if (!allocated.test(ip)) {
+              return ip;
+            }
+          }
+          throw new CloudException(
+              Reason.QUOTA_EXCEEDED,
+              "no free public address found in " + region + " after " + MAX_COLLISIONS + " draws");
+        });
   }
 
   @Override
@@ -170,7 +193,19 @@ public final class SimulatedCloud implements CloudProvider {
   }
 
   private RegionRanges region(String region) {
-    return ranges.region(region).orElseThrow(() -> new CloudException(Reason.INVALID,
-        "region '" + region + "' has no " + ranges.service() + " prefixes in the " + type + " range file; use one of " + ranges.regions().keySet()));
+    return ranges
+        .region(region)
+        .orElseThrow(
+            () ->
+                new CloudException(
+                    Reason.INVALID,
+                    "region '"
+                        + region
+                        + "' has no "
+                        + ranges.service()
+                        + " prefixes in the "
+                        + type
+                        + " range file; use one of "
+                        + ranges.regions().keySet()));
   }
 }

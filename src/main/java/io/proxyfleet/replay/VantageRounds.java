@@ -20,13 +20,13 @@ import java.util.function.Predicate;
 /**
  * One vantage inside the censored network, on the replay's clock, and what the operator makes of
  * its reports. Rounds start every {@code interval} from the replay's start: a round probes every
- * address published at its start, sees the censor as it is then, and its report reaches the operator
- * at the round's end (the agent writes its status at most once per {@code reportInterval}). Each
- * report is classified by the production {@link ProbeClassifier}, so an address blocked at a round
- * start is found blocked {@code confirmRounds} intervals later; what it finds is learned through the
- * production {@link LearnedBlocks}. As in the operator, an address is published only once the
- * classifier calls it publishable: a vantage reached it once, so a fresh address waits for the
- * report of the round that first probed it.
+ * address published at its start, sees the censor as it is then, and its report reaches the
+ * operator at the round's end (the agent writes its status at most once per {@code
+ * reportInterval}). Each report is classified by the production {@link ProbeClassifier}, so an
+ * address blocked at a round start is found blocked {@code confirmRounds} intervals later; what it
+ * finds is learned through the production {@link LearnedBlocks}. As in the operator, an address is
+ * published only once the classifier calls it publishable: a vantage reached it once, so a fresh
+ * address waits for the report of the round that first probed it.
  *
  * <p>The vantage probes every Running proxy the operator does not know to be blocked (the agent
  * lists Proxies, not the endpoints Secret). What is not modelled: outages (the outside check always
@@ -55,7 +55,12 @@ final class VantageRounds {
   private List<IpRange> learnedRanges = List.of();
   private long rounds;
 
-  VantageRounds(Instant anchor, Duration interval, int confirmRounds, int rangeThreshold, Duration learnedTtl) {
+  VantageRounds(
+      Instant anchor,
+      Duration interval,
+      int confirmRounds,
+      int rangeThreshold,
+      Duration learnedTtl) {
     this.anchor = anchor;
     this.interval = interval;
     this.confirmRounds = confirmRounds;
@@ -63,8 +68,13 @@ final class VantageRounds {
     this.learnedTtl = learnedTtl;
     // One vantage; the streak must still be fresh when its last round is reported, so results live
     // one round longer than the streak. The health grace never applies: outside always passes.
-    this.classifier = new ProbeClassifier(new ProbeClassifier.Settings(1, confirmRounds, Duration.ofMinutes(2),
-        interval.multipliedBy(confirmRounds + 1L)));
+    this.classifier =
+        new ProbeClassifier(
+            new ProbeClassifier.Settings(
+                1,
+                confirmRounds,
+                Duration.ofMinutes(2),
+                interval.multipliedBy(confirmRounds + 1L)));
   }
 
   /** Whether a round starts (and the previous one reports) at {@code t}. */
@@ -88,16 +98,27 @@ final class VantageRounds {
     history.keySet().retainAll(inFlight.keySet());
     found.retainAll(inFlight.keySet());
     publishable.retainAll(inFlight.keySet());
-    List<ProbeResult> outside = List.of(new ProbeResult(ProbeOutcome.PASSED, Duration.ZERO, now, "replay: outside always passes"));
+    List<ProbeResult> outside =
+        List.of(
+            new ProbeResult(
+                ProbeOutcome.PASSED, Duration.ZERO, now, "replay: outside always passes"));
     for (Map.Entry<String, Probe> e : inFlight.entrySet()) {
       Probe probe = e.getValue();
       ArrayDeque<ProbeResult> h = history.computeIfAbsent(e.getKey(), k -> new ArrayDeque<>());
-      h.addLast(new ProbeResult(probe.failed() ? ProbeOutcome.TIMEOUT : ProbeOutcome.PASSED, Duration.ZERO, probe.at(), ""));
+      h.addLast(
+          new ProbeResult(
+              probe.failed() ? ProbeOutcome.TIMEOUT : ProbeOutcome.PASSED,
+              Duration.ZERO,
+              probe.at(),
+              ""));
       while (h.size() > confirmRounds + 1) {
         h.removeFirst();
       }
-      ProbeClassifier.Verdict v = classifier.classify(
-          new ProbeClassifier.Observation(outside, Map.of(VANTAGE, List.copyOf(h)), Set.of(VANTAGE)), now);
+      ProbeClassifier.Verdict v =
+          classifier.classify(
+              new ProbeClassifier.Observation(
+                  outside, Map.of(VANTAGE, List.copyOf(h)), Set.of(VANTAGE)),
+              now);
       if (v.publishable()) {
         publishable.add(e.getKey());
       } else {
@@ -116,8 +137,8 @@ final class VantageRounds {
   }
 
   /**
-   * A round starts: the vantage probes every address it is given ({@code "<uid>/<ip>"} to ip) as the
-   * censor has it now.
+   * A round starts: the vantage probes every address it is given ({@code "<uid>/<ip>"} to ip) as
+   * the censor has it now.
    */
   void probe(Instant now, Map<String, String> addresses, Predicate<String> trulyBlocked) {
     Map<String, Probe> next = new LinkedHashMap<>();
@@ -127,8 +148,8 @@ final class VantageRounds {
   }
 
   /**
-   * Whether the operator may publish this address ({@code "<uid>/<ip>"}): the classifier's verdict at
-   * the last report, so once a round reached it and until a streak of failures made it blocked.
+   * Whether the operator may publish this address ({@code "<uid>/<ip>"}): the classifier's verdict
+   * at the last report, so once a round reached it and until a streak of failures made it blocked.
    */
   boolean publishable(String key) {
     return publishable.contains(key);

@@ -22,12 +22,12 @@ import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
- * SLF4J logging as one JSON object per line on standard error ({@code time}, {@code level},
- * {@code logger}, {@code thread}, {@code message}, and {@code exception} with the stack trace), for
- * log pipelines that parse JSON. Chosen by {@code operator --log-format=json}, which sets the
- * {@code slf4j.provider} system property to this class before anything logs; it is not registered
- * as a service, so the plain-text slf4j-simple stays the default everywhere else. The level comes
- * from the system property {@link #LEVEL_PROPERTY}.
+ * SLF4J logging as one JSON object per line on standard error ({@code time}, {@code level}, {@code
+ * logger}, {@code thread}, {@code message}, and {@code exception} with the stack trace), for log
+ * pipelines that parse JSON. Chosen by {@code operator --log-format=json}, which sets the {@code
+ * slf4j.provider} system property to this class before anything logs; it is not registered as a
+ * service, so the plain-text slf4j-simple stays the default everywhere else. The level comes from
+ * the system property {@link #LEVEL_PROPERTY}.
  */
 public final class JsonLogProvider implements SLF4JServiceProvider {
 
@@ -59,12 +59,15 @@ public final class JsonLogProvider implements SLF4JServiceProvider {
 
   @Override
   public void initialize() {
-    Level threshold = Level.valueOf(System.getProperty(LEVEL_PROPERTY, "info").toUpperCase(Locale.ROOT));
+    Level threshold =
+        Level.valueOf(System.getProperty(LEVEL_PROPERTY, "info").toUpperCase(Locale.ROOT));
     Map<String, Logger> byName = new ConcurrentHashMap<>();
     loggers = name -> byName.computeIfAbsent(name, n -> new JsonLogger(n, threshold, System.err));
   }
 
-  /** One logger; every line is written whole under the stream's lock, so threads never interleave. */
+  /**
+   * One logger; every line is written whole under the stream's lock, so threads never interleave.
+   */
   static final class JsonLogger extends LegacyAbstractLogger {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final transient Level threshold;
@@ -81,11 +84,30 @@ public final class JsonLogProvider implements SLF4JServiceProvider {
       return level.toInt() >= threshold.toInt();
     }
 
-    @Override public boolean isTraceEnabled() { return enabled(Level.TRACE); }
-    @Override public boolean isDebugEnabled() { return enabled(Level.DEBUG); }
-    @Override public boolean isInfoEnabled() { return enabled(Level.INFO); }
-    @Override public boolean isWarnEnabled() { return enabled(Level.WARN); }
-    @Override public boolean isErrorEnabled() { return enabled(Level.ERROR); }
+    @Override
+    public boolean isTraceEnabled() {
+      return enabled(Level.TRACE);
+    }
+
+    @Override
+    public boolean isDebugEnabled() {
+      return enabled(Level.DEBUG);
+    }
+
+    @Override
+    public boolean isInfoEnabled() {
+      return enabled(Level.INFO);
+    }
+
+    @Override
+    public boolean isWarnEnabled() {
+      return enabled(Level.WARN);
+    }
+
+    @Override
+    public boolean isErrorEnabled() {
+      return enabled(Level.ERROR);
+    }
 
     @Override
     protected String getFullyQualifiedCallerName() {
@@ -93,7 +115,8 @@ public final class JsonLogProvider implements SLF4JServiceProvider {
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
+    protected void handleNormalizedLoggingCall(
+        Level level, Marker marker, String pattern, Object[] arguments, Throwable throwable) {
       ObjectNode line = JSON.createObjectNode();
       line.put("time", Instant.now().toString());
       line.put("level", level.name());

@@ -19,7 +19,9 @@ public final class OperatorMetrics {
 
   private OperatorMetrics() {}
 
-  /** A Prometheus registry with the JVM meters on-call looks at first (heap, threads, CPU, uptime). */
+  /**
+   * A Prometheus registry with the JVM meters on-call looks at first (heap, threads, CPU, uptime).
+   */
   public static PrometheusMeterRegistry registry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -31,8 +33,8 @@ public final class OperatorMetrics {
 
   /**
    * JOSDK's reconcile metrics (counts, failures, durations per controller) without per-resource
-   * meters: a meter per proxy would grow the series with the fleet size. Reconcilers see their
-   * own exceptions, as without metrics (see {@link ReconcileMetrics}).
+   * meters: a meter per proxy would grow the series with the fleet size. Reconcilers see their own
+   * exceptions, as without metrics (see {@link ReconcileMetrics}).
    */
   public static Metrics reconciles(PrometheusMeterRegistry registry) {
     return new ReconcileMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
@@ -40,7 +42,8 @@ public final class OperatorMetrics {
 
   public static void leader(PrometheusMeterRegistry registry, BooleanSupplier leading) {
     Gauge.builder(LEADER, () -> leading.getAsBoolean() ? 1 : 0)
-        .description("1 while this replica is the leader that reconciles, 0 on a standby or while starting")
+        .description(
+            "1 while this replica is the leader that reconciles, 0 on a standby or while starting")
         .register(registry);
   }
 }

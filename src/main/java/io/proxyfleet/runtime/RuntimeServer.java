@@ -22,6 +22,7 @@ public final class RuntimeServer implements AutoCloseable {
   public static final String HEALTH_PATH = "/healthz";
   public static final String READY_PATH = "/readyz";
   public static final String METRICS_PATH = "/metrics";
+
   /** The Prometheus text exposition format, which every Prometheus and agent understands. */
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -39,27 +40,38 @@ public final class RuntimeServer implements AutoCloseable {
    * @param live whether the process can still do its work (false makes the kubelet restart it)
    * @param ready whether it may be counted as available (false during startup)
    */
-  public static RuntimeServer start(String host, int port, BooleanSupplier live, BooleanSupplier ready, PrometheusMeterRegistry registry) {
+  public static RuntimeServer start(
+      String host,
+      int port,
+      BooleanSupplier live,
+      BooleanSupplier ready,
+      PrometheusMeterRegistry registry) {
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 16);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }
     // Two threads: a slow scrape must not make a probe time out, and probes are cheap.
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "proxyfleet-http");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "proxyfleet-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext(HEALTH_PATH, exchange -> probe(exchange, live));
     server.createContext(READY_PATH, exchange -> probe(exchange, ready));
-    server.createContext(METRICS_PATH, exchange -> {
-      if (!exactPath(exchange, METRICS_PATH)) return;
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-      respond(exchange, 200, PROMETHEUS_TEXT, body);
-    });
+    server.createContext(
+        METRICS_PATH,
+        exchange -> {
+          if (!exactPath(exchange, METRICS_PATH)) return;
+          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+          respond(exchange, 200, PROMETHEUS_TEXT, body);
+        });
     server.start();
     return new RuntimeServer(server, executor);
   }
@@ -78,7 +90,11 @@ public final class RuntimeServer implements AutoCloseable {
       // A check that throws is a failing check, never a hung or 500-looping probe.
       ok = false;
     }
-    respond(exchange, ok ? 200 : 503, "text/plain; charset=utf-8", (ok ? "ok\n" : "not ok\n").getBytes(StandardCharsets.UTF_8));
+    respond(
+        exchange,
+        ok ? 200 : 503,
+        "text/plain; charset=utf-8",
+        (ok ? "ok\n" : "not ok\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /** The JDK matches contexts by prefix; {@code /healthzfoo} must be a 404, not a probe. */
@@ -86,11 +102,13 @@ public final class RuntimeServer implements AutoCloseable {
     if (exchange.getRequestURI().getPath().equals(path)) {
       return true;
     }
-    respond(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
+    respond(
+        exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.UTF_8));
     return false;
   }
 
-  private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
     try (exchange) {
       exchange.getResponseHeaders().set("Content-Type", contentType);
       boolean head = "HEAD".equals(exchange.getRequestMethod());

@@ -13,8 +13,8 @@ import io.proxyfleet.cloud.FakeTlsSecret;
 import io.proxyfleet.cloud.ProxyCredentials;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -25,19 +25,35 @@ public final class FleetSecrets {
   public static final String USERNAME = "username";
   public static final String PASSWORD = "password";
   public static final String ENDPOINTS_KEY = "endpoints.json";
+
   /** Every client link of the fleet, one per line, for clients that import a list. */
   public static final String SUBSCRIPTION_KEY = "subscription.txt";
-  /** The endpoints document gzipped, instead of {@link #ENDPOINTS_KEY}, when a fleet's documents are large. */
+
+  /**
+   * The endpoints document gzipped, instead of {@link #ENDPOINTS_KEY}, when a fleet's documents are
+   * large.
+   */
   public static final String ENDPOINTS_GZIP_KEY = "endpoints.json.gz";
+
   /** The subscription list gzipped, instead of {@link #SUBSCRIPTION_KEY}, in the same case. */
   public static final String SUBSCRIPTION_GZIP_KEY = "subscription.txt.gz";
-  /** Above this many characters of documents, both are written gzipped (base64 makes 512 KiB about 683 KiB). */
+
+  /**
+   * Above this many characters of documents, both are written gzipped (base64 makes 512 KiB about
+   * 683 KiB).
+   */
   static final int PLAIN_LIMIT = 512 * 1024;
+
   /** The MTProto key (32 hex digits) all proxies of a fleet share (secretScope fleet). */
   public static final String MTPROTO_SECRET = "mtprotoSecret";
-  /** Prefix of the per-proxy MTProto keys (secretScope proxy): {@code mtprotoSecret.<proxy name>}. */
+
+  /**
+   * Prefix of the per-proxy MTProto keys (secretScope proxy): {@code mtprotoSecret.<proxy name>}.
+   */
   public static final String MTPROTO_SECRET_PREFIX = MTPROTO_SECRET + ".";
-  private static final String ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+  private static final String ALPHABET =
+      "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
   private FleetSecrets() {}
 
@@ -48,7 +64,9 @@ public final class FleetSecrets {
   /** The credentials Secret the fleet uses: the one it names, or the generated one. */
   public static String credentialsName(ProxyFleet fleet) {
     String named = fleet.getSpec().getCredentialsSecret();
-    return named != null && !named.isEmpty() ? named : fleet.getMetadata().getName() + "-credentials";
+    return named != null && !named.isEmpty()
+        ? named
+        : fleet.getMetadata().getName() + "-credentials";
   }
 
   public static boolean generatesCredentials(ProxyFleet fleet) {
@@ -58,30 +76,35 @@ public final class FleetSecrets {
 
   /** A fresh credentials Secret; the password comes from a cryptographically strong generator. */
   public static Secret newCredentials(ProxyFleet fleet, RandomGenerator secureRandom) {
-    SecretBuilder secret = new SecretBuilder()
-        .withNewMetadata()
-        .withName(credentialsName(fleet))
-        .withNamespace(fleet.getMetadata().getNamespace())
-        .addToLabels(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())
-        .withOwnerReferences(ownerReference(fleet))
-        .endMetadata()
-        .withType("Opaque")
-        .addToData(USERNAME, b64("pf-" + random(secureRandom, 8).toLowerCase()))
-        .addToData(PASSWORD, b64(random(secureRandom, 32)));
+    SecretBuilder secret =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(credentialsName(fleet))
+            .withNamespace(fleet.getMetadata().getNamespace())
+            .addToLabels(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())
+            .withOwnerReferences(ownerReference(fleet))
+            .endMetadata()
+            .withType("Opaque")
+            .addToData(USERNAME, b64("pf-" + random(secureRandom, 8).toLowerCase()))
+            .addToData(PASSWORD, b64(random(secureRandom, 32)));
     if (sharesMtprotoSecret(fleet)) {
       secret.addToData(MTPROTO_SECRET, b64(FakeTlsSecret.newKey(secureRandom)));
     }
     return secret.build();
   }
 
-  /** Whether the fleet's proxies share one MTProto key (an mtproto fleet with secretScope fleet). */
+  /**
+   * Whether the fleet's proxies share one MTProto key (an mtproto fleet with secretScope fleet).
+   */
   public static boolean sharesMtprotoSecret(ProxyFleet fleet) {
-    return Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol()) && !perProxyMtprotoSecret(fleet);
+    return Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol())
+        && !perProxyMtprotoSecret(fleet);
   }
 
   public static boolean perProxyMtprotoSecret(ProxyFleet fleet) {
     MtprotoSpec mtproto = fleet.getSpec().getMtproto();
-    return Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol()) && mtproto != null
+    return Protocol.MTPROTO.wireName().equals(fleet.getSpec().getProtocol())
+        && mtproto != null
         && MtprotoSpec.SCOPE_PROXY.equals(mtproto.getSecretScope());
   }
 
@@ -91,8 +114,8 @@ public final class FleetSecrets {
 
   /**
    * The MTProto key of this proxy: its own key when the Secret has one, else the fleet's. One rule
-   * for the proxy controller (what the daemon gets) and the fleet controller (what the link says), so
-   * the two always agree, also for proxies launched before a scope change.
+   * for the proxy controller (what the daemon gets) and the fleet controller (what the link says),
+   * so the two always agree, also for proxies launched before a scope change.
    */
   public static Optional<String> mtprotoKey(Secret secret, String proxyName) {
     for (String key : new String[] {mtprotoKeyName(proxyName), MTPROTO_SECRET}) {
@@ -117,7 +140,8 @@ public final class FleetSecrets {
     if (!FakeTlsSecret.validDomain(domain)) {
       return Optional.empty();
     }
-    return mtprotoKey(secret, proxy.getMetadata().getName()).map(key -> base.get().withFakeTls(new FakeTlsSecret(key, domain)));
+    return mtprotoKey(secret, proxy.getMetadata().getName())
+        .map(key -> base.get().withFakeTls(new FakeTlsSecret(key, domain)));
   }
 
   /** Adds a base64 value to a Secret's data. */
@@ -148,17 +172,27 @@ public final class FleetSecrets {
         .withOwnerReferences(ownerReference(fleet))
         .endMetadata()
         .withType("Opaque")
-        .addToData(compress ? ENDPOINTS_GZIP_KEY : ENDPOINTS_KEY, compress ? Base64.getEncoder().encodeToString(gzip(json)) : b64(json))
-        .addToData(compress ? SUBSCRIPTION_GZIP_KEY : SUBSCRIPTION_KEY, compress ? Base64.getEncoder().encodeToString(gzip(subscription)) : b64(subscription))
+        .addToData(
+            compress ? ENDPOINTS_GZIP_KEY : ENDPOINTS_KEY,
+            compress ? Base64.getEncoder().encodeToString(gzip(json)) : b64(json))
+        .addToData(
+            compress ? SUBSCRIPTION_GZIP_KEY : SUBSCRIPTION_KEY,
+            compress ? Base64.getEncoder().encodeToString(gzip(subscription)) : b64(subscription))
         .build();
   }
 
-  /** The endpoints document of an endpoints Secret, from whichever key holds it; null when neither does. */
+  /**
+   * The endpoints document of an endpoints Secret, from whichever key holds it; null when neither
+   * does.
+   */
   public static String endpointsJson(Secret secret) {
     return document(secret, ENDPOINTS_KEY, ENDPOINTS_GZIP_KEY);
   }
 
-  /** The subscription list of an endpoints Secret, from whichever key holds it; null when neither does. */
+  /**
+   * The subscription list of an endpoints Secret, from whichever key holds it; null when neither
+   * does.
+   */
   public static String subscription(Secret secret) {
     return document(secret, SUBSCRIPTION_KEY, SUBSCRIPTION_GZIP_KEY);
   }
@@ -166,10 +200,19 @@ public final class FleetSecrets {
   private static String document(Secret secret, String plainKey, String gzipKey) {
     Map<String, String> data = secret.getData();
     if (data != null && data.get(gzipKey) != null) {
-      try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(Base64.getDecoder().decode(data.get(gzipKey))))) {
+      try (var in =
+          new java.util.zip.GZIPInputStream(
+              new java.io.ByteArrayInputStream(Base64.getDecoder().decode(data.get(gzipKey))))) {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       } catch (java.io.IOException | IllegalArgumentException e) {
-        throw new IllegalStateException("key " + gzipKey + " of Secret " + secret.getMetadata().getName() + " is not base64 gzip: " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "key "
+                + gzipKey
+                + " of Secret "
+                + secret.getMetadata().getName()
+                + " is not base64 gzip: "
+                + e.getMessage(),
+            e);
       }
     }
     return value(secret, plainKey);
@@ -192,7 +235,8 @@ public final class FleetSecrets {
    */
   public static boolean ownedBy(Secret secret, ProxyFleet fleet) {
     List<OwnerReference> owners = secret.getMetadata().getOwnerReferences();
-    return owners != null && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), fleet.getMetadata().getUid()));
+    return owners != null
+        && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), fleet.getMetadata().getUid()));
   }
 
   public static OwnerReference ownerReference(ProxyFleet fleet) {

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Sets conditions the Kubernetes way: one per type, {@code lastTransitionTime} kept while the status
- * (True/False) stays the same, {@code observedGeneration} recorded.
+ * Sets conditions the Kubernetes way: one per type, {@code lastTransitionTime} kept while the
+ * status (True/False) stays the same, {@code observedGeneration} recorded.
  */
 public final class Conditions {
 
@@ -21,11 +21,20 @@ public final class Conditions {
   }
 
   /** Sets a condition in place, keeping its transition time unless its status flips. */
-  public void set(List<Condition> conditions, String type, boolean status, String reason, String message, Long generation) {
+  public void set(
+      List<Condition> conditions,
+      String type,
+      boolean status,
+      String reason,
+      String message,
+      Long generation) {
     String value = status ? "True" : "False";
     Optional<Condition> existing = find(conditions, type);
     String since =
-        existing.filter(c -> value.equals(c.getStatus())).map(Condition::getLastTransitionTime).orElse(now());
+        existing
+            .filter(c -> value.equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .orElse(now());
     Condition next =
         new ConditionBuilder()
             .withType(type)
@@ -35,11 +44,18 @@ public final class Conditions {
             .withLastTransitionTime(since)
             .withObservedGeneration(generation)
             .build();
-    existing.ifPresentOrElse(c -> conditions.set(conditions.indexOf(c), next), () -> conditions.add(next));
+    existing.ifPresentOrElse(
+        c -> conditions.set(conditions.indexOf(c), next), () -> conditions.add(next));
   }
 
   /** Sets a condition with a typed reason. */
-  public void set(List<Condition> conditions, String type, boolean status, Reason reason, String message, Long generation) {
+  public void set(
+      List<Condition> conditions,
+      String type,
+      boolean status,
+      Reason reason,
+      String message,
+      Long generation) {
     set(conditions, type, status, reason.name(), message, generation);
   }
 
@@ -49,7 +65,9 @@ public final class Conditions {
   }
 
   public static Optional<Condition> find(List<Condition> conditions, String type) {
-    return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
   /** Drops a condition that no longer applies (e.g. a feature switched off in the spec). */

@@ -16,7 +16,10 @@ public enum Reason {
   QuotaExceeded,
   RegionsAvoided,
   PlacementUnavailable,
-  /** A Vantage of the fleet stopped reporting: blocks nobody publishes are found from the others only. */
+  /**
+   * A Vantage of the fleet stopped reporting: blocks nobody publishes are found from the others
+   * only.
+   */
   VantageSilent,
   AsExpected,
   Forbidden,
@@ -62,7 +65,9 @@ public enum Reason {
     return name().equals(reason);
   }
 
-  /** The reason a condition names, or null when it names none of these (written by someone else). */
+  /**
+   * The reason a condition names, or null when it names none of these (written by someone else).
+   */
   public static Reason parse(String reason) {
     for (Reason r : values()) {
       if (r.is(reason)) {

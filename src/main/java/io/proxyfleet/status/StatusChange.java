@@ -3,7 +3,9 @@ package io.proxyfleet.status;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
-/** Compares statuses by their JSON form, so "write only when changed" needs no hand-written equals. */
+/**
+ * Compares statuses by their JSON form, so "write only when changed" needs no hand-written equals.
+ */
 public final class StatusChange {
 
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -16,7 +18,9 @@ public final class StatusChange {
     return a == null ? b != null : !a.equals(b);
   }
 
-  /** A deep copy through JSON, so a reconciler can edit status without touching the cached object. */
+  /**
+   * A deep copy through JSON, so a reconciler can edit status without touching the cached object.
+   */
   public static <T> T copy(T value, Class<T> type) {
     return value == null ? null : JSON.convertValue(value, type);
   }

@@ -44,8 +44,12 @@ public interface ClusterReads {
 
       @Override
       public List<Proxy> proxiesOf(ProxyFleet fleet) {
-        return client.resources(Proxy.class).inNamespace(fleet.getMetadata().getNamespace())
-            .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName()).list().getItems();
+        return client
+            .resources(Proxy.class)
+            .inNamespace(fleet.getMetadata().getNamespace())
+            .withLabel(ApiGroup.FLEET_LABEL, fleet.getMetadata().getName())
+            .list()
+            .getItems();
       }
 
       @Override
@@ -55,7 +59,12 @@ public interface ClusterReads {
 
       @Override
       public Optional<Secret> credentials(ProxyFleet fleet) {
-        return Optional.ofNullable(client.secrets().inNamespace(fleet.getMetadata().getNamespace()).withName(FleetSecrets.credentialsName(fleet)).get());
+        return Optional.ofNullable(
+            client
+                .secrets()
+                .inNamespace(fleet.getMetadata().getNamespace())
+                .withName(FleetSecrets.credentialsName(fleet))
+                .get());
       }
     };
   }

@@ -14,6 +14,7 @@ public final class LearnedBlocks {
 
   /** Annotation on the learned Blocklist holding {@code {"cidr": "expiresAt", ...}}. */
   public static final String ENTRIES_ANNOTATION = "proxyfleet.io/learned-entries";
+
   /** Label on the learned Blocklist naming the fleet, as {@code <namespace>.<fleet>}. */
   public static final String FOR_LABEL = "proxyfleet.io/learned-for";
 
@@ -39,8 +40,8 @@ public final class LearnedBlocks {
   }
 
   /**
-   * Records an IPv4 address found blocked, and its /24 once {@code rangeThreshold} learned addresses
-   * share it. Returns the /24 if this call added it.
+   * Records an IPv4 address found blocked, and its /24 once {@code rangeThreshold} learned
+   * addresses share it. Returns the /24 if this call added it.
    */
   public java.util.Optional<String> learn(String ip, Instant expires, int rangeThreshold) {
     long v4;
@@ -57,8 +58,12 @@ public final class LearnedBlocks {
       entries.merge(range, expires, LearnedBlocks::later);
       return java.util.Optional.empty();
     }
-    long inRange = entries.keySet().stream().filter(c -> c.endsWith("/32"))
-        .filter(c -> slash24(IpAddresses.parseIpv4(c.substring(0, c.length() - 3))).equals(range)).count();
+    long inRange =
+        entries.keySet().stream()
+            .filter(c -> c.endsWith("/32"))
+            .filter(
+                c -> slash24(IpAddresses.parseIpv4(c.substring(0, c.length() - 3))).equals(range))
+            .count();
     if (inRange >= rangeThreshold) {
       entries.put(range, expires);
       return java.util.Optional.of(range);
@@ -68,7 +73,12 @@ public final class LearnedBlocks {
 
   private static String slash24(long v4) {
     long base = v4 & 0xFFFFFF00L;
-    return ((base >> 24) & 0xff) + "." + ((base >> 16) & 0xff) + "." + ((base >> 8) & 0xff) + ".0/24";
+    return ((base >> 24) & 0xff)
+        + "."
+        + ((base >> 16) & 0xff)
+        + "."
+        + ((base >> 8) & 0xff)
+        + ".0/24";
   }
 
   private static Instant later(Instant a, Instant b) {

@@ -13,13 +13,16 @@ public interface ReachabilityObserver {
   default void checked(ProbeOutcome outcome) {}
 
   /**
-   * The results every Vantage of the watched fleets reports now, by outcome, keyed by
-   * {@code namespace/vantage}; a Vantage missing from a later call is gone. {@code accepted} says
-   * whether its reports are used (not silent).
+   * The results every Vantage of the watched fleets reports now, by outcome, keyed by {@code
+   * namespace/vantage}; a Vantage missing from a later call is gone. {@code accepted} says whether
+   * its reports are used (not silent).
    */
   default void vantages(Map<String, VantageReport> reports) {}
 
-  /** A proxy found blocked by vantages serves on a clean address again, this long after the first failed inside probe. */
+  /**
+   * A proxy found blocked by vantages serves on a clean address again, this long after the first
+   * failed inside probe.
+   */
   default void servingAgain(Duration sinceFirstFailedInsideProbe) {}
 
   record VantageReport(Map<ProbeOutcome, Integer> results, boolean accepted) {}

@@ -17,16 +17,19 @@ class CrdDriftTest {
 
   @Test
   void committedCrdsMatchTheGeneratedOnes() throws IOException {
-    Path generated = Path.of(System.getProperty("proxyfleet.buildDir", "target"), "classes/META-INF/fabric8");
+    Path generated =
+        Path.of(System.getProperty("proxyfleet.buildDir", "target"), "classes/META-INF/fabric8");
     List<String> names;
     try (Stream<Path> s = Files.list(generated)) {
       names = s.map(p -> p.getFileName().toString()).sorted().toList();
     }
     List<String> committed;
     try (Stream<Path> s = Files.list(COMMITTED)) {
-      committed = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yml")).sorted().toList();
+      committed =
+          s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yml")).sorted().toList();
     }
-    String fix = "; regenerate with: ./mvnw process-classes && cp target/classes/META-INF/fabric8/*.yml crds/";
+    String fix =
+        "; regenerate with: ./mvnw process-classes && cp target/classes/META-INF/fabric8/*.yml crds/";
     assertThat(committed).as("CRD files in crds/" + fix).isEqualTo(names);
     for (String name : names) {
       assertThat(Files.readString(COMMITTED.resolve(name)))

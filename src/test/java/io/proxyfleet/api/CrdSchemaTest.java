@@ -38,7 +38,9 @@ class CrdSchemaTest {
     copy.remove("apiVersion");
     copy.remove("kind");
     copy.remove("metadata");
-    return schemaOf(crdFile).validate(copy).stream().map(ValidationMessage::getMessage).collect(Collectors.toSet());
+    return schemaOf(crdFile).validate(copy).stream()
+        .map(ValidationMessage::getMessage)
+        .collect(Collectors.toSet());
   }
 
   static String crdFor(String kind) {
@@ -53,7 +55,13 @@ class CrdSchemaTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"00-cloudprofile.yaml", "01-blocklist-manual.yaml", "02-fleet-demo.yaml", "03-vantage-inside.yaml"})
+  @ValueSource(
+      strings = {
+        "00-cloudprofile.yaml",
+        "01-blocklist-manual.yaml",
+        "02-fleet-demo.yaml",
+        "03-vantage-inside.yaml"
+      })
   void examplesAreValid(String file) throws IOException {
     JsonNode object = YAML.readTree(Files.readString(Path.of("examples/local", file)));
     assertThat(errors(crdFor(object.get("kind").asText()), object)).isEmpty();
@@ -80,10 +88,14 @@ class CrdSchemaTest {
         "no FakeTLS domain            | /spec/mtproto | {\"secretScope\": \"fleet\"} | fakeTlsDomain",
         "unknown secret scope         | /spec/mtproto | {\"fakeTlsDomain\": \"www.example.com\", \"secretScope\": \"user\"} | secretScope",
       })
-  void badFleetsAreRejectedOnTheNamedField(String name, String pointer, String json, String field) throws IOException {
+  void badFleetsAreRejectedOnTheNamedField(String name, String pointer, String json, String field)
+      throws IOException {
     JsonNode fleet = YAML.readTree(Files.readString(Path.of("examples/local/02-fleet-demo.yaml")));
     set(fleet, pointer, new ObjectMapper().readTree(json));
-    assertThat(errors(crdFor("ProxyFleet"), fleet)).as(name).isNotEmpty().anyMatch(m -> m.contains(field));
+    assertThat(errors(crdFor("ProxyFleet"), fleet))
+        .as(name)
+        .isNotEmpty()
+        .anyMatch(m -> m.contains(field));
   }
 
   /**
@@ -93,25 +105,39 @@ class CrdSchemaTest {
   @org.junit.jupiter.api.Test
   void protocolOptionMismatchIsACelRule() throws IOException {
     JsonNode crd = YAML.readTree(Files.readString(Path.of("crds", crdFor("ProxyFleet"))));
-    JsonNode rules = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations");
-    assertThat(rules.findValuesAsText("rule")).contains("self.protocol == 'mtproto' || !has(self.mtproto)",
-        "self.protocol != 'mtproto' || has(self.mtproto)");
+    JsonNode rules =
+        crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/x-kubernetes-validations");
+    assertThat(rules.findValuesAsText("rule"))
+        .contains(
+            "self.protocol == 'mtproto' || !has(self.mtproto)",
+            "self.protocol != 'mtproto' || has(self.mtproto)");
     JsonNode fleet = YAML.readTree(Files.readString(Path.of("examples/local/02-fleet-demo.yaml")));
-    ((ObjectNode) fleet.get("spec")).set("mtproto", new ObjectMapper().readTree("{\"fakeTlsDomain\": \"www.example.com\"}"));
-    assertThat(errors(crdFor("ProxyFleet"), fleet)).as("a valid domain passes the pattern").isEmpty();
+    ((ObjectNode) fleet.get("spec"))
+        .set("mtproto", new ObjectMapper().readTree("{\"fakeTlsDomain\": \"www.example.com\"}"));
+    assertThat(errors(crdFor("ProxyFleet"), fleet))
+        .as("a valid domain passes the pattern")
+        .isEmpty();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"\"hello world\"", "\"1.2.3.4/x\"", "\"; rm -rf\""})
   void garbageBlocklistEntriesAreRejected(String entry) throws IOException {
-    JsonNode list = YAML.readTree("apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: x}\nspec: {cidrs: [" + entry + "]}");
+    JsonNode list =
+        YAML.readTree(
+            "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: x}\nspec: {cidrs: ["
+                + entry
+                + "]}");
     assertThat(errors(crdFor("Blocklist"), list)).anyMatch(m -> m.contains("cidrs"));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"\"azure\"", "\"\""})
   void unknownProvidersAreRejected(String provider) throws IOException {
-    JsonNode p = YAML.readTree("apiVersion: proxyfleet.io/v1alpha1\nkind: CloudProfile\nmetadata: {name: x}\nspec: {provider: " + provider + "}");
+    JsonNode p =
+        YAML.readTree(
+            "apiVersion: proxyfleet.io/v1alpha1\nkind: CloudProfile\nmetadata: {name: x}\nspec: {provider: "
+                + provider
+                + "}");
     assertThat(errors(crdFor("CloudProfile"), p)).anyMatch(m -> m.contains("provider"));
   }
 

@@ -20,7 +20,8 @@ class GcpCrdSchemaTest {
   @ValueSource(strings = {"00-cloudprofile.yaml", "01-fleet.yaml"})
   void gcpExamplesAreValid(String file) throws IOException {
     JsonNode object = CrdSchemaTest.YAML.readTree(Files.readString(Path.of("examples/gcp", file)));
-    assertThat(CrdSchemaTest.errors(CrdSchemaTest.crdFor(object.get("kind").asText()), object)).isEmpty();
+    assertThat(CrdSchemaTest.errors(CrdSchemaTest.crdFor(object.get("kind").asText()), object))
+        .isEmpty();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -37,22 +38,37 @@ class GcpCrdSchemaTest {
         "bad endpoint         | /spec/gcp/endpoint     | \"compute.googleapis.com\"       | endpoint",
         "secret without name  | /spec/gcp/credentialsSecret | {\"key\": \"key.json\"}     | name",
       })
-  void badGcpFieldsAreRejectedOnTheNamedField(String name, String pointer, String json, String field) throws IOException {
-    JsonNode profile = CrdSchemaTest.YAML.readTree(Files.readString(Path.of("examples/gcp/00-cloudprofile.yaml")));
+  void badGcpFieldsAreRejectedOnTheNamedField(
+      String name, String pointer, String json, String field) throws IOException {
+    JsonNode profile =
+        CrdSchemaTest.YAML.readTree(Files.readString(Path.of("examples/gcp/00-cloudprofile.yaml")));
     int slash = pointer.lastIndexOf('/');
-    ((ObjectNode) profile.at(pointer.substring(0, slash))).set(pointer.substring(slash + 1), new ObjectMapper().readTree(json));
-    assertThat(CrdSchemaTest.errors(CrdSchemaTest.crdFor("CloudProfile"), profile)).as(name).isNotEmpty().anyMatch(m -> m.contains(field));
+    ((ObjectNode) profile.at(pointer.substring(0, slash)))
+        .set(pointer.substring(slash + 1), new ObjectMapper().readTree(json));
+    assertThat(CrdSchemaTest.errors(CrdSchemaTest.crdFor("CloudProfile"), profile))
+        .as(name)
+        .isNotEmpty()
+        .anyMatch(m -> m.contains(field));
   }
 
   @Test
   void theCelRulesAreInTheCrd() throws IOException {
-    JsonNode crd = CrdSchemaTest.YAML.readTree(Files.readString(Path.of("crds", CrdSchemaTest.crdFor("CloudProfile"))));
+    JsonNode crd =
+        CrdSchemaTest.YAML.readTree(
+            Files.readString(Path.of("crds", CrdSchemaTest.crdFor("CloudProfile"))));
     java.util.List<String> rules = new java.util.ArrayList<>();
-    crd.findValues("x-kubernetes-validations").forEach(list -> list.forEach(r -> {
-      rules.add(r.get("rule").asText());
-      rules.add(r.get("message").asText());
-    }));
-    assertThat(String.join("\n", rules)).contains("self.provider != 'gcp' || has(self.gcp)").contains("spec.gcp is required when provider is gcp")
-        .contains("set only the settings of spec.provider").contains("every zone must belong to its region");
+    crd.findValues("x-kubernetes-validations")
+        .forEach(
+            list ->
+                list.forEach(
+                    r -> {
+                      rules.add(r.get("rule").asText());
+                      rules.add(r.get("message").asText());
+                    }));
+    assertThat(String.join("\n", rules))
+        .contains("self.provider != 'gcp' || has(self.gcp)")
+        .contains("spec.gcp is required when provider is gcp")
+        .contains("set only the settings of spec.provider")
+        .contains("every zone must belong to its region");
   }
 }

@@ -9,9 +9,12 @@ class TimestampsTest {
 
   @Test
   void readsKubernetesTimestampsAndOffsetsAndNothingElse() {
-    assertThat(Timestamps.parse("2026-11-27T10:00:00Z")).contains(Instant.parse("2026-11-27T10:00:00Z"));
-    assertThat(Timestamps.parse("2026-11-27T10:00:42.500Z")).contains(Instant.parse("2026-11-27T10:00:42.500Z"));
-    assertThat(Timestamps.parse("2026-11-27T13:00:00+03:00")).contains(Instant.parse("2026-11-27T10:00:00Z"));
+    assertThat(Timestamps.parse("2026-11-27T10:00:00Z"))
+        .contains(Instant.parse("2026-11-27T10:00:00Z"));
+    assertThat(Timestamps.parse("2026-11-27T10:00:42.500Z"))
+        .contains(Instant.parse("2026-11-27T10:00:42.500Z"));
+    assertThat(Timestamps.parse("2026-11-27T13:00:00+03:00"))
+        .contains(Instant.parse("2026-11-27T10:00:00Z"));
     assertThat(Timestamps.parse(null)).isEmpty();
     assertThat(Timestamps.parse(" ")).isEmpty();
     assertThat(Timestamps.parse("yesterday")).isEmpty();

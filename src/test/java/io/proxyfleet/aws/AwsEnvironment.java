@@ -24,7 +24,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
-/** The real operator on the embedded API with only the aws provider, pointed at moto (through a fault proxy). */
+/**
+ * The real operator on the embedded API with only the aws provider, pointed at moto (through a
+ * fault proxy).
+ */
 final class AwsEnvironment implements AutoCloseable {
 
   static final String CLUSTER = "moto-test";
@@ -39,15 +42,41 @@ final class AwsEnvironment implements AutoCloseable {
     try {
       api.installCrds(CustomResourceDefinitions.all());
       client = api.client();
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build())
           .createOr(NonDeletingOperation::update);
-      client.secrets().resource(new SecretBuilder().withNewMetadata().withName("aws-keys").withNamespace("default").endMetadata()
-          .addToStringData("accessKeyId", "AKIAMOTOTEST").addToStringData("secretAccessKey", "motoSecretKey").build())
+      client
+          .secrets()
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName("aws-keys")
+                  .withNamespace("default")
+                  .endMetadata()
+                  .addToStringData("accessKeyId", "AKIAMOTOTEST")
+                  .addToStringData("secretAccessKey", "motoSecretKey")
+                  .build())
           .createOr(NonDeletingOperation::update);
-      providers = new CloudProviders(List.of(new Ec2CloudProviderFactory(CLUSTER, new KubernetesSecretReader(client), settings, Clock.systemUTC())));
-      operator = new ProxyFleetOperator(client, providers,
-          new OperatorSettings(CLUSTER, 10, 8, Clock.systemUTC(), new SplittableRandom(7), new SecureRandom(),
-            new io.proxyfleet.blocklist.SourceAccess("default", OperatorSettings.LOOPBACK)), Optional.empty());
+      providers =
+          new CloudProviders(
+              List.of(
+                  new Ec2CloudProviderFactory(
+                      CLUSTER, new KubernetesSecretReader(client), settings, Clock.systemUTC())));
+      operator =
+          new ProxyFleetOperator(
+              client,
+              providers,
+              new OperatorSettings(
+                  CLUSTER,
+                  10,
+                  8,
+                  Clock.systemUTC(),
+                  new SplittableRandom(7),
+                  new SecureRandom(),
+                  new io.proxyfleet.blocklist.SourceAccess("default", OperatorSettings.LOOPBACK)),
+              Optional.empty());
       operator.start();
     } catch (RuntimeException e) {
       api.close();
@@ -56,7 +85,9 @@ final class AwsEnvironment implements AutoCloseable {
   }
 
   void apply(String yaml) {
-    client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()
+    client
+        .load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+        .items()
         .forEach(item -> client.resource(item).createOr(NonDeletingOperation::update));
   }
 
@@ -74,15 +105,20 @@ final class AwsEnvironment implements AutoCloseable {
             image: {owner: amazon, name: "amzn2-ami-hvm-*-x86_64-gp2"}
             subnets: {tags: {proxyfleet.io/use: proxies}}
           tags: {team: tests}
-        """.formatted(name, String.join(", ", regions), endpoint);
+        """
+        .formatted(name, String.join(", ", regions), endpoint);
   }
 
   static String blocklist(String name, List<String> cidrs) {
-    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: " + name + "}\nspec:\n  cidrs: ["
-        + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList()) + "]\n";
+    return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: "
+        + name
+        + "}\nspec:\n  cidrs: ["
+        + String.join(", ", cidrs.stream().map(c -> "\"" + c + "\"").toList())
+        + "]\n";
   }
 
-  static String fleet(String name, int replicas, String profile, List<String> regions, String list) {
+  static String fleet(
+      String name, int replicas, String profile, List<String> regions, String list) {
     return """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
@@ -93,17 +129,27 @@ final class AwsEnvironment implements AutoCloseable {
           port: 1080
           placement: [{cloudProfile: %s, regions: [%s]}]
           blocklists: [%s]
-        """.formatted(name, replicas, profile, String.join(", ", regions), list);
+        """
+        .formatted(name, replicas, profile, String.join(", ", regions), list);
   }
 
   List<Proxy> proxies(String fleet) {
-    return client.resources(Proxy.class).inNamespace("default").withLabel("proxyfleet.io/fleet", fleet).list().getItems();
+    return client
+        .resources(Proxy.class)
+        .inNamespace("default")
+        .withLabel("proxyfleet.io/fleet", fleet)
+        .list()
+        .getItems();
   }
 
   List<Proxy> running(String fleet) {
     return proxies(fleet).stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null
-            && p.getStatus().getPhase() == ProxyPhase.Running && p.getStatus().getBlockedBy() == null)
+        .filter(
+            p ->
+                p.getMetadata().getDeletionTimestamp() == null
+                    && p.getStatus() != null
+                    && p.getStatus().getPhase() == ProxyPhase.Running
+                    && p.getStatus().getBlockedBy() == null)
         .toList();
   }
 
@@ -113,8 +159,13 @@ final class AwsEnvironment implements AutoCloseable {
 
   boolean fleetReady(String name, int replicas) {
     ProxyFleet f = fleet(name);
-    return f != null && f.getStatus() != null && f.getStatus().getReadyReplicas() != null && f.getStatus().getReadyReplicas() == replicas
-        && f.getStatus().getReplicas() != null && f.getStatus().getReplicas() == replicas && running(name).size() == replicas;
+    return f != null
+        && f.getStatus() != null
+        && f.getStatus().getReadyReplicas() != null
+        && f.getStatus().getReadyReplicas() == replicas
+        && f.getStatus().getReplicas() != null
+        && f.getStatus().getReplicas() == replicas
+        && running(name).size() == replicas;
   }
 
   @Override

@@ -35,8 +35,7 @@ import software.amazon.awssdk.services.ec2.model.Tag;
  */
 class AwsFleetOperatorTest {
 
-  @RegisterExtension
-  static final MotoServer MOTO = new MotoServer();
+  @RegisterExtension static final MotoServer MOTO = new MotoServer();
 
   static final String EU = "eu-central-1";
   static final String US = "us-east-1";
@@ -75,14 +74,33 @@ class AwsFleetOperatorTest {
   }
 
   static List<Instance> liveInstances(Ec2Client ec2, String fleet) {
-    return ec2.describeInstances(b -> b.filters(
-            Filter.builder().name("tag:" + OwnerTags.FLEET).values("default/" + fleet).build(),
-            Filter.builder().name("instance-state-name").values("pending", "running", "stopping", "stopped", "shutting-down").build()))
-        .reservations().stream().flatMap(r -> r.instances().stream()).toList();
+    return ec2
+        .describeInstances(
+            b ->
+                b.filters(
+                    Filter.builder()
+                        .name("tag:" + OwnerTags.FLEET)
+                        .values("default/" + fleet)
+                        .build(),
+                    Filter.builder()
+                        .name("instance-state-name")
+                        .values("pending", "running", "stopping", "stopped", "shutting-down")
+                        .build()))
+        .reservations()
+        .stream()
+        .flatMap(r -> r.instances().stream())
+        .toList();
   }
 
   static List<Address> addresses(Ec2Client ec2, String fleet) {
-    return ec2.describeAddresses(b -> b.filters(Filter.builder().name("tag:" + OwnerTags.FLEET).values("default/" + fleet).build())).addresses();
+    return ec2.describeAddresses(
+            b ->
+                b.filters(
+                    Filter.builder()
+                        .name("tag:" + OwnerTags.FLEET)
+                        .values("default/" + fleet)
+                        .build()))
+        .addresses();
   }
 
   @Test
@@ -92,31 +110,73 @@ class AwsFleetOperatorTest {
     await().atMost(TIMEOUT).until(() -> env.fleetReady("spread", 6));
 
     List<Proxy> proxies = env.proxies("spread");
-    Map<String, List<Proxy>> byRegion = proxies.stream().collect(Collectors.groupingBy(p -> p.getSpec().getRegion()));
+    Map<String, List<Proxy>> byRegion =
+        proxies.stream().collect(Collectors.groupingBy(p -> p.getSpec().getRegion()));
     assertThat(byRegion).containsOnlyKeys(EU, US);
-    assertThat(byRegion.get(EU).stream().map(p -> p.getSpec().getSubnet()).distinct().count()).as("spread over subnets").isGreaterThan(1);
+    assertThat(byRegion.get(EU).stream().map(p -> p.getSpec().getSubnet()).distinct().count())
+        .as("spread over subnets")
+        .isGreaterThan(1);
     for (Proxy p : proxies) {
       Ec2Client ec2 = p.getSpec().getRegion().equals(EU) ? eu : us;
-      Instance i = ec2.describeInstances(b -> b.instanceIds(p.getStatus().getInstanceId())).reservations().get(0).instances().get(0);
-      Map<String, String> expected = Map.of(OwnerTags.CLUSTER, AwsEnvironment.CLUSTER, OwnerTags.PROXY, p.getMetadata().getUid(),
-          OwnerTags.FLEET, "default/spread", OwnerTags.NAME, p.getMetadata().getName(), "team", "tests");
+      Instance i =
+          ec2.describeInstances(b -> b.instanceIds(p.getStatus().getInstanceId()))
+              .reservations()
+              .get(0)
+              .instances()
+              .get(0);
+      Map<String, String> expected =
+          Map.of(
+              OwnerTags.CLUSTER,
+              AwsEnvironment.CLUSTER,
+              OwnerTags.PROXY,
+              p.getMetadata().getUid(),
+              OwnerTags.FLEET,
+              "default/spread",
+              OwnerTags.NAME,
+              p.getMetadata().getName(),
+              "team",
+              "tests");
       assertThat(tags(i.tags())).containsAllEntriesOf(expected);
       assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
       assertThat(i.subnetId()).isEqualTo(p.getSpec().getSubnet());
-      assertThat(p.getStatus().getSubnet()).as("status says where the instance really runs").isEqualTo(i.subnetId());
+      assertThat(p.getStatus().getSubnet())
+          .as("status says where the instance really runs")
+          .isEqualTo(i.subnetId());
       assertThat(p.getStatus().getZone()).isEqualTo(i.placement().availabilityZone());
-      ec2.describeVolumes(b -> b.filters(Filter.builder().name("attachment.instance-id").values(i.instanceId()).build())).volumes()
+      ec2.describeVolumes(
+              b ->
+                  b.filters(
+                      Filter.builder()
+                          .name("attachment.instance-id")
+                          .values(i.instanceId())
+                          .build()))
+          .volumes()
           .forEach(v -> assertThat(tags(v.tags())).containsAllEntriesOf(expected));
-      List<Address> own = ec2.describeAddresses(b -> b.filters(Filter.builder().name("tag:" + OwnerTags.PROXY).values(p.getMetadata().getUid()).build())).addresses();
-      assertThat(own).as("exactly one address per proxy").singleElement().satisfies(a -> {
-        assertThat(a.publicIp()).isEqualTo(p.getStatus().getPublicIp());
-        assertThat(a.allocationId()).isEqualTo(p.getStatus().getAddressId());
-        assertThat(a.instanceId()).isEqualTo(i.instanceId());
-        assertThat(tags(a.tags())).containsAllEntriesOf(expected);
-      });
+      List<Address> own =
+          ec2.describeAddresses(
+                  b ->
+                      b.filters(
+                          Filter.builder()
+                              .name("tag:" + OwnerTags.PROXY)
+                              .values(p.getMetadata().getUid())
+                              .build()))
+              .addresses();
+      assertThat(own)
+          .as("exactly one address per proxy")
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.publicIp()).isEqualTo(p.getStatus().getPublicIp());
+                assertThat(a.allocationId()).isEqualTo(p.getStatus().getAddressId());
+                assertThat(a.instanceId()).isEqualTo(i.instanceId());
+                assertThat(tags(a.tags())).containsAllEntriesOf(expected);
+              });
     }
     // moto does not store tags of network interfaces; every launch asked EC2 to tag them.
-    assertThat(faults.calls("RunInstances")).isNotEmpty().allSatisfy(c -> assertThat(c.params("TagSpecification.").values()).contains("network-interface"));
+    assertThat(faults.calls("RunInstances"))
+        .isNotEmpty()
+        .allSatisfy(
+            c -> assertThat(c.params("TagSpecification.").values()).contains("network-interface"));
   }
 
   @Test
@@ -124,43 +184,76 @@ class AwsFleetOperatorTest {
     env.apply(AwsEnvironment.blocklist("block-list", List.of()));
     env.apply(AwsEnvironment.fleet("block", 3, "aws", List.of(EU), "block-list"));
     await().atMost(TIMEOUT).until(() -> env.fleetReady("block", 3));
-    Map<String, String> before = env.proxies("block").stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
+    Map<String, String> before =
+        env.proxies("block").stream()
+            .collect(
+                Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
     String victim = before.keySet().stream().sorted().findFirst().orElseThrow();
     String oldIp = before.get(victim);
 
     Map<String, Long> callsBefore = faults.counts();
     long t0 = System.nanoTime();
-    env.client.resources(Blocklist.class).withName("block-list").edit(b -> {
-      b.getSpec().setCidrs(List.of(oldIp + "/32"));
-      return b;
-    });
-    await().atMost(TIMEOUT).until(() -> {
-      Map<String, String> now = env.running("block").stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
-      return now.size() == 3 && now.containsKey(victim) && !oldIp.equals(now.get(victim));
-    });
+    env.client
+        .resources(Blocklist.class)
+        .withName("block-list")
+        .edit(
+            b -> {
+              b.getSpec().setCidrs(List.of(oldIp + "/32"));
+              return b;
+            });
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              Map<String, String> now =
+                  env.running("block").stream()
+                      .collect(
+                          Collectors.toMap(
+                              p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
+              return now.size() == 3 && now.containsKey(victim) && !oldIp.equals(now.get(victim));
+            });
     long millis = (System.nanoTime() - t0) / 1_000_000;
     Map<String, Long> used = new HashMap<>();
-    faults.counts().forEach((action, n) -> {
-      long d = n - callsBefore.getOrDefault(action, 0L);
-      if (d > 0) {
-        used.put(action, d);
-      }
-    });
-    System.out.printf("Rotating one blocked IP against moto: %d ms, EC2 calls %s (total %d)%n", millis, new java.util.TreeMap<>(used),
+    faults
+        .counts()
+        .forEach(
+            (action, n) -> {
+              long d = n - callsBefore.getOrDefault(action, 0L);
+              if (d > 0) {
+                used.put(action, d);
+              }
+            });
+    System.out.printf(
+        "Rotating one blocked IP against moto: %d ms, EC2 calls %s (total %d)%n",
+        millis,
+        new java.util.TreeMap<>(used),
         used.values().stream().mapToLong(Long::longValue).sum());
 
-    Map<String, String> after = env.proxies("block").stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
+    Map<String, String> after =
+        env.proxies("block").stream()
+            .collect(
+                Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
     assertThat(after.keySet()).as("same proxies (same VMs)").isEqualTo(before.keySet());
-    before.forEach((name, ip) -> {
-      if (!name.equals(victim)) {
-        assertThat(after.get(name)).as(name + " keeps its IP").isEqualTo(ip);
-      }
-    });
-    await().atMost(TIMEOUT).untilAsserted(() -> {
-      List<Address> all = addresses(eu, "block");
-      assertThat(all).extracting(Address::publicIp).as("the old address is released").doesNotContain(oldIp);
-      assertThat(all).as("exactly one address per proxy").hasSize(3).allSatisfy(a -> assertThat(a.instanceId()).isNotBlank());
-    });
+    before.forEach(
+        (name, ip) -> {
+          if (!name.equals(victim)) {
+            assertThat(after.get(name)).as(name + " keeps its IP").isEqualTo(ip);
+          }
+        });
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              List<Address> all = addresses(eu, "block");
+              assertThat(all)
+                  .extracting(Address::publicIp)
+                  .as("the old address is released")
+                  .doesNotContain(oldIp);
+              assertThat(all)
+                  .as("exactly one address per proxy")
+                  .hasSize(3)
+                  .allSatisfy(a -> assertThat(a.instanceId()).isNotBlank());
+            });
     assertThat(used.getOrDefault("RunInstances", 0L)).as("rotation keeps the VM").isZero();
   }
 
@@ -187,11 +280,19 @@ class AwsFleetOperatorTest {
     env.apply(AwsEnvironment.fleet("big", 20, "aws", List.of(EU), "big-list"));
     await().atMost(Duration.ofMinutes(4)).until(() -> env.fleetReady("big", 20));
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    long calls = faults.counts().entrySet().stream().mapToLong(e -> e.getValue() - callsBefore.getOrDefault(e.getKey(), 0L)).sum();
-    System.out.printf("20-proxy fleet on moto (one region, default rate limits): all Running after %d ms, %d EC2 calls%n", millis, calls);
+    long calls =
+        faults.counts().entrySet().stream()
+            .mapToLong(e -> e.getValue() - callsBefore.getOrDefault(e.getKey(), 0L))
+            .sum();
+    System.out.printf(
+        "20-proxy fleet on moto (one region, default rate limits): all Running after %d ms, %d EC2 calls%n",
+        millis, calls);
     assertThat(liveInstances(eu, "big")).hasSize(20);
     assertThat(addresses(eu, "big")).hasSize(20);
-    Set<String> ips = env.proxies("big").stream().map(p -> p.getStatus().getPublicIp()).collect(Collectors.toSet());
+    Set<String> ips =
+        env.proxies("big").stream()
+            .map(p -> p.getStatus().getPublicIp())
+            .collect(Collectors.toSet());
     assertThat(ips).hasSize(20);
   }
 }

@@ -34,12 +34,12 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
  */
 class AwsMtprotoFleetTest {
 
-  @RegisterExtension
-  static final MotoServer MOTO = new MotoServer();
+  @RegisterExtension static final MotoServer MOTO = new MotoServer();
 
   static final String EU = "eu-central-1";
   static final Duration TIMEOUT = Duration.ofMinutes(2);
-  static final Pattern WRITE = Pattern.compile("^pf_write (\\S+) \\S+ \\S+ '([A-Za-z0-9+/=]*)'$", Pattern.MULTILINE);
+  static final Pattern WRITE =
+      Pattern.compile("^pf_write (\\S+) \\S+ \\S+ '([A-Za-z0-9+/=]*)'$", Pattern.MULTILINE);
 
   static Ec2FaultProxy faults;
   static Ec2Client eu;
@@ -73,12 +73,18 @@ class AwsMtprotoFleetTest {
           port: 443
           placement: [{cloudProfile: aws, regions: [%s]}]
           blocklists: [mt-list]
-        %s""".formatted(name, replicas, protocol, EU, mtproto);
+        %s"""
+        .formatted(name, replicas, protocol, EU, mtproto);
   }
 
   @Test
   void perProxySecretsReachTheVmAndTheLinksOfThatProxyOnly() throws Exception {
-    env.apply(fleet("mt", 3, "mtproto", "  mtproto: {fakeTlsDomain: cdn.example.org, secretScope: proxy}\n"));
+    env.apply(
+        fleet(
+            "mt",
+            3,
+            "mtproto",
+            "  mtproto: {fakeTlsDomain: cdn.example.org, secretScope: proxy}\n"));
     await().atMost(TIMEOUT).until(() -> env.fleetReady("mt", 3) && endpoints("mt").size() == 3);
     Map<String, String> data = secretData("mt-credentials");
     assertThat(data).doesNotContainKey("mtprotoSecret");
@@ -90,28 +96,66 @@ class AwsMtprotoFleetTest {
       assertThat(p.getSpec().getFakeTlsDomain()).isEqualTo("cdn.example.org");
       // The VM boots with its own key and the fleet's domain, FakeTLS only.
       String config = bootFiles(p.getMetadata().getUid()).get("/etc/proxyfleet/mtproto.py");
-      assertThat(config).contains("\"proxyfleet\": \"" + key + "\"").contains("TLS_DOMAIN = \"cdn.example.org\"")
+      assertThat(config)
+          .contains("\"proxyfleet\": \"" + key + "\"")
+          .contains("TLS_DOMAIN = \"cdn.example.org\"")
           .contains("MODES = {\"classic\": False, \"secure\": False, \"tls\": True}");
     }
     assertThat(keyByProxy.values()).doesNotHaveDuplicates();
     for (JsonNode e : endpoints("mt")) {
-      String expected = new FakeTlsSecret(keyByProxy.get(e.get("name").asText()), "cdn.example.org").clientSecret();
+      String expected =
+          new FakeTlsSecret(keyByProxy.get(e.get("name").asText()), "cdn.example.org")
+              .clientSecret();
       assertThat(e.get("links")).hasSize(2);
-      assertThat(e.get("links").get(0).asText()).isEqualTo("tg://proxy?server=" + e.get("ip").asText() + "&port=443&secret=" + expected);
-      assertThat(e.get("links").get(1).asText()).isEqualTo("https://t.me/proxy?server=" + e.get("ip").asText() + "&port=443&secret=" + expected);
-      keyByProxy.entrySet().stream().filter(k -> !k.getKey().equals(e.get("name").asText()))
+      assertThat(e.get("links").get(0).asText())
+          .isEqualTo("tg://proxy?server=" + e.get("ip").asText() + "&port=443&secret=" + expected);
+      assertThat(e.get("links").get(1).asText())
+          .isEqualTo(
+              "https://t.me/proxy?server=" + e.get("ip").asText() + "&port=443&secret=" + expected);
+      keyByProxy.entrySet().stream()
+          .filter(k -> !k.getKey().equals(e.get("name").asText()))
           .forEach(other -> assertThat(e.toString()).doesNotContain(other.getValue()));
     }
     // Scaling down drops the keys of the proxies that are gone.
-    env.client.resources(ProxyFleet.class).inNamespace("default").withName("mt").edit(f -> {
-      f.getSpec().setReplicas(1);
-      return f;
-    });
-    await().atMost(TIMEOUT).until(() -> secretData("mt-credentials").keySet().stream().filter(k -> k.startsWith("mtprotoSecret.")).count() == 1);
-    String remaining = secretData("mt-credentials").keySet().stream().filter(k -> k.startsWith("mtprotoSecret.")).findFirst().orElseThrow();
-    await().atMost(TIMEOUT).until(() -> env.proxies("mt").stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).count() == 1);
-    assertThat(remaining).isEqualTo("mtprotoSecret." + env.proxies("mt").stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .findFirst().orElseThrow().getMetadata().getName());
+    env.client
+        .resources(ProxyFleet.class)
+        .inNamespace("default")
+        .withName("mt")
+        .edit(
+            f -> {
+              f.getSpec().setReplicas(1);
+              return f;
+            });
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                secretData("mt-credentials").keySet().stream()
+                        .filter(k -> k.startsWith("mtprotoSecret."))
+                        .count()
+                    == 1);
+    String remaining =
+        secretData("mt-credentials").keySet().stream()
+            .filter(k -> k.startsWith("mtprotoSecret."))
+            .findFirst()
+            .orElseThrow();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                env.proxies("mt").stream()
+                        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                        .count()
+                    == 1);
+    assertThat(remaining)
+        .isEqualTo(
+            "mtprotoSecret."
+                + env.proxies("mt").stream()
+                    .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                    .findFirst()
+                    .orElseThrow()
+                    .getMetadata()
+                    .getName());
   }
 
   @Test
@@ -121,10 +165,16 @@ class AwsMtprotoFleetTest {
     String key = secretData("mtf-credentials").get("mtprotoSecret");
     assertThat(key).matches("[0-9a-f]{32}");
     String expected = new FakeTlsSecret(key, "www.example.com").clientSecret();
-    assertThat(endpoints("mtf")).allSatisfy(e -> assertThat(e.get("uri").asText()).endsWith("&secret=" + expected));
+    assertThat(endpoints("mtf"))
+        .allSatisfy(e -> assertThat(e.get("uri").asText()).endsWith("&secret=" + expected));
     Secret endpoints = env.client.secrets().inNamespace("default").withName("mtf-endpoints").get();
-    String subscription = new String(Base64.getDecoder().decode(endpoints.getData().get("subscription.txt")), StandardCharsets.UTF_8);
-    assertThat(subscription.lines()).hasSize(4).allSatisfy(l -> assertThat(l).contains("secret=" + expected));
+    String subscription =
+        new String(
+            Base64.getDecoder().decode(endpoints.getData().get("subscription.txt")),
+            StandardCharsets.UTF_8);
+    assertThat(subscription.lines())
+        .hasSize(4)
+        .allSatisfy(l -> assertThat(l).contains("secret=" + expected));
   }
 
   @Test
@@ -132,9 +182,15 @@ class AwsMtprotoFleetTest {
     env.apply(fleet("nodomain", 1, "mtproto", ""));
     env.apply(fleet("mismatch", 1, "socks5", "  mtproto: {fakeTlsDomain: www.example.com}\n"));
     env.apply(fleet("ipdomain", 1, "mtproto", "  mtproto: {fakeTlsDomain: 203.0.113.5}\n"));
-    await().atMost(TIMEOUT).until(() -> degraded("nodomain").contains("spec.mtproto.fakeTlsDomain")
-        && degraded("mismatch").contains("spec.mtproto: applies to mtproto fleets only")
-        && degraded("ipdomain").contains("spec.mtproto.fakeTlsDomain: '203.0.113.5' is not a lowercase hostname"));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                degraded("nodomain").contains("spec.mtproto.fakeTlsDomain")
+                    && degraded("mismatch").contains("spec.mtproto: applies to mtproto fleets only")
+                    && degraded("ipdomain")
+                        .contains(
+                            "spec.mtproto.fakeTlsDomain: '203.0.113.5' is not a lowercase hostname"));
     assertThat(env.proxies("nodomain")).isEmpty();
     assertThat(env.proxies("mismatch")).isEmpty();
     assertThat(env.proxies("ipdomain")).isEmpty();
@@ -143,14 +199,21 @@ class AwsMtprotoFleetTest {
   String degraded(String name) {
     ProxyFleet f = env.fleet(name);
     if (f == null || f.getStatus() == null) return "";
-    return f.getStatus().getConditions().stream().filter(c -> c.getType().equals("Degraded") && c.getStatus().equals("True"))
-        .map(c -> c.getMessage()).findFirst().orElse("");
+    return f.getStatus().getConditions().stream()
+        .filter(c -> c.getType().equals("Degraded") && c.getStatus().equals("True"))
+        .map(c -> c.getMessage())
+        .findFirst()
+        .orElse("");
   }
 
   Map<String, String> secretData(String name) {
     Secret s = env.client.secrets().inNamespace("default").withName(name).get();
     Map<String, String> out = new HashMap<>();
-    if (s != null) s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    if (s != null)
+      s.getData()
+          .forEach(
+              (k, v) ->
+                  out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     return out;
   }
 
@@ -158,19 +221,27 @@ class AwsMtprotoFleetTest {
     Secret s = env.client.secrets().inNamespace("default").withName(fleet + "-endpoints").get();
     if (s == null) return List.of();
     List<JsonNode> out = new java.util.ArrayList<>();
-    new ObjectMapper().readTree(Base64.getDecoder().decode(s.getData().get("endpoints.json"))).forEach(out::add);
+    new ObjectMapper()
+        .readTree(Base64.getDecoder().decode(s.getData().get("endpoints.json")))
+        .forEach(out::add);
     return out;
   }
 
   /** Path -> content of every file the user data of this proxy's RunInstances writes. */
   static Map<String, String> bootFiles(String proxyUid) {
-    String userData = faults.calls("RunInstances").stream().filter(c -> c.param("ClientToken") != null && c.param("ClientToken").startsWith(proxyUid))
-        .map(c -> c.param("UserData")).findFirst().orElseThrow();
+    String userData =
+        faults.calls("RunInstances").stream()
+            .filter(
+                c -> c.param("ClientToken") != null && c.param("ClientToken").startsWith(proxyUid))
+            .map(c -> c.param("UserData"))
+            .findFirst()
+            .orElseThrow();
     String script = new String(Base64.getDecoder().decode(userData), StandardCharsets.UTF_8);
     Map<String, String> files = new HashMap<>();
     Matcher m = WRITE.matcher(script);
     while (m.find()) {
-      files.put(m.group(1), new String(Base64.getDecoder().decode(m.group(2)), StandardCharsets.UTF_8));
+      files.put(
+          m.group(1), new String(Base64.getDecoder().decode(m.group(2)), StandardCharsets.UTF_8));
     }
     return files;
   }

@@ -11,12 +11,14 @@ class BlockIndexRegistryTest {
   @Test
   void attributesABlockToTheFirstListThatCoversIt() {
     BlockIndexRegistry registry = new BlockIndexRegistry();
-    registry.publish("manual", ParsedBlocklist.parse(List.of("127.1.0.0/24"), "spec.cidrs").index());
+    registry.publish(
+        "manual", ParsedBlocklist.parse(List.of("127.1.0.0/24"), "spec.cidrs").index());
     registry.publish("rkn", ParsedBlocklist.parse(List.of("127.0.0.0/8"), "spec.cidrs").index());
 
     assertThat(registry.match(List.of("manual", "rkn"), "127.1.0.9"))
         .contains(new BlockMatch("manual", "127.1.0.0/24"));
-    assertThat(registry.match(List.of("rkn", "manual"), "127.1.0.9")).contains(new BlockMatch("rkn", "127.0.0.0/8"));
+    assertThat(registry.match(List.of("rkn", "manual"), "127.1.0.9"))
+        .contains(new BlockMatch("rkn", "127.0.0.0/8"));
     assertThat(registry.match(List.of("manual"), "127.2.0.9")).isEmpty();
     assertThat(registry.match(List.of("missing"), "127.1.0.9")).isEmpty();
     assertThat(registry.checkerFor(List.of("manual")).check("127.1.0.1")).isPresent();
@@ -37,7 +39,8 @@ class BlockIndexRegistryTest {
   @Test
   void countsAndSkipsMalformedEntries() {
     ParsedBlocklist parsed =
-        ParsedBlocklist.parse(List.of("10.0.0.0/8", "bogus", "1.2.3.4/99", "2001:db8::/32"), "spec.cidrs");
+        ParsedBlocklist.parse(
+            List.of("10.0.0.0/8", "bogus", "1.2.3.4/99", "2001:db8::/32"), "spec.cidrs");
     assertThat(parsed.entries()).isEqualTo(2);
     assertThat(parsed.parseErrors()).isEqualTo(2);
     assertThat(parsed.firstErrors())

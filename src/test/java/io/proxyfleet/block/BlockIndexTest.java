@@ -32,7 +32,9 @@ class BlockIndexTest {
             .add(IpAddresses.parseRange("2a05:d014:1000::/36"))
             .build();
     assertThat(index.rangeCount()).isEqualTo(1);
-    assertThat(index.match("2a05:d014:1fff::1")).map(IpRange::describe).contains("2a05:d014:0:0:0:0:0:0/35");
+    assertThat(index.match("2a05:d014:1fff::1"))
+        .map(IpRange::describe)
+        .contains("2a05:d014:0:0:0:0:0:0/35");
     assertThat(index.match("2a05:d015::1")).isEmpty();
     assertThat(index.match("not-an-ip")).isEmpty();
     assertThat(index.match(null)).isEmpty();
@@ -70,9 +72,14 @@ class BlockIndexTest {
       }
       BlockIndex index = builder.build();
       for (int probe = 0; probe < 2000; probe++) {
-        long ip = random.nextBoolean() ? random.nextLong(0, 1 << 17) : random.nextLong(0xFFFE0000L, 1L << 32);
+        long ip =
+            random.nextBoolean()
+                ? random.nextLong(0, 1 << 17)
+                : random.nextLong(0xFFFE0000L, 1L << 32);
         boolean expected = ranges.stream().anyMatch(r -> r[0] <= ip && ip <= r[1]);
-        assertThat(index.containsIpv4(ip)).as("round %d ip %s", round, IpAddresses.formatIpv4(ip)).isEqualTo(expected);
+        assertThat(index.containsIpv4(ip))
+            .as("round %d ip %s", round, IpAddresses.formatIpv4(ip))
+            .isEqualTo(expected);
       }
       long covered = 0;
       for (long ip = 0; ip < (1 << 17); ip++) {
@@ -88,11 +95,12 @@ class BlockIndexTest {
 
   @Test
   void countsCoveredAddressesInAnInterval() {
-    BlockIndex index = BlockIndex.builder()
-        .add(IpAddresses.parseRange("10.0.0.0/24"))
-        .add(IpAddresses.parseRange("10.0.2.0/24"))
-        .add(IpAddresses.parseRange("10.0.4.0/23"))
-        .build();
+    BlockIndex index =
+        BlockIndex.builder()
+            .add(IpAddresses.parseRange("10.0.0.0/24"))
+            .add(IpAddresses.parseRange("10.0.2.0/24"))
+            .add(IpAddresses.parseRange("10.0.4.0/23"))
+            .build();
     long base = IpAddresses.parseIpv4("10.0.0.0");
     assertThat(index.ipv4CoveredIn(base, base + 0xFFFF)).isEqualTo(256 + 256 + 512);
     assertThat(index.ipv4CoveredIn(base + 128, base + 2 * 256 + 9)).isEqualTo(128 + 10);
@@ -134,7 +142,9 @@ class BlockIndexTest {
         builder.addIpv4(r.startLo(), r.endLo());
         reference.merge(r.startLo(), r.endLo(), Math::max);
       }
-      builder.add(IpAddresses.parseRange("0.0.0.0/32")).add(IpAddresses.parseRange("255.255.255.255"));
+      builder
+          .add(IpAddresses.parseRange("0.0.0.0/32"))
+          .add(IpAddresses.parseRange("255.255.255.255"));
       reference.merge(0L, 0L, Math::max);
       reference.merge(0xFFFFFFFFL, 0xFFFFFFFFL, Math::max);
       BlockIndex index = builder.build();
@@ -142,30 +152,37 @@ class BlockIndexTest {
 
       long[] probes = new long[5_000];
       for (int i = 0; i < probes.length; i++) {
-        probes[i] = switch (i % 5) {
-          case 0 -> random.nextLong(0, 1L << 32);
-          case 1 -> random.nextLong(0, 1 << 20);
-          case 2 -> (1L << 32) - random.nextLong(1, 1 << 20);
-          default -> {
-            // On and next to a random range's boundaries, where off-by-one errors live.
-            Long key = reference.floorKey(random.nextLong(0, 1L << 32));
-            long base = key == null ? 0 : (random.nextBoolean() ? key : reference.get(key));
-            yield Math.max(0, Math.min(0xFFFFFFFFL, base + random.nextInt(-1, 2)));
-          }
-        };
+        probes[i] =
+            switch (i % 5) {
+              case 0 -> random.nextLong(0, 1L << 32);
+              case 1 -> random.nextLong(0, 1 << 20);
+              case 2 -> (1L << 32) - random.nextLong(1, 1 << 20);
+              default -> {
+                // On and next to a random range's boundaries, where off-by-one errors live.
+                Long key = reference.floorKey(random.nextLong(0, 1L << 32));
+                long base = key == null ? 0 : (random.nextBoolean() ? key : reference.get(key));
+                yield Math.max(0, Math.min(0xFFFFFFFFL, base + random.nextInt(-1, 2)));
+              }
+            };
       }
       probes[0] = 0;
       probes[1] = 0xFFFFFFFFL;
       for (long ip : probes) {
         // No range is wider than a /20, so only ranges starting at most 2^12 below can cover ip.
-        boolean expected = reference.subMap(ip - (1L << 12), true, ip, true).values().stream().anyMatch(end -> end >= ip);
+        boolean expected =
+            reference.subMap(ip - (1L << 12), true, ip, true).values().stream()
+                .anyMatch(end -> end >= ip);
         int position = index.findIpv4(ip);
-        assertThat(position >= 0).as("round %d ip %s", round, IpAddresses.formatIpv4(ip)).isEqualTo(expected);
+        assertThat(position >= 0)
+            .as("round %d ip %s", round, IpAddresses.formatIpv4(ip))
+            .isEqualTo(expected);
         assertThat(index.containsIpv4(ip)).isEqualTo(expected);
         if (expected) {
           assertThat(index.ipv4RangeStart(position)).isLessThanOrEqualTo(ip);
           assertThat(index.ipv4RangeEnd(position)).isGreaterThanOrEqualTo(ip);
-          assertThat(index.match(IpAddresses.formatIpv4(ip))).map(IpRange::startLo).contains(index.ipv4RangeStart(position));
+          assertThat(index.match(IpAddresses.formatIpv4(ip)))
+              .map(IpRange::startLo)
+              .contains(index.ipv4RangeStart(position));
         }
       }
     }
@@ -182,7 +199,8 @@ class BlockIndexTest {
       for (int i = 0; i < n; i++) {
         long[] address = randomIpv6(random);
         int prefix = random.nextInt(100, 129);
-        IpRange r = IpAddresses.parseRange(IpAddresses.formatIpv6(address[0], address[1]) + "/" + prefix);
+        IpRange r =
+            IpAddresses.parseRange(IpAddresses.formatIpv6(address[0], address[1]) + "/" + prefix);
         ranges.add(new long[] {r.startHi(), r.startLo(), r.endHi(), r.endLo()});
         builder.add(r);
       }
@@ -194,10 +212,16 @@ class BlockIndexTest {
       }
       BlockIndex index = builder.build();
       for (int probe = 0; probe < 1000; probe++) {
-        long[] a = probe == 0 ? new long[] {0, 0} : probe == 1 ? new long[] {-1, -1} : randomIpv6(random);
-        boolean expected = ranges.stream().anyMatch(r -> cmp(r[0], r[1], a[0], a[1]) <= 0 && cmp(a[0], a[1], r[2], r[3]) <= 0);
+        long[] a =
+            probe == 0 ? new long[] {0, 0} : probe == 1 ? new long[] {-1, -1} : randomIpv6(random);
+        boolean expected =
+            ranges.stream()
+                .anyMatch(
+                    r -> cmp(r[0], r[1], a[0], a[1]) <= 0 && cmp(a[0], a[1], r[2], r[3]) <= 0);
         String text = IpAddresses.formatIpv6(a[0], a[1]);
-        assertThat(index.match(text).isPresent()).as("round %d ip %s", round, text).isEqualTo(expected);
+        assertThat(index.match(text).isPresent())
+            .as("round %d ip %s", round, text)
+            .isEqualTo(expected);
       }
       // Distinct values: the same range added twice counts once.
       long distinct = ranges.stream().map(java.util.Arrays::toString).distinct().count();
@@ -208,13 +232,14 @@ class BlockIndexTest {
 
   @Test
   void countsValuesAndDistinctValuesBeforeMerging() {
-    BlockIndex index = BlockIndex.builder()
-        .add(IpAddresses.parseRange("10.0.0.0/8"))
-        .add(IpAddresses.parseRange("10.1.2.3/8")) // the same range once host bits are masked
-        .add(IpAddresses.parseRange("10.0.0.1"))
-        .add(IpAddresses.parseRange("2001:db8::1"))
-        .add(IpAddresses.parseRange("2001:0db8:0:0::1"))
-        .build();
+    BlockIndex index =
+        BlockIndex.builder()
+            .add(IpAddresses.parseRange("10.0.0.0/8"))
+            .add(IpAddresses.parseRange("10.1.2.3/8")) // the same range once host bits are masked
+            .add(IpAddresses.parseRange("10.0.0.1"))
+            .add(IpAddresses.parseRange("2001:db8::1"))
+            .add(IpAddresses.parseRange("2001:0db8:0:0::1"))
+            .build();
     assertThat(index.values()).isEqualTo(5);
     assertThat(index.distinctValues()).isEqualTo(3);
     assertThat(index.ipv6Values()).isEqualTo(2);

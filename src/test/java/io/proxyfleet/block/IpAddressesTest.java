@@ -11,7 +11,8 @@ class IpAddressesTest {
 
   @Test
   void parsesIpv4AddressesAndCidrs() {
-    assertThat(IpAddresses.parseRange("10.1.2.3")).isEqualTo(IpRange.ipv4(0x0A010203L, 0x0A010203L));
+    assertThat(IpAddresses.parseRange("10.1.2.3"))
+        .isEqualTo(IpRange.ipv4(0x0A010203L, 0x0A010203L));
     IpRange r = IpAddresses.parseRange("52.58.0.0/15");
     assertThat(r.ipv4Size()).isEqualTo(1 << 17);
     assertThat(r.describe()).isEqualTo("52.58.0.0/15");
@@ -34,10 +35,25 @@ class IpAddressesTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1.2.3.4/33", "1.2.3.4/", "1..2.3", "1.2.3.",
-        "example.com", "localhost", "::1/129", "12345::", "1.2.3.4/x", "01234.1.1.1"})
+      strings = {
+        "",
+        "256.1.1.1",
+        "1.2.3",
+        "1.2.3.4.5",
+        "1.2.3.4/33",
+        "1.2.3.4/",
+        "1..2.3",
+        "1.2.3.",
+        "example.com",
+        "localhost",
+        "::1/129",
+        "12345::",
+        "1.2.3.4/x",
+        "01234.1.1.1"
+      })
   void rejectsWhatIsNotALiteral(String text) {
-    assertThatThrownBy(() -> IpAddresses.parseRange(text)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> IpAddresses.parseRange(text))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -47,7 +63,10 @@ class IpAddressesTest {
         .hasMessageContaining("larger than 32");
   }
 
-  /** Property: the hand-written IPv6 parser agrees with the JDK on every text form of random addresses. */
+  /**
+   * Property: the hand-written IPv6 parser agrees with the JDK on every text form of random
+   * addresses.
+   */
   @Test
   void ipv6ParserAgreesWithTheJdk() throws Exception {
     java.util.SplittableRandom random = new java.util.SplittableRandom(3);
@@ -62,24 +81,45 @@ class IpAddressesTest {
       String text = jdk.getHostAddress(); // full form, e.g. 2001:db8:0:0:0:0:0:1
       long hi = java.nio.ByteBuffer.wrap(b, 0, 8).getLong();
       long lo = java.nio.ByteBuffer.wrap(b, 8, 8).getLong();
-      for (String form : new String[] {text, compress(text), text.toUpperCase(java.util.Locale.ROOT)}) {
+      for (String form :
+          new String[] {text, compress(text), text.toUpperCase(java.util.Locale.ROOT)}) {
         assertThat(IpAddresses.parseIpv6(form)).as(form).containsExactly(hi, lo);
       }
     }
     assertThat(IpAddresses.parseIpv6("::ffff:1.2.3.4")).containsExactly(0L, 0xFFFF01020304L);
-    assertThat(IpAddresses.parseIpv6("1:2:3:4:5:6:1.2.3.4")).containsExactly(0x0001000200030004L, 0x0005000601020304L);
+    assertThat(IpAddresses.parseIpv6("1:2:3:4:5:6:1.2.3.4"))
+        .containsExactly(0x0001000200030004L, 0x0005000601020304L);
     assertThat(IpAddresses.parseIpv6("::")).containsExactly(0L, 0L);
     assertThat(IpAddresses.parseIpv6("1::")).containsExactly(0x0001000000000000L, 0L);
-    assertThat(IpAddresses.parseIpv6("1:2:3:4:5:6:7::")).containsExactly(0x0001000200030004L, 0x0005000600070000L);
+    assertThat(IpAddresses.parseIpv6("1:2:3:4:5:6:7::"))
+        .containsExactly(0x0001000200030004L, 0x0005000600070000L);
   }
 
   @ParameterizedTest
   @ValueSource(
-      strings = {":", ":::", "1:::2", ":1::", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8::",
-        "1::2:3:4:5:6:7:8", "12345::1", "1:", "::g", "::1.2.3", "::1.2.3.4:5", "1:2:3:4:5:6:7:1.2.3.4",
-        "fe80::1%eth0", "::１", "::1 "})
+      strings = {
+        ":",
+        ":::",
+        "1:::2",
+        ":1::",
+        "1::2::3",
+        "1:2:3:4:5:6:7:8:9",
+        "1:2:3:4:5:6:7",
+        "1:2:3:4:5:6:7:8::",
+        "1::2:3:4:5:6:7:8",
+        "12345::1",
+        "1:",
+        "::g",
+        "::1.2.3",
+        "::1.2.3.4:5",
+        "1:2:3:4:5:6:7:1.2.3.4",
+        "fe80::1%eth0",
+        "::１",
+        "::1 "
+      })
   void rejectsWhatIsNotAnIpv6Literal(String text) {
-    assertThatThrownBy(() -> IpAddresses.parseIpv6(text)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> IpAddresses.parseIpv6(text))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("is not an IPv6 address");
   }
 
@@ -96,7 +136,10 @@ class IpAddressesTest {
   @Test
   void quotesJunkShortAndPrintable() {
     String junk = "\u0001bad" + "z".repeat(100);
-    assertThat(IpAddresses.quote(junk, 0, junk.length())).startsWith("'?bad").endsWith("'...").hasSize(65);
+    assertThat(IpAddresses.quote(junk, 0, junk.length()))
+        .startsWith("'?bad")
+        .endsWith("'...")
+        .hasSize(65);
   }
 
   /** Replaces the longest run of zero groups by "::", as RFC 5952 writes it. */
@@ -115,7 +158,9 @@ class IpAddressesTest {
     }
     if (bestLength < 2) return full;
     String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestFrom));
-    String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestFrom + bestLength, groups.length));
+    String tail =
+        String.join(
+            ":", java.util.Arrays.copyOfRange(groups, bestFrom + bestLength, groups.length));
     return head + "::" + tail;
   }
 }

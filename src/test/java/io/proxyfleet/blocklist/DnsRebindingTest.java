@@ -45,7 +45,13 @@ class DnsRebindingTest {
       }
       int n = asked.computeIfAbsent(host, h -> new AtomicInteger()).incrementAndGet();
       boolean bad = badFirst || n > 1;
-      return new InetAddress[] {InetAddress.getByAddress(host, bad ? new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254} : new byte[] {127, 0, 0, 1})};
+      return new InetAddress[] {
+        InetAddress.getByAddress(
+            host,
+            bad
+                ? new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254}
+                : new byte[] {127, 0, 0, 1})
+      };
     }
   }
 
@@ -60,8 +66,18 @@ class DnsRebindingTest {
   }
 
   private static FetchRequest request(String url) {
-    return new FetchRequest("feed", "spec.sources[0]", URI.create(url), Optional.empty(), null, null, false,
-        Duration.ofSeconds(10), 1 << 20, BlocklistFormat.IP_LIST, null);
+    return new FetchRequest(
+        "feed",
+        "spec.sources[0]",
+        URI.create(url),
+        Optional.empty(),
+        null,
+        null,
+        false,
+        Duration.ofSeconds(10),
+        1 << 20,
+        BlocklistFormat.IP_LIST,
+        null);
   }
 
   private static String named(String host, String path) {
@@ -72,11 +88,16 @@ class DnsRebindingTest {
   void theConnectionGoesToTheCheckedAddressNotToASecondAnswer() {
     server.content("/rebind.lst", LIST, null, null);
     RebindingResolver resolver = new RebindingResolver(false);
-    HttpSourceFetcher fetcher = new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")), resolver);
+    HttpSourceFetcher fetcher =
+        new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")), resolver);
     FetchResult r = fetcher.fetch(request(named("feed.rebind.test", "/rebind.lst")));
-    assertThat(r).isInstanceOfSatisfying(FetchResult.Fetched.class, f -> assertThat(f.parsed().entries()).isEqualTo(2));
+    assertThat(r)
+        .isInstanceOfSatisfying(
+            FetchResult.Fetched.class, f -> assertThat(f.parsed().entries()).isEqualTo(2));
     assertThat(resolver.asked).containsOnlyKeys("feed.rebind.test");
-    assertThat(resolver.asked.get("feed.rebind.test").get()).as("resolved once, by the check").isEqualTo(1);
+    assertThat(resolver.asked.get("feed.rebind.test").get())
+        .as("resolved once, by the check")
+        .isEqualTo(1);
     assertThat(server.seen("/rebind.lst")).hasSize(1);
   }
 
@@ -85,7 +106,8 @@ class DnsRebindingTest {
     server.content("/final.lst", LIST, null, null);
     server.redirect("/first.lst", named("second.rebind.test", "/final.lst"));
     RebindingResolver resolver = new RebindingResolver(false);
-    HttpSourceFetcher fetcher = new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")), resolver);
+    HttpSourceFetcher fetcher =
+        new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")), resolver);
     FetchResult r = fetcher.fetch(request(named("first.rebind.test", "/first.lst")));
     assertThat(r).isInstanceOf(FetchResult.Fetched.class);
     assertThat(resolver.asked).containsOnlyKeys("first.rebind.test", "second.rebind.test");
@@ -96,12 +118,16 @@ class DnsRebindingTest {
   void aForbiddenFirstAnswerSendsNothing() {
     server.content("/never.lst", LIST, null, null);
     RebindingResolver resolver = new RebindingResolver(true);
-    HttpSourceFetcher fetcher = new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")), resolver);
+    HttpSourceFetcher fetcher =
+        new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.1/32")), resolver);
     FetchResult r = fetcher.fetch(request(named("bad.rebind.test", "/never.lst")));
-    assertThat(r).isInstanceOfSatisfying(FetchResult.Failed.class, f -> {
-      assertThat(f.failure().reason()).isEqualTo(FailureReason.DESTINATION_REFUSED);
-      assertThat(f.failure().message()).contains("169.254.169.254");
-    });
+    assertThat(r)
+        .isInstanceOfSatisfying(
+            FetchResult.Failed.class,
+            f -> {
+              assertThat(f.failure().reason()).isEqualTo(FailureReason.DESTINATION_REFUSED);
+              assertThat(f.failure().message()).contains("169.254.169.254");
+            });
     assertThat(server.seen("/never.lst")).isEmpty();
   }
 }

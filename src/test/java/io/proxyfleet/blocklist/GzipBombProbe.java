@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * Runs in a forked JVM with a small heap ({@link GzipBombTest}): reads a gzip bomb the way the CLI
- * or the operator would, then prints what happened and the peak heap on stdout, one key=value a line.
+ * or the operator would, then prints what happened and the peak heap on stdout, one key=value a
+ * line.
  */
 public final class GzipBombProbe {
 
@@ -25,16 +26,34 @@ public final class GzipBombProbe {
     Path bomb = Path.of(args[1]);
     switch (args[0]) {
       case "cli" -> {
-        int code = Main.run(new String[] {"blocklist", "stats", "--format", "ip-list", bomb.toString()});
+        int code =
+            Main.run(new String[] {"blocklist", "stats", "--format", "ip-list", bomb.toString()});
         System.out.println("exit=" + code);
       }
       case "url" -> {
         try (FeedServer server = new FeedServer()) {
           server.content("/bomb.lst.gz", Files.readAllBytes(bomb), null, null);
-          HttpSourceFetcher fetcher = new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.0/8")));
-          FetchResult r = fetcher.fetch(new FetchRequest("bomb", "spec.sources[0]", URI.create(server.url("/bomb.lst.gz")), Optional.empty(),
-              null, null, false, Duration.ofSeconds(60), 256L << 20, BlocklistFormat.IP_LIST, null));
-          System.out.println("result=" + (r instanceof FetchResult.Failed f ? f.failure().reason() + " " + f.failure().message() : r));
+          HttpSourceFetcher fetcher =
+              new HttpSourceFetcher(new SourceAccess("default", List.of("127.0.0.0/8")));
+          FetchResult r =
+              fetcher.fetch(
+                  new FetchRequest(
+                      "bomb",
+                      "spec.sources[0]",
+                      URI.create(server.url("/bomb.lst.gz")),
+                      Optional.empty(),
+                      null,
+                      null,
+                      false,
+                      Duration.ofSeconds(60),
+                      256L << 20,
+                      BlocklistFormat.IP_LIST,
+                      null));
+          System.out.println(
+              "result="
+                  + (r instanceof FetchResult.Failed f
+                      ? f.failure().reason() + " " + f.failure().message()
+                      : r));
         }
       }
       default -> throw new IllegalArgumentException(args[0]);

@@ -16,13 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The gzip bomb of issue 9 ("1.2.3.4\n" repeated, about 3 MB compressed, 2 GB expanded) read from the
- * CLI and as a URL source in a JVM with a 64 MB heap: both must stop at a limit with a message
+ * The gzip bomb of issue 9 ("1.2.3.4\n" repeated, about 3 MB compressed, 2 GB expanded) read from
+ * the CLI and as a URL source in a JVM with a 64 MB heap: both must stop at a limit with a message
  * naming it, never with an OutOfMemoryError. The figures printed are the ones the README quotes.
  */
 class GzipBombTest {
 
   static final String HEAP = "-Xmx64m";
+
   /** 2 GiB of content: the size of the reported bomb. */
   static final long EXPANDED = 2L << 30;
 
@@ -47,12 +48,28 @@ class GzipBombTest {
 
   static List<String> probe(String mode) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), HEAP, "-cp", System.getProperty("java.class.path"),
-        GzipBombProbe.class.getName(), mode, bomb.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                java.toString(),
+                HEAP,
+                "-cp",
+                System.getProperty("java.class.path"),
+                GzipBombProbe.class.getName(),
+                mode,
+                bomb.toString())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    System.out.println("gzip bomb (" + Files.size(bomb) + " bytes compressed) via " + mode + " with " + HEAP + ":\n" + output);
+    System.out.println(
+        "gzip bomb ("
+            + Files.size(bomb)
+            + " bytes compressed) via "
+            + mode
+            + " with "
+            + HEAP
+            + ":\n"
+            + output);
     assertThat(output).doesNotContain("OutOfMemoryError");
     return Arrays.asList(output.split("\n"));
   }
@@ -61,12 +78,14 @@ class GzipBombTest {
   void theCliStopsAtTheEntryLimit() throws Exception {
     List<String> out = probe("cli");
     assertThat(out).contains("exit=2");
-    assertThat(String.join("\n", out)).contains("too large: more than 2000000 values; stopped reading after");
+    assertThat(String.join("\n", out))
+        .contains("too large: more than 2000000 values; stopped reading after");
   }
 
   @Test
   void aUrlSourceStopsAtTheEntryLimit() throws Exception {
     List<String> out = probe("url");
-    assertThat(out).anyMatch(l -> l.startsWith("result=TOO_LARGE source bomb: more than 2000000 values"));
+    assertThat(out)
+        .anyMatch(l -> l.startsWith("result=TOO_LARGE source bomb: more than 2000000 values"));
   }
 }

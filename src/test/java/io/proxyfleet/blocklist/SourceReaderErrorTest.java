@@ -35,16 +35,34 @@ class SourceReaderErrorTest {
 
   @Test
   void anOutOfMemoryErrorBecomesATooLargeFailureAndTheSourceStaysScheduled() {
-    SourceReader reader = new SourceReader(new ExhaustedFetcher(), Clock.fixed(NOW, ZoneOffset.UTC));
-    ResolvedSource source = new ResolvedSource("feed", "spec.sources[0]", "url x", URI.create("https://1.1.1.1/x.lst"), null, null,
-        BlocklistFormat.IP_LIST, null, Duration.ofHours(1), Duration.ofSeconds(30), 1 << 20, ParseLimits.DEFAULT);
+    SourceReader reader =
+        new SourceReader(new ExhaustedFetcher(), Clock.fixed(NOW, ZoneOffset.UTC));
+    ResolvedSource source =
+        new ResolvedSource(
+            "feed",
+            "spec.sources[0]",
+            "url x",
+            URI.create("https://1.1.1.1/x.lst"),
+            null,
+            null,
+            BlocklistFormat.IP_LIST,
+            null,
+            Duration.ofHours(1),
+            Duration.ofSeconds(30),
+            1 << 20,
+            ParseLimits.DEFAULT);
     SourceState state = new SourceState();
 
     assertThat(reader.refreshUrl(source, state, false, ref -> Optional.empty())).isTrue();
 
     assertThat(state.failure.reason()).isEqualTo(FailureReason.TOO_LARGE);
-    assertThat(state.failure.message()).contains("OutOfMemoryError").contains("spec.sources[0].maxEntries");
-    assertThat(state.nextFetch).as("retried with backoff").isAfter(NOW).isBefore(NOW.plus(Duration.ofHours(1)).plusSeconds(1));
+    assertThat(state.failure.message())
+        .contains("OutOfMemoryError")
+        .contains("spec.sources[0].maxEntries");
+    assertThat(state.nextFetch)
+        .as("retried with backoff")
+        .isAfter(NOW)
+        .isBefore(NOW.plus(Duration.ofHours(1)).plusSeconds(1));
     assertThat(state.good).isNull();
   }
 }

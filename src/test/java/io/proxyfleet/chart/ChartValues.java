@@ -9,7 +9,8 @@ public final class ChartValues {
 
   public static final String DEFAULTS = "";
 
-  public static final String TWO_REPLICAS_SPREAD = """
+  public static final String TWO_REPLICAS_SPREAD =
+      """
       replicaCount: 2
       clusterName: eks-prod
       serviceAccount:
@@ -29,38 +30,43 @@ public final class ChartValues {
       podAnnotations: {example.com/team: infra}
       """;
 
-  public static final String SINGLE_REPLICA = """
+  public static final String SINGLE_REPLICA =
+      """
       replicaCount: 1
       serviceAccount:
         annotations:
           iam.gke.io/gcp-service-account: proxyfleet@my-project.iam.gserviceaccount.com
       """;
 
-  public static final String MONITORING = """
+  public static final String MONITORING =
+      """
       metrics:
         serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus-stack}}
         prometheusRule: {enabled: true, labels: {release: kube-prometheus-stack}}
         grafanaDashboard: {enabled: true}
       """;
 
-  public static final String NETWORK_POLICY = """
+  public static final String NETWORK_POLICY =
+      """
       networkPolicy:
         enabled: true
         metricsFrom:
           - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
       """;
 
-  public static final String NAMESPACED = """
+  public static final String NAMESPACED =
+      """
       watchNamespaces: [team-a, team-b]
       clusterName: team-ab
       """;
 
   /** Every good value set by name, for lint and the server-side dry run. */
-  public static final Map<String, String> GOOD = Map.of(
-      "defaults", DEFAULTS,
-      "two-replicas", TWO_REPLICAS_SPREAD,
-      "single-replica", SINGLE_REPLICA,
-      "monitoring", MONITORING,
-      "network-policy", NETWORK_POLICY,
-      "namespaced", NAMESPACED);
+  public static final Map<String, String> GOOD =
+      Map.of(
+          "defaults", DEFAULTS,
+          "two-replicas", TWO_REPLICAS_SPREAD,
+          "single-replica", SINGLE_REPLICA,
+          "monitoring", MONITORING,
+          "network-policy", NETWORK_POLICY,
+          "namespaced", NAMESPACED);
 }

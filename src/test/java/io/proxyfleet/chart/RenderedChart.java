@@ -12,10 +12,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * {@code helm template} of {@code helm/proxyfleet} through helm-java (Helm's own Go code, no binary
@@ -24,26 +24,37 @@ import java.util.regex.Pattern;
 public record RenderedChart(List<Doc> docs) {
 
   public static final Path CHART = Path.of("helm/proxyfleet");
+
   /** The release the plain manifests are rendered as: names as in operator/rbac.yaml. */
   public static final String RELEASE = "proxyfleet";
+
   public static final String NAMESPACE = "proxyfleet-system";
 
-  private static final Pattern SOURCE = Pattern.compile("^# Source: [^/]+/(.+)$", Pattern.MULTILINE);
+  private static final Pattern SOURCE =
+      Pattern.compile("^# Source: [^/]+/(.+)$", Pattern.MULTILINE);
 
-  /** One rendered document: its template path (for example {@code templates/rbac.yaml}) and its text. */
+  /**
+   * One rendered document: its template path (for example {@code templates/rbac.yaml}) and its
+   * text.
+   */
   public record Doc(String source, String text) {
     public HasMetadata object() {
       return Serialization.unmarshal(text);
     }
   }
 
-  /** Renders with the chart's defaults plus {@code valuesYaml} (may be empty) as release {@link #RELEASE}. */
+  /**
+   * Renders with the chart's defaults plus {@code valuesYaml} (may be empty) as release {@link
+   * #RELEASE}.
+   */
   public static RenderedChart render(String valuesYaml, Path work) {
     return render(RELEASE, NAMESPACE, valuesYaml, work);
   }
 
-  public static RenderedChart render(String release, String namespace, String valuesYaml, Path work) {
-    TemplateCommand template = new Helm(CHART).template().withName(release).withNamespace(namespace);
+  public static RenderedChart render(
+      String release, String namespace, String valuesYaml, Path work) {
+    TemplateCommand template =
+        new Helm(CHART).template().withName(release).withNamespace(namespace);
     if (!valuesYaml.isBlank()) {
       template.withValuesFile(write(work, valuesYaml));
     }
@@ -63,7 +74,8 @@ public record RenderedChart(List<Doc> docs) {
       }
       Map<String, Object> defaults = yamlMap(Files.readString(CHART.resolve("values.yaml")));
       Map<String, Object> overrides = valuesYaml.isBlank() ? Map.of() : yamlMap(valuesYaml);
-      Files.writeString(copy.resolve("values.yaml"), Serialization.asYaml(merge(defaults, overrides)));
+      Files.writeString(
+          copy.resolve("values.yaml"), Serialization.asYaml(merge(defaults, overrides)));
       return copy;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -78,8 +90,13 @@ public record RenderedChart(List<Doc> docs) {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> over) {
     Map<String, Object> out = new LinkedHashMap<>(base);
-    over.forEach((k, v) -> out.put(k, v instanceof Map && out.get(k) instanceof Map
-        ? merge((Map<String, Object>) out.get(k), (Map<String, Object>) v) : v));
+    over.forEach(
+        (k, v) ->
+            out.put(
+                k,
+                v instanceof Map && out.get(k) instanceof Map
+                    ? merge((Map<String, Object>) out.get(k), (Map<String, Object>) v)
+                    : v));
     return out;
   }
 
@@ -98,7 +115,8 @@ public record RenderedChart(List<Doc> docs) {
     for (String part : manifest.split("(?m)^---\\s*$")) {
       Matcher m = SOURCE.matcher(part);
       String body = part.strip();
-      // A template whose condition is false renders nothing but its Source line (or nothing at all).
+      // A template whose condition is false renders nothing but its Source line (or nothing at
+      // all).
       if (body.isEmpty() || body.lines().allMatch(l -> l.isBlank() || l.startsWith("#"))) {
         continue;
       }
@@ -113,7 +131,9 @@ public record RenderedChart(List<Doc> docs) {
 
   /** The documents of these templates, in the order the templates are given. */
   public List<Doc> from(String... sources) {
-    return Stream.of(sources).flatMap(source -> docs.stream().filter(d -> d.source().equals(source))).toList();
+    return Stream.of(sources)
+        .flatMap(source -> docs.stream().filter(d -> d.source().equals(source)))
+        .toList();
   }
 
   public <T extends HasMetadata> List<T> all(Class<T> type) {

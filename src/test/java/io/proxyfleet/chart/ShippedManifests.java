@@ -14,7 +14,8 @@ final class ShippedManifests {
 
   static final Path RBAC = Path.of("operator/rbac.yaml");
   static final Path INSTALL = Path.of("operator/install.yaml");
-  static final String REGENERATE = "./mvnw -q test -Dtest=ChartTest,ShippedManifestsTest -Dproxyfleet.regenerate=true";
+  static final String REGENERATE =
+      "./mvnw -q test -Dtest=ChartTest,ShippedManifestsTest -Dproxyfleet.regenerate=true";
 
   private ShippedManifests() {}
 
@@ -25,12 +26,16 @@ final class ShippedManifests {
   }
 
   /**
-   * Everything a cluster needs without Helm: the namespace (Pod Security "restricted" enforced, which
-   * the operator's pod meets), the CRDs, and the chart's defaults.
+   * Everything a cluster needs without Helm: the namespace (Pod Security "restricted" enforced,
+   * which the operator's pod meets), the CRDs, and the chart's defaults.
    */
   static String install(RenderedChart chart) throws IOException {
-    StringBuilder out = new StringBuilder(header("The ProxyFleet operator for kubectl apply -f (namespace, CRDs, ServiceAccount, RBAC, Deployment, PodDisruptionBudget, Service)"));
-    out.append("""
+    StringBuilder out =
+        new StringBuilder(
+            header(
+                "The ProxyFleet operator for kubectl apply -f (namespace, CRDs, ServiceAccount, RBAC, Deployment, PodDisruptionBudget, Service)"));
+    out.append(
+        """
         ---
         apiVersion: v1
         kind: Namespace
@@ -41,25 +46,43 @@ final class ShippedManifests {
         """);
     try (java.util.stream.Stream<Path> crds = Files.list(RenderedChart.CHART.resolve("crds"))) {
       for (Path crd : crds.sorted().toList()) {
-        out.append("---\n# Source: proxyfleet/crds/").append(crd.getFileName()).append('\n').append(Files.readString(crd).strip()).append('\n');
+        out.append("---\n# Source: proxyfleet/crds/")
+            .append(crd.getFileName())
+            .append('\n')
+            .append(Files.readString(crd).strip())
+            .append('\n');
       }
     }
-    out.append(join(chart, "templates/serviceaccount.yaml", "templates/rbac.yaml", "templates/deployment.yaml",
-        "templates/poddisruptionbudget.yaml", "templates/service.yaml"));
+    out.append(
+        join(
+            chart,
+            "templates/serviceaccount.yaml",
+            "templates/rbac.yaml",
+            "templates/deployment.yaml",
+            "templates/poddisruptionbudget.yaml",
+            "templates/service.yaml"));
     return out.toString();
   }
 
   private static String header(String what) {
-    return "# " + what + ".\n"
+    return "# "
+        + what
+        + ".\n"
         + "# Rendered from helm/proxyfleet with its default values (release proxyfleet, namespace proxyfleet-system).\n"
-        + "# Do not edit: change the chart, then run " + REGENERATE + "\n";
+        + "# Do not edit: change the chart, then run "
+        + REGENERATE
+        + "\n";
   }
 
   static String join(RenderedChart chart, String... sources) {
-    return chart.from(sources).stream().map(RenderedChart.Doc::text).collect(Collectors.joining("---\n", "---\n", ""));
+    return chart.from(sources).stream()
+        .map(RenderedChart.Doc::text)
+        .collect(Collectors.joining("---\n", "---\n", ""));
   }
 
-  /** With {@code -Dproxyfleet.regenerate=true} the test writes the file instead of only comparing. */
+  /**
+   * With {@code -Dproxyfleet.regenerate=true} the test writes the file instead of only comparing.
+   */
   static void regenerateIfAsked(Path file, String content) {
     if (Boolean.getBoolean("proxyfleet.regenerate")) {
       try {

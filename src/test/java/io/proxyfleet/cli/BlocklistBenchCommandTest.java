@@ -26,20 +26,39 @@ class BlocklistBenchCommandTest {
     CommandLine commandLine = Main.commandLine();
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
-    int exit = commandLine.execute("bench", "blocklist", "--runs", "1", "--lookup-millis", "20", "--probes", "65536", "--output", "json",
-        "--data", SharedData.root().resolve("rkn").toString());
+    int exit =
+        commandLine.execute(
+            "bench",
+            "blocklist",
+            "--runs",
+            "1",
+            "--lookup-millis",
+            "20",
+            "--probes",
+            "65536",
+            "--output",
+            "json",
+            "--data",
+            SharedData.root().resolve("rkn").toString());
 
     assertThat(err.toString()).isEmpty();
     assertThat(exit).isZero();
     JsonNode report = new ObjectMapper().readTree(out.toString());
     assertThat(report.get("load").get("bytes").asLong()).isEqualTo(2376497);
     assertThat(report.get("zapretCsvMbPerSecond").get("bytes").asLong()).isEqualTo(3657676);
-    for (String figure : new String[] {"load", "retainedHeapMb", "lookupsPerSecond", "lookupsPerSecondNearListed",
-        "zapretCsvMbPerSecond"}) {
+    for (String figure :
+        new String[] {
+          "load",
+          "retainedHeapMb",
+          "lookupsPerSecond",
+          "lookupsPerSecondNearListed",
+          "zapretCsvMbPerSecond"
+        }) {
       assertThat(report.get(figure).has("proxyfleet")).as(figure).isTrue();
       assertThat(report.get(figure).has("baseline")).as(figure).isTrue();
     }
-    assertThat(report.get("lookupsPerSecond").get("proxyfleet").get("median").asLong()).isPositive();
+    assertThat(report.get("lookupsPerSecond").get("proxyfleet").get("median").asLong())
+        .isPositive();
     // Addresses next to listed ranges hit some of them; uniform random ones rarely do.
     assertThat(report.get("lookupsPerSecondNearListed").get("hitsPerPass").asLong())
         .isGreaterThan(report.get("lookupsPerSecond").get("hitsPerPass").asLong());

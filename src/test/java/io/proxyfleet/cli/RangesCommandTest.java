@@ -21,7 +21,10 @@ class RangesCommandTest {
     CliRun run = CliRun.of("ranges", "--aws", AWS, "--blocklist", TIMELINE);
     assertThat(run.exitCode()).as(run.err()).isZero();
     String[] lines = run.out().split("\n");
-    assertThat(lines[0]).contains("syncToken 1522952176").contains("service EC2").contains("21 regions");
+    assertThat(lines[0])
+        .contains("syncToken 1522952176")
+        .contains("service EC2")
+        .contains("21 regions");
     assertThat(lines[1]).contains("38 entries, 0 skipped, 14417920 IPv4 addresses");
     assertThat(lines[2]).matches("REGION +ADDRESSES +BLOCKED +BLOCKED%");
     assertThat(lines[3]).matches("eu-central-1 +1049888 +917504 +87\\.39%");
@@ -37,14 +40,25 @@ class RangesCommandTest {
   void jsonForGcpWithTwoBlocklists(@TempDir Path dir) throws Exception {
     Path extra = dir.resolve("extra.txt");
     Files.writeString(extra, "# one more\n34.89.0.0/16\nnot-an-ip\n");
-    CliRun run = CliRun.of("ranges", "--gcp", GCP, "--blocklist", TIMELINE, "--blocklist", "ip-list:" + extra, "--output", "json");
+    CliRun run =
+        CliRun.of(
+            "ranges",
+            "--gcp",
+            GCP,
+            "--blocklist",
+            TIMELINE,
+            "--blocklist",
+            "ip-list:" + extra,
+            "--output",
+            "json");
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode root = new ObjectMapper().readTree(run.out());
     assertThat(root.get("provider").asText()).isEqualTo("gcp");
     assertThat(root.get("service").asText()).isEqualTo("Google Cloud");
     assertThat(root.get("blocklists")).hasSize(2);
     assertThat(root.get("blocklists").get(1).get("skipped").asInt()).isEqualTo(1);
-    assertThat(root.get("blocklists").get(1).get("firstErrors").get(0).asText()).startsWith("line 3: ");
+    assertThat(root.get("blocklists").get(1).get("firstErrors").get(0).asText())
+        .startsWith("line 3: ");
     JsonNode first = root.get("regions").get(0);
     assertThat(first.get("region").asText()).isEqualTo("us-central2");
     assertThat(first.get("blockedPercent").asText()).isEqualTo("84.29");
@@ -60,19 +74,23 @@ class RangesCommandTest {
 
   @Test
   void badInputExitsWithTwoAndSaysWhy(@TempDir Path dir) throws Exception {
-    CliRun missing = CliRun.of("ranges", "--aws", dir.resolve("nope.json").toString(), "--blocklist", TIMELINE);
+    CliRun missing =
+        CliRun.of("ranges", "--aws", dir.resolve("nope.json").toString(), "--blocklist", TIMELINE);
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.err()).contains("--aws: file").contains("nope.json not found");
 
     CliRun format = CliRun.of("ranges", "--aws", AWS, "--blocklist", "csv:" + dir);
     assertThat(format.exitCode()).isEqualTo(2);
-    assertThat(format.err()).contains("unknown format 'csv'").contains("ip-list, zapret-csv, timeline-csv");
+    assertThat(format.err())
+        .contains("unknown format 'csv'")
+        .contains("ip-list, zapret-csv, timeline-csv");
 
     CliRun noColon = CliRun.of("ranges", "--aws", AWS, "--blocklist", "list.txt");
     assertThat(noColon.exitCode()).isEqualTo(2);
     assertThat(noColon.err()).contains("write FORMAT:FILE");
 
-    CliRun noList = CliRun.of("ranges", "--aws", AWS, "--blocklist", "ip-list:" + dir.resolve("absent.txt"));
+    CliRun noList =
+        CliRun.of("ranges", "--aws", AWS, "--blocklist", "ip-list:" + dir.resolve("absent.txt"));
     assertThat(noList.exitCode()).isEqualTo(2);
     assertThat(noList.err()).contains("absent.txt not found");
 
@@ -80,11 +98,18 @@ class RangesCommandTest {
     assertThat(wrongCloud.exitCode()).isEqualTo(2);
     assertThat(wrongCloud.err()).contains("'ip_prefix'");
 
-    CliRun html = CliRun.of("ranges", "--gcp", Files.writeString(dir.resolve("page.json"), "<html>502</html>").toString(), "--blocklist", TIMELINE);
+    CliRun html =
+        CliRun.of(
+            "ranges",
+            "--gcp",
+            Files.writeString(dir.resolve("page.json"), "<html>502</html>").toString(),
+            "--blocklist",
+            TIMELINE);
     assertThat(html.exitCode()).isEqualTo(2);
     assertThat(html.err()).contains("not JSON");
 
-    CliRun noService = CliRun.of("ranges", "--aws", AWS, "--service", "EC3", "--blocklist", TIMELINE);
+    CliRun noService =
+        CliRun.of("ranges", "--aws", AWS, "--service", "EC3", "--blocklist", TIMELINE);
     assertThat(noService.exitCode()).isEqualTo(2);
     assertThat(noService.err()).contains("no region has prefixes of service 'EC3'").contains("EC2");
 

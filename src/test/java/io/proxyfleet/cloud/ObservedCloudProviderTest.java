@@ -16,8 +16,11 @@ class ObservedCloudProviderTest {
       if (Modifier.isStatic(m.getModifiers())) {
         continue;
       }
-      assertThatCode(() -> ObservedCloudProvider.class.getDeclaredMethod(m.getName(), m.getParameterTypes()))
-          .as("ObservedCloudProvider overrides " + m.getName()).doesNotThrowAnyException();
+      assertThatCode(
+              () ->
+                  ObservedCloudProvider.class.getDeclaredMethod(m.getName(), m.getParameterTypes()))
+          .as("ObservedCloudProvider overrides " + m.getName())
+          .doesNotThrowAnyException();
     }
   }
 }

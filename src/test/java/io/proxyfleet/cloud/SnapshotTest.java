@@ -30,18 +30,22 @@ class SnapshotTest {
   void aListingStartedBeforeAnInvalidationIsNotKept() throws Exception {
     CountDownLatch fetching = new CountDownLatch(1);
     CountDownLatch invalidated = new CountDownLatch(1);
-    Snapshot<Integer> s = new Snapshot<>(() -> {
-      int n = fetches.incrementAndGet();
-      if (n == 1) {
-        fetching.countDown();
-        try {
-          invalidated.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return n;
-    }, clock, Duration.ofMinutes(1));
+    Snapshot<Integer> s =
+        new Snapshot<>(
+            () -> {
+              int n = fetches.incrementAndGet();
+              if (n == 1) {
+                fetching.countDown();
+                try {
+                  invalidated.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return n;
+            },
+            clock,
+            Duration.ofMinutes(1));
     Thread t = new Thread(s::get);
     t.start();
     fetching.await();
@@ -56,16 +60,21 @@ class SnapshotTest {
   void concurrentCallersWaitForOneFetchAndShareIt() throws Exception {
     CountDownLatch fetching = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Snapshot<Integer> s = new Snapshot<>(() -> {
-      fetching.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return fetches.incrementAndGet();
-    }, clock, Duration.ofMinutes(1));
-    java.util.List<Integer> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Snapshot<Integer> s =
+        new Snapshot<>(
+            () -> {
+              fetching.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return fetches.incrementAndGet();
+            },
+            clock,
+            Duration.ofMinutes(1));
+    java.util.List<Integer> seen =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     java.util.List<Thread> callers = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) {
       Thread t = new Thread(() -> seen.add(s.get()));
@@ -83,12 +92,16 @@ class SnapshotTest {
 
   @Test
   void aFailedFetchKeepsNothingAndReachesTheCaller() {
-    Snapshot<Integer> s = new Snapshot<>(() -> {
-      if (fetches.incrementAndGet() == 1) {
-        throw new IllegalStateException("listing failed");
-      }
-      return fetches.get();
-    }, clock, Duration.ofMinutes(1));
+    Snapshot<Integer> s =
+        new Snapshot<>(
+            () -> {
+              if (fetches.incrementAndGet() == 1) {
+                throw new IllegalStateException("listing failed");
+              }
+              return fetches.get();
+            },
+            clock,
+            Duration.ofMinutes(1));
     org.assertj.core.api.Assertions.assertThatThrownBy(s::get).hasMessage("listing failed");
     assertThat(s.peek()).isNull();
     assertThat(s.fetchedAt()).isNull();

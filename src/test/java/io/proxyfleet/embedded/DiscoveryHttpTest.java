@@ -35,8 +35,11 @@ class DiscoveryHttpTest {
   static void start() {
     api = EmbeddedKubernetes.start("127.0.0.1", 0);
     api.installCrds(TestCrds.all());
-    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   @AfterAll
@@ -44,10 +47,10 @@ class DiscoveryHttpTest {
     api.close();
   }
 
-  static HttpResponse<String> get(String path, String accept) throws IOException,
-      InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api.url() + path))
-        .timeout(Duration.ofSeconds(10)).GET();
+  static HttpResponse<String> get(String path, String accept)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(api.url() + path)).timeout(Duration.ofSeconds(10)).GET();
     if (accept != null) {
       request.header("Accept", accept);
     }
@@ -101,8 +104,8 @@ class DiscoveryHttpTest {
     JsonNode doc = getJson("/api/v1?timeout=32s", null);
     assertThat(doc.path("kind").asText()).isEqualTo("APIResourceList");
     assertThat(doc.path("groupVersion").asText()).isEqualTo("v1");
-    assertThat(texts(doc.path("resources"), "name")).contains(
-        "namespaces", "secrets", "configmaps", "events", "services", "pods");
+    assertThat(texts(doc.path("resources"), "name"))
+        .contains("namespaces", "secrets", "configmaps", "events", "services", "pods");
 
     JsonNode namespaces = resource(doc, "namespaces");
     assertThat(namespaces.path("namespaced").asBoolean()).isFalse();
@@ -113,12 +116,15 @@ class DiscoveryHttpTest {
     assertThat(secrets.path("namespaced").asBoolean()).isTrue();
     assertThat(secrets.path("kind").asText()).isEqualTo("Secret");
     assertThat(secrets.path("singularName").asText()).isEqualTo("secret");
-    assertThat(secrets.path("verbs")).extracting(JsonNode::asText)
+    assertThat(secrets.path("verbs"))
+        .extracting(JsonNode::asText)
         .contains("create", "delete", "get", "list", "patch", "update", "watch");
 
-    assertThat(resource(doc, "configmaps").path("shortNames")).extracting(JsonNode::asText)
+    assertThat(resource(doc, "configmaps").path("shortNames"))
+        .extracting(JsonNode::asText)
         .containsExactly("cm");
-    assertThat(resource(doc, "events").path("shortNames")).extracting(JsonNode::asText)
+    assertThat(resource(doc, "events").path("shortNames"))
+        .extracting(JsonNode::asText)
         .containsExactly("ev");
   }
 
@@ -126,8 +132,12 @@ class DiscoveryHttpTest {
   void groupsIncludeBuiltInsAndInstalledCrds() throws Exception {
     JsonNode doc = getJson("/apis?timeout=32s", AGGREGATED_ACCEPT);
     assertThat(doc.path("kind").asText()).isEqualTo("APIGroupList");
-    assertThat(texts(doc.path("groups"), "name")).contains(
-        "apiextensions.k8s.io", "coordination.k8s.io", "events.k8s.io", "example.proxyfleet.io");
+    assertThat(texts(doc.path("groups"), "name"))
+        .contains(
+            "apiextensions.k8s.io",
+            "coordination.k8s.io",
+            "events.k8s.io",
+            "example.proxyfleet.io");
     for (JsonNode group : doc.path("groups")) {
       assertThat(group.path("preferredVersion").path("groupVersion").asText())
           .startsWith(group.path("name").asText() + "/");
@@ -153,14 +163,18 @@ class DiscoveryHttpTest {
     assertThat(widgets.path("namespaced").asBoolean()).isTrue();
     assertThat(widgets.path("kind").asText()).isEqualTo("Widget");
     assertThat(widgets.path("shortNames")).extracting(JsonNode::asText).containsExactly("wd");
-    assertThat(widgets.path("categories")).extracting(JsonNode::asText)
+    assertThat(widgets.path("categories"))
+        .extracting(JsonNode::asText)
         .containsExactly("proxyfleet");
-    assertThat(widgets.path("verbs")).extracting(JsonNode::asText).containsExactly(
-        "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+    assertThat(widgets.path("verbs"))
+        .extracting(JsonNode::asText)
+        .containsExactly(
+            "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
     JsonNode status = resource(doc, "widgets/status");
     assertThat(status.path("kind").asText()).isEqualTo("Widget");
-    assertThat(status.path("verbs")).extracting(JsonNode::asText)
+    assertThat(status.path("verbs"))
+        .extracting(JsonNode::asText)
         .containsExactly("get", "patch", "update");
 
     JsonNode gadgets = resource(doc, "gadgets");
@@ -194,15 +208,26 @@ class DiscoveryHttpTest {
   void crdCreatedThroughTheApiAppearsAndDeletedOneDisappears() throws Exception {
     try (EmbeddedKubernetes own = EmbeddedKubernetes.start("127.0.0.1", 0)) {
       assertThat(own.client().getApiGroups().getGroups())
-          .extracting(g -> g.getName()).doesNotContain("example.proxyfleet.io");
-      own.client().apiextensions().v1().customResourceDefinitions()
-          .resource(TestCrds.widgets()).create();
+          .extracting(g -> g.getName())
+          .doesNotContain("example.proxyfleet.io");
+      own.client()
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .resource(TestCrds.widgets())
+          .create();
       assertThat(own.client().getApiGroups().getGroups())
-          .extracting(g -> g.getName()).contains("example.proxyfleet.io");
-      own.client().apiextensions().v1().customResourceDefinitions()
-          .withName("widgets.example.proxyfleet.io").delete();
+          .extracting(g -> g.getName())
+          .contains("example.proxyfleet.io");
+      own.client()
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName("widgets.example.proxyfleet.io")
+          .delete();
       assertThat(own.client().getApiGroups().getGroups())
-          .extracting(g -> g.getName()).doesNotContain("example.proxyfleet.io");
+          .extracting(g -> g.getName())
+          .doesNotContain("example.proxyfleet.io");
     }
   }
 
@@ -217,14 +242,16 @@ class DiscoveryHttpTest {
 
     JsonNode doc = getJson(url, "application/json");
     assertThat(doc.path("openapi").asText()).startsWith("3.");
-    JsonNode patch = doc.path("paths")
-        .path("/apis/example.proxyfleet.io/v1/namespaces/{namespace}/widgets/{name}")
-        .path("patch");
+    JsonNode patch =
+        doc.path("paths")
+            .path("/apis/example.proxyfleet.io/v1/namespaces/{namespace}/widgets/{name}")
+            .path("patch");
     assertThat(patch.path("x-kubernetes-group-version-kind").path("kind").asText())
         .isEqualTo("Widget");
     assertThat(texts(patch.path("parameters"), "name")).contains("fieldValidation");
-    assertThat(patch.path("requestBody").path("content").has(
-        "application/strategic-merge-patch+json")).isFalse();
+    assertThat(
+            patch.path("requestBody").path("content").has("application/strategic-merge-patch+json"))
+        .isFalse();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -18,7 +19,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -55,8 +55,11 @@ class EmbeddedKubernetesTest {
     api.close();
   }
 
-  private static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList,
-      Resource<GenericKubernetesResource>> widgets() {
+  private static MixedOperation<
+          GenericKubernetesResource,
+          GenericKubernetesResourceList,
+          Resource<GenericKubernetesResource>>
+      widgets() {
     return client.genericKubernetesResources(TestCrds.WIDGETS);
   }
 
@@ -84,8 +87,14 @@ class EmbeddedKubernetesTest {
   @Test
   void installingTheSameCrdsAgainIsHarmless() {
     api.installCrds(TestCrds.all());
-    assertThat(client.apiextensions().v1().customResourceDefinitions()
-        .withName("widgets.example.proxyfleet.io").get()).isNotNull();
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("widgets.example.proxyfleet.io")
+                .get())
+        .isNotNull();
   }
 
   @Test
@@ -101,13 +110,18 @@ class EmbeddedKubernetesTest {
         .extracting(w -> w.getMetadata().getName())
         .contains("crud-a", "crud-b");
 
-    widgets().inNamespace("default").withName("crud-a")
+    widgets()
+        .inNamespace("default")
+        .withName("crud-a")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"size\":5}}");
     assertThat(field(widgets().inNamespace("default").withName("crud-a").get(), "spec", "size"))
         .isEqualTo(5);
 
-    widgets().inNamespace("default").withName("crud-a")
-        .patch(PatchContext.of(PatchType.JSON),
+    widgets()
+        .inNamespace("default")
+        .withName("crud-a")
+        .patch(
+            PatchContext.of(PatchType.JSON),
             "[{\"op\":\"replace\",\"path\":\"/spec/color\",\"value\":\"blue\"}]");
     GenericKubernetesResource patched = widgets().inNamespace("default").withName("crud-a").get();
     assertThat(field(patched, "spec", "color")).isEqualTo("blue");
@@ -170,37 +184,47 @@ class EmbeddedKubernetesTest {
 
     stale.setAdditionalProperty("spec", Map.of("size", 3));
     assertThatThrownBy(() -> widgets().resource(stale).update())
-        .isInstanceOfSatisfying(KubernetesClientException.class,
-            e -> assertThat(e.getCode()).isEqualTo(409));
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
     ref.delete();
   }
 
   @Test
   void informerSeesAddUpdateAndDelete() {
     List<String> events = new CopyOnWriteArrayList<>();
-    SharedIndexInformer<GenericKubernetesResource> informer = widgets().inNamespace("default")
-        .inform(new ResourceEventHandler<>() {
-          @Override
-          public void onAdd(GenericKubernetesResource obj) {
-            events.add("ADD " + obj.getMetadata().getName());
-          }
+    SharedIndexInformer<GenericKubernetesResource> informer =
+        widgets()
+            .inNamespace("default")
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(GenericKubernetesResource obj) {
+                    events.add("ADD " + obj.getMetadata().getName());
+                  }
 
-          @Override
-          public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
-            events.add("UPDATE " + newObj.getMetadata().getName() + " "
-                + field(newObj, "spec", "size"));
-          }
+                  @Override
+                  public void onUpdate(
+                      GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                    events.add(
+                        "UPDATE "
+                            + newObj.getMetadata().getName()
+                            + " "
+                            + field(newObj, "spec", "size"));
+                  }
 
-          @Override
-          public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
-            events.add("DELETE " + obj.getMetadata().getName());
-          }
-        });
+                  @Override
+                  public void onDelete(
+                      GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+                    events.add("DELETE " + obj.getMetadata().getName());
+                  }
+                });
     try {
       widgets().resource(TestCrds.widget("watched", 1)).create();
       await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("ADD watched"));
 
-      widgets().inNamespace("default").withName("watched")
+      widgets()
+          .inNamespace("default")
+          .withName("watched")
           .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"size\":7}}");
       await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("UPDATE watched 7"));
 
@@ -213,24 +237,49 @@ class EmbeddedKubernetesTest {
 
   @Test
   void leasesForLeaderElection() {
-    var lease = new LeaseBuilder().withNewMetadata().withName("leader").withNamespace("default")
-        .endMetadata().withNewSpec().withHolderIdentity("me").withLeaseDurationSeconds(15)
-        .endSpec().build();
+    var lease =
+        new LeaseBuilder()
+            .withNewMetadata()
+            .withName("leader")
+            .withNamespace("default")
+            .endMetadata()
+            .withNewSpec()
+            .withHolderIdentity("me")
+            .withLeaseDurationSeconds(15)
+            .endSpec()
+            .build();
     client.leases().inNamespace("default").resource(lease).create();
-    assertThat(client.leases().inNamespace("default").withName("leader").get().getSpec()
-        .getHolderIdentity()).isEqualTo("me");
+    assertThat(
+            client
+                .leases()
+                .inNamespace("default")
+                .withName("leader")
+                .get()
+                .getSpec()
+                .getHolderIdentity())
+        .isEqualTo("me");
     client.leases().inNamespace("default").withName("leader").delete();
   }
 
   @Test
   void secretStringDataIsStoredAsData() {
-    client.secrets().inNamespace("default").resource(new SecretBuilder()
-        .withNewMetadata().withName("string-data").endMetadata()
-        .addToStringData("user", "alice").build()).create();
+    client
+        .secrets()
+        .inNamespace("default")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("string-data")
+                .endMetadata()
+                .addToStringData("user", "alice")
+                .build())
+        .create();
     var stored = client.secrets().inNamespace("default").withName("string-data").get();
     assertThat(stored.getStringData()).isNullOrEmpty();
-    assertThat(new String(Base64.getDecoder().decode(stored.getData().get("user")),
-        StandardCharsets.UTF_8)).isEqualTo("alice");
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(stored.getData().get("user")), StandardCharsets.UTF_8))
+        .isEqualTo("alice");
     client.secrets().inNamespace("default").withName("string-data").delete();
   }
 
@@ -254,8 +303,11 @@ class EmbeddedKubernetesTest {
     Config config = Config.fromKubeconfig(yaml);
     assertThat(config.getCurrentContext().getName()).isEqualTo("proxyfleet-local");
     assertThat(config.getNamespace()).isEqualTo("default");
-    try (KubernetesClient fromFile = new KubernetesClientBuilder().withConfig(config)
-        .withHttpClientFactory(new JdkHttpClientFactory()).build()) {
+    try (KubernetesClient fromFile =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientFactory(new JdkHttpClientFactory())
+            .build()) {
       assertThat(fromFile.namespaces().withName("default").get()).isNotNull();
       assertThat(fromFile.getKubernetesVersion().getGitVersion())
           .isEqualTo("v1.32.0-proxyfleet-local");
@@ -275,11 +327,13 @@ class EmbeddedKubernetesTest {
     other.close();
 
     assertThat(canConnect(port)).isFalse();
-    assertThatThrownBy(() -> {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-      }
-    }).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+              }
+            })
+        .isInstanceOf(ConnectException.class);
   }
 
   @Test

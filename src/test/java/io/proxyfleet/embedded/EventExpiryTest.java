@@ -18,7 +18,11 @@ class EventExpiryTest {
 
   static EmbeddedKubernetes api;
   static KubernetesClient client;
-  /** Two hours ahead: the store stamps creationTimestamp with the real time, which counts as a write too. */
+
+  /**
+   * Two hours ahead: the store stamps creationTimestamp with the real time, which counts as a write
+   * too.
+   */
   static final Instant NOW = Instant.now().plus(Duration.ofHours(2));
 
   @BeforeAll
@@ -33,23 +37,53 @@ class EventExpiryTest {
   }
 
   static Event event(String name, Instant first, Instant last) {
-    return new EventBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
-        .withNewInvolvedObject().withKind("ProxyFleet").withName("demo").withNamespace("default").endInvolvedObject()
-        .withReason("Test").withMessage("m").withType("Normal")
-        .withFirstTimestamp(first.toString()).withLastTimestamp(last.toString()).build();
+    return new EventBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("default")
+        .endMetadata()
+        .withNewInvolvedObject()
+        .withKind("ProxyFleet")
+        .withName("demo")
+        .withNamespace("default")
+        .endInvolvedObject()
+        .withReason("Test")
+        .withMessage("m")
+        .withType("Normal")
+        .withFirstTimestamp(first.toString())
+        .withLastTimestamp(last.toString())
+        .build();
   }
 
   @Test
   void eventsLastWrittenOverAnHourAgoAreDeletedAndTheRestStay() {
-    client.v1().events().inNamespace("default").resource(event("old", NOW.minusSeconds(7200), NOW.minusSeconds(3700))).create();
-    // First seen long ago but counted again recently: a real server keeps it (its TTL restarts at each write).
-    client.v1().events().inNamespace("default").resource(event("repeated", NOW.minusSeconds(7200), NOW.minusSeconds(60))).create();
-    client.v1().events().inNamespace("default").resource(event("fresh", NOW.minusSeconds(10), NOW.minusSeconds(10))).create();
+    client
+        .v1()
+        .events()
+        .inNamespace("default")
+        .resource(event("old", NOW.minusSeconds(7200), NOW.minusSeconds(3700)))
+        .create();
+    // First seen long ago but counted again recently: a real server keeps it (its TTL restarts at
+    // each write).
+    client
+        .v1()
+        .events()
+        .inNamespace("default")
+        .resource(event("repeated", NOW.minusSeconds(7200), NOW.minusSeconds(60)))
+        .create();
+    client
+        .v1()
+        .events()
+        .inNamespace("default")
+        .resource(event("fresh", NOW.minusSeconds(10), NOW.minusSeconds(10)))
+        .create();
 
-    int deleted = new EventExpiry(client, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1)).expire();
+    int deleted =
+        new EventExpiry(client, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1)).expire();
 
     assertThat(deleted).isEqualTo(1);
-    assertThat(client.v1().events().inNamespace("default").list().getItems()).extracting(e -> e.getMetadata().getName())
+    assertThat(client.v1().events().inNamespace("default").list().getItems())
+        .extracting(e -> e.getMetadata().getName())
         .containsExactlyInAnyOrder("repeated", "fresh");
   }
 }

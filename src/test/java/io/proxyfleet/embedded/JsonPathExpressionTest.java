@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 class JsonPathExpressionTest {
 
-  private static final JsonNode OBJECT = read("""
+  private static final JsonNode OBJECT =
+      read(
+          """
       {"metadata": {"name": "x", "labels": {"app.kubernetes.io/name": "proxy"}},
        "spec": {"size": 3, "ports": [80, 443], "enabled": false},
        "status": {"conditions": [

@@ -1,14 +1,14 @@
 package io.proxyfleet.embedded;
 
-import io.proxyfleet.testing.Kubectl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.proxyfleet.testing.Kubectl;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The real kubectl against the embedded API through a written kubeconfig. Every test gets its own
  * kubectl cache directory so a discovery cache never leaks between tests or runs.
  *
- * <p>None of these commands needs an extra flag: not {@code --validate=false} for apply, since
- * the server publishes the OpenAPI v3 bits kubectl checks for field validation.
+ * <p>None of these commands needs an extra flag: not {@code --validate=false} for apply, since the
+ * server publishes the OpenAPI v3 bits kubectl checks for field validation.
  */
 class KubectlCompatibilityTest {
 
@@ -87,8 +87,11 @@ class KubectlCompatibilityTest {
   }
 
   private static GenericKubernetesResource widget(String name) {
-    return client.genericKubernetesResources(TestCrds.WIDGETS).inNamespace("default")
-        .withName(name).get();
+    return client
+        .genericKubernetesResources(TestCrds.WIDGETS)
+        .inNamespace("default")
+        .withName(name)
+        .get();
   }
 
   @SuppressWarnings("unchecked")
@@ -98,7 +101,9 @@ class KubectlCompatibilityTest {
 
   /** The table line for {@code name}, split on runs of blanks. */
   private static List<String> row(Kubectl.Result result, String name) {
-    return result.stdout().lines()
+    return result
+        .stdout()
+        .lines()
         .map(line -> List.of(line.trim().split("\\s+")))
         .filter(cells -> cells.get(0).equals(name))
         .findFirst()
@@ -111,7 +116,8 @@ class KubectlCompatibilityTest {
     assertThat(version.stdout()).as("%s", version).contains("v1.32.0-proxyfleet-local");
 
     Kubectl.Result resources = ok("api-resources");
-    assertThat(resources.stdout()).as("%s", resources)
+    assertThat(resources.stdout())
+        .as("%s", resources)
         .containsPattern("widgets\\s+wd\\s+example.proxyfleet.io/v1\\s+true\\s+Widget")
         .containsPattern("gadgets\\s+gd\\s+example.proxyfleet.io/v1\\s+false\\s+Gadget")
         .containsPattern("secrets\\s+v1\\s+true\\s+Secret")
@@ -126,7 +132,8 @@ class KubectlCompatibilityTest {
     Kubectl.Result result = ok("get", "wd");
 
     String header = result.stdout().lines().findFirst().orElse("");
-    assertThat(List.of(header.trim().split("\\s+"))).as("%s", result)
+    assertThat(List.of(header.trim().split("\\s+")))
+        .as("%s", result)
         .containsExactly("NAME", "SIZE", "PHASE", "AGE");
     List<String> row = row(result, "table-w");
     assertThat(row.subList(0, 3)).as("%s", result).containsExactly("table-w", "2", "Ready");
@@ -155,7 +162,8 @@ class KubectlCompatibilityTest {
     assertThat(item.path("spec").path("size").asInt()).isEqualTo(6);
 
     Kubectl.Result yaml = ok("get", "wd", "json-w", "-o", "yaml");
-    assertThat(yaml.stdout()).as("%s", yaml)
+    assertThat(yaml.stdout())
+        .as("%s", yaml)
         .contains("kind: Widget")
         .contains("name: json-w")
         .contains("size: 6");
@@ -163,7 +171,8 @@ class KubectlCompatibilityTest {
 
   @Test
   void applyCustomResourceCreatesThenConfigures() throws IOException {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: example.proxyfleet.io/v1
         kind: Widget
         metadata:
@@ -173,7 +182,8 @@ class KubectlCompatibilityTest {
           color: green
         """;
     Kubectl.Result created = ok("apply", "-f", manifest("w1.yaml", yaml.formatted(1)).toString());
-    assertThat(created.stdout()).as("%s", created)
+    assertThat(created.stdout())
+        .as("%s", created)
         .contains("widget.example.proxyfleet.io/applied-w created");
     assertThat(spec(widget("applied-w"), "size")).isEqualTo(1);
 
@@ -182,7 +192,8 @@ class KubectlCompatibilityTest {
 
     Kubectl.Result configured =
         ok("apply", "-f", manifest("w2.yaml", yaml.formatted(4)).toString());
-    assertThat(configured.stdout()).as("%s", configured)
+    assertThat(configured.stdout())
+        .as("%s", configured)
         .contains("widget.example.proxyfleet.io/applied-w configured");
     assertThat(spec(widget("applied-w"), "size")).isEqualTo(4);
     assertThat(spec(widget("applied-w"), "color")).isEqualTo("green");
@@ -190,7 +201,8 @@ class KubectlCompatibilityTest {
 
   @Test
   void applySecretCreatesThenConfigures() throws IOException {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: v1
         kind: Secret
         metadata:
@@ -208,17 +220,25 @@ class KubectlCompatibilityTest {
 
     Kubectl.Result configured =
         ok("apply", "-f", manifest("s2.yaml", yaml.formatted("bob")).toString());
-    assertThat(configured.stdout()).as("%s", configured)
+    assertThat(configured.stdout())
+        .as("%s", configured)
         .contains("secret/applied-secret configured");
     assertThat(secretValue("applied-secret", "user")).isEqualTo("bob");
-    assertThat(client.secrets().inNamespace("default").withName("applied-secret").get()
-        .getMetadata().getLabels()).containsEntry("app", "proxyfleet");
+    assertThat(
+            client
+                .secrets()
+                .inNamespace("default")
+                .withName("applied-secret")
+                .get()
+                .getMetadata()
+                .getLabels())
+        .containsEntry("app", "proxyfleet");
   }
 
   private static String secretValue(String name, String key) {
     var secret = client.secrets().inNamespace("default").withName(name).get();
-    return new String(Base64.getDecoder().decode(secret.getData().get(key)),
-        StandardCharsets.UTF_8);
+    return new String(
+        Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
   }
 
   @Test
@@ -228,7 +248,8 @@ class KubectlCompatibilityTest {
     Kubectl.Result result =
         ok("patch", "wd", "patched-w", "--type=merge", "-p", "{\"spec\":{\"size\":3}}");
 
-    assertThat(result.stdout()).as("%s", result)
+    assertThat(result.stdout())
+        .as("%s", result)
         .contains("widget.example.proxyfleet.io/patched-w patched");
     assertThat(spec(widget("patched-w"), "size")).isEqualTo(3);
     assertThat(spec(widget("patched-w"), "color")).isEqualTo("red");
@@ -236,10 +257,18 @@ class KubectlCompatibilityTest {
 
   @Test
   void strategicPatchAndLabelOnBuiltInKinds() {
-    client.secrets().inNamespace("default").resource(new SecretBuilder()
-        .withNewMetadata().withName("labelled").endMetadata()
-        .addToData("k", Base64.getEncoder().encodeToString("v".getBytes(StandardCharsets.UTF_8)))
-        .build()).create();
+    client
+        .secrets()
+        .inNamespace("default")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("labelled")
+                .endMetadata()
+                .addToData(
+                    "k", Base64.getEncoder().encodeToString("v".getBytes(StandardCharsets.UTF_8)))
+                .build())
+        .create();
 
     ok("patch", "secret", "labelled", "-p", "{\"metadata\":{\"annotations\":{\"a\":\"b\"}}}");
     ok("label", "secret", "labelled", "tier=backend");
@@ -256,7 +285,8 @@ class KubectlCompatibilityTest {
 
     Kubectl.Result result = ok("delete", "wd", "doomed-w");
 
-    assertThat(result.stdout()).as("%s", result)
+    assertThat(result.stdout())
+        .as("%s", result)
         .contains("widget.example.proxyfleet.io \"doomed-w\" deleted");
     assertThat(widget("doomed-w")).isNull();
     Kubectl.Result gone = kubectl.run("get", "wd", "doomed-w");
@@ -266,9 +296,17 @@ class KubectlCompatibilityTest {
 
   @Test
   void getSecretsUsesKubectlsOwnColumns() {
-    client.secrets().inNamespace("default").resource(new SecretBuilder()
-        .withNewMetadata().withName("listed-secret").endMetadata()
-        .addToData("k", "dg==").build()).create();
+    client
+        .secrets()
+        .inNamespace("default")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("listed-secret")
+                .endMetadata()
+                .addToData("k", "dg==")
+                .build())
+        .create();
 
     Kubectl.Result result = ok("get", "secrets");
 
@@ -278,26 +316,32 @@ class KubectlCompatibilityTest {
 
   @Test
   void clusterScopedCustomResources() {
-    client.genericKubernetesResources(TestCrds.GADGETS)
-        .resource(TestCrds.gadget("cluster-gadget", "eu-west-1")).create();
+    client
+        .genericKubernetesResources(TestCrds.GADGETS)
+        .resource(TestCrds.gadget("cluster-gadget", "eu-west-1"))
+        .create();
 
     Kubectl.Result result = ok("get", "gd");
-    assertThat(result.stdout().lines().findFirst().orElse("")).as("%s", result)
+    assertThat(result.stdout().lines().findFirst().orElse(""))
+        .as("%s", result)
         .containsPattern("NAME\\s+REGION\\s+READY$");
-    assertThat(row(result, "cluster-gadget")).as("%s", result)
+    assertThat(row(result, "cluster-gadget"))
+        .as("%s", result)
         .containsExactly("cluster-gadget", "eu-west-1");
 
     Kubectl.Result wide = ok("get", "gadget", "cluster-gadget", "-o", "wide");
     assertThat(wide.stdout()).as("%s", wide).containsPattern("NAME\\s+REGION\\s+READY\\s+DETAIL");
 
     Kubectl.Result named = ok("get", "gadgets", "-o", "name");
-    assertThat(named.stdout()).as("%s", named)
+    assertThat(named.stdout())
+        .as("%s", named)
         .contains("gadget.example.proxyfleet.io/cluster-gadget");
   }
 
   @Test
   void createDescribeReplace() throws IOException {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: example.proxyfleet.io/v1
         kind: Widget
         metadata:
@@ -309,7 +353,8 @@ class KubectlCompatibilityTest {
     assertThat(created.stdout()).as("%s", created).contains("created-w created");
 
     Kubectl.Result described = ok("describe", "wd", "created-w");
-    assertThat(described.stdout()).as("%s", described)
+    assertThat(described.stdout())
+        .as("%s", described)
         .contains("Name:         created-w")
         .contains("Kind:         Widget")
         .containsPattern("Size:\\s+1");
@@ -333,14 +378,28 @@ class KubectlCompatibilityTest {
     createWidget("quiet-w", 1, null);
     for (String target : List.of("evented-w", "quiet-w")) {
       GenericKubernetesResource object = widget(target);
-      client.v1().events().inNamespace("default").resource(new EventBuilder()
-          .withNewMetadata().withName(target + ".event").endMetadata()
-          .withNewInvolvedObject().withApiVersion(TestCrds.API_VERSION).withKind("Widget")
-          .withName(target).withNamespace("default").withUid(object.getMetadata().getUid())
-          .endInvolvedObject()
-          .withReason(target.equals("evented-w") ? "Resized" : "Elsewhere")
-          .withMessage("event of " + target).withType("Normal").withCount(1)
-          .build()).create();
+      client
+          .v1()
+          .events()
+          .inNamespace("default")
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(target + ".event")
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion(TestCrds.API_VERSION)
+                  .withKind("Widget")
+                  .withName(target)
+                  .withNamespace("default")
+                  .withUid(object.getMetadata().getUid())
+                  .endInvolvedObject()
+                  .withReason(target.equals("evented-w") ? "Resized" : "Elsewhere")
+                  .withMessage("event of " + target)
+                  .withType("Normal")
+                  .withCount(1)
+                  .build())
+          .create();
     }
 
     Kubectl.Result result = ok("describe", "wd", described.getMetadata().getName());

@@ -1,9 +1,9 @@
 package io.proxyfleet.embedded;
 
-import io.proxyfleet.testing.Kubectl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.proxyfleet.testing.Kubectl;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;

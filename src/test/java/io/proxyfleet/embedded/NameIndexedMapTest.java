@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
 class NameIndexedMapTest {
 
   static AttributeSet key(String plural, String namespace, String name, String label) {
-    return new AttributeSet(new Attribute("plural", plural), new Attribute("namespace", namespace), new Attribute("name", name),
+    return new AttributeSet(
+        new Attribute("plural", plural),
+        new Attribute("namespace", namespace),
+        new Attribute("name", name),
         new Attribute("labels:app", label));
   }
 
@@ -25,7 +28,8 @@ class NameIndexedMapTest {
   void lookupsByNameAndListsByResourceAgreeWithAScanThroughPutsRemovesAndReplacements() {
     NameIndexedMap map = new NameIndexedMap();
     for (int i = 0; i < 50; i++) {
-      map.put(key("proxies", i % 2 == 0 ? "a" : "b", "p" + i, i % 3 == 0 ? "x" : "y"), "proxy " + i);
+      map.put(
+          key("proxies", i % 2 == 0 ? "a" : "b", "p" + i, i % 3 == 0 ? "x" : "y"), "proxy " + i);
       map.put(key("events", "a", "p" + i + ".1", "x"), "event " + i);
     }
     // The same name in another kind and another namespace.
@@ -36,17 +40,35 @@ class NameIndexedMapTest {
 
     for (String name : List.of("p4", "p10", "p12", "p13", "p49", "nope")) {
       for (String ns : List.of("a", "b")) {
-        AttributeSet query = new AttributeSet(new Attribute("plural", "proxies"), new Attribute("namespace", ns), new Attribute("name", name));
+        AttributeSet query =
+            new AttributeSet(
+                new Attribute("plural", "proxies"),
+                new Attribute("namespace", ns),
+                new Attribute("name", name));
         assertThat(map.findNamed(query)).as(name + " in " + ns).isEqualTo(scan(map, query));
       }
     }
-    AttributeSet labelled = new AttributeSet(new Attribute("plural", "proxies"), new Attribute("namespace", "a"), new Attribute("labels:app", "x"));
-    assertThat(map.findAll(labelled)).isEqualTo(map.entrySet().stream().filter(e -> e.getKey().matches(labelled)).map(Map.Entry::getValue).toList());
+    AttributeSet labelled =
+        new AttributeSet(
+            new Attribute("plural", "proxies"),
+            new Attribute("namespace", "a"),
+            new Attribute("labels:app", "x"));
+    assertThat(map.findAll(labelled))
+        .isEqualTo(
+            map.entrySet().stream()
+                .filter(e -> e.getKey().matches(labelled))
+                .map(Map.Entry::getValue)
+                .toList());
     assertThat(map.findAll(new AttributeSet(new Attribute("plural", "events")))).hasSize(50);
-    assertThat(map.findAll(new AttributeSet(new Attribute("namespace", "a")))).as("no resource named: the caller scans").isNull();
+    assertThat(map.findAll(new AttributeSet(new Attribute("namespace", "a"))))
+        .as("no resource named: the caller scans")
+        .isNull();
 
     map.clear();
-    assertThat(map.findNamed(new AttributeSet(new Attribute("plural", "secrets"), new Attribute("name", "p4")))).isNull();
+    assertThat(
+            map.findNamed(
+                new AttributeSet(new Attribute("plural", "secrets"), new Attribute("name", "p4"))))
+        .isNull();
     assertThat(map.findAll(new AttributeSet(new Attribute("plural", "proxies")))).isEmpty();
   }
 
@@ -54,8 +76,10 @@ class NameIndexedMapTest {
   void viewsAreReadOnlySoNothingBypassesTheIndex() {
     NameIndexedMap map = new NameIndexedMap();
     map.put(key("proxies", "a", "p1", "x"), "proxy 1");
-    assertThatThrownBy(() -> map.entrySet().clear()).isInstanceOf(UnsupportedOperationException.class);
-    assertThatThrownBy(() -> map.keySet().removeIf(k -> true)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> map.entrySet().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> map.keySet().removeIf(k -> true))
+        .isInstanceOf(UnsupportedOperationException.class);
     assertThat(map).hasSize(1);
   }
 }

@@ -16,7 +16,8 @@ class ProtobufBodyTest {
   @Test
   void readsTheSecretKubectlCreateSends() throws IOException {
     byte[] body;
-    try (InputStream in = getClass().getResourceAsStream("/embedded/kubectl-1.32-create-secret.pb")) {
+    try (InputStream in =
+        getClass().getResourceAsStream("/embedded/kubectl-1.32-create-secret.pb")) {
       body = in.readAllBytes();
     }
 

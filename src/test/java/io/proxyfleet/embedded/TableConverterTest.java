@@ -50,17 +50,23 @@ class TableConverterTest {
   @Test
   void acceptHeaderSelectsTableVersion() {
     assertThat(TableConverter.requestedTableVersion(KUBECTL_TABLE_ACCEPT)).hasValue("v1");
-    assertThat(TableConverter.requestedTableVersion(
-        "application/json;as=Table;v=v1beta1;g=meta.k8s.io, application/json")).hasValue("v1beta1");
+    assertThat(
+            TableConverter.requestedTableVersion(
+                "application/json;as=Table;v=v1beta1;g=meta.k8s.io, application/json"))
+        .hasValue("v1beta1");
     assertThat(TableConverter.requestedTableVersion("application/json")).isEmpty();
     assertThat(TableConverter.requestedTableVersion(null)).isEmpty();
-    assertThat(TableConverter.requestedTableVersion(
-        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")).isEmpty();
+    assertThat(
+            TableConverter.requestedTableVersion(
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"))
+        .isEmpty();
   }
 
   @Test
   void listBecomesTableWithNameThenPrinterColumns() {
-    JsonNode list = read("""
+    JsonNode list =
+        read(
+            """
         {"kind": "List", "apiVersion": "v1", "metadata": {"resourceVersion": "42"},
          "items": [
           {"apiVersion": "example.proxyfleet.io/v1", "kind": "Widget",
@@ -102,7 +108,9 @@ class TableConverterTest {
 
   @Test
   void singleObjectBecomesOneRow() {
-    JsonNode widget = read("""
+    JsonNode widget =
+        read(
+            """
         {"apiVersion": "example.proxyfleet.io/v1", "kind": "Widget",
          "metadata": {"name": "solo", "namespace": "default", "resourceVersion": "7",
                       "creationTimestamp": "2025-03-01T11:59:55Z"},
@@ -129,27 +137,44 @@ class TableConverterTest {
 
   @Test
   void crdWithoutPrinterColumnsGetsNameAndAge() {
-    JsonNode table = CONVERTER.convert(read("""
+    JsonNode table =
+        CONVERTER.convert(
+            read(
+                """
         {"metadata": {"name": "plain", "creationTimestamp": "2025-03-01T11:00:00Z"}}
-        """), List.of(), "v1");
+        """),
+            List.of(),
+            "v1");
     assertThat(columnNames(table)).containsExactly("Name", "Age");
     assertJson(table.path("rows").get(0).path("cells"), read("[\"plain\", \"60m\"]"));
   }
 
   @Test
   void unparsableColumnPathLeavesTheColumnEmpty() {
-    var broken = new CustomResourceColumnDefinitionBuilder()
-        .withName("Broken").withType("string").withJsonPath(".spec[1:2]").build();
-    JsonNode table = CONVERTER.convert(read("""
+    var broken =
+        new CustomResourceColumnDefinitionBuilder()
+            .withName("Broken")
+            .withType("string")
+            .withJsonPath(".spec[1:2]")
+            .build();
+    JsonNode table =
+        CONVERTER.convert(
+            read(
+                """
         {"metadata": {"name": "b"}, "spec": [1, 2, 3]}
-        """), List.of(broken), "v1");
+        """),
+            List.of(broken),
+            "v1");
     assertJson(table.path("rows").get(0).path("cells"), read("[\"b\", null]"));
   }
 
   @Test
   void priorityIsPassedOnForWideOutput() {
-    JsonNode table = CONVERTER.convert(read("{\"items\": []}"),
-        TestCrds.gadgets().getSpec().getVersions().get(0).getAdditionalPrinterColumns(), "v1");
+    JsonNode table =
+        CONVERTER.convert(
+            read("{\"items\": []}"),
+            TestCrds.gadgets().getSpec().getVersions().get(0).getAdditionalPrinterColumns(),
+            "v1");
     assertThat(columnNames(table)).containsExactly("Name", "Region", "Ready", "Detail");
     assertThat(table.path("columnDefinitions").get(3).path("priority").asInt()).isEqualTo(1);
     assertThat(table.path("rows")).isEmpty();

@@ -32,8 +32,10 @@ class TableHttpTest {
     GenericKubernetesResource w = TestCrds.widget("http-w", 4);
     w.setAdditionalProperty("status", Map.of("phase", "Pending"));
     api.client().genericKubernetesResources(TestCrds.WIDGETS).resource(w).create();
-    api.client().genericKubernetesResources(TestCrds.GADGETS)
-        .resource(TestCrds.gadget("http-g", "us-east-1")).create();
+    api.client()
+        .genericKubernetesResources(TestCrds.GADGETS)
+        .resource(TestCrds.gadget("http-g", "us-east-1"))
+        .create();
   }
 
   @AfterAll
@@ -61,9 +63,10 @@ class TableHttpTest {
 
   @Test
   void listOfCustomResources() throws Exception {
-    HttpResponse<String> response = get(
-        "/apis/example.proxyfleet.io/v1/namespaces/default/widgets?limit=500",
-        KUBECTL_TABLE_ACCEPT);
+    HttpResponse<String> response =
+        get(
+            "/apis/example.proxyfleet.io/v1/namespaces/default/widgets?limit=500",
+            KUBECTL_TABLE_ACCEPT);
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode table = read(response.body());
     assertThat(table.path("kind").asText()).isEqualTo("Table");
@@ -76,13 +79,17 @@ class TableHttpTest {
 
   @Test
   void singleCustomResourceAndClusterScoped() throws Exception {
-    JsonNode one = read(get("/apis/example.proxyfleet.io/v1/namespaces/default/widgets/http-w",
-        KUBECTL_TABLE_ACCEPT).body());
+    JsonNode one =
+        read(
+            get(
+                    "/apis/example.proxyfleet.io/v1/namespaces/default/widgets/http-w",
+                    KUBECTL_TABLE_ACCEPT)
+                .body());
     assertThat(one.path("kind").asText()).isEqualTo("Table");
     assertThat(one.path("rows")).hasSize(1);
 
-    JsonNode gadgets = read(get("/apis/example.proxyfleet.io/v1/gadgets", KUBECTL_TABLE_ACCEPT)
-        .body());
+    JsonNode gadgets =
+        read(get("/apis/example.proxyfleet.io/v1/gadgets", KUBECTL_TABLE_ACCEPT).body());
     assertThat(columnNames(gadgets)).containsExactly("Name", "Region", "Ready", "Detail");
     assertThat(gadgets.path("rows").get(0).path("cells"))
         .isEqualTo(read("[\"http-g\", \"us-east-1\", null, null]"));
@@ -90,14 +97,20 @@ class TableHttpTest {
 
   @Test
   void missingObjectIsStillNotFound() throws Exception {
-    assertThat(get("/apis/example.proxyfleet.io/v1/namespaces/default/widgets/nope",
-        KUBECTL_TABLE_ACCEPT).statusCode()).isEqualTo(404);
+    assertThat(
+            get(
+                    "/apis/example.proxyfleet.io/v1/namespaces/default/widgets/nope",
+                    KUBECTL_TABLE_ACCEPT)
+                .statusCode())
+        .isEqualTo(404);
   }
 
   @Test
   void plainJsonWithoutTableAccept() throws Exception {
-    JsonNode list = read(get("/apis/example.proxyfleet.io/v1/namespaces/default/widgets",
-        "application/json").body());
+    JsonNode list =
+        read(
+            get("/apis/example.proxyfleet.io/v1/namespaces/default/widgets", "application/json")
+                .body());
     assertThat(list.path("kind").asText()).isNotEqualTo("Table");
     assertThat(list.path("items").get(0).path("spec").path("size").asInt()).isEqualTo(4);
   }

@@ -17,13 +17,23 @@ final class TestCrds {
   static final String GROUP = "example.proxyfleet.io";
   static final String API_VERSION = GROUP + "/v1";
 
-  static final ResourceDefinitionContext WIDGETS = new ResourceDefinitionContext.Builder()
-      .withGroup(GROUP).withVersion("v1").withKind("Widget").withPlural("widgets")
-      .withNamespaced(true).build();
+  static final ResourceDefinitionContext WIDGETS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup(GROUP)
+          .withVersion("v1")
+          .withKind("Widget")
+          .withPlural("widgets")
+          .withNamespaced(true)
+          .build();
 
-  static final ResourceDefinitionContext GADGETS = new ResourceDefinitionContext.Builder()
-      .withGroup(GROUP).withVersion("v1").withKind("Gadget").withPlural("gadgets")
-      .withNamespaced(false).build();
+  static final ResourceDefinitionContext GADGETS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup(GROUP)
+          .withVersion("v1")
+          .withKind("Gadget")
+          .withPlural("gadgets")
+          .withNamespaced(false)
+          .build();
 
   private TestCrds() {}
 
@@ -43,7 +53,10 @@ final class TestCrds {
     return new GenericKubernetesResourceBuilder()
         .withApiVersion(API_VERSION)
         .withKind("Widget")
-        .withNewMetadata().withName(name).withNamespace("default").endMetadata()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("default")
+        .endMetadata()
         .withAdditionalProperties(Map.of("spec", Map.of("size", size, "color", "red")))
         .build();
   }
@@ -52,7 +65,9 @@ final class TestCrds {
     return new GenericKubernetesResourceBuilder()
         .withApiVersion(API_VERSION)
         .withKind("Gadget")
-        .withNewMetadata().withName(name).endMetadata()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
         .withAdditionalProperties(Map.of("spec", Map.of("region", region)))
         .build();
   }

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Watches over plain HTTP (answered by polling) and field selectors, over raw HTTP and through
- * the real {@code kubectl wait}.
+ * Watches over plain HTTP (answered by polling) and field selectors, over raw HTTP and through the
+ * real {@code kubectl wait}.
  */
 class WatchAndFieldSelectorTest {
 
@@ -52,19 +52,25 @@ class WatchAndFieldSelectorTest {
   }
 
   private static JsonNode get(String pathAndQuery) throws IOException, InterruptedException {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-            URI.create(api.url() + pathAndQuery)).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api.url() + pathAndQuery))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.MAPPER.readTree(response.body());
   }
 
   /** The events of one poll of a watch, in order. */
-  private static List<JsonNode> watch(String pathAndQuery) throws IOException,
-      InterruptedException {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-            URI.create(api.url() + pathAndQuery)).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+  private static List<JsonNode> watch(String pathAndQuery)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api.url() + pathAndQuery))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     List<JsonNode> events = new ArrayList<>();
     for (String line : response.body().split("\n")) {
@@ -76,8 +82,11 @@ class WatchAndFieldSelectorTest {
   }
 
   private static GenericKubernetesResource create(String name) {
-    return client.genericKubernetesResources(TestCrds.WIDGETS).inNamespace("default")
-        .resource(TestCrds.widget(name, 1)).create();
+    return client
+        .genericKubernetesResources(TestCrds.WIDGETS)
+        .inNamespace("default")
+        .resource(TestCrds.widget(name, 1))
+        .create();
   }
 
   @Test
@@ -88,10 +97,13 @@ class WatchAndFieldSelectorTest {
     JsonNode one = get(WIDGETS + "?fieldSelector=metadata.name%3Dfs-a");
     JsonNode others = get(WIDGETS + "?fieldSelector=metadata.name!%3Dfs-a");
 
-    assertThat(one.path("items")).extracting(i -> i.path("metadata").path("name").asText())
+    assertThat(one.path("items"))
+        .extracting(i -> i.path("metadata").path("name").asText())
         .containsExactly("fs-a");
-    assertThat(others.path("items")).extracting(i -> i.path("metadata").path("name").asText())
-        .contains("fs-b").doesNotContain("fs-a");
+    assertThat(others.path("items"))
+        .extracting(i -> i.path("metadata").path("name").asText())
+        .contains("fs-b")
+        .doesNotContain("fs-a");
   }
 
   @Test
@@ -99,23 +111,37 @@ class WatchAndFieldSelectorTest {
     create("watched");
     create("bystander");
     String since = get(WIDGETS).path("metadata").path("resourceVersion").asText();
-    var watched = client.genericKubernetesResources(TestCrds.WIDGETS).inNamespace("default")
-        .withName("watched");
+    var watched =
+        client
+            .genericKubernetesResources(TestCrds.WIDGETS)
+            .inNamespace("default")
+            .withName("watched");
 
     watched.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"size\":5}}");
     create("newcomer");
     watched.delete();
-    client.genericKubernetesResources(TestCrds.WIDGETS).inNamespace("default")
-        .withName("bystander").patch(PatchContext.of(PatchType.JSON_MERGE),
-            "{\"spec\":{\"size\":9}}");
+    client
+        .genericKubernetesResources(TestCrds.WIDGETS)
+        .inNamespace("default")
+        .withName("bystander")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"size\":9}}");
 
-    List<JsonNode> all = watch(WIDGETS + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + since);
-    assertThat(all).extracting(e -> e.path("type").asText() + " "
-            + e.path("object").path("metadata").path("name").asText())
+    List<JsonNode> all =
+        watch(WIDGETS + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + since);
+    assertThat(all)
+        .extracting(
+            e ->
+                e.path("type").asText()
+                    + " "
+                    + e.path("object").path("metadata").path("name").asText())
         .containsExactly("ADDED newcomer", "DELETED watched", "MODIFIED bystander");
 
-    List<JsonNode> one = watch(WIDGETS + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + since
-        + "&fieldSelector=metadata.name%3Dwatched");
+    List<JsonNode> one =
+        watch(
+            WIDGETS
+                + "?watch=true&allowWatchBookmarks=true&resourceVersion="
+                + since
+                + "&fieldSelector=metadata.name%3Dwatched");
     assertThat(one).extracting(e -> e.path("type").asText()).containsExactly("DELETED");
     // The deleted object is sent as it was last stored, at the deletion's resourceVersion.
     assertThat(one.get(0).path("object").path("spec").path("size").asInt()).isEqualTo(5);
@@ -123,9 +149,10 @@ class WatchAndFieldSelectorTest {
 
   @Test
   void aWatchFromAClientThatWouldNotWatchAgainIsRefused() throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-        URI.create(api.url() + WIDGETS + "?watch=true")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(api.url() + WIDGETS + "?watch=true")).build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(405);
     assertThat(response.body()).contains("kubectl get -w is not supported");
@@ -136,49 +163,77 @@ class WatchAndFieldSelectorTest {
     String now = get(WIDGETS).path("metadata").path("resourceVersion").asText();
     long started = System.nanoTime();
 
-    List<JsonNode> none = watch(WIDGETS + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + now);
+    List<JsonNode> none =
+        watch(WIDGETS + "?watch=true&allowWatchBookmarks=true&resourceVersion=" + now);
 
     assertThat(none).isEmpty();
     // client-go takes a watch shorter than a second without events as an error and backs off.
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(
-        PollingWatch.POLL);
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .isGreaterThanOrEqualTo(PollingWatch.POLL);
   }
 
   /**
-   * kubectl wait lists, then watches; the status is written only once its log shows the watch,
-   * so the condition can only have been seen through the watch.
+   * kubectl wait lists, then watches; the status is written only once its log shows the watch, so
+   * the condition can only have been seen through the watch.
    */
   @Test
-  void kubectlWaitSeesAConditionThatBecomesTrueWhileItWaits(@TempDir Path work)
-      throws Exception {
+  void kubectlWaitSeesAConditionThatBecomesTrueWhileItWaits(@TempDir Path work) throws Exception {
     String executable = Kubectl.locateOrSkip();
     Path kubeconfig = work.resolve("kubeconfig");
     api.writeKubeconfig(kubeconfig);
     create("waited");
     create("ready-elsewhere");
-    client.genericKubernetesResources(TestCrds.WIDGETS).inNamespace("default")
-        .withName("ready-elsewhere").subresource("status").patch(
-            PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"conditions\":[{\"type\":"
-                + "\"Ready\",\"status\":\"True\"}]}}");
+    client
+        .genericKubernetesResources(TestCrds.WIDGETS)
+        .inNamespace("default")
+        .withName("ready-elsewhere")
+        .subresource("status")
+        .patch(
+            PatchContext.of(PatchType.JSON_MERGE),
+            "{\"status\":{\"conditions\":[{\"type\":" + "\"Ready\",\"status\":\"True\"}]}}");
     Path log = work.resolve("wait.log");
-    Process wait = new ProcessBuilder(executable, "--kubeconfig", kubeconfig.toString(),
-        "--cache-dir", work.resolve("cache").toString(), "-v=6", "wait",
-        "--for=condition=Ready", "widget/waited", "--timeout=60s")
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process wait =
+        new ProcessBuilder(
+                executable,
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--cache-dir",
+                work.resolve("cache").toString(),
+                "-v=6",
+                "wait",
+                "--for=condition=Ready",
+                "widget/waited",
+                "--timeout=60s")
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     try {
-      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
-          && Files.readString(log).contains("watch=true"));
-      assertThat(wait.isAlive()).as("kubectl wait must still wait: another widget's Ready"
-          + " condition is no answer\n%s", Files.readString(log)).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> Files.exists(log) && Files.readString(log).contains("watch=true"));
+      assertThat(wait.isAlive())
+          .as(
+              "kubectl wait must still wait: another widget's Ready"
+                  + " condition is no answer\n%s",
+              Files.readString(log))
+          .isTrue();
 
-      client.genericKubernetesResources(TestCrds.WIDGETS).inNamespace("default")
-          .withName("waited").subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-              Json.MAPPER.writeValueAsString(Map.of("status", Map.of("conditions",
-                  List.of(Map.of("type", "Ready", "status", "True"))))));
+      client
+          .genericKubernetesResources(TestCrds.WIDGETS)
+          .inNamespace("default")
+          .withName("waited")
+          .subresource("status")
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              Json.MAPPER.writeValueAsString(
+                  Map.of(
+                      "status",
+                      Map.of("conditions", List.of(Map.of("type", "Ready", "status", "True"))))));
 
       assertThat(wait.waitFor(30, TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
       assertThat(wait.exitValue()).as(Files.readString(log)).isZero();
-      assertThat(Files.readString(log)).contains("widget.example.proxyfleet.io/waited condition met");
+      assertThat(Files.readString(log))
+          .contains("widget.example.proxyfleet.io/waited condition met");
     } finally {
       wait.destroyForcibly();
     }

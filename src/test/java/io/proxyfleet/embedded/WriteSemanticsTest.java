@@ -27,18 +27,28 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Writes whose semantics the CRUD dispatcher got wrong, each checked as kube-apiserver behaves
- * (EmbeddedAgreesWithRealServerTest compares the two through kubectl): merge patches replace
- * lists, dry runs persist nothing, schema defaults are applied, the scale subresource works, and
- * objects never carry {@code status: null} or {@code namespace: null}.
+ * (EmbeddedAgreesWithRealServerTest compares the two through kubectl): merge patches replace lists,
+ * dry runs persist nothing, schema defaults are applied, the scale subresource works, and objects
+ * never carry {@code status: null} or {@code namespace: null}.
  */
 class WriteSemanticsTest {
 
-  private static final ResourceDefinitionContext FLEETS = new ResourceDefinitionContext.Builder()
-      .withGroup("proxyfleet.io").withVersion("v1alpha1").withKind("ProxyFleet")
-      .withPlural("proxyfleets").withNamespaced(true).build();
+  private static final ResourceDefinitionContext FLEETS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("proxyfleet.io")
+          .withVersion("v1alpha1")
+          .withKind("ProxyFleet")
+          .withPlural("proxyfleets")
+          .withNamespaced(true)
+          .build();
   private static final ResourceDefinitionContext BLOCKLISTS =
-      new ResourceDefinitionContext.Builder().withGroup("proxyfleet.io").withVersion("v1alpha1")
-          .withKind("Blocklist").withPlural("blocklists").withNamespaced(false).build();
+      new ResourceDefinitionContext.Builder()
+          .withGroup("proxyfleet.io")
+          .withVersion("v1alpha1")
+          .withKind("Blocklist")
+          .withPlural("blocklists")
+          .withNamespaced(false)
+          .build();
   private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);
 
   private static EmbeddedKubernetes api;
@@ -56,8 +66,11 @@ class WriteSemanticsTest {
     api.close();
   }
 
-  private static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList,
-      Resource<GenericKubernetesResource>> fleets() {
+  private static MixedOperation<
+          GenericKubernetesResource,
+          GenericKubernetesResourceList,
+          Resource<GenericKubernetesResource>>
+      fleets() {
     return client.genericKubernetesResources(FLEETS);
   }
 
@@ -66,7 +79,13 @@ class WriteSemanticsTest {
   }
 
   private static GenericKubernetesResource createFleet(String name, int replicas) {
-    return fleets().inNamespace("default").resource(client.getKubernetesSerialization().unmarshal("""
+    return fleets()
+        .inNamespace("default")
+        .resource(
+            client
+                .getKubernetesSerialization()
+                .unmarshal(
+                    """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
         metadata: {name: %s, namespace: default}
@@ -74,13 +93,21 @@ class WriteSemanticsTest {
           replicas: %d
           placement: [{cloudProfile: local, regions: [local-1]}]
           rotation: {maxSurge: "50%%"}
-        """.formatted(name, replicas), GenericKubernetesResource.class)).create();
+        """
+                        .formatted(name, replicas),
+                    GenericKubernetesResource.class))
+        .create();
   }
 
   private static GenericKubernetesResource createBlocklist(String name, String... cidrs) {
-    GenericKubernetesResource list = client.getKubernetesSerialization().unmarshal(
-        "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: " + name + "}\n",
-        GenericKubernetesResource.class);
+    GenericKubernetesResource list =
+        client
+            .getKubernetesSerialization()
+            .unmarshal(
+                "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: "
+                    + name
+                    + "}\n",
+                GenericKubernetesResource.class);
     list.setAdditionalProperty("spec", Map.of("cidrs", List.of(cidrs)));
     return client.genericKubernetesResources(BLOCKLISTS).resource(list).create();
   }
@@ -130,7 +157,8 @@ class WriteSemanticsTest {
     assertThat(at(fleet, "spec", "rotation", "maxAddressDraws")).isEqualTo(10);
     assertThat(at(fleet, "spec", "rotation", "maxSurge")).isEqualTo("50%");
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> placement = (List<Map<String, Object>>) at(fleet, "spec", "placement");
+    List<Map<String, Object>> placement =
+        (List<Map<String, Object>>) at(fleet, "spec", "placement");
     assertThat(placement.get(0)).containsEntry("weight", 1);
     // Absent parents are not created: a fleet without status gets none.
     assertThat(fleet.getAdditionalProperties()).doesNotContainKey("status");
@@ -147,8 +175,12 @@ class WriteSemanticsTest {
     assertThat(at(patched, "spec", "replicas")).isEqualTo(8);
     assertThat(patched.getMetadata().getGeneration()).isEqualTo(2L);
 
-    GenericKubernetesResource created = fleets().inNamespace("default")
-        .resource(withName(fleet.get(), "dry-other")).dryRun().create();
+    GenericKubernetesResource created =
+        fleets()
+            .inNamespace("default")
+            .resource(withName(fleet.get(), "dry-other"))
+            .dryRun()
+            .create();
     assertThat(created.getMetadata().getName()).isEqualTo("dry-other");
 
     fleet.dryRun().delete();
@@ -158,10 +190,15 @@ class WriteSemanticsTest {
     assertThat(at(fleet.get(), "spec", "replicas")).isEqualTo(2);
     assertThat(fleets().inNamespace("default").withName("dry-other").get()).isNull();
     assertThat(blocklist("dry-list").get()).isNotNull();
-    assertThatThrownBy(() -> fleets().inNamespace("default").resource(withName(fleet.get(), "dry"))
-        .dryRun().create())
-        .isInstanceOfSatisfying(KubernetesClientException.class,
-            e -> assertThat(e.getCode()).isEqualTo(409));
+    assertThatThrownBy(
+            () ->
+                fleets()
+                    .inNamespace("default")
+                    .resource(withName(fleet.get(), "dry"))
+                    .dryRun()
+                    .create())
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
   }
 
   private static GenericKubernetesResource withName(GenericKubernetesResource r, String name) {
@@ -176,8 +213,9 @@ class WriteSemanticsTest {
   void theScaleSubresourceReadsAndWritesThePathsTheCrdDeclares() {
     createFleet("scaled", 2);
     var fleet = fleets().inNamespace("default").withName("scaled");
-    fleet.subresource("status").patch(MERGE,
-        "{\"status\":{\"replicas\":2,\"selector\":\"proxyfleet.io/fleet=scaled\"}}");
+    fleet
+        .subresource("status")
+        .patch(MERGE, "{\"status\":{\"replicas\":2,\"selector\":\"proxyfleet.io/fleet=scaled\"}}");
 
     Scale scale = fleet.scale();
     assertThat(scale.getSpec().getReplicas()).isEqualTo(2);
@@ -194,28 +232,45 @@ class WriteSemanticsTest {
   void aJsonPatchThatDoesNotApplyIsInvalidNotAServerError() {
     createFleet("json-test", 2);
 
-    assertThatThrownBy(() -> fleets().inNamespace("default").withName("json-test")
-        .patch(PatchContext.of(PatchType.JSON),
-            "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99}]"))
-        .isInstanceOfSatisfying(KubernetesClientException.class,
-            e -> assertThat(e.getCode()).isEqualTo(422));
+    assertThatThrownBy(
+            () ->
+                fleets()
+                    .inNamespace("default")
+                    .withName("json-test")
+                    .patch(
+                        PatchContext.of(PatchType.JSON),
+                        "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99}]"))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
   }
 
   @Test
   void patchedObjectsCarryNoNullStatusOrNamespace() throws IOException, InterruptedException {
     createFleet("no-nulls", 2);
     createBlocklist("no-nulls", "10.0.0.0/8");
-    fleets().inNamespace("default").withName("no-nulls")
+    fleets()
+        .inNamespace("default")
+        .withName("no-nulls")
         .patch(MERGE, "{\"spec\":{\"replicas\":3}}");
     blocklist("no-nulls").patch(MERGE, "{\"spec\":{\"cidrs\":[]}}");
 
     HttpClient http = HttpClient.newHttpClient();
-    String fleet = http.send(HttpRequest.newBuilder(URI.create(api.url()
-            + "/apis/proxyfleet.io/v1alpha1/namespaces/default/proxyfleets/no-nulls")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    String list = http.send(HttpRequest.newBuilder(URI.create(api.url()
-            + "/apis/proxyfleet.io/v1alpha1/blocklists/no-nulls")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String fleet =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            api.url()
+                                + "/apis/proxyfleet.io/v1alpha1/namespaces/default/proxyfleets/no-nulls"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    String list =
+        http.send(
+                HttpRequest.newBuilder(
+                        URI.create(api.url() + "/apis/proxyfleet.io/v1alpha1/blocklists/no-nulls"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
     assertThat(fleet).doesNotContain("\"status\":null");
     assertThat(list).doesNotContain("\"namespace\":null").doesNotContain("\"status\":null");
   }

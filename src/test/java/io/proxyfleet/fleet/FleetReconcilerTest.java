@@ -63,8 +63,10 @@ class FleetReconcilerTest {
   CloudProviders providers;
   BlockIndexRegistry blocklists;
   FleetReconciler reconciler;
+
   /** Fails the POSTs of Proxies numbered [failFrom, failTo) (1-based, counted over the test). */
   final AtomicInteger proxyPosts = new AtomicInteger();
+
   volatile int failFrom = Integer.MAX_VALUE;
   volatile int failTo = Integer.MAX_VALUE;
   final Map<ResourceID, Proxy> proxyCache = new ConcurrentHashMap<>();
@@ -74,27 +76,44 @@ class FleetReconcilerTest {
   void start() {
     api = EmbeddedKubernetes.start("127.0.0.1", 0);
     api.installCrds(CustomResourceDefinitions.all());
-    Interceptor faults = new Interceptor() {
-      @Override
-      public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-        if ("POST".equals(request.method()) && request.uri().getPath().endsWith("/proxies")) {
-          int n = proxyPosts.incrementAndGet();
-          if (n >= failFrom && n < failTo) {
-            throw new IllegalStateException("injected fault: connection reset on Proxy create #" + n);
+    Interceptor faults =
+        new Interceptor() {
+          @Override
+          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            if ("POST".equals(request.method()) && request.uri().getPath().endsWith("/proxies")) {
+              int n = proxyPosts.incrementAndGet();
+              if (n >= failFrom && n < failTo) {
+                throw new IllegalStateException(
+                    "injected fault: connection reset on Proxy create #" + n);
+              }
+            }
           }
-        }
-      }
-    };
-    client = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder().withMasterUrl(api.url()).withNamespace("default").withRequestRetryBackoffLimit(0).build())
-        .withHttpClientFactory(new FaultyFactory(faults)).build();
+        };
+    client =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder()
+                    .withMasterUrl(api.url())
+                    .withNamespace("default")
+                    .withRequestRetryBackoffLimit(0)
+                    .build())
+            .withHttpClientFactory(new FaultyFactory(faults))
+            .build();
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     network = new LoopbackNetwork(clock, new SplittableRandom(1));
     providers = new CloudProviders(List.of(new LocalCloudProviderFactory(network)));
     blocklists = new BlockIndexRegistry();
     blocklists.publish("manual", BlockIndex.EMPTY);
-    reconciler = new FleetReconciler(providers, blocklists, new BlocklistSubscriptions(), new EventRecorder(client, clock, "test"), clock,
-        new SplittableRandom(2), new SplittableRandom(3), new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
+    reconciler =
+        new FleetReconciler(
+            providers,
+            blocklists,
+            new BlocklistSubscriptions(),
+            new EventRecorder(client, clock, "test"),
+            clock,
+            new SplittableRandom(2),
+            new SplittableRandom(3),
+            new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
     reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
   }
 
@@ -140,16 +159,25 @@ class FleetReconcilerTest {
 
   @SuppressWarnings("unchecked")
   Context<ProxyFleet> context(CloudProfile profile) {
-    return (Context<ProxyFleet>) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Context.class},
-        (self, method, args) -> switch (method.getName()) {
-          case "getClient" -> client;
-          case "getSecondaryResources" -> args[0] == Proxy.class ? new HashSet<>(proxyCache.values())
-              : args[0] == CloudProfile.class ? Set.of(profile) : Set.of();
-          case "getSecondaryResourcesAsStream" -> (args[0] == Proxy.class ? new HashSet<>(proxyCache.values())
-              : args[0] == CloudProfile.class ? Set.of(profile) : Set.of()).stream();
-          case "toString" -> "test context";
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
+    return (Context<ProxyFleet>)
+        java.lang.reflect.Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {Context.class},
+            (self, method, args) ->
+                switch (method.getName()) {
+                  case "getClient" -> client;
+                  case "getSecondaryResources" ->
+                      args[0] == Proxy.class
+                          ? new HashSet<>(proxyCache.values())
+                          : args[0] == CloudProfile.class ? Set.of(profile) : Set.of();
+                  case "getSecondaryResourcesAsStream" ->
+                      (args[0] == Proxy.class
+                              ? new HashSet<>(proxyCache.values())
+                              : args[0] == CloudProfile.class ? Set.of(profile) : Set.of())
+                          .stream();
+                  case "toString" -> "test context";
+                  default -> throw new UnsupportedOperationException(method.getName());
+                });
   }
 
   <T extends HasMetadata> T create(String yaml, Class<T> type) {
@@ -157,16 +185,19 @@ class FleetReconcilerTest {
   }
 
   CloudProfile profile() {
-    return create("""
+    return create(
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: CloudProfile
         metadata: {name: local, namespace: default}
         spec: {provider: local, local: {subnetsPerRegion: 2}}
-        """, CloudProfile.class);
+        """,
+        CloudProfile.class);
   }
 
   ProxyFleet fleet(int replicas, String blocklist) {
-    return create("""
+    return create(
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
         metadata: {name: unit, namespace: default}
@@ -176,7 +207,9 @@ class FleetReconcilerTest {
           port: 1080
           placement: [{cloudProfile: local, regions: [local-61, local-62]}]
           blocklists: [%s]
-        """.formatted(replicas, blocklist), ProxyFleet.class);
+        """
+            .formatted(replicas, blocklist),
+        ProxyFleet.class);
   }
 
   List<Proxy> stored() {
@@ -184,7 +217,9 @@ class FleetReconcilerTest {
   }
 
   List<Event> events(String reason) {
-    return client.v1().events().inNamespace("default").list().getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
+    return client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .toList();
   }
 
   ProxyFleet reconcile(ProxyFleet fleet, CloudProfile profile) {
@@ -198,16 +233,33 @@ class FleetReconcilerTest {
     ProxyFleet fleet = reconcile(fleet(12, "manual"), profile);
 
     assertThat(stored()).hasSize(12);
-    assertThat(stored().stream().collect(Collectors.groupingBy(p -> p.getSpec().getRegion(), Collectors.counting())))
-        .containsEntry("local-61", 6L).containsEntry("local-62", 6L);
-    assertThat(events("LaunchingProxy")).singleElement().satisfies(e -> {
-      assertThat(e.getCount()).isEqualTo(12);
-      assertThat(e.getMessage()).startsWith("Launching 12 proxies: ").contains("and 2 more");
-    });
-    var progressing = Conditions.find(fleet.getStatus().getConditions(), FleetReconciler.PROGRESSING).orElseThrow();
+    assertThat(
+            stored().stream()
+                .collect(
+                    Collectors.groupingBy(p -> p.getSpec().getRegion(), Collectors.counting())))
+        .containsEntry("local-61", 6L)
+        .containsEntry("local-62", 6L);
+    assertThat(events("LaunchingProxy"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getCount()).isEqualTo(12);
+              assertThat(e.getMessage())
+                  .startsWith("Launching 12 proxies: ")
+                  .contains("and 2 more");
+            });
+    var progressing =
+        Conditions.find(fleet.getStatus().getConditions(), FleetReconciler.PROGRESSING)
+            .orElseThrow();
     assertThat(progressing.getReason()).isEqualTo("ScalingUp");
-    assertThat(progressing.getLastTransitionTime()).as("time comes from the injected clock").isEqualTo("2026-03-01T12:00:00Z");
-    assertThat(Conditions.find(fleet.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow().getReason()).isEqualTo("AsExpected");
+    assertThat(progressing.getLastTransitionTime())
+        .as("time comes from the injected clock")
+        .isEqualTo("2026-03-01T12:00:00Z");
+    assertThat(
+            Conditions.find(fleet.getStatus().getConditions(), FleetReconciler.DEGRADED)
+                .orElseThrow()
+                .getReason())
+        .isEqualTo("AsExpected");
 
     reconcile(fleet, profile);
     assertThat(stored()).as("a second pass on what the first wrote creates nothing").hasSize(12);
@@ -220,17 +272,26 @@ class FleetReconcilerTest {
     failFrom = 4;
     failTo = 8;
 
-    assertThatThrownBy(() -> reconciler.reconcile(fleet, context(profile))).hasMessageContaining("injected fault");
+    assertThatThrownBy(() -> reconciler.reconcile(fleet, context(profile)))
+        .hasMessageContaining("injected fault");
     assertThat(stored()).as("the creates that did not fail went through").hasSize(8);
-    assertThat(proxyCache).as("and were recorded for the next pass before the pass failed").hasSize(8);
-    assertThat(events("LaunchingProxy")).singleElement().satisfies(e -> assertThat(e.getCount()).isEqualTo(8));
+    assertThat(proxyCache)
+        .as("and were recorded for the next pass before the pass failed")
+        .hasSize(8);
+    assertThat(events("LaunchingProxy"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isEqualTo(8));
 
     reconcile(fleet, profile);
     List<Proxy> after = stored();
     assertThat(after).hasSize(12);
     assertThat(after.stream().map(p -> p.getMetadata().getName()).distinct()).hasSize(12);
-    assertThat(after.stream().collect(Collectors.groupingBy(p -> p.getSpec().getRegion(), Collectors.counting())))
-        .containsEntry("local-61", 6L).containsEntry("local-62", 6L);
+    assertThat(
+            after.stream()
+                .collect(
+                    Collectors.groupingBy(p -> p.getSpec().getRegion(), Collectors.counting())))
+        .containsEntry("local-61", 6L)
+        .containsEntry("local-62", 6L);
     assertThat(proxyPosts.get()).as("12 creates succeeded, 4 failed, nothing more").isEqualTo(16);
     reconcile(fleet, profile);
     assertThat(stored()).hasSize(12);
@@ -246,8 +307,11 @@ class FleetReconcilerTest {
     CloudProfile profile = profile();
     String name = "f".repeat(io.proxyfleet.fleet.FleetValidator.MAX_FLEET_NAME);
     String label = "d".repeat(61);
-    String domain = String.join(".", label, label, label, "d".repeat(61), "com").substring(0, 249) + ".com";
-    ProxyFleet fleet = create("""
+    String domain =
+        String.join(".", label, label, label, "d".repeat(61), "com").substring(0, 249) + ".com";
+    ProxyFleet fleet =
+        create(
+            """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
         metadata: {name: %s, namespace: default}
@@ -258,30 +322,52 @@ class FleetReconcilerTest {
           mtproto: {fakeTlsDomain: %s, secretScope: proxy}
           placement: [{cloudProfile: local, regions: [local-63, local-64, local-65, local-66]}]
           blocklists: [manual]
-        """.formatted(name, io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS, domain), ProxyFleet.class);
+        """
+                .formatted(name, io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS, domain),
+            ProxyFleet.class);
     assertThat(domain).hasSize(253);
     // The loopback cloud runs no MTProto daemon; the fleet only needs to believe it does.
-    io.proxyfleet.cloud.CloudProvider local = new io.proxyfleet.cloud.local.LocalCloudProvider(network, 2, java.time.Duration.ZERO);
-    io.proxyfleet.cloud.CloudProvider mtprotoCapable = (io.proxyfleet.cloud.CloudProvider) java.lang.reflect.Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {io.proxyfleet.cloud.CloudProvider.class},
-        (self, method, args) -> method.getName().equals("supports") ? Boolean.TRUE : method.invoke(local, args));
-    CloudProviders capable = new CloudProviders(List.of(new io.proxyfleet.cloud.CloudProviderFactory() {
-      @Override
-      public String type() {
-        return "local";
-      }
+    io.proxyfleet.cloud.CloudProvider local =
+        new io.proxyfleet.cloud.local.LocalCloudProvider(network, 2, java.time.Duration.ZERO);
+    io.proxyfleet.cloud.CloudProvider mtprotoCapable =
+        (io.proxyfleet.cloud.CloudProvider)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {io.proxyfleet.cloud.CloudProvider.class},
+                (self, method, args) ->
+                    method.getName().equals("supports")
+                        ? Boolean.TRUE
+                        : method.invoke(local, args));
+    CloudProviders capable =
+        new CloudProviders(
+            List.of(
+                new io.proxyfleet.cloud.CloudProviderFactory() {
+                  @Override
+                  public String type() {
+                    return "local";
+                  }
 
-      @Override
-      public io.proxyfleet.cloud.CloudProvider create(CloudProfile ignored) {
-        return mtprotoCapable;
-      }
-    }));
+                  @Override
+                  public io.proxyfleet.cloud.CloudProvider create(CloudProfile ignored) {
+                    return mtprotoCapable;
+                  }
+                }));
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    reconciler = new FleetReconciler(capable, blocklists, new BlocklistSubscriptions(), new EventRecorder(client, clock, "test"), clock,
-        new SplittableRandom(2), new SplittableRandom(3), new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
+    reconciler =
+        new FleetReconciler(
+            capable,
+            blocklists,
+            new BlocklistSubscriptions(),
+            new EventRecorder(client, clock, "test"),
+            clock,
+            new SplittableRandom(2),
+            new SplittableRandom(3),
+            new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
     reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
     ProxyFleet planned = reconcile(fleet, profile);
-    assertThat(proxyCache).as(String.valueOf(planned.getStatus().getConditions())).hasSize(io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS);
+    assertThat(proxyCache)
+        .as(String.valueOf(planned.getStatus().getConditions()))
+        .hasSize(io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS);
     int host = 0;
     for (Proxy p : proxyCache.values()) {
       ProxyStatus status = new ProxyStatus();
@@ -293,25 +379,34 @@ class FleetReconcilerTest {
     reconcile(fleet, profile);
 
     Secret endpoints = client.secrets().inNamespace("default").withName(name + "-endpoints").get();
-    Secret credentials = client.secrets().inNamespace("default").withName(name + "-credentials").get();
+    Secret credentials =
+        client.secrets().inNamespace("default").withName(name + "-credentials").get();
     int endpointsBytes = client.getKubernetesSerialization().asJson(endpoints).length();
     int credentialsBytes = client.getKubernetesSerialization().asJson(credentials).length();
-    System.out.printf("endpoints Secret of %d MTProto proxies: %d bytes; credentials Secret: %d bytes%n",
+    System.out.printf(
+        "endpoints Secret of %d MTProto proxies: %d bytes; credentials Secret: %d bytes%n",
         io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS, endpointsBytes, credentialsBytes);
     assertThat(endpointsBytes).isLessThan(1024 * 1024);
-    assertThat(endpoints.getData()).as("written gzipped").containsOnlyKeys("endpoints.json.gz", "subscription.txt.gz");
-    assertThat(io.proxyfleet.secrets.FleetSecrets.subscription(endpoints).lines()).hasSize(2 * io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS);
+    assertThat(endpoints.getData())
+        .as("written gzipped")
+        .containsOnlyKeys("endpoints.json.gz", "subscription.txt.gz");
+    assertThat(io.proxyfleet.secrets.FleetSecrets.subscription(endpoints).lines())
+        .hasSize(2 * io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS);
     assertThat(credentialsBytes).isLessThan(1024 * 1024);
-    assertThat(io.proxyfleet.secrets.FleetSecrets.endpointsJson(endpoints).split("\"name\"", -1)).as("every proxy is published").hasSize(io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS + 1);
+    assertThat(io.proxyfleet.secrets.FleetSecrets.endpointsJson(endpoints).split("\"name\"", -1))
+        .as("every proxy is published")
+        .hasSize(io.proxyfleet.api.ProxyFleetSpec.MAX_REPLICAS + 1);
   }
 
   @Test
   void aMissingBlocklistIsReportedUnderItsOwnReason() {
     ProxyFleet fleet = reconcile(fleet(2, "nowhere"), profile());
-    var degraded = Conditions.find(fleet.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
+    var degraded =
+        Conditions.find(fleet.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
     assertThat(degraded.getStatus()).isEqualTo("True");
     assertThat(degraded.getReason()).isEqualTo("BlocklistNotFound");
-    assertThat(degraded.getMessage()).startsWith("spec.blocklists[0]: Blocklist 'nowhere' not found");
+    assertThat(degraded.getMessage())
+        .startsWith("spec.blocklists[0]: Blocklist 'nowhere' not found");
   }
 
   @Test
@@ -320,10 +415,14 @@ class FleetReconcilerTest {
     fleet.getSpec().setCredentialsSecret("my-creds");
     var control = reconciler.reconcile(fleet, context(profile()));
     ProxyFleet after = control.getResource().orElseThrow();
-    var degraded = Conditions.find(after.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
+    var degraded =
+        Conditions.find(after.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
     assertThat(degraded.getReason()).isEqualTo("CredentialsNotFound");
-    assertThat(degraded.getMessage()).startsWith("spec.credentialsSecret: Secret 'my-creds' not found");
-    assertThat(control.getScheduleDelay()).as("a named Secret is not watched: poll for it").contains(5000L);
+    assertThat(degraded.getMessage())
+        .startsWith("spec.credentialsSecret: Secret 'my-creds' not found");
+    assertThat(control.getScheduleDelay())
+        .as("a named Secret is not watched: poll for it")
+        .contains(5000L);
     assertThat(stored()).isEmpty();
   }
 
@@ -334,13 +433,23 @@ class FleetReconcilerTest {
     reconcile(fleet, profile);
     Proxy proxy = proxyCache.values().iterator().next();
     ProxyStatus status = new ProxyStatus();
-    status.getConditions().add(new ConditionBuilder().withType("Ready").withStatus("False").withReason("QuotaExceeded")
-        .withMessage("AddressLimitExceeded: too many addresses").build());
+    status
+        .getConditions()
+        .add(
+            new ConditionBuilder()
+                .withType("Ready")
+                .withStatus("False")
+                .withReason("QuotaExceeded")
+                .withMessage("AddressLimitExceeded: too many addresses")
+                .build());
     proxy.setStatus(status);
 
     ProxyFleet after = reconcile(fleet, profile);
-    var degraded = Conditions.find(after.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
+    var degraded =
+        Conditions.find(after.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
     assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
-    assertThat(degraded.getMessage()).contains("cloud quota exceeded in " + proxy.getSpec().getRegion()).contains("too many addresses");
+    assertThat(degraded.getMessage())
+        .contains("cloud quota exceeded in " + proxy.getSpec().getRegion())
+        .contains("too many addresses");
   }
 }

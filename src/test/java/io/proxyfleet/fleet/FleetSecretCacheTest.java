@@ -32,7 +32,13 @@ class FleetSecretCacheTest {
   }
 
   private static Secret secret(String name, String value) {
-    return new SecretBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata().addToStringData("k", value).build();
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("default")
+        .endMetadata()
+        .addToStringData("k", value)
+        .build();
   }
 
   @Test

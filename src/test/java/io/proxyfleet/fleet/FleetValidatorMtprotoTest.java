@@ -1,6 +1,5 @@
 package io.proxyfleet.fleet;
 
-import io.proxyfleet.status.SpecProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -8,10 +7,14 @@ import io.proxyfleet.api.MtprotoSpec;
 import io.proxyfleet.api.Placement;
 import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.api.ProxyFleetSpec;
+import io.proxyfleet.status.SpecProblem;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The mtproto rules of the CRD's CEL validations, as the operator checks them: each names its field. */
+/**
+ * The mtproto rules of the CRD's CEL validations, as the operator checks them: each names its
+ * field.
+ */
 class FleetValidatorMtprotoTest {
 
   static ProxyFleet fleet(String protocol, String domain, String scope, String credentialsSecret) {
@@ -48,24 +51,38 @@ class FleetValidatorMtprotoTest {
 
   @Test
   void mtprotoNeedsADomainBeforeAnythingIsLaunched() {
-    // Not InvalidSpec: the reconciler reports it and launches nothing, after naming an unsupported provider.
+    // Not InvalidSpec: the reconciler reports it and launches nothing, after naming an unsupported
+    // provider.
     assertThat(fields(fleet("mtproto", null, null, null))).isEmpty();
-    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", null, null, null).getSpec()).field()).isEqualTo("spec.mtproto.fakeTlsDomain");
-    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", null, "proxy", null).getSpec())).isNotNull();
-    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", "www.example.com", null, null).getSpec())).isNull();
-    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("socks5", null, null, null).getSpec())).isNull();
+    assertThat(
+            FleetValidator.fakeTlsDomainMissing(fleet("mtproto", null, null, null).getSpec())
+                .field())
+        .isEqualTo("spec.mtproto.fakeTlsDomain");
+    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("mtproto", null, "proxy", null).getSpec()))
+        .isNotNull();
+    assertThat(
+            FleetValidator.fakeTlsDomainMissing(
+                fleet("mtproto", "www.example.com", null, null).getSpec()))
+        .isNull();
+    assertThat(FleetValidator.fakeTlsDomainMissing(fleet("socks5", null, null, null).getSpec()))
+        .isNull();
   }
 
   @Test
   void mtprotoOptionsOnAnotherProtocolAreRefused() {
-    assertThat(fields(fleet("socks5", "www.example.com", null, null))).containsExactly("spec.mtproto");
+    assertThat(fields(fleet("socks5", "www.example.com", null, null)))
+        .containsExactly("spec.mtproto");
   }
 
   @Test
   void badDomainsAndScopesAreNamed() {
-    assertThat(fields(fleet("mtproto", "1.2.3.4", null, null))).containsExactly("spec.mtproto.fakeTlsDomain");
-    assertThat(fields(fleet("mtproto", "bad domain.com", null, null))).containsExactly("spec.mtproto.fakeTlsDomain");
-    assertThat(fields(fleet("mtproto", "www.example.com", "user", null))).containsExactly("spec.mtproto.secretScope");
-    assertThat(fields(fleet("mtproto", "www.example.com", "proxy", "mine"))).containsExactly("spec.mtproto.secretScope");
+    assertThat(fields(fleet("mtproto", "1.2.3.4", null, null)))
+        .containsExactly("spec.mtproto.fakeTlsDomain");
+    assertThat(fields(fleet("mtproto", "bad domain.com", null, null)))
+        .containsExactly("spec.mtproto.fakeTlsDomain");
+    assertThat(fields(fleet("mtproto", "www.example.com", "user", null)))
+        .containsExactly("spec.mtproto.secretScope");
+    assertThat(fields(fleet("mtproto", "www.example.com", "proxy", "mine")))
+        .containsExactly("spec.mtproto.secretScope");
   }
 }

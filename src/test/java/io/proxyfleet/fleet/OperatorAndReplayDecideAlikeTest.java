@@ -13,7 +13,6 @@ import io.proxyfleet.api.BurnedRegion;
 import io.proxyfleet.api.CloudProfile;
 import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
-import io.proxyfleet.block.BlockIndex;
 import io.proxyfleet.block.BlockIndexRegistry;
 import io.proxyfleet.cloud.CloudProvider;
 import io.proxyfleet.cloud.CloudProviderFactory;
@@ -76,14 +75,16 @@ class OperatorAndReplayDecideAlikeTest {
   static final Instant T0 = Instant.parse("2018-04-16T00:00:00Z");
   static final Duration LENGTH = Duration.ofMinutes(40);
   static final Duration PERIOD = Duration.ofSeconds(10);
-  static final String TIMELINE = """
+  static final String TIMELINE =
+      """
       time,cidr
       2018-04-16T00:10:00Z,10.1.0.0/25
       2018-04-16T00:10:00Z,10.1.0.128/26
       2018-04-16T00:10:00Z,10.1.0.192/27
       2018-04-16T00:20:00Z,10.2.0.0/25
       """;
-  static final String FLEET = """
+  static final String FLEET =
+      """
       apiVersion: proxyfleet.io/v1alpha1
       kind: ProxyFleet
       metadata: {name: unit, namespace: default}
@@ -114,20 +115,44 @@ class OperatorAndReplayDecideAlikeTest {
   }
 
   static CloudRanges ranges(String... regionAndPrefix) throws Exception {
-    StringBuilder json = new StringBuilder("{\"syncToken\":\"t\",\"createDate\":\"d\",\"prefixes\":[");
+    StringBuilder json =
+        new StringBuilder("{\"syncToken\":\"t\",\"createDate\":\"d\",\"prefixes\":[");
     for (int i = 0; i < regionAndPrefix.length; i += 2) {
       if (i > 0) json.append(',');
-      json.append("{\"ip_prefix\":\"").append(regionAndPrefix[i + 1]).append("\",\"region\":\"").append(regionAndPrefix[i]).append("\",\"service\":\"EC2\"}");
+      json.append("{\"ip_prefix\":\"")
+          .append(regionAndPrefix[i + 1])
+          .append("\",\"region\":\"")
+          .append(regionAndPrefix[i])
+          .append("\",\"service\":\"EC2\"}");
     }
     json.append("]}");
-    return CloudRangeParser.parse(new ByteArrayInputStream(json.toString().getBytes(StandardCharsets.UTF_8)), RangePublisher.AWS, null);
+    return CloudRangeParser.parse(
+        new ByteArrayInputStream(json.toString().getBytes(StandardCharsets.UTF_8)),
+        RangePublisher.AWS,
+        null);
   }
 
   /** The two clouds of the scenario, seeded alike for both runs, on the given clock. */
   static Map<String, SimulatedCloud> clouds(SimulatedClock clock) throws Exception {
     Map<String, SimulatedCloud> clouds = new LinkedHashMap<>();
-    clouds.put("fast", new SimulatedCloud("aws", ranges("r1", "10.1.0.0/24", "r2", "10.2.0.0/24"), clock, new SplittableRandom(11), Duration.ofSeconds(45), 2));
-    clouds.put("slow", new SimulatedCloud("aws", ranges("r3", "10.3.0.0/24"), clock, new SplittableRandom(12), Duration.ofMinutes(5), 2));
+    clouds.put(
+        "fast",
+        new SimulatedCloud(
+            "aws",
+            ranges("r1", "10.1.0.0/24", "r2", "10.2.0.0/24"),
+            clock,
+            new SplittableRandom(11),
+            Duration.ofSeconds(45),
+            2));
+    clouds.put(
+        "slow",
+        new SimulatedCloud(
+            "aws",
+            ranges("r3", "10.3.0.0/24"),
+            clock,
+            new SplittableRandom(12),
+            Duration.ofMinutes(5),
+            2));
     return clouds;
   }
 
@@ -137,32 +162,46 @@ class OperatorAndReplayDecideAlikeTest {
 
   @Test
   void theOperatorAndTheReplayMakeTheSameDecisions() throws Exception {
-    BlockTimeline timeline = BlockTimeline.read(new ByteArrayInputStream(TIMELINE.getBytes(StandardCharsets.UTF_8)));
+    BlockTimeline timeline =
+        BlockTimeline.read(new ByteArrayInputStream(TIMELINE.getBytes(StandardCharsets.UTF_8)));
     for (String profile : List.of("fast", "slow")) {
-      create("""
+      create(
+          """
           apiVersion: proxyfleet.io/v1alpha1
           kind: CloudProfile
           metadata: {name: %s, namespace: default}
           spec: {provider: local, local: {subnetsPerRegion: 2}}
-          """.formatted(profile), CloudProfile.class);
+          """
+              .formatted(profile),
+          CloudProfile.class);
     }
     ProxyFleet fleet = create(FLEET, ProxyFleet.class);
 
     DecisionLog.Recording replayed = new DecisionLog.Recording();
     SimulatedClock replayClock = new SimulatedClock(T0);
-    ReplaySettings settings = new ReplaySettings(T0, LENGTH, PERIOD, Duration.ofSeconds(45), Duration.ZERO, 10, 2, 1);
-    new BlockadeReplay(fleet, clouds(replayClock), timeline, settings, replayClock, new SplittableRandom(5)).recordDecisionsTo(replayed).run();
+    ReplaySettings settings =
+        new ReplaySettings(T0, LENGTH, PERIOD, Duration.ofSeconds(45), Duration.ZERO, 10, 2, 1);
+    new BlockadeReplay(
+            fleet, clouds(replayClock), timeline, settings, replayClock, new SplittableRandom(5))
+        .recordDecisionsTo(replayed)
+        .run();
 
     // Names are the one random input the two runs draw differently, and the planner breaks ties
     // between proxies created at one instant by name: the operator is handed the replay's names.
-    List<String> names = replayed.entries().stream().filter(e -> e.decision().startsWith("create "))
-        .map(e -> e.decision().split(" ")[1]).toList();
-    DecisionLog.Recording operated = new OperatorWorld(fleet, timeline, new ScriptedNames(names)).run();
+    List<String> names =
+        replayed.entries().stream()
+            .filter(e -> e.decision().startsWith("create "))
+            .map(e -> e.decision().split(" ")[1])
+            .toList();
+    DecisionLog.Recording operated =
+        new OperatorWorld(fleet, timeline, new ScriptedNames(names)).run();
 
     List<String> fromReplay = replayed.entries().stream().map(DecisionLog.Entry::toString).toList();
-    List<String> fromOperator = operated.entries().stream().map(DecisionLog.Entry::toString).toList();
+    List<String> fromOperator =
+        operated.entries().stream().map(DecisionLog.Entry::toString).toList();
     // The scenario must exercise what it claims to, or agreeing on it proves little.
-    assertThat(fromReplay).anyMatch(e -> e.contains("Fail[reason=LaunchTimeout]"))
+    assertThat(fromReplay)
+        .anyMatch(e -> e.contains("Fail[reason=LaunchTimeout]"))
         .anyMatch(e -> e.contains("rotate ") && e.endsWith(" Blocked"))
         .anyMatch(e -> e.contains("Fail[reason=NoCleanAddress]"))
         .anyMatch(e -> e.contains("hold fast/r1"))
@@ -179,7 +218,9 @@ class OperatorAndReplayDecideAlikeTest {
 
     ScriptedNames(List<String> names) {
       for (String name : names) {
-        name.substring(name.lastIndexOf('-') + 1).chars().forEach(c -> draws.add(ALPHABET.indexOf(c)));
+        name.substring(name.lastIndexOf('-') + 1)
+            .chars()
+            .forEach(c -> draws.add(ALPHABET.indexOf(c)));
       }
     }
 
@@ -210,10 +251,18 @@ class OperatorAndReplayDecideAlikeTest {
     final FleetReconciler fleets;
     final ProxyReconciler proxies;
     final DecisionLog.Recording log = new DecisionLog.Recording();
-    /** Proxy names in the order the fleet created them: the order proxy passes run in, as in the replay. */
+
+    /**
+     * Proxy names in the order the fleet created them: the order proxy passes run in, as in the
+     * replay.
+     */
     final List<String> order = new ArrayList<>();
-    /** Creation time per proxy UID on the simulated clock (the embedded API stamps the wall clock). */
+
+    /**
+     * Creation time per proxy UID on the simulated clock (the embedded API stamps the wall clock).
+     */
     final Map<String, String> createdAt = new HashMap<>();
+
     final Map<ResourceID, Proxy> proxyCache = new ConcurrentHashMap<>();
     final Map<ResourceID, Secret> secretCache = new ConcurrentHashMap<>();
     ProxyFleet fleet;
@@ -221,43 +270,60 @@ class OperatorAndReplayDecideAlikeTest {
     CloudProfile slow;
     int fleetActions;
 
-    OperatorWorld(ProxyFleet fleet, BlockTimeline timeline, RandomGenerator names) throws Exception {
+    OperatorWorld(ProxyFleet fleet, BlockTimeline timeline, RandomGenerator names)
+        throws Exception {
       this.initial = fleet;
       this.fleet = fleet;
       this.timeline = timeline;
       this.clouds = clouds(clock);
-      this.providers = new CloudProviders(List.of(new CloudProviderFactory() {
-        @Override
-        public String type() {
-          return "local";
-        }
+      this.providers =
+          new CloudProviders(
+              List.of(
+                  new CloudProviderFactory() {
+                    @Override
+                    public String type() {
+                      return "local";
+                    }
 
-        @Override
-        public CloudProvider create(CloudProfile profile) {
-          return clouds.get(profile.getMetadata().getName());
-        }
-      }));
+                    @Override
+                    public CloudProvider create(CloudProfile profile) {
+                      return clouds.get(profile.getMetadata().getName());
+                    }
+                  }));
       EventRecorder events = new EventRecorder(client, clock, "test");
-      fleets = new FleetReconciler(providers, blocklists, new BlocklistSubscriptions(), events, clock, names, new SplittableRandom(3),
-          new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
-      fleets.useCaches(new FleetReconcilerTest.MapCache<>(proxyCache), new FleetReconcilerTest.MapCache<>(secretCache));
-      DecisionLog counting = new DecisionLog() {
-        @Override
-        public void fleet(Instant at, String name, String decision) {
-          log.fleet(at, name, decision);
-          if (decision.startsWith("create ")) {
-            order.add(decision.split(" ")[1]);
-          }
-          if (decision.startsWith("create ") || decision.startsWith("delete ") || decision.startsWith("rotate ")) {
-            fleetActions++;
-          }
-        }
+      fleets =
+          new FleetReconciler(
+              providers,
+              blocklists,
+              new BlocklistSubscriptions(),
+              events,
+              clock,
+              names,
+              new SplittableRandom(3),
+              new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
+      fleets.useCaches(
+          new FleetReconcilerTest.MapCache<>(proxyCache),
+          new FleetReconcilerTest.MapCache<>(secretCache));
+      DecisionLog counting =
+          new DecisionLog() {
+            @Override
+            public void fleet(Instant at, String name, String decision) {
+              log.fleet(at, name, decision);
+              if (decision.startsWith("create ")) {
+                order.add(decision.split(" ")[1]);
+              }
+              if (decision.startsWith("create ")
+                  || decision.startsWith("delete ")
+                  || decision.startsWith("rotate ")) {
+                fleetActions++;
+              }
+            }
 
-        @Override
-        public void proxy(Instant at, String name, Object decision) {
-          log.proxy(at, name, decision);
-        }
-      };
+            @Override
+            public void proxy(Instant at, String name, Object decision) {
+              log.proxy(at, name, decision);
+            }
+          };
       fleets.recordDecisionsTo(counting);
       proxies = new ProxyReconciler(providers, blocklists, events, clock, "replay", 10);
       proxies.recordDecisionsTo(counting);
@@ -267,7 +333,8 @@ class OperatorAndReplayDecideAlikeTest {
 
     DecisionLog.Recording run() {
       Instant end = T0.plus(LENGTH);
-      TreeSet<Instant> events = new TreeSet<>(timeline.steps().subMap(T0, false, end, false).keySet());
+      TreeSet<Instant> events =
+          new TreeSet<>(timeline.steps().subMap(T0, false, end, false).keySet());
       blocklists.publish("timeline", timeline.indexAt(T0));
       Instant t = T0;
       Instant nextTick = T0;
@@ -296,7 +363,10 @@ class OperatorAndReplayDecideAlikeTest {
       return log;
     }
 
-    /** Fleet, then every proxy in creation order, until neither acts (at most 10 rounds, as the replay). */
+    /**
+     * Fleet, then every proxy in creation order, until neither acts (at most 10 rounds, as the
+     * replay).
+     */
     void pass() {
       for (int round = 0; round < 10; round++) {
         int before = fleetActions;
@@ -314,10 +384,15 @@ class OperatorAndReplayDecideAlikeTest {
           if (p.getMetadata().getDeletionTimestamp() != null) {
             DeleteControl done = proxies.cleanup(p, proxyContext(p));
             if (done.isRemoveFinalizer()) {
-              client.resources(Proxy.class).inNamespace("default").withName(name).edit(x -> {
-                x.getMetadata().setFinalizers(new ArrayList<>());
-                return x;
-              });
+              client
+                  .resources(Proxy.class)
+                  .inNamespace("default")
+                  .withName(name)
+                  .edit(
+                      x -> {
+                        x.getMetadata().setFinalizers(new ArrayList<>());
+                        return x;
+                      });
               order.remove(name);
               changed = true;
             }
@@ -344,7 +419,8 @@ class OperatorAndReplayDecideAlikeTest {
       List<Proxy> out = new ArrayList<>();
       for (Proxy p : client.resources(Proxy.class).inNamespace("default").list().getItems()) {
         String uid = p.getMetadata().getUid();
-        p.getMetadata().setCreationTimestamp(createdAt.computeIfAbsent(uid, k -> clock.instant().toString()));
+        p.getMetadata()
+            .setCreationTimestamp(createdAt.computeIfAbsent(uid, k -> clock.instant().toString()));
         out.add(p);
       }
       out.sort(java.util.Comparator.comparingInt(p -> order.indexOf(p.getMetadata().getName())));
@@ -353,27 +429,41 @@ class OperatorAndReplayDecideAlikeTest {
 
     @SuppressWarnings("unchecked")
     Context<ProxyFleet> context() {
-      return (Context<ProxyFleet>) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Context.class},
-          (self, method, args) -> switch (method.getName()) {
-            case "getClient" -> client;
-            case "getSecondaryResources" -> args[0] == Proxy.class ? new java.util.LinkedHashSet<>(listed())
-                : args[0] == CloudProfile.class ? Set.of(fast, slow) : Set.of();
-            case "toString" -> "test context";
-            default -> throw new UnsupportedOperationException(method.getName());
-          });
+      return (Context<ProxyFleet>)
+          java.lang.reflect.Proxy.newProxyInstance(
+              getClass().getClassLoader(),
+              new Class<?>[] {Context.class},
+              (self, method, args) ->
+                  switch (method.getName()) {
+                    case "getClient" -> client;
+                    case "getSecondaryResources" ->
+                        args[0] == Proxy.class
+                            ? new java.util.LinkedHashSet<>(listed())
+                            : args[0] == CloudProfile.class ? Set.of(fast, slow) : Set.of();
+                    case "toString" -> "test context";
+                    default -> throw new UnsupportedOperationException(method.getName());
+                  });
     }
 
     @SuppressWarnings("unchecked")
     Context<Proxy> proxyContext(Proxy proxy) {
       CloudProfile profile = "slow".equals(proxy.getSpec().getCloudProfile()) ? slow : fast;
-      return (Context<Proxy>) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Context.class},
-          (self, method, args) -> switch (method.getName()) {
-            case "getClient" -> client;
-            case "getSecondaryResource" -> args[0] == ProxyFleet.class ? Optional.of(fleet)
-                : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
-            case "toString" -> "test context";
-            default -> throw new UnsupportedOperationException(method.getName());
-          });
+      return (Context<Proxy>)
+          java.lang.reflect.Proxy.newProxyInstance(
+              getClass().getClassLoader(),
+              new Class<?>[] {Context.class},
+              (self, method, args) ->
+                  switch (method.getName()) {
+                    case "getClient" -> client;
+                    case "getSecondaryResource" ->
+                        args[0] == ProxyFleet.class
+                            ? Optional.of(fleet)
+                            : args[0] == CloudProfile.class
+                                ? Optional.of(profile)
+                                : Optional.empty();
+                    case "toString" -> "test context";
+                    default -> throw new UnsupportedOperationException(method.getName());
+                  });
     }
   }
 

@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.proxyfleet.api.CloudProfile;
-import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.Protocol;
+import io.proxyfleet.api.Proxy;
 import io.proxyfleet.cloud.Address;
 import io.proxyfleet.cloud.CloudException.Reason;
 import io.proxyfleet.cloud.CloudProvider;
@@ -44,8 +44,11 @@ class GarbageCollectorTest {
   static final String REGION = "eu-central-1";
 
   final SettableClock clock = new SettableClock(T0);
-  final TestingCloudProvider cloud = new TestingCloudProvider("aws", clock, 1)
-      .withRegion(REGION, "203.0.113.0/24").withRegion("eu-west-1", "198.51.100.0/24").withRegion("ap-south-1", "192.0.2.0/24");
+  final TestingCloudProvider cloud =
+      new TestingCloudProvider("aws", clock, 1)
+          .withRegion(REGION, "203.0.113.0/24")
+          .withRegion("eu-west-1", "198.51.100.0/24")
+          .withRegion("ap-south-1", "192.0.2.0/24");
   EmbeddedKubernetes api;
   KubernetesClient client;
   CloudProviders providers;
@@ -56,26 +59,33 @@ class GarbageCollectorTest {
     api = EmbeddedKubernetes.start("127.0.0.1", 0);
     api.installCrds(CustomResourceDefinitions.all());
     client = api.client();
-    providers = new CloudProviders(List.of(new CloudProviderFactory() {
-      @Override
-      public String type() {
-        return "aws";
-      }
+    providers =
+        new CloudProviders(
+            List.of(
+                new CloudProviderFactory() {
+                  @Override
+                  public String type() {
+                    return "aws";
+                  }
 
-      @Override
-      public CloudProvider create(CloudProfile profile) {
-        return cloud;
-      }
-    }));
-    collector = new GarbageCollector(client, providers, new EventRecorder(client, clock, "test"), clock, CLUSTER, MIN_AGE);
-    create("""
+                  @Override
+                  public CloudProvider create(CloudProfile profile) {
+                    return cloud;
+                  }
+                }));
+    collector =
+        new GarbageCollector(
+            client, providers, new EventRecorder(client, clock, "test"), clock, CLUSTER, MIN_AGE);
+    create(
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: CloudProfile
         metadata: {name: aws, namespace: default}
         spec:
           provider: aws
           aws: {regions: [eu-central-1], subnets: {tags: {proxyfleet.io/use: proxies}}}
-        """, CloudProfile.class);
+        """,
+        CloudProfile.class);
   }
 
   @AfterEach
@@ -89,22 +99,36 @@ class GarbageCollectorTest {
   }
 
   Proxy proxy(String name, String region) {
-    return create("""
+    return create(
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: Proxy
         metadata: {name: %s, namespace: default, labels: {proxyfleet.io/fleet: f}}
         spec: {fleet: f, cloudProfile: aws, provider: aws, region: %s, subnet: subnet-%sa, protocol: socks5, port: 1080,
                credentialsSecret: f-credentials}
-        """.formatted(name, region, region), Proxy.class);
+        """
+            .formatted(name, region, region),
+        Proxy.class);
   }
 
   static OwnerTags owner(String cluster, String uid) {
     return new OwnerTags(cluster, "default", "f", "f-" + uid, uid);
   }
 
-  /** A VM with its address, as a Proxy's launch leaves them, in the cloud's ledger (no calls counted). */
+  /**
+   * A VM with its address, as a Proxy's launch leaves them, in the cloud's ledger (no calls
+   * counted).
+   */
   Instance vmWithAddress(OwnerTags owner, String region) {
-    Instance vm = cloud.launch(new LaunchSpec(owner, region, "subnet-" + region + "a", Protocol.SOCKS5, 1080, new ProxyCredentials("u", "p")));
+    Instance vm =
+        cloud.launch(
+            new LaunchSpec(
+                owner,
+                region,
+                "subnet-" + region + "a",
+                Protocol.SOCKS5,
+                1080,
+                new ProxyCredentials("u", "p")));
     Address address = cloud.allocateAddress(region, owner, Optional.empty());
     cloud.associateAddress(region, vm.id(), address);
     cloud.resetCallCounts();
@@ -120,7 +144,9 @@ class GarbageCollectorTest {
   }
 
   List<Event> warnings(String reason) {
-    return client.v1().events().inNamespace("default").list().getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
+    return client.v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .toList();
   }
 
   @Test
@@ -129,13 +155,17 @@ class GarbageCollectorTest {
 
     clock.advance(MIN_AGE.minusSeconds(1));
     GarbageCollector.Report young = collector.collect();
-    assertThat(young.removedAnything()).as("younger than the minimum age: it may be a launch whose Proxy is not listed yet").isFalse();
+    assertThat(young.removedAnything())
+        .as("younger than the minimum age: it may be a launch whose Proxy is not listed yet")
+        .isFalse();
     assertThat(liveInstances(REGION, CLUSTER)).containsExactly(orphan.id());
 
     clock.advance(Duration.ofSeconds(1));
     GarbageCollector.Report first = collector.collect();
     assertThat(first.terminatedInstances()).containsExactly(REGION + "/" + orphan.id());
-    assertThat(first.releasedAddresses()).as("still attached when the pass listed it: EC2 would refuse").isEmpty();
+    assertThat(first.releasedAddresses())
+        .as("still attached when the pass listed it: EC2 would refuse")
+        .isEmpty();
     assertThat(liveInstances(REGION, CLUSTER)).isEmpty();
 
     GarbageCollector.Report second = collector.collect();
@@ -143,18 +173,25 @@ class GarbageCollectorTest {
     assertThat(addresses(REGION, CLUSTER)).isEmpty();
     assertThat(collector.collect().removedAnything()).as("nothing left to do").isFalse();
 
-    assertThat(warnings("OrphanTerminated")).singleElement().satisfies(e -> {
-      assertThat(e.getInvolvedObject().getKind()).isEqualTo("CloudProfile");
-      assertThat(e.getMessage()).contains(orphan.id(), "gone-uid");
-    });
-    assertThat(warnings("OrphanReleased")).singleElement().satisfies(e -> assertThat(e.getMessage()).contains(orphan.publicIp()));
+    assertThat(warnings("OrphanTerminated"))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getInvolvedObject().getKind()).isEqualTo("CloudProfile");
+              assertThat(e.getMessage()).contains(orphan.id(), "gone-uid");
+            });
+    assertThat(warnings("OrphanReleased"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains(orphan.publicIp()));
   }
 
   @Test
   void whatALivingProxyOwnsIsKept() {
     Proxy owner = proxy("f-alive", REGION);
     Instance kept = vmWithAddress(owner(CLUSTER, owner.getMetadata().getUid()), REGION);
-    Address spare = cloud.allocateAddress(REGION, owner(CLUSTER, owner.getMetadata().getUid()), Optional.empty());
+    Address spare =
+        cloud.allocateAddress(
+            REGION, owner(CLUSTER, owner.getMetadata().getUid()), Optional.empty());
     clock.advance(Duration.ofHours(1));
 
     GarbageCollector.Report report = collector.collect();
@@ -171,7 +208,10 @@ class GarbageCollectorTest {
     vmWithAddress(owner("staging", "their-uid"), REGION);
     Subnet subnet = cloud.subnets(REGION).get(0);
     // Carries our cluster tag but no proxy tag: someone else's copy of our tags, not ours to judge.
-    cloud.ledger().launch(Map.of(OwnerTags.CLUSTER, CLUSTER, OwnerTags.NAME, "hand-made"), subnet, Duration.ZERO);
+    cloud
+        .ledger()
+        .launch(
+            Map.of(OwnerTags.CLUSTER, CLUSTER, OwnerTags.NAME, "hand-made"), subnet, Duration.ZERO);
     cloud.ledger().launch(Map.of("team", "web"), subnet, Duration.ZERO);
     cloud.resetCallCounts();
     clock.advance(Duration.ofDays(30));
@@ -183,7 +223,9 @@ class GarbageCollectorTest {
     assertThat(addresses(REGION, "staging")).hasSize(1);
     assertThat(liveInstances(REGION, CLUSTER)).hasSize(1);
     assertThat(cloud.calls("terminate") + cloud.calls("releaseAddress")).isZero();
-    assertThat(cloud.calls("listManagedInstances")).as("listing is by this cluster's tag, in the profile's region").isEqualTo(1);
+    assertThat(cloud.calls("listManagedInstances"))
+        .as("listing is by this cluster's tag, in the profile's region")
+        .isEqualTo(1);
   }
 
   @Test
@@ -208,7 +250,8 @@ class GarbageCollectorTest {
 
     GarbageCollector.Report report = collector.collect();
 
-    assertThat(report.terminatedInstances()).as("eu-west-1 is named by a Proxy; ap-south-1 by nobody")
+    assertThat(report.terminatedInstances())
+        .as("eu-west-1 is named by a Proxy; ap-south-1 by nobody")
         .containsExactly("eu-west-1/" + orphanWest.id());
     assertThat(liveInstances("ap-south-1", CLUSTER)).containsExactly(stray.id());
   }
@@ -221,7 +264,10 @@ class GarbageCollectorTest {
     cloud.throttled(true);
     GarbageCollector.Report throttled = collector.collect();
     assertThat(throttled.removedAnything()).isFalse();
-    assertThat(throttled.errors()).isNotEmpty().allMatch(e -> e.startsWith("default/aws ")).anyMatch(e -> e.contains(REGION + ": THROTTLED"));
+    assertThat(throttled.errors())
+        .isNotEmpty()
+        .allMatch(e -> e.startsWith("default/aws "))
+        .anyMatch(e -> e.contains(REGION + ": THROTTLED"));
 
     cloud.throttled(false);
     cloud.unauthorized(true);
@@ -230,10 +276,14 @@ class GarbageCollectorTest {
     cloud.unauthorized(false);
     cloud.failNext("terminate", Reason.TRANSIENT, 1);
     GarbageCollector.Report halfway = collector.collect();
-    assertThat(halfway.errors()).singleElement().satisfies(e -> assertThat(e).contains("TRANSIENT"));
+    assertThat(halfway.errors())
+        .singleElement()
+        .satisfies(e -> assertThat(e).contains("TRANSIENT"));
     assertThat(liveInstances(REGION, CLUSTER)).hasSize(1);
 
-    assertThat(collector.collect().terminatedInstances()).as("the next pass finishes the job").hasSize(1);
+    assertThat(collector.collect().terminatedInstances())
+        .as("the next pass finishes the job")
+        .hasSize(1);
     assertThat(liveInstances(REGION, CLUSTER)).isEmpty();
   }
 

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Golden file {@code src/test/resources/links/golden.txt}: every link format against hand-written
  * expected links. Each expected link is also decoded with the JDK alone (URI, URLDecoder, base64,
- * hex) and its fields compared with the case's inputs, so a wrong golden line cannot pass unnoticed.
+ * hex) and its fields compared with the case's inputs, so a wrong golden line cannot pass
+ * unnoticed.
  */
 class ProxyLinksGoldenTest {
 
@@ -39,7 +40,9 @@ class ProxyLinksGoldenTest {
     List<Case> cases = new ArrayList<>();
     Map<String, String> fields = null;
     List<String> links = null;
-    for (String line : Files.readAllLines(Path.of("src/test/resources/links/golden.txt"), StandardCharsets.UTF_8)) {
+    for (String line :
+        Files.readAllLines(
+            Path.of("src/test/resources/links/golden.txt"), StandardCharsets.UTF_8)) {
       if (line.startsWith("#") || line.isBlank()) continue;
       String key = line.substring(0, line.indexOf(':'));
       String value = line.substring(line.indexOf(':') + 2);
@@ -62,27 +65,43 @@ class ProxyLinksGoldenTest {
   void linksMatchTheGoldenFileAndDecodeToTheirInputs(Case c) {
     Map<String, String> f = c.fields();
     Protocol protocol = Protocol.fromWireName(f.get("protocol")).orElseThrow();
-    ProxyCredentials credentials = new ProxyCredentials(f.get("username"), f.get("password"),
-        f.containsKey("key") ? new FakeTlsSecret(f.get("key"), f.get("domain")) : null);
+    ProxyCredentials credentials =
+        new ProxyCredentials(
+            f.get("username"),
+            f.get("password"),
+            f.containsKey("key") ? new FakeTlsSecret(f.get("key"), f.get("domain")) : null);
     int port = Integer.parseInt(f.get("port"));
-    assertThat(ProxyLinks.links(protocol, f.get("name"), f.get("ip"), port, credentials)).containsExactlyElementsOf(c.links());
+    assertThat(ProxyLinks.links(protocol, f.get("name"), f.get("ip"), port, credentials))
+        .containsExactlyElementsOf(c.links());
     for (String link : c.links()) {
       URI uri = URI.create(link);
       switch (protocol) {
         case SOCKS5 -> {
           Map<String, String> q = query(uri);
-          assertThat(q).containsExactly(Map.entry("server", f.get("ip")), Map.entry("port", f.get("port")),
-              Map.entry("user", f.get("username")), Map.entry("pass", f.get("password")));
-          assertThat(link).startsWith(uri.getScheme().equals("tg") ? "tg://socks?" : "https://t.me/socks?");
+          assertThat(q)
+              .containsExactly(
+                  Map.entry("server", f.get("ip")),
+                  Map.entry("port", f.get("port")),
+                  Map.entry("user", f.get("username")),
+                  Map.entry("pass", f.get("password")));
+          assertThat(link)
+              .startsWith(uri.getScheme().equals("tg") ? "tg://socks?" : "https://t.me/socks?");
         }
         case MTPROTO -> {
           Map<String, String> q = query(uri);
-          assertThat(q).containsOnlyKeys("server", "port", "secret").containsEntry("server", f.get("ip")).containsEntry("port", f.get("port"));
+          assertThat(q)
+              .containsOnlyKeys("server", "port", "secret")
+              .containsEntry("server", f.get("ip"))
+              .containsEntry("port", f.get("port"));
           String secret = q.get("secret");
           assertThat(secret).startsWith("ee");
           assertThat(secret.substring(2, 34)).isEqualTo(f.get("key"));
-          assertThat(new String(HexFormat.of().parseHex(secret.substring(34)), StandardCharsets.US_ASCII)).isEqualTo(f.get("domain"));
-          assertThat(link).startsWith(uri.getScheme().equals("tg") ? "tg://proxy?" : "https://t.me/proxy?");
+          assertThat(
+                  new String(
+                      HexFormat.of().parseHex(secret.substring(34)), StandardCharsets.US_ASCII))
+              .isEqualTo(f.get("domain"));
+          assertThat(link)
+              .startsWith(uri.getScheme().equals("tg") ? "tg://proxy?" : "https://t.me/proxy?");
         }
         case SHADOWSOCKS -> {
           assertThat(uri.getScheme()).isEqualTo("ss");
@@ -90,7 +109,9 @@ class ProxyLinksGoldenTest {
           assertThat(uri.getPort()).isEqualTo(port);
           assertThat(uri.getFragment()).isEqualTo(f.get("name"));
           assertThat(uri.getRawUserInfo()).doesNotContain("=");
-          assertThat(new String(Base64.getUrlDecoder().decode(uri.getRawUserInfo()), StandardCharsets.UTF_8))
+          assertThat(
+                  new String(
+                      Base64.getUrlDecoder().decode(uri.getRawUserInfo()), StandardCharsets.UTF_8))
               .isEqualTo(ProxyLinks.SHADOWSOCKS_METHOD + ":" + f.get("password"));
         }
         case HTTP -> {

@@ -26,25 +26,34 @@ class ProxyLinksTest {
   // Every character a link must escape: reserved, percent, plus, space, quote, backslash.
   static final ProxyCredentials NASTY = new ProxyCredentials("pf-user", "p@ss:w/rd#1&x=y?+ %\"\\");
   // ee + 16 bytes (0x00..0x0f) + hex("www.example.com").
-  static final FakeTlsSecret FAKE_TLS = new FakeTlsSecret("000102030405060708090a0b0c0d0e0f", "www.example.com");
+  static final FakeTlsSecret FAKE_TLS =
+      new FakeTlsSecret("000102030405060708090a0b0c0d0e0f", "www.example.com");
 
   @Test
   void socks5GetsTelegramsSocksPair() {
-    List<String> links = ProxyLinks.links(Protocol.SOCKS5, "demo-abcde", "198.51.100.7", 1080, PLAIN);
-    assertThat(links).containsExactly(
-        "tg://socks?server=198.51.100.7&port=1080&user=pf-user&pass=Zx9QwErT",
-        "https://t.me/socks?server=198.51.100.7&port=1080&user=pf-user&pass=Zx9QwErT");
+    List<String> links =
+        ProxyLinks.links(Protocol.SOCKS5, "demo-abcde", "198.51.100.7", 1080, PLAIN);
+    assertThat(links)
+        .containsExactly(
+            "tg://socks?server=198.51.100.7&port=1080&user=pf-user&pass=Zx9QwErT",
+            "https://t.me/socks?server=198.51.100.7&port=1080&user=pf-user&pass=Zx9QwErT");
   }
 
   @Test
   void socks5LinksEncodeEveryReservedCharacterAndDecodeBack() {
-    List<String> links = ProxyLinks.links(Protocol.SOCKS5, "demo-abcde", "198.51.100.7", 443, NASTY);
-    assertThat(links.get(0)).isEqualTo(
-        "tg://socks?server=198.51.100.7&port=443&user=pf-user&pass=p%40ss%3Aw%2Frd%231%26x%3Dy%3F%2B%20%25%22%5C");
+    List<String> links =
+        ProxyLinks.links(Protocol.SOCKS5, "demo-abcde", "198.51.100.7", 443, NASTY);
+    assertThat(links.get(0))
+        .isEqualTo(
+            "tg://socks?server=198.51.100.7&port=443&user=pf-user&pass=p%40ss%3Aw%2Frd%231%26x%3Dy%3F%2B%20%25%22%5C");
     for (String link : links) {
       Map<String, String> q = query(link);
-      assertThat(q).containsEntry("server", "198.51.100.7").containsEntry("port", "443")
-          .containsEntry("user", "pf-user").containsEntry("pass", NASTY.password()).hasSize(4);
+      assertThat(q)
+          .containsEntry("server", "198.51.100.7")
+          .containsEntry("port", "443")
+          .containsEntry("user", "pf-user")
+          .containsEntry("pass", NASTY.password())
+          .hasSize(4);
     }
     assertThat(URI.create(links.get(1)).getHost()).isEqualTo("t.me");
     assertThat(URI.create(links.get(1)).getPath()).isEqualTo("/socks");
@@ -54,19 +63,26 @@ class ProxyLinksTest {
   void mtprotoGetsFakeTlsSecretsThatNameTheDomain() {
     ProxyCredentials c = PLAIN.withFakeTls(FAKE_TLS);
     String secret = "ee000102030405060708090a0b0c0d0e0f7777772e6578616d706c652e636f6d";
-    assertThat(ProxyLinks.links(Protocol.MTPROTO, "mt-1", "203.0.113.9", 443, c)).containsExactly(
-        "tg://proxy?server=203.0.113.9&port=443&secret=" + secret,
-        "https://t.me/proxy?server=203.0.113.9&port=443&secret=" + secret);
-    assertThat(ProxyLinks.uri(Protocol.MTPROTO, "203.0.113.9", 443, c)).isEqualTo("tg://proxy?server=203.0.113.9&port=443&secret=" + secret);
-    FakeTlsSecret back = FakeTlsSecret.parse(query(ProxyLinks.links(Protocol.MTPROTO, "mt-1", "203.0.113.9", 443, c).get(1)).get("secret"));
+    assertThat(ProxyLinks.links(Protocol.MTPROTO, "mt-1", "203.0.113.9", 443, c))
+        .containsExactly(
+            "tg://proxy?server=203.0.113.9&port=443&secret=" + secret,
+            "https://t.me/proxy?server=203.0.113.9&port=443&secret=" + secret);
+    assertThat(ProxyLinks.uri(Protocol.MTPROTO, "203.0.113.9", 443, c))
+        .isEqualTo("tg://proxy?server=203.0.113.9&port=443&secret=" + secret);
+    FakeTlsSecret back =
+        FakeTlsSecret.parse(
+            query(ProxyLinks.links(Protocol.MTPROTO, "mt-1", "203.0.113.9", 443, c).get(1))
+                .get("secret"));
     assertThat(back.key()).isEqualTo(FAKE_TLS.key());
     assertThat(back.domain()).isEqualTo("www.example.com");
-    assertThatThrownBy(() -> ProxyLinks.links(Protocol.MTPROTO, "mt-1", "203.0.113.9", 443, PLAIN)).hasMessageContaining("FakeTLS");
+    assertThatThrownBy(() -> ProxyLinks.links(Protocol.MTPROTO, "mt-1", "203.0.113.9", 443, PLAIN))
+        .hasMessageContaining("FakeTLS");
   }
 
   @Test
   void shadowsocksGetsSip002WithBase64UrlUserinfo() {
-    // base64url("chacha20-ietf-poly1305:Zx9QwErT"), padding removed, worked out by hand and by `base64 | tr`.
+    // base64url("chacha20-ietf-poly1305:Zx9QwErT"), padding removed, worked out by hand and by
+    // `base64 | tr`.
     assertThat(ProxyLinks.links(Protocol.SHADOWSOCKS, "ss-a b", "192.0.2.1", 8388, PLAIN))
         .containsExactly("ss://Y2hhY2hhMjAtaWV0Zi1wb2x5MTMwNTpaeDlRd0VyVA@192.0.2.1:8388#ss-a%20b");
     String link = ProxyLinks.links(Protocol.SHADOWSOCKS, "ss-1", "192.0.2.1", 8388, NASTY).get(0);
@@ -75,14 +91,16 @@ class ProxyLinksTest {
     assertThat(uri.getHost()).isEqualTo("192.0.2.1");
     assertThat(uri.getPort()).isEqualTo(8388);
     assertThat(uri.getFragment()).isEqualTo("ss-1");
-    String userInfo = new String(Base64.getUrlDecoder().decode(uri.getRawUserInfo()), StandardCharsets.UTF_8);
+    String userInfo =
+        new String(Base64.getUrlDecoder().decode(uri.getRawUserInfo()), StandardCharsets.UTF_8);
     assertThat(userInfo).isEqualTo(ProxyLinks.SHADOWSOCKS_METHOD + ":" + NASTY.password());
     assertThat(uri.getRawUserInfo()).doesNotContain("=").doesNotContain("+").doesNotContain("/");
   }
 
   @Test
   void httpPublishesItsUriAsTheLink() {
-    assertThat(ProxyLinks.links(Protocol.HTTP, "h", "192.0.2.1", 8080, PLAIN)).containsExactly("http://pf-user:Zx9QwErT@192.0.2.1:8080");
+    assertThat(ProxyLinks.links(Protocol.HTTP, "h", "192.0.2.1", 8080, PLAIN))
+        .containsExactly("http://pf-user:Zx9QwErT@192.0.2.1:8080");
   }
 
   @Test
@@ -104,14 +122,29 @@ class ProxyLinksTest {
   void fakeTlsSecretsRefuseBadDomainsAndNeverPrint() {
     assertThat(FakeTlsSecret.validDomain("www.example.com")).isTrue();
     assertThat(FakeTlsSecret.validDomain("cdn-1.example.co.uk")).isTrue();
-    for (String bad : new String[] {"1.2.3.4", "localhost", "Example.com", "-a.com", "a..com", "a.com.", "exa mple.com", "a_b.com",
-        "a".repeat(64) + ".com", ("a".repeat(60) + ".").repeat(5) + "com"}) {
+    for (String bad :
+        new String[] {
+          "1.2.3.4",
+          "localhost",
+          "Example.com",
+          "-a.com",
+          "a..com",
+          "a.com.",
+          "exa mple.com",
+          "a_b.com",
+          "a".repeat(64) + ".com",
+          ("a".repeat(60) + ".").repeat(5) + "com"
+        }) {
       assertThat(FakeTlsSecret.validDomain(bad)).as(bad).isFalse();
     }
     assertThat(FAKE_TLS.toString()).doesNotContain(FAKE_TLS.key());
-    assertThat(PLAIN.withFakeTls(FAKE_TLS).toString()).doesNotContain(FAKE_TLS.key()).doesNotContain(PLAIN.password());
-    assertThatThrownBy(() -> new FakeTlsSecret("00", "www.example.com")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> FakeTlsSecret.parse("dd000102030405060708090a0b0c0d0e0f")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(PLAIN.withFakeTls(FAKE_TLS).toString())
+        .doesNotContain(FAKE_TLS.key())
+        .doesNotContain(PLAIN.password());
+    assertThatThrownBy(() -> new FakeTlsSecret("00", "www.example.com"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> FakeTlsSecret.parse("dd000102030405060708090a0b0c0d0e0f"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -124,7 +157,8 @@ class ProxyLinksTest {
     assertThat(parsed.getPort()).isEqualTo(1080);
     assertThat(parsed.getUserInfo()).isEqualTo("pf-user:p@ss:w/rd#1");
     assertThat(ProxyLinks.uri(Protocol.HTTP, "2001:db8::1", 443, new ProxyCredentials("u", "a b")))
-        .as("a space is %20 in userinfo, never +").isEqualTo("http://u:a%20b@[2001:db8::1]:443");
+        .as("a space is %20 in userinfo, never +")
+        .isEqualTo("http://u:a%20b@[2001:db8::1]:443");
   }
 
   @Test

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's walk-through, with only what a user has: kubectl-style writes of the
- * {@code local-censor} ConfigMap and the {@code local-fault} annotation, and the operator, the
- * inside vantage and the censor running as local mode runs them, on the real clock.
+ * The README's walk-through, with only what a user has: kubectl-style writes of the {@code
+ * local-censor} ConfigMap and the {@code local-fault} annotation, and the operator, the inside
+ * vantage and the censor running as local mode runs them, on the real clock.
  */
 class LocalWorldTest {
 
@@ -62,15 +62,35 @@ class LocalWorldTest {
   }
 
   private boolean allReachable(String fleet) {
-    return proxies(client, fleet).stream().allMatch(p -> p.getStatus() != null && p.getStatus().getConditions().stream()
-        .anyMatch(c -> ReachabilityController.REACHABLE.equals(c.getType()) && "True".equals(c.getStatus()) && "Reachable".equals(c.getReason())));
+    return proxies(client, fleet).stream()
+        .allMatch(
+            p ->
+                p.getStatus() != null
+                    && p.getStatus().getConditions().stream()
+                        .anyMatch(
+                            c ->
+                                ReachabilityController.REACHABLE.equals(c.getType())
+                                    && "True".equals(c.getStatus())
+                                    && "Reachable".equals(c.getReason())));
   }
 
   @Test
-  void censoringAnAddressWithKubectlGetsItDetectedAndMovedAndADeadDaemonReplaced() throws Exception {
-    apply(env, fleet("world", 3, "socks5", 1080, "local", List.of("local-51"), List.of("none"),
-        "  health: {interval: 5s, grace: 10s, timeout: 2s}\n"));
-    apply(env, """
+  void censoringAnAddressWithKubectlGetsItDetectedAndMovedAndADeadDaemonReplaced()
+      throws Exception {
+    apply(
+        env,
+        fleet(
+            "world",
+            3,
+            "socks5",
+            1080,
+            "local",
+            List.of("local-51"),
+            List.of("none"),
+            "  health: {interval: 5s, grace: 10s, timeout: 2s}\n"));
+    apply(
+        env,
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: Vantage
         metadata: {name: inside, namespace: default}
@@ -82,36 +102,110 @@ class LocalWorldTest {
         """);
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "world", 3) && allReachable("world"));
     // Published only once checked: every address in the endpoints passed a check on that address.
-    assertThat(published("world")).containsExactlyInAnyOrderElementsOf(
-        proxies(client, "world").stream().map(p -> p.getStatus().getReachableIp()).toList());
+    assertThat(published("world"))
+        .containsExactlyInAnyOrderElementsOf(
+            proxies(client, "world").stream().map(p -> p.getStatus().getReachableIp()).toList());
 
     Proxy victim = proxies(client, "world").get(0);
     String censored = victim.getStatus().getPublicIp();
     long censoredAt = System.nanoTime();
-    client.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata().withName(LocalWorld.CENSOR_CONFIGMAP).endMetadata()
-        .addToData(LocalWorld.CENSOR_KEY, censored + "\n").build()).createOr(NonDeletingOperation::update);
-    await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> client.resources(Proxy.class).inNamespace("default")
-        .withName(victim.getMetadata().getName()).get().getStatus().getConditions().stream()
-        .anyMatch(c -> "Blocked".equals(c.getType()) && "True".equals(c.getStatus())) || !published("world").contains(censored));
+    client
+        .configMaps()
+        .inNamespace("default")
+        .resource(
+            new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(LocalWorld.CENSOR_CONFIGMAP)
+                .endMetadata()
+                .addToData(LocalWorld.CENSOR_KEY, censored + "\n")
+                .build())
+        .createOr(NonDeletingOperation::update);
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                client
+                        .resources(Proxy.class)
+                        .inNamespace("default")
+                        .withName(victim.getMetadata().getName())
+                        .get()
+                        .getStatus()
+                        .getConditions()
+                        .stream()
+                        .anyMatch(
+                            c -> "Blocked".equals(c.getType()) && "True".equals(c.getStatus()))
+                    || !published("world").contains(censored));
     long detected = System.nanoTime();
-    await().atMost(TIMEOUT).until(() -> fleetReady(client, "world", 3) && !published("world").contains(censored) && published("world").size() == 3);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                fleetReady(client, "world", 3)
+                    && !published("world").contains(censored)
+                    && published("world").size() == 3);
     long recovered = System.nanoTime();
-    String fresh = client.resources(Proxy.class).inNamespace("default").withName(victim.getMetadata().getName()).get().getStatus().getPublicIp();
-    assertThat(client.resources(Proxy.class).inNamespace("default").withName(victim.getMetadata().getName()).get().getStatus().getReachableIp())
-        .as("the fresh address was checked before it was published").isEqualTo(fresh);
-    System.out.printf("local censor: detected in %d ms, serving on clean addresses in %d ms%n",
-        Duration.ofNanos(detected - censoredAt).toMillis(), Duration.ofNanos(recovered - censoredAt).toMillis());
-    assertThat(client.resources(Proxy.class).inNamespace("default").withName(victim.getMetadata().getName()).get().getMetadata().getUid())
-        .as("same VM, new address").isEqualTo(victim.getMetadata().getUid());
+    String fresh =
+        client
+            .resources(Proxy.class)
+            .inNamespace("default")
+            .withName(victim.getMetadata().getName())
+            .get()
+            .getStatus()
+            .getPublicIp();
+    assertThat(
+            client
+                .resources(Proxy.class)
+                .inNamespace("default")
+                .withName(victim.getMetadata().getName())
+                .get()
+                .getStatus()
+                .getReachableIp())
+        .as("the fresh address was checked before it was published")
+        .isEqualTo(fresh);
+    System.out.printf(
+        "local censor: detected in %d ms, serving on clean addresses in %d ms%n",
+        Duration.ofNanos(detected - censoredAt).toMillis(),
+        Duration.ofNanos(recovered - censoredAt).toMillis());
+    assertThat(
+            client
+                .resources(Proxy.class)
+                .inNamespace("default")
+                .withName(victim.getMetadata().getName())
+                .get()
+                .getMetadata()
+                .getUid())
+        .as("same VM, new address")
+        .isEqualTo(victim.getMetadata().getUid());
 
-    Proxy dead = proxies(client, "world").stream().filter(p -> !p.getMetadata().getName().equals(victim.getMetadata().getName())).findFirst().orElseThrow();
-    client.resources(Proxy.class).inNamespace("default").withName(dead.getMetadata().getName())
-        .edit(p -> {
-          p.getMetadata().getAnnotations().put(LocalWorld.FAULT_ANNOTATION, LocalWorld.DAEMON_DOWN);
-          return p;
-        });
-    await().atMost(TIMEOUT).until(() -> fleetReady(client, "world", 3)
-        && proxies(client, "world").stream().noneMatch(p -> p.getMetadata().getUid().equals(dead.getMetadata().getUid())));
-    assertThat(Fixtures.events(client, dead.getMetadata().getName()).stream().map(e -> e.getReason()).collect(Collectors.toSet())).contains("Unhealthy");
+    Proxy dead =
+        proxies(client, "world").stream()
+            .filter(p -> !p.getMetadata().getName().equals(victim.getMetadata().getName()))
+            .findFirst()
+            .orElseThrow();
+    client
+        .resources(Proxy.class)
+        .inNamespace("default")
+        .withName(dead.getMetadata().getName())
+        .edit(
+            p -> {
+              p.getMetadata()
+                  .getAnnotations()
+                  .put(LocalWorld.FAULT_ANNOTATION, LocalWorld.DAEMON_DOWN);
+              return p;
+            });
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                fleetReady(client, "world", 3)
+                    && proxies(client, "world").stream()
+                        .noneMatch(
+                            p -> p.getMetadata().getUid().equals(dead.getMetadata().getUid())));
+    assertThat(
+            Fixtures.events(client, dead.getMetadata().getName()).stream()
+                .map(e -> e.getReason())
+                .collect(Collectors.toSet()))
+        .contains("Unhealthy");
   }
 }

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Deleting a fleet leaves no listener, instance, address or Secret behind: each test has its own world. */
+/**
+ * Deleting a fleet leaves no listener, instance, address or Secret behind: each test has its own
+ * world.
+ */
 class TeardownTest {
 
   LocalEnvironment env;
@@ -44,31 +47,47 @@ class TeardownTest {
         && Fixtures.fleet(client, fleet) == null
         && env.network().openListeners() == 0
         && env.network().openConnections() == 0
-        && new io.proxyfleet.cloud.local.LocalCloudProvider(env.network(), 4, Duration.ZERO).listManagedInstances("local-61", "test").isEmpty()
-        && new io.proxyfleet.cloud.local.LocalCloudProvider(env.network(), 4, Duration.ZERO).listManagedAddresses("local-61", "test").isEmpty();
+        && new io.proxyfleet.cloud.local.LocalCloudProvider(env.network(), 4, Duration.ZERO)
+            .listManagedInstances("local-61", "test")
+            .isEmpty()
+        && new io.proxyfleet.cloud.local.LocalCloudProvider(env.network(), 4, Duration.ZERO)
+            .listManagedAddresses("local-61", "test")
+            .isEmpty();
   }
 
   @Test
   void deletingARunningFleetClosesEveryListenerAndReleasesEveryAddress() {
     apply(env, profile("local", 4, "0s"));
-    apply(env, fleet("doomed", 5, "socks5", 1080, "local", List.of("local-61"), List.of("none"), ""));
+    apply(
+        env, fleet("doomed", 5, "socks5", 1080, "local", List.of("local-61"), List.of("none"), ""));
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "doomed", 5));
     assertThat(env.network().openListeners()).isEqualTo(5);
 
     client.resources(ProxyFleet.class).inNamespace("default").withName("doomed").delete();
 
     await().atMost(TIMEOUT).until(() -> nothingLeft("doomed"));
-    assertThat(client.secrets().inNamespace("default").list().getItems()).as("generated Secrets go with the fleet").isEmpty();
+    assertThat(client.secrets().inNamespace("default").list().getItems())
+        .as("generated Secrets go with the fleet")
+        .isEmpty();
   }
 
   @Test
   void deletingAFleetWhileProxiesAreStillLaunchingLeaksNothing() {
     apply(env, profile("local", 4, "1h"));
-    apply(env, fleet("early", 4, "socks5", 1080, "local", List.of("local-61"), List.of("none"), ""));
-    await().atMost(TIMEOUT).until(() -> {
-      List<Proxy> ps = proxies(client, "early");
-      return ps.size() == 4 && ps.stream().allMatch(p -> p.getStatus() != null && p.getStatus().getPhase() == ProxyPhase.Launching);
-    });
+    apply(
+        env, fleet("early", 4, "socks5", 1080, "local", List.of("local-61"), List.of("none"), ""));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              List<Proxy> ps = proxies(client, "early");
+              return ps.size() == 4
+                  && ps.stream()
+                      .allMatch(
+                          p ->
+                              p.getStatus() != null
+                                  && p.getStatus().getPhase() == ProxyPhase.Launching);
+            });
     client.resources(ProxyFleet.class).inNamespace("default").withName("early").delete();
     await().atMost(TIMEOUT).until(() -> nothingLeft("early"));
   }
@@ -80,8 +99,14 @@ class TeardownTest {
     await().atMost(TIMEOUT).until(() -> fleetReady(client, "heal", 2));
     Proxy victim = proxies(client, "heal").get(0);
     client.resource(victim).delete();
-    await().atMost(TIMEOUT).until(() -> fleetReady(client, "heal", 2)
-        && proxies(client, "heal").stream().noneMatch(p -> p.getMetadata().getName().equals(victim.getMetadata().getName())));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                fleetReady(client, "heal", 2)
+                    && proxies(client, "heal").stream()
+                        .noneMatch(
+                            p -> p.getMetadata().getName().equals(victim.getMetadata().getName())));
     assertThat(env.network().openListeners()).isEqualTo(2);
   }
 }

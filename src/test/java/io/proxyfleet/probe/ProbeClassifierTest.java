@@ -13,9 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Tables of inside/outside sequences. In a row, each character is one round 30 s apart, oldest
@@ -31,16 +31,19 @@ class ProbeClassifierTest {
   static List<ProbeResult> rounds(String row) {
     List<ProbeResult> results = new ArrayList<>();
     for (int i = 0; i < row.length(); i++) {
-      ProbeOutcome outcome = switch (row.charAt(i)) {
-        case 'P' -> ProbeOutcome.PASSED;
-        case 'T' -> ProbeOutcome.TIMEOUT;
-        case 'R' -> ProbeOutcome.REFUSED;
-        case 'A' -> ProbeOutcome.AUTH_REFUSED;
-        case '.' -> null;
-        default -> throw new IllegalArgumentException(row);
-      };
+      ProbeOutcome outcome =
+          switch (row.charAt(i)) {
+            case 'P' -> ProbeOutcome.PASSED;
+            case 'T' -> ProbeOutcome.TIMEOUT;
+            case 'R' -> ProbeOutcome.REFUSED;
+            case 'A' -> ProbeOutcome.AUTH_REFUSED;
+            case '.' -> null;
+            default -> throw new IllegalArgumentException(row);
+          };
       if (outcome != null) {
-        results.add(new ProbeResult(outcome, Duration.ofMillis(40), T0.plus(ROUND.multipliedBy(i)), outcome.name()));
+        results.add(
+            new ProbeResult(
+                outcome, Duration.ofMillis(40), T0.plus(ROUND.multipliedBy(i)), outcome.name()));
       }
     }
     return results;
@@ -56,11 +59,16 @@ class ProbeClassifierTest {
     for (int i = 0; i < vantages.length; i++) {
       inside.put("v" + (i + 1), rounds(vantages[i]));
     }
-    return classifier.classify(new Observation(rounds(outside), inside, inside.keySet()), after(outside.length()));
+    return classifier.classify(
+        new Observation(rounds(outside), inside, inside.keySet()), after(outside.length()));
   }
 
   @ParameterizedTest(name = "outside {0}, inside {1} → {2}")
-  @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      textBlock =
+          """
       # outside | vantage 1 | verdict         | published
       -         | -         | UNCHECKED       | false
       P         | -         | HEALTHY         | true
@@ -89,7 +97,8 @@ class ProbeClassifierTest {
       PTTTTTP   | PPPPPPP   | HEALTHY         | true
       """)
   void oneVantage(String outside, String inside, Kind kind, boolean published) {
-    Verdict verdict = inside == null ? classify(outside == null ? "" : outside) : classify(outside, inside);
+    Verdict verdict =
+        inside == null ? classify(outside == null ? "" : outside) : classify(outside, inside);
     assertThat(verdict.kind()).as(verdict.detail()).isEqualTo(kind);
     assertThat(verdict.publishable()).isEqualTo(published);
   }
@@ -105,11 +114,19 @@ class ProbeClassifierTest {
 
   @Test
   void minVantagesAsksForAgreement() {
-    ProbeClassifier two = new ProbeClassifier(new Settings(2, 2, Duration.ofMinutes(2), Duration.ofMinutes(3)));
+    ProbeClassifier two =
+        new ProbeClassifier(new Settings(2, 2, Duration.ofMinutes(2), Duration.ofMinutes(3)));
     Map<String, List<ProbeResult>> oneBlocked = Map.of("v1", rounds("PTT"), "v2", rounds("PPP"));
     Map<String, List<ProbeResult>> bothBlocked = Map.of("v1", rounds("PTT"), "v2", rounds("TTT"));
-    assertThat(two.classify(new Observation(rounds("PPP"), oneBlocked, oneBlocked.keySet()), after(3)).kind()).isEqualTo(Kind.HEALTHY);
-    assertThat(two.classify(new Observation(rounds("PPP"), bothBlocked, bothBlocked.keySet()), after(3)).kind()).isEqualTo(Kind.BLOCKED);
+    assertThat(
+            two.classify(new Observation(rounds("PPP"), oneBlocked, oneBlocked.keySet()), after(3))
+                .kind())
+        .isEqualTo(Kind.HEALTHY);
+    assertThat(
+            two.classify(
+                    new Observation(rounds("PPP"), bothBlocked, bothBlocked.keySet()), after(3))
+                .kind())
+        .isEqualTo(Kind.BLOCKED);
   }
 
   @Test
@@ -118,7 +135,8 @@ class ProbeClassifierTest {
     Map<String, List<ProbeResult>> inside = Map.of("v1", rounds("PTT"));
     Instant later = after(3).plus(Duration.ofMinutes(10));
     List<ProbeResult> outside = new ArrayList<>(rounds("PPP"));
-    outside.add(new ProbeResult(ProbeOutcome.PASSED, Duration.ofMillis(5), later.minusSeconds(1), "ok"));
+    outside.add(
+        new ProbeResult(ProbeOutcome.PASSED, Duration.ofMillis(5), later.minusSeconds(1), "ok"));
     // Silent: no longer among the live vantages, so it gates nothing either.
     Verdict verdict = classifier.classify(new Observation(outside, inside, Set.of()), later);
     assertThat(verdict.kind()).isEqualTo(Kind.HEALTHY);

@@ -26,7 +26,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The probe against the local cloud's real SOCKS5 and HTTP daemons, and against servers that misbehave. */
+/**
+ * The probe against the local cloud's real SOCKS5 and HTTP daemons, and against servers that
+ * misbehave.
+ */
 class ProxyProbeTest {
 
   static final ProxyCredentials CREDENTIALS = new ProxyCredentials("alice", "s3cret-Pass");
@@ -42,7 +45,12 @@ class ProxyProbeTest {
     network = new LoopbackNetwork(Clock.systemUTC(), new SplittableRandom(5));
     cloud = new LocalCloudProvider(network, 2, Duration.ZERO);
     origin = OriginServer.onLoopback();
-    probe = new ProxyProbe(Duration.ofSeconds(2), null, new ProxyProbe.Target("127.0.0.1", origin.port()), Clock.systemUTC());
+    probe =
+        new ProxyProbe(
+            Duration.ofSeconds(2),
+            null,
+            new ProxyProbe.Target("127.0.0.1", origin.port()),
+            Clock.systemUTC());
   }
 
   @AfterEach
@@ -57,7 +65,8 @@ class ProxyProbeTest {
       port = s.getLocalPort();
     }
     OwnerTags owner = new OwnerTags("c", "default", "fleet", "proxy-" + uid, uid);
-    Instance instance = cloud.launch(new LaunchSpec(owner, REGION, REGION + "-s0", protocol, port, CREDENTIALS));
+    Instance instance =
+        cloud.launch(new LaunchSpec(owner, REGION, REGION + "-s0", protocol, port, CREDENTIALS));
     Address address = cloud.allocateAddress(REGION, owner, Optional.of(instance.subnetId()));
     cloud.associateAddress(REGION, instance.id(), address);
     return new InetSocketAddress(address.ip(), port);
@@ -66,15 +75,19 @@ class ProxyProbeTest {
   @Test
   void socks5AndHttpPassWithTheFleetsCredentials() throws IOException {
     for (Protocol protocol : new Protocol[] {Protocol.SOCKS5, Protocol.HTTP}) {
-      ProbeResult result = probe.probe(protocol, launch(protocol.wireName(), protocol), CREDENTIALS);
-      assertThat(result.outcome()).as(protocol + ": " + result.detail()).isEqualTo(ProbeOutcome.PASSED);
+      ProbeResult result =
+          probe.probe(protocol, launch(protocol.wireName(), protocol), CREDENTIALS);
+      assertThat(result.outcome())
+          .as(protocol + ": " + result.detail())
+          .isEqualTo(ProbeOutcome.PASSED);
       assertThat(result.detail()).contains("connected to 127.0.0.1:" + origin.port());
     }
   }
 
   @Test
   void aSocks5CheckIsCountedByteForByte() throws IOException {
-    ProbeResult result = probe.probe(Protocol.SOCKS5, launch("socks5", Protocol.SOCKS5), CREDENTIALS);
+    ProbeResult result =
+        probe.probe(Protocol.SOCKS5, launch("socks5", Protocol.SOCKS5), CREDENTIALS);
     assertThat(result.passed()).isTrue();
     int user = CREDENTIALS.username().length();
     int pass = CREDENTIALS.password().length();
@@ -86,15 +99,20 @@ class ProxyProbeTest {
     assertThat(traffic.bytesSent()).isEqualTo(3 + 3 + user + pass + 7 + host);
     assertThat(traffic.bytesReceived()).isEqualTo(2 + 2 + 2);
     assertThat(traffic.writes()).isEqualTo(3);
-    assertThat(traffic.reads()).as("a 2-byte answer may in principle arrive in two reads").isBetween(3L, 6L);
+    assertThat(traffic.reads())
+        .as("a 2-byte answer may in principle arrive in two reads")
+        .isBetween(3L, 6L);
   }
 
   @Test
   void wrongCredentialsAreRefusedNotBlocked() throws IOException {
     ProxyCredentials wrong = new ProxyCredentials("alice", "wrong");
     for (Protocol protocol : new Protocol[] {Protocol.SOCKS5, Protocol.HTTP}) {
-      ProbeResult result = probe.probe(protocol, launch("w-" + protocol.wireName(), protocol), wrong);
-      assertThat(result.outcome()).as(protocol + ": " + result.detail()).isEqualTo(ProbeOutcome.AUTH_REFUSED);
+      ProbeResult result =
+          probe.probe(protocol, launch("w-" + protocol.wireName(), protocol), wrong);
+      assertThat(result.outcome())
+          .as(protocol + ": " + result.detail())
+          .isEqualTo(ProbeOutcome.AUTH_REFUSED);
       assertThat(result.outcome().answered()).isTrue();
       assertThat(result.detail()).doesNotContain("wrong").doesNotContain("s3cret");
     }
@@ -106,10 +124,19 @@ class ProxyProbeTest {
     try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       closed = s.getLocalPort();
     }
-    ProxyProbe unreachableTarget = new ProxyProbe(Duration.ofSeconds(2), null, new ProxyProbe.Target("127.0.0.1", closed), Clock.systemUTC());
+    ProxyProbe unreachableTarget =
+        new ProxyProbe(
+            Duration.ofSeconds(2),
+            null,
+            new ProxyProbe.Target("127.0.0.1", closed),
+            Clock.systemUTC());
     for (Protocol protocol : new Protocol[] {Protocol.SOCKS5, Protocol.HTTP}) {
-      ProbeResult result = unreachableTarget.probe(protocol, launch("t-" + protocol.wireName(), protocol), CREDENTIALS);
-      assertThat(result.outcome()).as(protocol + ": " + result.detail()).isEqualTo(ProbeOutcome.PASSED);
+      ProbeResult result =
+          unreachableTarget.probe(
+              protocol, launch("t-" + protocol.wireName(), protocol), CREDENTIALS);
+      assertThat(result.outcome())
+          .as(protocol + ": " + result.detail())
+          .isEqualTo(ProbeOutcome.PASSED);
       assertThat(result.detail()).contains("127.0.0.1:" + closed);
     }
   }
@@ -118,9 +145,18 @@ class ProxyProbeTest {
   void aSilentPeerTimesOutWithinTheBound() throws IOException {
     // Accepted by the kernel's backlog, never answered: what a censor dropping replies looks like.
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      ProxyProbe quick = new ProxyProbe(Duration.ofMillis(300), null, new ProxyProbe.Target("example.org", 443), Clock.systemUTC());
+      ProxyProbe quick =
+          new ProxyProbe(
+              Duration.ofMillis(300),
+              null,
+              new ProxyProbe.Target("example.org", 443),
+              Clock.systemUTC());
       long start = System.nanoTime();
-      ProbeResult result = quick.probe(Protocol.SOCKS5, new InetSocketAddress(silent.getInetAddress(), silent.getLocalPort()), CREDENTIALS);
+      ProbeResult result =
+          quick.probe(
+              Protocol.SOCKS5,
+              new InetSocketAddress(silent.getInetAddress(), silent.getLocalPort()),
+              CREDENTIALS);
       assertThat(result.outcome()).isEqualTo(ProbeOutcome.TIMEOUT);
       assertThat(result.outcome().answered()).isFalse();
       // Bounded by the probe's own deadline, with generous slack for a loaded machine.
@@ -135,29 +171,39 @@ class ProxyProbeTest {
       closed = s.getLocalPort();
     }
     for (Protocol protocol : Protocol.values()) {
-      assertThat(probe.probe(protocol, new InetSocketAddress("127.0.0.1", closed), CREDENTIALS).outcome())
-          .as(protocol.wireName()).isEqualTo(ProbeOutcome.REFUSED);
+      assertThat(
+              probe
+                  .probe(protocol, new InetSocketAddress("127.0.0.1", closed), CREDENTIALS)
+                  .outcome())
+          .as(protocol.wireName())
+          .isEqualTo(ProbeOutcome.REFUSED);
     }
   }
 
   @Test
   void somethingElseOnThePortIsAProtocolError() throws Exception {
     try (ServerSocket garbage = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread server = new Thread(() -> {
-        for (int i = 0; i < 2; i++) {
-          try (Socket s = garbage.accept(); OutputStream out = s.getOutputStream()) {
-            out.write("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            s.getInputStream().read(new byte[64]);
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread server =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 2; i++) {
+                  try (Socket s = garbage.accept();
+                      OutputStream out = s.getOutputStream()) {
+                    out.write("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    s.getInputStream().read(new byte[64]);
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       server.start();
-      InetSocketAddress at = new InetSocketAddress(garbage.getInetAddress(), garbage.getLocalPort());
-      assertThat(probe.probe(Protocol.SOCKS5, at, CREDENTIALS).outcome()).isEqualTo(ProbeOutcome.PROTOCOL_ERROR);
-      assertThat(probe.probe(Protocol.HTTP, at, CREDENTIALS).outcome()).isEqualTo(ProbeOutcome.PROTOCOL_ERROR);
+      InetSocketAddress at =
+          new InetSocketAddress(garbage.getInetAddress(), garbage.getLocalPort());
+      assertThat(probe.probe(Protocol.SOCKS5, at, CREDENTIALS).outcome())
+          .isEqualTo(ProbeOutcome.PROTOCOL_ERROR);
+      assertThat(probe.probe(Protocol.HTTP, at, CREDENTIALS).outcome())
+          .isEqualTo(ProbeOutcome.PROTOCOL_ERROR);
       server.join(5_000);
     }
   }

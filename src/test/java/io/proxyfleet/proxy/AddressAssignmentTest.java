@@ -22,23 +22,39 @@ class AddressAssignmentTest {
   static final String CLUSTER = "test";
   static final String REGION = "r1";
   final TestingCloudProvider cloud =
-      new TestingCloudProvider("gcp", Clock.fixed(Instant.parse("2026-03-01T12:00:00Z"), ZoneOffset.UTC), 3).withRegion(REGION, "203.0.113.0/24");
+      new TestingCloudProvider(
+              "gcp", Clock.fixed(Instant.parse("2026-03-01T12:00:00Z"), ZoneOffset.UTC), 3)
+          .withRegion(REGION, "203.0.113.0/24");
 
   @Test
   void anAddressDrawnByAPassWhoseAttachFailsIsReleased() {
     OwnerTags owner = new OwnerTags(CLUSTER, "default", "fleet", "proxy-a", "uid-a");
-    Instance instance = cloud.launch(new LaunchSpec(owner, REGION, "subnet-r1a", Protocol.SOCKS5, 1080, new ProxyCredentials("u", "p")));
+    Instance instance =
+        cloud.launch(
+            new LaunchSpec(
+                owner,
+                REGION,
+                "subnet-r1a",
+                Protocol.SOCKS5,
+                1080,
+                new ProxyCredentials("u", "p")));
     AddressAssignment assignment = new AddressAssignment(CLUSTER, 10);
     // As a GCE refusal would: the instance already has an access config.
     cloud.failNext("associateAddress", CloudException.Reason.TRANSIENT, 1);
 
-    assertThatThrownBy(() -> assignment.assignClean(cloud, REGION, owner, instance, Optional.empty(), ip -> Optional.empty()))
+    assertThatThrownBy(
+            () ->
+                assignment.assignClean(
+                    cloud, REGION, owner, instance, Optional.empty(), ip -> Optional.empty()))
         .isInstanceOf(CloudException.class);
     assertThat(cloud.listManagedAddresses(REGION, CLUSTER)).as("nothing left reserved").isEmpty();
 
-    AddressAssignment.Result second = assignment.assignClean(cloud, REGION, owner, instance, Optional.empty(), ip -> Optional.empty());
+    AddressAssignment.Result second =
+        assignment.assignClean(
+            cloud, REGION, owner, instance, Optional.empty(), ip -> Optional.empty());
     assertThat(second.clean()).isTrue();
-    assertThat(cloud.listManagedAddresses(REGION, CLUSTER)).singleElement()
+    assertThat(cloud.listManagedAddresses(REGION, CLUSTER))
+        .singleElement()
         .satisfies(a -> assertThat(a.instanceId()).isEqualTo(instance.id()));
     assertThat(cloud.calls("allocateAddress")).as("one draw per pass").isEqualTo(2);
     assertThat(cloud.calls("releaseAddress")).as("the failed pass released its draw").isEqualTo(1);

@@ -67,34 +67,52 @@ class ProxyReconcilerTest {
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     network = new LoopbackNetwork(clock, new SplittableRandom(1));
     CloudProvider local = new LocalCloudProvider(network, 2, Duration.ZERO);
-    providers = new CloudProviders(List.of(new CloudProviderFactory() {
-      @Override
-      public String type() {
-        return "local";
-      }
+    providers =
+        new CloudProviders(
+            List.of(
+                new CloudProviderFactory() {
+                  @Override
+                  public String type() {
+                    return "local";
+                  }
 
-      @Override
-      public CloudProvider create(CloudProfile ignored) {
-        return new AssociateSwitch(local);
-      }
-    }));
+                  @Override
+                  public CloudProvider create(CloudProfile ignored) {
+                    return new AssociateSwitch(local);
+                  }
+                }));
     BlockIndexRegistry blocklists = new BlockIndexRegistry();
     blocklists.publish("manual", BlockIndex.EMPTY);
-    reconciler = new ProxyReconciler(providers, blocklists, new EventRecorder(client, clock, "test"), clock, "test", 5);
-    profile = create("""
+    reconciler =
+        new ProxyReconciler(
+            providers, blocklists, new EventRecorder(client, clock, "test"), clock, "test", 5);
+    profile =
+        create(
+            """
         apiVersion: proxyfleet.io/v1alpha1
         kind: CloudProfile
         metadata: {name: local, namespace: default}
         spec: {provider: local, local: {subnetsPerRegion: 2}}
-        """, CloudProfile.class);
-    fleet = create("""
+        """,
+            CloudProfile.class);
+    fleet =
+        create(
+            """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
         metadata: {name: unit, namespace: default}
         spec: {replicas: 1, protocol: socks5, port: 1080, placement: [{cloudProfile: local, regions: [local-71]}], blocklists: [manual]}
-        """, ProxyFleet.class);
-    Secret credentials = new SecretBuilder().withNewMetadata().withName("unit-credentials").withNamespace("default").endMetadata()
-        .addToStringData("username", "u").addToStringData("password", "p").build();
+        """,
+            ProxyFleet.class);
+    Secret credentials =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("unit-credentials")
+            .withNamespace("default")
+            .endMetadata()
+            .addToStringData("username", "u")
+            .addToStringData("password", "p")
+            .build();
     client.resource(credentials).create();
   }
 
@@ -113,16 +131,55 @@ class ProxyReconcilerTest {
       this.cloud = cloud;
     }
 
-    @Override public String type() { return cloud.type(); }
-    @Override public List<io.proxyfleet.block.IpRange> addressSpace(String region) { return cloud.addressSpace(region); }
-    @Override public List<Subnet> subnets(String region) { return cloud.subnets(region); }
-    @Override public Optional<Instance> findInstance(String region, String ownerUid) { return cloud.findInstance(region, ownerUid); }
-    @Override public Instance launch(LaunchSpec spec) { return cloud.launch(spec); }
-    @Override public void terminate(String region, String instanceId) { cloud.terminate(region, instanceId); }
-    @Override public List<Instance> listManagedInstances(String region, String cluster) { return cloud.listManagedInstances(region, cluster); }
-    @Override public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) { return cloud.allocateAddress(region, owner, subnetHint); }
-    @Override public List<Address> listManagedAddresses(String region, String cluster) { return cloud.listManagedAddresses(region, cluster); }
-    @Override public void releaseAddress(String region, Address address) { cloud.releaseAddress(region, address); }
+    @Override
+    public String type() {
+      return cloud.type();
+    }
+
+    @Override
+    public List<io.proxyfleet.block.IpRange> addressSpace(String region) {
+      return cloud.addressSpace(region);
+    }
+
+    @Override
+    public List<Subnet> subnets(String region) {
+      return cloud.subnets(region);
+    }
+
+    @Override
+    public Optional<Instance> findInstance(String region, String ownerUid) {
+      return cloud.findInstance(region, ownerUid);
+    }
+
+    @Override
+    public Instance launch(LaunchSpec spec) {
+      return cloud.launch(spec);
+    }
+
+    @Override
+    public void terminate(String region, String instanceId) {
+      cloud.terminate(region, instanceId);
+    }
+
+    @Override
+    public List<Instance> listManagedInstances(String region, String cluster) {
+      return cloud.listManagedInstances(region, cluster);
+    }
+
+    @Override
+    public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) {
+      return cloud.allocateAddress(region, owner, subnetHint);
+    }
+
+    @Override
+    public List<Address> listManagedAddresses(String region, String cluster) {
+      return cloud.listManagedAddresses(region, cluster);
+    }
+
+    @Override
+    public void releaseAddress(String region, Address address) {
+      cloud.releaseAddress(region, address);
+    }
 
     @Override
     public void associateAddress(String region, String instanceId, Address address) {
@@ -138,24 +195,33 @@ class ProxyReconcilerTest {
   }
 
   Proxy newProxy() {
-    return create("""
+    return create(
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: Proxy
         metadata: {name: unit-abcde, namespace: default, labels: {proxyfleet.io/fleet: unit}}
         spec: {fleet: unit, cloudProfile: local, provider: local, region: local-71, subnet: local-71-s0, protocol: socks5, port: 1080,
                credentialsSecret: unit-credentials}
-        """, Proxy.class);
+        """,
+        Proxy.class);
   }
 
   @SuppressWarnings("unchecked")
   Context<Proxy> context() {
-    return (Context<Proxy>) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Context.class},
-        (self, method, args) -> switch (method.getName()) {
-          case "getClient" -> client;
-          case "getSecondaryResource" -> args[0] == ProxyFleet.class ? Optional.of(fleet) : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
-          case "toString" -> "test context";
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
+    return (Context<Proxy>)
+        java.lang.reflect.Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {Context.class},
+            (self, method, args) ->
+                switch (method.getName()) {
+                  case "getClient" -> client;
+                  case "getSecondaryResource" ->
+                      args[0] == ProxyFleet.class
+                          ? Optional.of(fleet)
+                          : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
+                  case "toString" -> "test context";
+                  default -> throw new UnsupportedOperationException(method.getName());
+                });
   }
 
   Proxy reconcile(Proxy proxy) {
@@ -174,10 +240,17 @@ class ProxyReconcilerTest {
     assertThat(status.getPhase()).isEqualTo(ProxyPhase.Running);
     assertThat(status.getPublicIp()).startsWith("127.71.0.");
     assertThat(reason(proxy, "Ready")).isEqualTo("Serving");
-    assertThat(status.getConditions()).extracting(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
-        .as("the ladder, in order").containsExactly("Launched=True/InstanceCreated", "AddressAssigned=True/AddressAttached",
-            "Blocked=False/NotBlocked", "Ready=True/Serving");
-    assertThat(Conditions.find(status.getConditions(), "Ready").orElseThrow().getLastTransitionTime()).isEqualTo("2026-03-01T12:00:00Z");
+    assertThat(status.getConditions())
+        .extracting(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
+        .as("the ladder, in order")
+        .containsExactly(
+            "Launched=True/InstanceCreated",
+            "AddressAssigned=True/AddressAttached",
+            "Blocked=False/NotBlocked",
+            "Ready=True/Serving");
+    assertThat(
+            Conditions.find(status.getConditions(), "Ready").orElseThrow().getLastTransitionTime())
+        .isEqualTo("2026-03-01T12:00:00Z");
     assertThat(status.getIpAssignedAt()).isEqualTo("2026-03-01T12:00:00Z");
   }
 
@@ -185,13 +258,16 @@ class ProxyReconcilerTest {
   void anIpSwapThatFailsHalfWayShowsRotatingAndFinishesOnTheNextPass() {
     Proxy proxy = reconcile(newProxy());
     String before = proxy.getStatus().getPublicIp();
-    Map<String, String> annotations = new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
+    Map<String, String> annotations =
+        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
     annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
     proxy.getMetadata().setAnnotations(annotations);
     associateFails = true;
 
     Proxy midway = reconcile(proxy);
-    assertThat(midway.getStatus().getPhase()).as("the new address is allocated but not attached").isEqualTo(ProxyPhase.Rotating);
+    assertThat(midway.getStatus().getPhase())
+        .as("the new address is allocated but not attached")
+        .isEqualTo(ProxyPhase.Rotating);
     assertThat(reason(midway, "Ready")).isEqualTo("Throttled");
     assertThat(reason(midway, "Launched")).isEqualTo("InstanceCreated");
     assertThat(reason(midway, "AddressAssigned")).as("a swap in flight").isEqualTo("Rotating");

@@ -40,20 +40,30 @@ class CloudRangeCatalogTest {
   @BeforeEach
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      ifNoneMatch.add(String.valueOf(exchange.getRequestHeaders().getFirst("If-None-Match")));
-      try {
-        answer.write(exchange);
-      } finally {
-        exchange.close();
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          ifNoneMatch.add(String.valueOf(exchange.getRequestHeaders().getFirst("If-None-Match")));
+          try {
+            answer.write(exchange);
+          } finally {
+            exchange.close();
+          }
+        });
     server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
     URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    catalog = new CloudRangeCatalog(Map.of(RangePublisher.AWS, base.resolve("/ip-ranges.json"), RangePublisher.GCP, base.resolve("/cloud.json")),
-        http, Duration.ofMillis(500), 1 << 20);
+    catalog =
+        new CloudRangeCatalog(
+            Map.of(
+                RangePublisher.AWS,
+                base.resolve("/ip-ranges.json"),
+                RangePublisher.GCP,
+                base.resolve("/cloud.json")),
+            http,
+            Duration.ofMillis(500),
+            1 << 20);
   }
 
   @AfterEach
@@ -119,7 +129,9 @@ class CloudRangeCatalogTest {
 
   @Test
   void anHtmlPageIsNotTaken() {
-    answer = body(200, "<html><body>captive portal</body></html>".getBytes(StandardCharsets.UTF_8), null);
+    answer =
+        body(
+            200, "<html><body>captive portal</body></html>".getBytes(StandardCharsets.UTF_8), null);
     RefreshResult result = catalog.refresh(RangePublisher.AWS);
     assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(result.message()).contains("not JSON");
@@ -146,13 +158,14 @@ class CloudRangeCatalogTest {
 
   @Test
   void aPublisherThatNeverAnswersTimesOut() {
-    answer = exchange -> {
-      try {
-        release.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    };
+    answer =
+        exchange -> {
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
     RefreshResult result = catalog.refresh(RangePublisher.AWS);
     assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
     assertThat(result.message()).containsAnyOf("within 500 ms", "HttpTimeoutException");
@@ -164,12 +177,19 @@ class CloudRangeCatalogTest {
     HttpServer gone = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     int port = gone.getAddress().getPort();
     gone.stop(0);
-    CloudRangeCatalog unreachable = new CloudRangeCatalog(Map.of(RangePublisher.AWS, URI.create("http://127.0.0.1:" + port + "/")),
-        HttpClient.newHttpClient(), Duration.ofSeconds(2), 1 << 20);
+    CloudRangeCatalog unreachable =
+        new CloudRangeCatalog(
+            Map.of(RangePublisher.AWS, URI.create("http://127.0.0.1:" + port + "/")),
+            HttpClient.newHttpClient(),
+            Duration.ofSeconds(2),
+            1 << 20);
     RefreshResult result = unreachable.refresh(RangePublisher.AWS);
     assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
     // Refused or silently dropped, depending on the network: either way a failure naming the URL.
-    assertThat(result.message()).startsWith("http://127.0.0.1:" + port + "/: ").contains("keeping syncToken 1759237105");
-    assertThat(unreachable.refresh(RangePublisher.GCP).message()).contains("no source URL configured for gcp");
+    assertThat(result.message())
+        .startsWith("http://127.0.0.1:" + port + "/: ")
+        .contains("keeping syncToken 1759237105");
+    assertThat(unreachable.refresh(RangePublisher.GCP).message())
+        .contains("no source URL configured for gcp");
   }
 }

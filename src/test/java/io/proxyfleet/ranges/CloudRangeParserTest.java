@@ -15,14 +15,16 @@ import org.junit.jupiter.api.Test;
 /** Counts checked against the data README and with jq/python on the same files. */
 class CloudRangeParserTest {
 
-  static CloudRanges parse(String resource, RangePublisher publisher, String service) throws Exception {
+  static CloudRanges parse(String resource, RangePublisher publisher, String service)
+      throws Exception {
     try (InputStream in = TestData.open(resource)) {
       return CloudRangeParser.parse(in, publisher, service);
     }
   }
 
   static CloudRanges parse(String json, RangePublisher publisher) throws Exception {
-    return CloudRangeParser.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), publisher, null);
+    return CloudRangeParser.parse(
+        new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), publisher, null);
   }
 
   @Test
@@ -37,10 +39,17 @@ class CloudRangeParserTest {
     assertThat(s.ipv4Regions()).isEqualTo(22);
     assertThat(s.ipv6Records()).isEqualTo(409);
     assertThat(s.distinctIpv6Prefixes()).isEqualTo(253);
-    assertThat(s.services()).containsEntry("AMAZON", 666).containsEntry("EC2", 298).containsEntry("S3", 68).hasSize(7);
+    assertThat(s.services())
+        .containsEntry("AMAZON", 666)
+        .containsEntry("EC2", 298)
+        .containsEntry("S3", 68)
+        .hasSize(7);
     assertThat(s.selectedRecords()).isEqualTo(298);
     assertThat(s.badRecords()).isZero();
-    assertThat(r.regions()).hasSize(21).containsKeys("eu-central-1", "us-east-1", "cn-north-1").doesNotContainKey("GLOBAL");
+    assertThat(r.regions())
+        .hasSize(21)
+        .containsKeys("eu-central-1", "us-east-1", "cn-north-1")
+        .doesNotContainKey("GLOBAL");
     assertThat(r.region("eu-central-1").orElseThrow().totalAddresses()).isEqualTo(1_049_888);
     assertThat(r.totalAddresses()).isEqualTo(29_590_544);
   }
@@ -51,8 +60,11 @@ class CloudRangeParserTest {
     assertThat(amazon.stats().selectedRecords()).isEqualTo(666);
     // AMAZON is a superset of EC2 in every region.
     CloudRanges ec2 = parse(TestData.AWS_2018, RangePublisher.AWS, null);
-    ec2.regions().forEach((name, region) ->
-        assertThat(amazon.region(name).orElseThrow().totalAddresses()).isGreaterThanOrEqualTo(region.totalAddresses()));
+    ec2.regions()
+        .forEach(
+            (name, region) ->
+                assertThat(amazon.region(name).orElseThrow().totalAddresses())
+                    .isGreaterThanOrEqualTo(region.totalAddresses()));
   }
 
   @Test
@@ -106,7 +118,9 @@ class CloudRangeParserTest {
 
   @Test
   void badRecordsAreCountedAndNamed() throws Exception {
-    CloudRanges r = parse("""
+    CloudRanges r =
+        parse(
+            """
         {"syncToken":"1","createDate":"x","prefixes":[
           {"ip_prefix":"10.0.0.0/24","region":"r1","service":"EC2"},
           {"ip_prefix":"10.0.0.0/33","region":"r1","service":"EC2"},
@@ -115,12 +129,15 @@ class CloudRangeParserTest {
           {"ip_prefix":"10.0.1.0/24","region":"r1","service":"EC2"},
           "junk"
         ],"ipv6_prefixes":[{"ipv6_prefix":"nope","region":"r1","service":"EC2"}]}
-        """, RangePublisher.AWS);
+        """,
+            RangePublisher.AWS);
     assertThat(r.stats().badRecords()).isEqualTo(5);
     assertThat(r.stats().firstErrors()).hasSize(5);
     assertThat(r.stats().firstErrors().get(0)).startsWith("prefixes[1].ip_prefix: ").contains("33");
     assertThat(r.stats().firstErrors().get(1)).isEqualTo("prefixes[2]: no 'ip_prefix'");
-    assertThat(r.stats().firstErrors().get(2)).startsWith("prefixes[3].ip_prefix: ").contains("IPv6 prefix in an IPv4 field");
+    assertThat(r.stats().firstErrors().get(2))
+        .startsWith("prefixes[3].ip_prefix: ")
+        .contains("IPv6 prefix in an IPv4 field");
     assertThat(r.stats().firstErrors().get(4)).startsWith("ipv6_prefixes[0].ipv6_prefix: ");
     // Two adjacent /24s merge into one range of 512.
     RegionRanges r1 = r.region("r1").orElseThrow();
@@ -132,20 +149,28 @@ class CloudRangeParserTest {
   @Test
   void notJsonIsAClearError() {
     assertThatThrownBy(() -> parse("<html><body>502 Bad Gateway</body></html>", RangePublisher.AWS))
-        .isInstanceOf(CloudRangeParseException.class).hasMessageStartingWith("not JSON at line 1").hasMessageContaining("ip-ranges.json");
+        .isInstanceOf(CloudRangeParseException.class)
+        .hasMessageStartingWith("not JSON at line 1")
+        .hasMessageContaining("ip-ranges.json");
     assertThatThrownBy(() -> parse("{\"syncToken\":\"1\"}", RangePublisher.GCP))
-        .isInstanceOf(CloudRangeParseException.class).hasMessageContaining("no 'prefixes' array");
-    assertThatThrownBy(() -> parse("", RangePublisher.GCP)).isInstanceOf(CloudRangeParseException.class);
-    assertThatThrownBy(() -> parse("{\"prefixes\":[{\"ip_prefix\":\"1.0.0.0/8\"", RangePublisher.AWS))
-        .isInstanceOf(CloudRangeParseException.class).hasMessageStartingWith("not JSON");
+        .isInstanceOf(CloudRangeParseException.class)
+        .hasMessageContaining("no 'prefixes' array");
+    assertThatThrownBy(() -> parse("", RangePublisher.GCP))
+        .isInstanceOf(CloudRangeParseException.class);
+    assertThatThrownBy(
+            () -> parse("{\"prefixes\":[{\"ip_prefix\":\"1.0.0.0/8\"", RangePublisher.AWS))
+        .isInstanceOf(CloudRangeParseException.class)
+        .hasMessageStartingWith("not JSON");
   }
 
   @Test
   void theOtherCloudsFileIsRejected() {
     assertThatThrownBy(() -> parse(TestData.GCP_2021, RangePublisher.AWS, null))
-        .isInstanceOf(CloudRangeParseException.class).hasMessageContaining("'ip_prefix'");
+        .isInstanceOf(CloudRangeParseException.class)
+        .hasMessageContaining("'ip_prefix'");
     assertThatThrownBy(() -> parse(TestData.AWS_2018, RangePublisher.GCP, null))
-        .isInstanceOf(CloudRangeParseException.class).hasMessageContaining("ipv4Prefix");
+        .isInstanceOf(CloudRangeParseException.class)
+        .hasMessageContaining("ipv4Prefix");
   }
 
   @Test
@@ -155,19 +180,24 @@ class CloudRangeParserTest {
     try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
       out.write(json);
     }
-    CloudRanges r = CloudRangeParser.parse(new ByteArrayInputStream(gz.toByteArray()), RangePublisher.GCP, null);
+    CloudRanges r =
+        CloudRangeParser.parse(
+            new ByteArrayInputStream(gz.toByteArray()), RangePublisher.GCP, null);
     assertThat(r.stats().ipv4Records()).isEqualTo(428);
   }
 
   @Test
   void drawsCoverEveryAddressOnceInOrder() throws Exception {
-    CloudRanges r = parse("""
+    CloudRanges r =
+        parse(
+            """
         {"prefixes":[
           {"ipv4Prefix":"10.0.5.0/24","service":"Google Cloud","scope":"r"},
           {"ipv4Prefix":"10.0.1.0/24","service":"Google Cloud","scope":"r"},
           {"ipv4Prefix":"10.0.1.128/25","service":"Google Cloud","scope":"r"}
         ]}
-        """, RangePublisher.GCP);
+        """,
+            RangePublisher.GCP);
     RegionRanges region = r.region("r").orElseThrow();
     assertThat(region.totalAddresses()).isEqualTo(512);
     assertThat(IpAddresses.formatIpv4(region.addressAt(0))).isEqualTo("10.0.1.0");

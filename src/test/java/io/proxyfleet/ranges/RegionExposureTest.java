@@ -55,7 +55,9 @@ class RegionExposureTest {
     return out;
   }
 
-  static Map<String, long[]> naive(String resource, String prefixKey, String regionKey, String service, List<Cidr> blocked) throws Exception {
+  static Map<String, long[]> naive(
+      String resource, String prefixKey, String regionKey, String service, List<Cidr> blocked)
+      throws Exception {
     JsonNode root;
     try (InputStream in = TestData.open(resource)) {
       root = new ObjectMapper().readTree(in);
@@ -63,21 +65,24 @@ class RegionExposureTest {
     Map<String, Set<Cidr>> perRegion = new HashMap<>();
     for (JsonNode p : root.get("prefixes")) {
       if (p.has(prefixKey) && service.equals(p.path("service").asText())) {
-        perRegion.computeIfAbsent(p.get(regionKey).asText(), k -> new LinkedHashSet<>()).add(Cidr.parse(p.get(prefixKey).asText()));
+        perRegion
+            .computeIfAbsent(p.get(regionKey).asText(), k -> new LinkedHashSet<>())
+            .add(Cidr.parse(p.get(prefixKey).asText()));
       }
     }
     Map<String, long[]> out = new HashMap<>();
-    perRegion.forEach((region, cidrs) -> {
-      long total = 0;
-      long hit = 0;
-      for (Cidr c : outermost(cidrs)) {
-        total += c.size();
-        for (Cidr b : blocked) {
-          if (c.contains(b) || b.contains(c)) hit += Math.min(c.size(), b.size());
-        }
-      }
-      out.put(region, new long[] {total, hit});
-    });
+    perRegion.forEach(
+        (region, cidrs) -> {
+          long total = 0;
+          long hit = 0;
+          for (Cidr c : outermost(cidrs)) {
+            total += c.size();
+            for (Cidr b : blocked) {
+              if (c.contains(b) || b.contains(c)) hit += Math.min(c.size(), b.size());
+            }
+          }
+          out.put(region, new long[] {total, hit});
+        });
     return out;
   }
 
@@ -120,7 +125,8 @@ class RegionExposureTest {
   void aws2018Ec2UnderTheReportedBlocks() throws Exception {
     CloudRanges ranges = CloudRangeParserTest.parse(TestData.AWS_2018, RangePublisher.AWS, null);
     BlockIndex index = reportedIndex();
-    assertMatchesNaive(ranges, naive(TestData.AWS_2018, "ip_prefix", "region", "EC2", reportedCidrs()), index);
+    assertMatchesNaive(
+        ranges, naive(TestData.AWS_2018, "ip_prefix", "region", "EC2", reportedCidrs()), index);
 
     List<RegionExposure> exposure = ranges.exposure(index);
     RegionExposure worst = exposure.get(0);
@@ -128,9 +134,12 @@ class RegionExposureTest {
     assertThat(worst.totalAddresses()).isEqualTo(1_049_888);
     assertThat(worst.blockedAddresses()).isEqualTo(917_504);
     assertThat(pct(worst.fraction())).isEqualTo("87.39");
-    assertThat(exposure.stream().map(RegionExposure::region).limit(3)).containsExactly("eu-central-1", "eu-west-1", "us-east-1");
-    assertThat(pct(ranges.exposure("eu-west-1", index).orElseThrow().fraction())).isEqualTo("55.81");
-    assertThat(pct(ranges.exposure("us-east-1", index).orElseThrow().fraction())).isEqualTo("40.65");
+    assertThat(exposure.stream().map(RegionExposure::region).limit(3))
+        .containsExactly("eu-central-1", "eu-west-1", "us-east-1");
+    assertThat(pct(ranges.exposure("eu-west-1", index).orElseThrow().fraction()))
+        .isEqualTo("55.81");
+    assertThat(pct(ranges.exposure("us-east-1", index).orElseThrow().fraction()))
+        .isEqualTo("40.65");
     assertThat(exposure.stream().filter(e -> e.blockedAddresses() == 0).count()).isEqualTo(12);
   }
 
@@ -138,23 +147,33 @@ class RegionExposureTest {
   void gcp2021UnderTheReportedBlocks() throws Exception {
     CloudRanges ranges = CloudRangeParserTest.parse(TestData.GCP_2021, RangePublisher.GCP, null);
     BlockIndex index = reportedIndex();
-    assertMatchesNaive(ranges, naive(TestData.GCP_2021, "ipv4Prefix", "scope", "Google Cloud", reportedCidrs()), index);
+    assertMatchesNaive(
+        ranges,
+        naive(TestData.GCP_2021, "ipv4Prefix", "scope", "Google Cloud", reportedCidrs()),
+        index);
     assertThat(ranges.exposure(index).get(0).region()).isEqualTo("us-central2");
-    assertThat(pct(ranges.exposure("us-central2", index).orElseThrow().fraction())).isEqualTo("84.29");
-    assertThat(pct(ranges.exposure("europe-west3", index).orElseThrow().fraction())).isEqualTo("36.74");
+    assertThat(pct(ranges.exposure("us-central2", index).orElseThrow().fraction()))
+        .isEqualTo("84.29");
+    assertThat(pct(ranges.exposure("europe-west3", index).orElseThrow().fraction()))
+        .isEqualTo("36.74");
   }
 
   @Test
   void catalogAnswersPerProviderAndRegion() {
     CloudRangeCatalog catalog = CloudRangeCatalog.official();
-    BlockIndex index = BlockIndex.builder().add(io.proxyfleet.block.IpAddresses.parseRange("3.120.0.0/14")).build();
+    BlockIndex index =
+        BlockIndex.builder()
+            .add(io.proxyfleet.block.IpAddresses.parseRange("3.120.0.0/14"))
+            .build();
     RegionExposure frankfurt = catalog.exposure("aws", "eu-central-1", index).orElseThrow();
     assertThat(frankfurt.blockedAddresses()).isPositive().isLessThanOrEqualTo(1L << 18);
-    assertThat(catalog.blockedFraction("aws", "eu-central-1", index)).isEqualTo(frankfurt.fraction());
+    assertThat(catalog.blockedFraction("aws", "eu-central-1", index))
+        .isEqualTo(frankfurt.fraction());
     assertThat(catalog.blockedFraction("aws", "no-such-region", index)).isNaN();
     assertThat(catalog.blockedFraction("gcp", "europe-west3", BlockIndex.EMPTY)).isZero();
     assertThat(catalog.exposure("aws", index).get(0).region()).isEqualTo("eu-central-1");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> catalog.ranges("azure"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use aws or gcp");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("use aws or gcp");
   }
 }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet deleted and at once recreated under the same name, again and again, on a real API server
- * (no ownerReference garbage collector here, as on a cluster whose collector lags): each incarnation
- * must come up with Secrets of its own, never wedged on its predecessor's.
+ * (no ownerReference garbage collector here, as on a cluster whose collector lags): each
+ * incarnation must come up with Secrets of its own, never wedged on its predecessor's.
  */
 @ExtendWith(RealKube.class)
 class ChurnRealServerTest {
@@ -33,27 +33,40 @@ class ChurnRealServerTest {
   static final int ROUNDS = 5;
 
   @Test
-  void aFleetDeletedAndRecreatedUnderTheSameNameComesUpEveryTime(KubeApiServer server, @TempDir Path work) {
+  void aFleetDeletedAndRecreatedUnderTheSameNameComesUpEveryTime(
+      KubeApiServer server, @TempDir Path work) {
     KubernetesClient admin = server.admin();
     ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, NS);
-    try (OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work),
-        RealKube.logFile("ChurnRealServerTest", "operator"), "churn", NS)) {
+    try (OperatorProcess operator =
+        ShippedOperator.start(
+            ShippedOperator.kubeconfig(server, work),
+            RealKube.logFile("ChurnRealServerTest", "operator"),
+            "churn",
+            NS)) {
       apply(admin, blocklist("churn-list"));
       apply(admin, profile(NS, "local"));
       for (int round = 1; round <= ROUNDS; round++) {
         apply(admin, fleet(NS, "churn", 2, "local", List.of("local-121"), List.of("churn-list")));
         int r = round;
-        await("round " + r).atMost(RealKube.TIMEOUT).until(() -> settled(admin, NS, "churn", 2)
-            && RealServerFixtures.endpoints(admin, NS, "churn") != null && RealServerFixtures.endpoints(admin, NS, "churn").size() == 2);
+        await("round " + r)
+            .atMost(RealKube.TIMEOUT)
+            .until(
+                () ->
+                    settled(admin, NS, "churn", 2)
+                        && RealServerFixtures.endpoints(admin, NS, "churn") != null
+                        && RealServerFixtures.endpoints(admin, NS, "churn").size() == 2);
         ProxyFleet current = RealServerFixtures.fleet(admin, NS, "churn");
         for (String name : List.of("churn-credentials", "churn-endpoints")) {
           Secret secret = admin.secrets().inNamespace(NS).withName(name).get();
-          assertThat(secret.getMetadata().getOwnerReferences()).as(name + " in round " + r)
+          assertThat(secret.getMetadata().getOwnerReferences())
+              .as(name + " in round " + r)
               .anyMatch(o -> o.getUid().equals(current.getMetadata().getUid()));
         }
         admin.resources(ProxyFleet.class).inNamespace(NS).withName("churn").delete();
-        await("deletion in round " + r).atMost(RealKube.TIMEOUT).until(() -> RealServerFixtures.fleet(admin, NS, "churn") == null);
+        await("deletion in round " + r)
+            .atMost(RealKube.TIMEOUT)
+            .until(() -> RealServerFixtures.fleet(admin, NS, "churn") == null);
       }
       assertThat(proxies(admin, NS, "churn")).isEmpty();
       assertThat(operator.isAlive()).isTrue();

@@ -83,7 +83,9 @@ class EmbeddedAgreesWithRealServerTest {
     KubernetesClient admin = real.admin();
     RealServerFixtures.namespace(admin, ns);
     // Blocklists are cluster-scoped; the README's "manual" must not survive an earlier run.
-    admin.genericKubernetesResources("proxyfleet.io/v1alpha1", "Blocklist").withName("manual")
+    admin
+        .genericKubernetesResources("proxyfleet.io/v1alpha1", "Blocklist")
+        .withName("manual")
         .delete();
 
     try (EmbeddedKubernetes embedded = EmbeddedKubernetes.start("127.0.0.1", 0)) {
@@ -92,13 +94,15 @@ class EmbeddedAgreesWithRealServerTest {
 
       Path embeddedConfig = work.resolve("embedded/kubeconfig");
       embedded.writeKubeconfig(embeddedConfig);
-      Files.writeString(embeddedConfig,
+      Files.writeString(
+          embeddedConfig,
           Files.readString(embeddedConfig).replace("namespace: default", "namespace: " + ns));
       Path realConfig = real.writeKubeconfig(work.resolve("real/kubeconfig"), null, ns);
-      Kubectl onEmbedded = new Kubectl(executable, embeddedConfig,
-          Files.createDirectories(work.resolve("embedded/run")));
-      Kubectl onReal = new Kubectl(executable, realConfig,
-          Files.createDirectories(work.resolve("real/run")));
+      Kubectl onEmbedded =
+          new Kubectl(
+              executable, embeddedConfig, Files.createDirectories(work.resolve("embedded/run")));
+      Kubectl onReal =
+          new Kubectl(executable, realConfig, Files.createDirectories(work.resolve("real/run")));
 
       List<String> divergences = new ArrayList<>();
       for (Step step : scenario(ns, work)) {
@@ -109,15 +113,21 @@ class EmbeddedAgreesWithRealServerTest {
         } else if (step.output() != Output.NONE && !e.stdout().equals(r.stdout())) {
           divergences.add(describe(step, "output", e, r));
         } else if (!e.objects().equals(r.objects())) {
-          divergences.add(describe(step, "objects", e, r)
-              + "\n--- embedded objects ---\n" + pretty(e.objects())
-              + "\n--- real objects ---\n" + pretty(r.objects()));
+          divergences.add(
+              describe(step, "objects", e, r)
+                  + "\n--- embedded objects ---\n"
+                  + pretty(e.objects())
+                  + "\n--- real objects ---\n"
+                  + pretty(r.objects()));
         }
       }
-      assertThat(divergences).as("steps where the embedded API disagrees with kube-apiserver")
+      assertThat(divergences)
+          .as("steps where the embedded API disagrees with kube-apiserver")
           .isEmpty();
     } finally {
-      admin.genericKubernetesResources("proxyfleet.io/v1alpha1", "Blocklist").withName("manual")
+      admin
+          .genericKubernetesResources("proxyfleet.io/v1alpha1", "Blocklist")
+          .withName("manual")
           .delete();
       admin.namespaces().withName(ns).delete();
     }
@@ -137,7 +147,8 @@ class EmbeddedAgreesWithRealServerTest {
     Files.writeString(sevenFile, fleet.replace("replicas: 6", "replicas: 7"));
     Path otherFile = work.resolve("fleet-other.yaml");
     Files.writeString(otherFile, fleet.replace("name: demo", "name: other"));
-    String status = """
+    String status =
+        """
         {"status":{"replicas":5,"readyReplicas":5,"selector":"proxyfleet.io/fleet=demo",
          "conditions":[{"type":"Ready","status":"True","reason":"AllReady","message":"5 of 5",
                         "lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""";
@@ -151,88 +162,283 @@ class EmbeddedAgreesWithRealServerTest {
         Step.of("get pf", Output.TEXT, "get", "pf"),
         Step.of("get proxies", Output.TEXT, "get", "proxies"),
         Step.of("get pf demo -o yaml", Output.OBJECT, "get", "pf", "demo", "-o", "yaml"),
-        Step.of("create the endpoints Secret", Output.TEXT, "create", "secret", "generic",
-            "demo-endpoints", "--from-literal=endpoints.json=[{\"uri\" : \"socks5://u:p@127.1.0.1:1080\"}]"),
-        Step.of("read endpoints.json", Output.TEXT, "get", "secret", "demo-endpoints", "-o",
+        Step.of(
+            "create the endpoints Secret",
+            Output.TEXT,
+            "create",
+            "secret",
+            "generic",
+            "demo-endpoints",
+            "--from-literal=endpoints.json=[{\"uri\" : \"socks5://u:p@127.1.0.1:1080\"}]"),
+        Step.of(
+            "read endpoints.json",
+            Output.TEXT,
+            "get",
+            "secret",
+            "demo-endpoints",
+            "-o",
             "jsonpath={.data.endpoints\\.json}"),
-        Step.of("create a ConfigMap for a Blocklist source", Output.TEXT, "create", "configmap",
-            "feed", "--from-literal=list.txt=10.0.0.0/8"),
-        Step.of("block a range", Output.TEXT, "patch", "blocklist", "manual", "--type=merge", "-p",
+        Step.of(
+            "create a ConfigMap for a Blocklist source",
+            Output.TEXT,
+            "create",
+            "configmap",
+            "feed",
+            "--from-literal=list.txt=10.0.0.0/8"),
+        Step.of(
+            "block a range",
+            Output.TEXT,
+            "patch",
+            "blocklist",
+            "manual",
+            "--type=merge",
+            "-p",
             "{\"spec\":{\"cidrs\":[\"127.1.0.0/24\"]}}"),
-        Step.of("events as custom columns", Output.TEXT, "get", "events", "-o",
+        Step.of(
+            "events as custom columns",
+            Output.TEXT,
+            "get",
+            "events",
+            "-o",
             "custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message"),
-        Step.withInput("apply the inside Vantage", Output.TEXT, example("03-vantage-inside.yaml", ns), "apply", "-f", "-"),
+        Step.withInput(
+            "apply the inside Vantage",
+            Output.TEXT,
+            example("03-vantage-inside.yaml", ns),
+            "apply",
+            "-f",
+            "-"),
         Step.of("get vantage inside", Output.TEXT, "get", "vantage", "inside"),
-        Step.of("censor without telling", Output.TEXT, "create", "configmap", "local-censor", "--from-literal=cidrs=127.1.0.7"),
+        Step.of(
+            "censor without telling",
+            Output.TEXT,
+            "create",
+            "configmap",
+            "local-censor",
+            "--from-literal=cidrs=127.1.0.7"),
         Step.of("lift the censorship", Output.TEXT, "delete", "configmap", "local-censor"),
-        Step.of("events of one reason", Output.TEXT, "get", "events", "--field-selector", "reason=Unhealthy", "-o",
+        Step.of(
+            "events of one reason",
+            Output.TEXT,
+            "get",
+            "events",
+            "--field-selector",
+            "reason=Unhealthy",
+            "-o",
             "custom-columns=OBJECT:.involvedObject.name,MESSAGE:.message"),
-        Step.of("scale by merge patch", Output.TEXT, "patch", "pf", "demo", "--type=merge", "-p",
+        Step.of(
+            "scale by merge patch",
+            Output.TEXT,
+            "patch",
+            "pf",
+            "demo",
+            "--type=merge",
+            "-p",
             "{\"spec\":{\"replicas\":10}}"),
-        Step.of("set maxAge by merge patch", Output.TEXT, "patch", "pf", "demo", "--type=merge",
-            "-p", "{\"spec\":{\"rotation\":{\"maxAge\":\"2m\"}}}"),
+        Step.of(
+            "set maxAge by merge patch",
+            Output.TEXT,
+            "patch",
+            "pf",
+            "demo",
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"rotation\":{\"maxAge\":\"2m\"}}}"),
         Step.of("delete the fleet", Output.TEXT, "delete", "pf", "demo"),
         Step.of("re-apply the fleet", Output.TEXT, "apply", "-f", fleetFile.toString()),
         // Merge patches replace lists (RFC 7386) and delete keys set to null.
-        Step.of("unblock: an empty list replaces the list", Output.TEXT, "patch", "blocklist",
-            "manual", "--type=merge", "-p", "{\"spec\":{\"cidrs\":[]}}"),
-        Step.of("two ranges", Output.TEXT, "patch", "blocklist", "manual", "--type=merge", "-p",
+        Step.of(
+            "unblock: an empty list replaces the list",
+            Output.TEXT,
+            "patch",
+            "blocklist",
+            "manual",
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"cidrs\":[]}}"),
+        Step.of(
+            "two ranges",
+            Output.TEXT,
+            "patch",
+            "blocklist",
+            "manual",
+            "--type=merge",
+            "-p",
             "{\"spec\":{\"cidrs\":[\"10.0.0.0/8\",\"192.0.2.1\"]}}"),
-        Step.of("a shorter list replaces a longer one", Output.TEXT, "patch", "blocklist",
-            "manual", "--type=merge", "-p", "{\"spec\":{\"cidrs\":[\"192.0.2.1\"]}}"),
-        Step.of("null removes a key", Output.TEXT, "patch", "pf", "demo", "--type=merge", "-p",
+        Step.of(
+            "a shorter list replaces a longer one",
+            Output.TEXT,
+            "patch",
+            "blocklist",
+            "manual",
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"cidrs\":[\"192.0.2.1\"]}}"),
+        Step.of(
+            "null removes a key",
+            Output.TEXT,
+            "patch",
+            "pf",
+            "demo",
+            "--type=merge",
+            "-p",
             "{\"spec\":{\"rotation\":{\"maxSurge\":null}}}"),
         // JSON patch.
-        Step.of("JSON patch", Output.TEXT, "patch", "pf", "demo", "--type=json", "-p",
+        Step.of(
+            "JSON patch",
+            Output.TEXT,
+            "patch",
+            "pf",
+            "demo",
+            "--type=json",
+            "-p",
             "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":4},"
                 + "{\"op\":\"add\",\"path\":\"/spec/blocklists/-\",\"value\":\"extra\"}]"),
-        Step.of("strategic merge patch of a custom resource", Output.NONE, "patch", "pf",
-            "demo", "-p", "{\"spec\":{\"replicas\":2}}"),
-        Step.of("JSON patch whose test fails", Output.NONE, "patch", "pf", "demo", "--type=json",
-            "-p", "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99}]"),
+        Step.of(
+            "strategic merge patch of a custom resource",
+            Output.NONE,
+            "patch",
+            "pf",
+            "demo",
+            "-p",
+            "{\"spec\":{\"replicas\":2}}"),
+        Step.of(
+            "JSON patch whose test fails",
+            Output.NONE,
+            "patch",
+            "pf",
+            "demo",
+            "--type=json",
+            "-p",
+            "[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99}]"),
         // Server-side dry runs change nothing.
-        Step.of("apply --dry-run=server", Output.TEXT, "apply", "--dry-run=server", "-f",
+        Step.of(
+            "apply --dry-run=server",
+            Output.TEXT,
+            "apply",
+            "--dry-run=server",
+            "-f",
             sevenFile.toString()),
-        Step.of("create --dry-run=server", Output.TEXT, "create", "--dry-run=server", "-f",
+        Step.of(
+            "create --dry-run=server",
+            Output.TEXT,
+            "create",
+            "--dry-run=server",
+            "-f",
             otherFile.toString()),
-        Step.of("create --dry-run=server of an existing object", Output.NONE, "create",
-            "--dry-run=server", "-f", fleetFile.toString()),
-        Step.of("patch --dry-run=server", Output.TEXT, "patch", "pf", "demo",
-            "--dry-run=server", "--type=merge", "-p", "{\"spec\":{\"replicas\":8}}"),
+        Step.of(
+            "create --dry-run=server of an existing object",
+            Output.NONE,
+            "create",
+            "--dry-run=server",
+            "-f",
+            fleetFile.toString()),
+        Step.of(
+            "patch --dry-run=server",
+            Output.TEXT,
+            "patch",
+            "pf",
+            "demo",
+            "--dry-run=server",
+            "--type=merge",
+            "-p",
+            "{\"spec\":{\"replicas\":8}}"),
         Step.of("kubectl diff", Output.DIFF, "diff", "-f", sevenFile.toString()),
-        Step.of("delete pf --dry-run=server", Output.TEXT, "delete", "pf", "demo",
-            "--dry-run=server"),
-        Step.of("delete blocklist --dry-run=server", Output.TEXT, "delete", "blocklist", "manual",
+        Step.of(
+            "delete pf --dry-run=server", Output.TEXT, "delete", "pf", "demo", "--dry-run=server"),
+        Step.of(
+            "delete blocklist --dry-run=server",
+            Output.TEXT,
+            "delete",
+            "blocklist",
+            "manual",
             "--dry-run=server"),
         // The scale subresource.
         Step.of("kubectl scale", Output.TEXT, "scale", "pf", "demo", "--replicas=3"),
-        Step.of("get the Scale", Output.OBJECT, "get", "pf", "demo", "--subresource=scale", "-o",
+        Step.of(
+            "get the Scale",
+            Output.OBJECT,
+            "get",
+            "pf",
+            "demo",
+            "--subresource=scale",
+            "-o",
             "json"),
-        Step.of("write a status as the operator would", Output.TEXT, "patch", "pf", "demo",
-            "--subresource=status", "--type=merge", "-p", status),
-        Step.of("get the Scale with a status", Output.OBJECT, "get", "pf", "demo",
-            "--subresource=scale", "-o", "json"),
-        Step.of("scale with a matching precondition", Output.TEXT, "scale", "pf", "demo",
-            "--current-replicas=3", "--replicas=5"),
-        Step.of("scale with a failing precondition", Output.NONE, "scale", "pf", "demo",
-            "--current-replicas=9", "--replicas=1"),
+        Step.of(
+            "write a status as the operator would",
+            Output.TEXT,
+            "patch",
+            "pf",
+            "demo",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            status),
+        Step.of(
+            "get the Scale with a status",
+            Output.OBJECT,
+            "get",
+            "pf",
+            "demo",
+            "--subresource=scale",
+            "-o",
+            "json"),
+        Step.of(
+            "scale with a matching precondition",
+            Output.TEXT,
+            "scale",
+            "pf",
+            "demo",
+            "--current-replicas=3",
+            "--replicas=5"),
+        Step.of(
+            "scale with a failing precondition",
+            Output.NONE,
+            "scale",
+            "pf",
+            "demo",
+            "--current-replicas=9",
+            "--replicas=1"),
         // kubectl wait.
-        Step.of("wait for a condition", Output.TEXT, "wait", "--for=condition=Ready", "pf/demo",
+        Step.of(
+            "wait for a condition",
+            Output.TEXT,
+            "wait",
+            "--for=condition=Ready",
+            "pf/demo",
             "--timeout=20s"),
-        Step.of("wait for a JSONPath value", Output.TEXT, "wait",
-            "--for=jsonpath={.spec.replicas}=5", "pf/demo", "--timeout=20s"),
+        Step.of(
+            "wait for a JSONPath value",
+            Output.TEXT,
+            "wait",
+            "--for=jsonpath={.spec.replicas}=5",
+            "pf/demo",
+            "--timeout=20s"),
         // Another fleet without status: waiting for it must not see demo's Ready condition.
         Step.of("apply a second fleet", Output.TEXT, "apply", "-f", otherFile.toString()),
-        Step.of("get with a field selector", Output.TEXT, "get", "pf",
+        Step.of(
+            "get with a field selector",
+            Output.TEXT,
+            "get",
+            "pf",
             "--field-selector=metadata.name=other"),
-        Step.of("wait for a condition that never comes", Output.NONE, "wait",
-            "--for=condition=Ready", "pf/other", "--timeout=3s"),
+        Step.of(
+            "wait for a condition that never comes",
+            Output.NONE,
+            "wait",
+            "--for=condition=Ready",
+            "pf/other",
+            "--timeout=3s"),
         Step.of("delete the second fleet", Output.TEXT, "delete", "pf", "other"),
-        Step.of("get pf demo -o yaml at the end", Output.OBJECT, "get", "pf", "demo", "-o",
-            "yaml"),
+        Step.of("get pf demo -o yaml at the end", Output.OBJECT, "get", "pf", "demo", "-o", "yaml"),
         Step.of("delete the fleet at the end", Output.TEXT, "delete", "pf", "demo"),
-        Step.of("wait for a deletion that happened", Output.TEXT, "wait", "--for=delete",
-            "pf/demo", "--timeout=20s"),
+        Step.of(
+            "wait for a deletion that happened",
+            Output.TEXT,
+            "wait",
+            "--for=delete",
+            "pf/demo",
+            "--timeout=20s"),
         Step.of("get the deleted fleet", Output.NONE, "get", "pf", "demo"),
         Step.of("delete the Blocklist", Output.TEXT, "delete", "blocklist", "manual"));
   }
@@ -244,31 +450,38 @@ class EmbeddedAgreesWithRealServerTest {
 
   private static Outcome perform(Kubectl kubectl, Step step) {
     Kubectl.Result result = kubectl.runWithInput(step.stdin(), step.args().toArray(String[]::new));
-    String stdout = switch (step.output()) {
-      case TEXT -> AGE.matcher(result.stdout()).replaceAll("<age>");
-      case OBJECT -> result.exitCode() == 0 ? pretty(normalise(parse(result.stdout()))) : "";
-      case DIFF -> result.stdout().lines()
-          .filter(l -> (l.startsWith("+") || l.startsWith("-"))
-              && !l.startsWith("+++") && !l.startsWith("---"))
-          .collect(Collectors.joining("\n"));
-      case NONE -> "";
-    };
+    String stdout =
+        switch (step.output()) {
+          case TEXT -> AGE.matcher(result.stdout()).replaceAll("<age>");
+          case OBJECT -> result.exitCode() == 0 ? pretty(normalise(parse(result.stdout()))) : "";
+          case DIFF ->
+              result
+                  .stdout()
+                  .lines()
+                  .filter(
+                      l ->
+                          (l.startsWith("+") || l.startsWith("-"))
+                              && !l.startsWith("+++")
+                              && !l.startsWith("---"))
+                  .collect(Collectors.joining("\n"));
+          case NONE -> "";
+        };
     return new Outcome(result.exitCode(), stdout, capture(kubectl), result);
   }
 
   /** The objects the scenario touches, as kubectl reads them back. */
   private static JsonNode capture(Kubectl kubectl) {
     ObjectNode all = JSON.createObjectNode();
-    Kubectl.Result namespaced = kubectl.run("get",
-        "proxyfleets,proxies,cloudprofiles,secrets,configmaps",
-        "-o", "json");
+    Kubectl.Result namespaced =
+        kubectl.run("get", "proxyfleets,proxies,cloudprofiles,secrets,configmaps", "-o", "json");
     assertThat(namespaced.exitCode()).as("%s", namespaced).isZero();
     all.set("namespaced", normalise(parse(namespaced.stdout())));
-    Kubectl.Result manual = kubectl.run("get", "blocklist", "manual", "--ignore-not-found", "-o",
-        "json");
+    Kubectl.Result manual =
+        kubectl.run("get", "blocklist", "manual", "--ignore-not-found", "-o", "json");
     assertThat(manual.exitCode()).as("%s", manual).isZero();
-    all.set("blocklist", manual.stdout().isBlank() ? JSON.nullNode()
-        : normalise(parse(manual.stdout())));
+    all.set(
+        "blocklist",
+        manual.stdout().isBlank() ? JSON.nullNode() : normalise(parse(manual.stdout())));
     return all;
   }
 
@@ -281,10 +494,10 @@ class EmbeddedAgreesWithRealServerTest {
   }
 
   /**
-   * Drops what two servers cannot agree on by design: identities (uid), clocks
-   * (creationTimestamp), storage versions (resourceVersion), bookkeeping of field owners
-   * (managedFields, which the embedded API does not keep), the legacy selfLink and the
-   * generation of Secrets and ConfigMaps; sorts list items so that order of storage does not matter.
+   * Drops what two servers cannot agree on by design: identities (uid), clocks (creationTimestamp),
+   * storage versions (resourceVersion), bookkeeping of field owners (managedFields, which the
+   * embedded API does not keep), the legacy selfLink and the generation of Secrets and ConfigMaps;
+   * sorts list items so that order of storage does not matter.
    */
   static JsonNode normalise(JsonNode node) {
     JsonNode copy = node.deepCopy();
@@ -293,8 +506,9 @@ class EmbeddedAgreesWithRealServerTest {
       ArrayNode items = (ArrayNode) copy.get("items");
       List<JsonNode> sorted = new ArrayList<>();
       items.forEach(sorted::add);
-      sorted.sort(Comparator.comparing(
-          i -> i.path("kind").asText() + "/" + i.path("metadata").path("name").asText()));
+      sorted.sort(
+          Comparator.comparing(
+              i -> i.path("kind").asText() + "/" + i.path("metadata").path("name").asText()));
       items.removeAll();
       sorted.forEach(items::add);
       ((ObjectNode) copy).remove("metadata");
@@ -306,8 +520,10 @@ class EmbeddedAgreesWithRealServerTest {
     if (node.isObject()) {
       JsonNode metadata = node.get("metadata");
       if (metadata != null && metadata.isObject()) {
-        ((ObjectNode) metadata).remove(
-            List.of("uid", "resourceVersion", "creationTimestamp", "managedFields", "selfLink"));
+        ((ObjectNode) metadata)
+            .remove(
+                List.of(
+                    "uid", "resourceVersion", "creationTimestamp", "managedFields", "selfLink"));
         // The mock store numbers the generation of every kind (its handlers need the field);
         // kube-apiserver only of kinds with a spec. Custom resources keep theirs compared.
         if (node.path("apiVersion").asText().equals("v1")
@@ -324,8 +540,14 @@ class EmbeddedAgreesWithRealServerTest {
   }
 
   private static String describe(Step step, String what, Outcome e, Outcome r) {
-    return "step '" + step.title() + "': " + what + " differs\n=== embedded ===\n" + e.raw()
-        + "\n=== real ===\n" + r.raw();
+    return "step '"
+        + step.title()
+        + "': "
+        + what
+        + " differs\n=== embedded ===\n"
+        + e.raw()
+        + "\n=== real ===\n"
+        + r.raw();
   }
 
   private static String pretty(JsonNode node) {

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two operator processes with the same pod name (so the same $HOSTNAME): only the leader reconciles,
- * SIGTERM hands over within seconds with the Lease released, and kill -9 hands over within the
- * lease duration.
+ * Two operator processes with the same pod name (so the same $HOSTNAME): only the leader
+ * reconciles, SIGTERM hands over within seconds with the Lease released, and kill -9 hands over
+ * within the lease duration.
  */
 @ExtendWith(RealKube.class)
 class LeaderElectionRealServerTest {
@@ -50,7 +50,12 @@ class LeaderElectionRealServerTest {
     RealServerFixtures.namespace(admin, NS);
     // Start from no Lease so the first process to start leads.
     admin.leases().inNamespace(NS).withName(LeaderElectionSettings.LEASE_NAME).delete();
-    await().atMost(RealKube.TIMEOUT).until(() -> admin.leases().inNamespace(NS).withName(LeaderElectionSettings.LEASE_NAME).get() == null);
+    await()
+        .atMost(RealKube.TIMEOUT)
+        .until(
+            () ->
+                admin.leases().inNamespace(NS).withName(LeaderElectionSettings.LEASE_NAME).get()
+                    == null);
   }
 
   @AfterEach
@@ -69,10 +74,16 @@ class LeaderElectionRealServerTest {
   void sigtermHandsOverWithinSecondsAndKillHandsOverWithinTheLease(@TempDir Path work) {
     Path kubeconfig = ShippedOperator.kubeconfig(server, work);
     // The same pod name on purpose: identities must still differ.
-    a = ShippedOperator.start(kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "a"), "proxyfleet-0", NS);
-    await().atMost(RealKube.TIMEOUT).until(() -> holder() != null && a.log().contains("Started leading"));
+    a =
+        ShippedOperator.start(
+            kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "a"), "proxyfleet-0", NS);
+    await()
+        .atMost(RealKube.TIMEOUT)
+        .until(() -> holder() != null && a.log().contains("Started leading"));
     String leaderA = holder();
-    b = ShippedOperator.start(kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "b"), "proxyfleet-0", NS);
+    b =
+        ShippedOperator.start(
+            kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "b"), "proxyfleet-0", NS);
     await().atMost(RealKube.TIMEOUT).until(() -> b.log().contains("proxyfleet operator started"));
     assertThat(leaderA).startsWith("proxyfleet-0-");
 
@@ -81,43 +92,66 @@ class LeaderElectionRealServerTest {
     apply(admin, fleet(NS, "le", 2, "local", List.of("local-71"), List.of("le-list")));
     await().atMost(RealKube.TIMEOUT).until(() -> settled(admin, NS, "le", 2));
     assertThat(a.log()).contains("LaunchingProxy").doesNotContain("Lost the leader Lease");
-    assertThat(b.log()).as("the standby never reconciles").doesNotContain("Started leading").doesNotContain("LaunchingProxy");
+    assertThat(b.log())
+        .as("the standby never reconciles")
+        .doesNotContain("Started leading")
+        .doesNotContain("LaunchingProxy");
     assertThat(holder()).isEqualTo(leaderA);
 
-    // SIGTERM: the leader exits within 10 s, its listeners closed and the Lease released; the standby leads within 5 s.
-    List<String> ipsOfA = RealServerFixtures.serving(admin, NS, "le").stream().map(p -> p.getStatus().getPublicIp()).toList();
+    // SIGTERM: the leader exits within 10 s, its listeners closed and the Lease released; the
+    // standby leads within 5 s.
+    List<String> ipsOfA =
+        RealServerFixtures.serving(admin, NS, "le").stream()
+            .map(p -> p.getStatus().getPublicIp())
+            .toList();
     Duration exit = a.terminate(Duration.ofSeconds(10));
     assertThat(exit).as("exit after SIGTERM\n" + a.log()).isNotNull();
     long releasedAt = System.nanoTime();
     assertThat(a.log()).contains("Released the leader Lease");
-    ipsOfA.forEach(ip -> assertThat(ProxyClients.acceptsTcp(ip, 1080)).as("listener on " + ip + " closed").isFalse());
+    ipsOfA.forEach(
+        ip ->
+            assertThat(ProxyClients.acceptsTcp(ip, 1080))
+                .as("listener on " + ip + " closed")
+                .isFalse());
     AtomicReference<String> leaderB = new AtomicReference<>();
-    await().atMost(Duration.ofSeconds(5)).until(() -> {
-      String h = holder();
-      leaderB.set(h);
-      return h != null && !h.equals(leaderA);
-    });
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(
+            () -> {
+              String h = holder();
+              leaderB.set(h);
+              return h != null && !h.equals(leaderA);
+            });
     Duration handOver = Duration.ofNanos(System.nanoTime() - releasedAt);
     assertThat(leaderB.get()).startsWith("proxyfleet-0-").isNotEqualTo(leaderA);
     await().atMost(RealKube.TIMEOUT).until(() -> b.log().contains("Started leading"));
     // The new leader serves the fleet again.
     await().atMost(RealKube.TIMEOUT).until(() -> settled(admin, NS, "le", 2));
-    System.out.printf("leader election: SIGTERM exit %d ms, standby leading %d ms after exit%n", exit.toMillis(), handOver.toMillis());
+    System.out.printf(
+        "leader election: SIGTERM exit %d ms, standby leading %d ms after exit%n",
+        exit.toMillis(), handOver.toMillis());
 
     // kill -9 of the new leader: a third process takes over once the lease expires.
-    OperatorProcess c = ShippedOperator.start(kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "c"), "proxyfleet-0", NS);
+    OperatorProcess c =
+        ShippedOperator.start(
+            kubeconfig, RealKube.logFile("LeaderElectionRealServerTest", "c"), "proxyfleet-0", NS);
     try {
       await().atMost(RealKube.TIMEOUT).until(() -> c.log().contains("proxyfleet operator started"));
       b.kill();
       long killedAt = System.nanoTime();
-      await().atMost(LEASE.plusSeconds(5)).until(() -> {
-        String h = holder();
-        return h != null && !h.equals(leaderB.get());
-      });
+      await()
+          .atMost(LEASE.plusSeconds(5))
+          .until(
+              () -> {
+                String h = holder();
+                return h != null && !h.equals(leaderB.get());
+              });
       Duration afterKill = Duration.ofNanos(System.nanoTime() - killedAt);
       assertThat(afterKill).isLessThanOrEqualTo(LEASE.plusSeconds(5));
       await().atMost(RealKube.TIMEOUT).until(() -> c.log().contains("Started leading"));
-      System.out.printf("leader election: after kill -9 the standby led in %d ms (lease %d s)%n", afterKill.toMillis(), LEASE.toSeconds());
+      System.out.printf(
+          "leader election: after kill -9 the standby led in %d ms (lease %d s)%n",
+          afterKill.toMillis(), LEASE.toSeconds());
       await().atMost(RealKube.TIMEOUT).until(() -> settled(admin, NS, "le", 2));
       assertThat(c.forbiddenLines()).isEmpty();
     } finally {

@@ -52,22 +52,47 @@ class LeastPrivilegeScenarioTest {
   static final Duration TIMEOUT = RealKube.TIMEOUT;
 
   @Test
-  void aWholeScenarioAsTheShippedServiceAccountHearsNoForbidden(KubeApiServer server, @TempDir Path work) throws Exception {
+  void aWholeScenarioAsTheShippedServiceAccountHearsNoForbidden(
+      KubeApiServer server, @TempDir Path work) throws Exception {
     KubernetesClient admin = server.admin();
     List<HasMetadata> rbac = ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, NS);
     String token = ShippedOperator.token(server);
     try (FeedServer feeds = new FeedServer();
         OriginServer origin = OriginServer.onLoopback();
-        OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work, token), RealKube.logFile("LeastPrivilegeScenarioTest", "operator"), "lp-operator", NS)) {
+        OperatorProcess operator =
+            ShippedOperator.start(
+                ShippedOperator.kubeconfig(server, work, token),
+                RealKube.logFile("LeastPrivilegeScenarioTest", "operator"),
+                "lp-operator",
+                NS)) {
       // A URL source with an Authorization header from a Secret in the operator's namespace.
       String feedToken = "Bearer lp-feed-token";
-      feeds.content("/lp.lst", "203.0.113.0/24\n".getBytes(StandardCharsets.US_ASCII), "\"v1\"", null, null, feedToken);
-      admin.secrets().inNamespace(ShippedOperator.NAMESPACE).resource(new SecretBuilder().withNewMetadata().withName("lp-feed-auth")
-          .addToLabels("proxyfleet.io/blocklist-auth", "true").endMetadata()
-          .addToData("authorization", Base64.getEncoder().encodeToString(feedToken.getBytes(StandardCharsets.UTF_8))).build())
+      feeds.content(
+          "/lp.lst",
+          "203.0.113.0/24\n".getBytes(StandardCharsets.US_ASCII),
+          "\"v1\"",
+          null,
+          null,
+          feedToken);
+      admin
+          .secrets()
+          .inNamespace(ShippedOperator.NAMESPACE)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName("lp-feed-auth")
+                  .addToLabels("proxyfleet.io/blocklist-auth", "true")
+                  .endMetadata()
+                  .addToData(
+                      "authorization",
+                      Base64.getEncoder()
+                          .encodeToString(feedToken.getBytes(StandardCharsets.UTF_8)))
+                  .build())
           .createOr(NonDeletingOperation::update);
-      apply(admin, """
+      apply(
+          admin,
+          """
           apiVersion: proxyfleet.io/v1alpha1
           kind: Blocklist
           metadata: {name: lp-feed}
@@ -76,33 +101,65 @@ class LeastPrivilegeScenarioTest {
               - url: %s
                 format: ip-list
                 authSecret: {namespace: %s, name: lp-feed-auth, key: authorization}
-          """.formatted(feeds.url("/lp.lst"), ShippedOperator.NAMESPACE));
+          """
+              .formatted(feeds.url("/lp.lst"), ShippedOperator.NAMESPACE));
       apply(admin, blocklist("lp-manual"));
       apply(admin, profile(NS, "local"));
-      apply(admin, fleet(NS, "lp", 4, "local", List.of("local-61", "local-62"), List.of("lp-manual", "lp-feed")));
+      apply(
+          admin,
+          fleet(
+              NS,
+              "lp",
+              4,
+              "local",
+              List.of("local-61", "local-62"),
+              List.of("lp-manual", "lp-feed")));
 
       await().atMost(TIMEOUT).until(() -> settled(admin, NS, "lp", 4));
-      assertThat(feeds.seen("/lp.lst")).isNotEmpty().allSatisfy(s -> assertThat(s.authorization()).isEqualTo(feedToken));
+      assertThat(feeds.seen("/lp.lst"))
+          .isNotEmpty()
+          .allSatisfy(s -> assertThat(s.authorization()).isEqualTo(feedToken));
       Blocklist feed = admin.resources(Blocklist.class).withName("lp-feed").get();
       assertThat(feed.getStatus().getEntries()).isEqualTo(1);
 
-      // The feed fails, recovers and fails the same way again: the second warning is the first Event
+      // The feed fails, recovers and fails the same way again: the second warning is the first
+      // Event
       // counted again (a patch), as kubectl describe shows repeats.
       for (int round = 1; round <= 4; round++) {
         boolean failing = round % 2 == 1;
         if (failing) {
           feeds.status("/lp.lst", 503, "down".getBytes(StandardCharsets.US_ASCII));
         } else {
-          feeds.content("/lp.lst", "203.0.113.0/24\n".getBytes(StandardCharsets.US_ASCII), "\"v1\"", null, null, feedToken);
+          feeds.content(
+              "/lp.lst",
+              "203.0.113.0/24\n".getBytes(StandardCharsets.US_ASCII),
+              "\"v1\"",
+              null,
+              null,
+              feedToken);
         }
-        admin.resources(Blocklist.class).withName("lp-feed").edit(b -> {
-          b.getMetadata().getAnnotations().put(BlocklistReconciler.REFRESH_ANNOTATION, "r" + System.nanoTime());
-          return b;
-        });
+        admin
+            .resources(Blocklist.class)
+            .withName("lp-feed")
+            .edit(
+                b -> {
+                  b.getMetadata()
+                      .getAnnotations()
+                      .put(BlocklistReconciler.REFRESH_ANNOTATION, "r" + System.nanoTime());
+                  return b;
+                });
         await().atMost(TIMEOUT).until(() -> stale(admin, "lp-feed") == failing);
       }
-      await().atMost(TIMEOUT).until(() -> admin.v1().events().inNamespace("default").list().getItems().stream()
-          .anyMatch(e -> "lp-feed".equals(e.getInvolvedObject().getName()) && e.getCount() != null && e.getCount() == 2));
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  admin.v1().events().inNamespace("default").list().getItems().stream()
+                      .anyMatch(
+                          e ->
+                              "lp-feed".equals(e.getInvolvedObject().getName())
+                                  && e.getCount() != null
+                                  && e.getCount() == 2));
 
       // Traffic through a published proxy, with the fleet's credentials.
       JsonNode published = endpoints(admin, NS, "lp");
@@ -115,14 +172,20 @@ class LeastPrivilegeScenarioTest {
       String victim = before.keySet().iterator().next();
       String blockedIp = before.get(victim);
       apply(admin, blocklist("lp-manual", blockedIp + "/32"));
-      await().atMost(TIMEOUT).until(() -> {
-        Map<String, String> now = ips(serving(admin, NS, "lp"));
-        return now.size() == 4 && now.containsKey(victim) && !now.get(victim).equals(blockedIp);
-      });
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> {
+                Map<String, String> now = ips(serving(admin, NS, "lp"));
+                return now.size() == 4
+                    && now.containsKey(victim)
+                    && !now.get(victim).equals(blockedIp);
+              });
       Map<String, String> after = ips(proxies(admin, NS, "lp"));
-      before.forEach((name, ip) -> {
-        if (!name.equals(victim)) assertThat(after).containsEntry(name, ip);
-      });
+      before.forEach(
+          (name, ip) -> {
+            if (!name.equals(victim)) assertThat(after).containsEntry(name, ip);
+          });
 
       // Scale 4 -> 12 -> 2.
       scale(admin, 12);
@@ -132,23 +195,48 @@ class LeastPrivilegeScenarioTest {
 
       // Delete: every Proxy, both Secrets and the fleet itself go away.
       admin.resources(ProxyFleet.class).inNamespace(NS).withName("lp").delete();
-      await().atMost(TIMEOUT).until(() -> RealServerFixtures.fleet(admin, NS, "lp") == null
-          && proxies(admin, NS, "lp").isEmpty()
-          && admin.secrets().inNamespace(NS).withName("lp-endpoints").get() == null
-          && admin.secrets().inNamespace(NS).withName("lp-credentials").get() == null);
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  RealServerFixtures.fleet(admin, NS, "lp") == null
+                      && proxies(admin, NS, "lp").isEmpty()
+                      && admin.secrets().inNamespace(NS).withName("lp-endpoints").get() == null
+                      && admin.secrets().inNamespace(NS).withName("lp-credentials").get() == null);
       admin.resources(Blocklist.class).withName("lp-feed").delete();
       admin.resources(Blocklist.class).withName("lp-manual").delete();
-      await().atMost(TIMEOUT).until(() -> admin.resources(Blocklist.class).withName("lp-feed").get() == null
-          && admin.resources(Blocklist.class).withName("lp-manual").get() == null);
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  admin.resources(Blocklist.class).withName("lp-feed").get() == null
+                      && admin.resources(Blocklist.class).withName("lp-manual").get() == null);
 
-      // It did all that without the power to enumerate Secrets: get by name only, nowhere list or watch.
+      // It did all that without the power to enumerate Secrets: get by name only, nowhere list or
+      // watch.
       for (String verb : List.of("list", "watch")) {
         for (String ns : List.of("", NS, ShippedOperator.NAMESPACE)) {
-          assertThat(RealServerFixtures.serviceAccountMay(admin, ShippedOperator.NAMESPACE, ShippedOperator.SERVICE_ACCOUNT, verb, "secrets", ns))
-              .as("%s secrets in '%s'", verb, ns).isFalse();
+          assertThat(
+                  RealServerFixtures.serviceAccountMay(
+                      admin,
+                      ShippedOperator.NAMESPACE,
+                      ShippedOperator.SERVICE_ACCOUNT,
+                      verb,
+                      "secrets",
+                      ns))
+              .as("%s secrets in '%s'", verb, ns)
+              .isFalse();
         }
       }
-      assertThat(RealServerFixtures.serviceAccountMay(admin, ShippedOperator.NAMESPACE, ShippedOperator.SERVICE_ACCOUNT, "get", "secrets", NS)).isTrue();
+      assertThat(
+              RealServerFixtures.serviceAccountMay(
+                  admin,
+                  ShippedOperator.NAMESPACE,
+                  ShippedOperator.SERVICE_ACCOUNT,
+                  "get",
+                  "secrets",
+                  NS))
+          .isTrue();
       assertThat(operator.isAlive()).as(operator.log()).isTrue();
       // A clean stop, as on SIGTERM from the kubelet: the Lease is handed back.
       operator.terminate(Duration.ofSeconds(20));
@@ -156,7 +244,8 @@ class LeastPrivilegeScenarioTest {
       assertThat(operator.log()).contains("Started leading").contains("Released the leader Lease");
     }
     // The process has exited (its Lease released): every request it made is in the audit log.
-    List<JsonNode> requests = RbacAudit.requests(server.auditEvents(), RbacAudit.credentialId(token));
+    List<JsonNode> requests =
+        RbacAudit.requests(server.auditEvents(), RbacAudit.credentialId(token));
     assertThat(requests).as("audit events of the operator's token").isNotEmpty();
     assertThat(RbacAudit.forbidden(requests)).as("requests refused").isEmpty();
     Set<RbacAudit.Permission> used = RbacAudit.used(requests);
@@ -166,12 +255,18 @@ class LeastPrivilegeScenarioTest {
     Set<RbacAudit.Permission> ungranted = new TreeSet<>(used);
     ungranted.removeAll(granted);
     assertThat(ungranted).as("used but not granted:" + RbacAudit.describe(ungranted)).isEmpty();
-    assertThat(unused).as("granted but never used:" + RbacAudit.describe(unused) + "used:" + RbacAudit.describe(used))
+    assertThat(unused)
+        .as(
+            "granted but never used:"
+                + RbacAudit.describe(unused)
+                + "used:"
+                + RbacAudit.describe(used))
         .isEqualTo(ALLOWANCE);
   }
 
   /**
    * Granted though no request of the scenario uses it, each for a reason the scenario cannot show:
+   *
    * <ul>
    *   <li>update on proxyfleets/finalizers is checked by the OwnerReferencesPermissionEnforcement
    *       admission plugin when a Proxy or Secret is created with a blockOwnerDeletion
@@ -182,24 +277,27 @@ class LeastPrivilegeScenarioTest {
    *       informer has not seen it (ProxyReconciler#cleanup);
    *   <li>create and delete on blocklists, and get besides the re-read above: a fleet's learned
    *       Blocklist, written only when a Vantage inside finds an address blocked, and deleted with
-   *       its fleet (VantageAgentRealServerTest and ReachabilityTest show those paths; this scenario
-   *       has no vantage);
+   *       its fleet (VantageAgentRealServerTest and ReachabilityTest show those paths; this
+   *       scenario has no vantage);
    *   <li>patch on vantages/status: the Accepted condition, written only on a Vantage of a fleet.
    * </ul>
    */
-  static final Set<RbacAudit.Permission> ALLOWANCE = Set.of(
-      new RbacAudit.Permission("proxyfleet.io", "proxyfleets", "finalizers", "update"),
-      new RbacAudit.Permission("proxyfleet.io", "proxyfleets", "", "get"),
-      new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "get"),
-      new RbacAudit.Permission("proxyfleet.io", "cloudprofiles", "", "get"),
-      new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "create"),
-      new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "delete"),
-      new RbacAudit.Permission("proxyfleet.io", "vantages", "status", "patch"));
+  static final Set<RbacAudit.Permission> ALLOWANCE =
+      Set.of(
+          new RbacAudit.Permission("proxyfleet.io", "proxyfleets", "finalizers", "update"),
+          new RbacAudit.Permission("proxyfleet.io", "proxyfleets", "", "get"),
+          new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "get"),
+          new RbacAudit.Permission("proxyfleet.io", "cloudprofiles", "", "get"),
+          new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "create"),
+          new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "delete"),
+          new RbacAudit.Permission("proxyfleet.io", "vantages", "status", "patch"));
 
   private static boolean stale(KubernetesClient admin, String name) {
     Blocklist list = admin.resources(Blocklist.class).withName(name).get();
-    return list.getStatus() != null && list.getStatus().getConditions() != null && list.getStatus().getConditions().stream()
-        .anyMatch(c -> "Stale".equals(c.getType()) && "True".equals(c.getStatus()));
+    return list.getStatus() != null
+        && list.getStatus().getConditions() != null
+        && list.getStatus().getConditions().stream()
+            .anyMatch(c -> "Stale".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   private static void scale(KubernetesClient admin, int replicas) {
@@ -207,7 +305,9 @@ class LeastPrivilegeScenarioTest {
   }
 
   private static Map<String, String> ips(List<Proxy> proxies) {
-    return proxies.stream().filter(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
-        .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
+    return proxies.stream()
+        .filter(p -> p.getStatus() != null && p.getStatus().getPublicIp() != null)
+        .collect(
+            Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getStatus().getPublicIp()));
   }
 }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The malformed-object fuzz of {@link MalformedObjectsFuzzTest} against the real API server and the
  * shipped operator process: what the schema lets through (maxSurge and maxUnavailable both 0, for
- * one) must be marked on its object and never stop the operator, while a
- * healthy fleet keeps reconciling.
+ * one) must be marked on its object and never stop the operator, while a healthy fleet keeps
+ * reconciling.
  */
 @ExtendWith(RealKube.class)
 class MalformedObjectsRealServerTest {
@@ -38,20 +38,27 @@ class MalformedObjectsRealServerTest {
   static final String NS = "fuzz-real";
 
   @Test
-  void malformedObjectsThatPassTheSchemaNeverStopTheOperator(KubeApiServer server, @TempDir Path work) throws Exception {
+  void malformedObjectsThatPassTheSchemaNeverStopTheOperator(
+      KubeApiServer server, @TempDir Path work) throws Exception {
     KubernetesClient admin = server.admin();
     ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, NS);
-    try (OperatorProcess operator = ShippedOperator.start(ShippedOperator.kubeconfig(server, work),
-        RealKube.logFile("MalformedObjectsRealServerTest", "operator"), "fuzz", NS)) {
+    try (OperatorProcess operator =
+        ShippedOperator.start(
+            ShippedOperator.kubeconfig(server, work),
+            RealKube.logFile("MalformedObjectsRealServerTest", "operator"),
+            "fuzz",
+            NS)) {
       apply(admin, blocklist("fuzz-real-list"));
       apply(admin, profile(NS, "local"));
-      apply(admin, fleet(NS, "steady", 1, "local", List.of("local-111"), List.of("fuzz-real-list")));
+      apply(
+          admin, fleet(NS, "steady", 1, "local", List.of("local-111"), List.of("fuzz-real-list")));
       await().atMost(RealKube.TIMEOUT).until(() -> settled(admin, NS, "steady", 1));
 
       // The reproduction from the issue, a string number past int, is refused by the schema's CEL
       // rule now; what still passes the schema but not the validator is marked on its object.
-      String fleetWith = """
+      String fleetWith =
+          """
           apiVersion: proxyfleet.io/v1alpha1
           kind: ProxyFleet
           metadata: {name: %s, namespace: %s}
@@ -61,12 +68,27 @@ class MalformedObjectsRealServerTest {
             blocklists: [fuzz-real-list]
             rotation: %s
           """;
-      assertThatThrownBy(() -> apply(admin, fleetWith.formatted("huge-surge", NS, "{maxSurge: \"99999999999\"}")))
-          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getMessage()).contains("spec.rotation.maxSurge"));
-      apply(admin, fleetWith.formatted("no-progress", NS, "{maxAge: 1h, maxSurge: 0, maxUnavailable: 0}"));
-      await().atMost(RealKube.TIMEOUT).until(() -> condition(RealServerFixtures.fleet(admin, NS, "no-progress"), "Degraded")
-          .filter(c -> c.getStatus().equals("True") && c.getReason().equals("InvalidSpec") && c.getMessage().contains("spec.rotation"))
-          .isPresent());
+      assertThatThrownBy(
+              () ->
+                  apply(
+                      admin, fleetWith.formatted("huge-surge", NS, "{maxSurge: \"99999999999\"}")))
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> assertThat(e.getMessage()).contains("spec.rotation.maxSurge"));
+      apply(
+          admin,
+          fleetWith.formatted("no-progress", NS, "{maxAge: 1h, maxSurge: 0, maxUnavailable: 0}"));
+      await()
+          .atMost(RealKube.TIMEOUT)
+          .until(
+              () ->
+                  condition(RealServerFixtures.fleet(admin, NS, "no-progress"), "Degraded")
+                      .filter(
+                          c ->
+                              c.getStatus().equals("True")
+                                  && c.getReason().equals("InvalidSpec")
+                                  && c.getMessage().contains("spec.rotation"))
+                      .isPresent());
 
       SplittableRandom random = new SplittableRandom(MalformedObjectsFuzzTest.SEED);
       int accepted = 0;
@@ -74,12 +96,18 @@ class MalformedObjectsRealServerTest {
       int replicas = 1;
       int total = 4 * 60;
       for (int i = 0; i < total; i++) {
-        MalformedObjectsFuzzTest.Kind kind = MalformedObjectsFuzzTest.KINDS.get(i % MalformedObjectsFuzzTest.KINDS.size());
+        MalformedObjectsFuzzTest.Kind kind =
+            MalformedObjectsFuzzTest.KINDS.get(i % MalformedObjectsFuzzTest.KINDS.size());
         ObjectNode object = MalformedObjectsFuzzTest.malformed(kind, "real-fuzz-" + i, random);
-        GenericKubernetesResource raw = admin.getKubernetesSerialization().convertValue(object, GenericKubernetesResource.class);
+        GenericKubernetesResource raw =
+            admin
+                .getKubernetesSerialization()
+                .convertValue(object, GenericKubernetesResource.class);
         var resources = admin.genericKubernetesResources(kind.context());
         try {
-          (kind.context().isNamespaceScoped() ? resources.inNamespace("default") : resources).resource(raw).create();
+          (kind.context().isNamespaceScoped() ? resources.inNamespace("default") : resources)
+              .resource(raw)
+              .create();
           accepted++;
         } catch (KubernetesClientException e) {
           assertThat(e.getCode()).as(e.getMessage()).isIn(400, 422);
@@ -88,21 +116,27 @@ class MalformedObjectsRealServerTest {
         if ((i + 1) % 40 == 0) {
           int want = replicas = replicas == 1 ? 2 : 1;
           admin.resources(ProxyFleet.class).inNamespace(NS).withName("steady").scale(want);
-          await("healthy fleet converges after " + (i + 1) + " malformed objects").atMost(RealKube.TIMEOUT)
+          await("healthy fleet converges after " + (i + 1) + " malformed objects")
+              .atMost(RealKube.TIMEOUT)
               .until(() -> settled(admin, NS, "steady", want));
         }
       }
-      System.out.printf("real API server: %d malformed objects rejected by the schema, %d accepted and left to the operator%n", rejected, accepted);
+      System.out.printf(
+          "real API server: %d malformed objects rejected by the schema, %d accepted and left to the operator%n",
+          rejected, accepted);
       assertThat(rejected).as("the schema refuses most").isGreaterThan(accepted);
       assertThat(operator.isAlive()).isTrue();
-      assertThat(operator.log()).doesNotContain("Stopping the operator").doesNotContain("Fatal error in informer");
+      assertThat(operator.log())
+          .doesNotContain("Stopping the operator")
+          .doesNotContain("Fatal error in informer");
       assertThat(operator.forbiddenLines()).isEmpty();
     } finally {
       for (var kind : MalformedObjectsFuzzTest.KINDS) {
         var resources = admin.genericKubernetesResources(kind.context());
-        (kind.context().isNamespaceScoped() ? resources.inNamespace("default") : resources).withLabelSelector((String) null)
-            .list().getItems().stream().filter(r -> r.getMetadata().getName().startsWith("real-fuzz-"))
-            .forEach(r -> admin.resource(r).delete());
+        (kind.context().isNamespaceScoped() ? resources.inNamespace("default") : resources)
+            .withLabelSelector((String) null).list().getItems().stream()
+                .filter(r -> r.getMetadata().getName().startsWith("real-fuzz-"))
+                .forEach(r -> admin.resource(r).delete());
       }
     }
   }

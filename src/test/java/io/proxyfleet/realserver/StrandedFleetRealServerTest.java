@@ -43,40 +43,85 @@ class StrandedFleetRealServerTest {
   static final String SA = "stranded-operator";
 
   @Test
-  void refusedCreatesAreReportedAndTheFleetConvergesOnceGranted(KubeApiServer server, @TempDir Path work) {
+  void refusedCreatesAreReportedAndTheFleetConvergesOnceGranted(
+      KubeApiServer server, @TempDir Path work) {
     KubernetesClient admin = server.admin();
     List<HasMetadata> shipped = ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, NS);
-    ClusterRole full = shipped.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast).findFirst().orElseThrow();
+    ClusterRole full =
+        shipped.stream()
+            .filter(ClusterRole.class::isInstance)
+            .map(ClusterRole.class::cast)
+            .findFirst()
+            .orElseThrow();
     // The shipped role without "create" on proxies: what an old or hand-edited role might lack.
     List<PolicyRule> withoutCreate = new ArrayList<>();
     for (PolicyRule rule : full.getRules()) {
       if (rule.getResources().equals(List.of("proxies"))) {
-        withoutCreate.add(new PolicyRuleBuilder(rule).withVerbs(rule.getVerbs().stream().filter(v -> !v.equals("create")).toList()).build());
+        withoutCreate.add(
+            new PolicyRuleBuilder(rule)
+                .withVerbs(rule.getVerbs().stream().filter(v -> !v.equals("create")).toList())
+                .build());
       } else {
         withoutCreate.add(rule);
       }
     }
-    admin.serviceAccounts().inNamespace(NS).resource(new ServiceAccountBuilder().withNewMetadata().withName(SA).endMetadata().build())
+    admin
+        .serviceAccounts()
+        .inNamespace(NS)
+        .resource(new ServiceAccountBuilder().withNewMetadata().withName(SA).endMetadata().build())
         .createOr(NonDeletingOperation::update);
-    admin.rbac().clusterRoles().resource(new ClusterRoleBuilder().withNewMetadata().withName(SA).endMetadata().withRules(withoutCreate).build())
+    admin
+        .rbac()
+        .clusterRoles()
+        .resource(
+            new ClusterRoleBuilder()
+                .withNewMetadata()
+                .withName(SA)
+                .endMetadata()
+                .withRules(withoutCreate)
+                .build())
         .createOr(NonDeletingOperation::update);
-    ClusterRoleBinding binding = new ClusterRoleBindingBuilder().withNewMetadata().withName(SA).endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", SA)
-        .addNewSubject().withKind("ServiceAccount").withName(SA).withNamespace(NS).endSubject().build();
+    ClusterRoleBinding binding =
+        new ClusterRoleBindingBuilder()
+            .withNewMetadata()
+            .withName(SA)
+            .endMetadata()
+            .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", SA)
+            .addNewSubject()
+            .withKind("ServiceAccount")
+            .withName(SA)
+            .withNamespace(NS)
+            .endSubject()
+            .build();
     admin.rbac().clusterRoleBindings().resource(binding).createOr(NonDeletingOperation::update);
     String token = server.serviceAccountToken(NS, SA, Duration.ofHours(1));
     Path kubeconfig = server.writeKubeconfig(work.resolve("kubeconfig"), token, NS);
 
-    try (OperatorProcess operator = ShippedOperator.start(kubeconfig, RealKube.logFile("StrandedFleetRealServerTest", "operator"), "stranded", NS)) {
+    try (OperatorProcess operator =
+        ShippedOperator.start(
+            kubeconfig,
+            RealKube.logFile("StrandedFleetRealServerTest", "operator"),
+            "stranded",
+            NS)) {
       apply(admin, blocklist("stranded-list"));
       apply(admin, profile(NS, "local"));
-      apply(admin, fleet(NS, "stranded", 3, "local", List.of("local-81"), List.of("stranded-list")));
+      apply(
+          admin, fleet(NS, "stranded", 3, "local", List.of("local-81"), List.of("stranded-list")));
 
-      await().atMost(RealKube.TIMEOUT).until(() -> condition(RealServerFixtures.fleet(admin, NS, "stranded"), "Degraded")
-          .filter(c -> c.getStatus().equals("True") && c.getReason().equals("Forbidden")).isPresent());
+      await()
+          .atMost(RealKube.TIMEOUT)
+          .until(
+              () ->
+                  condition(RealServerFixtures.fleet(admin, NS, "stranded"), "Degraded")
+                      .filter(
+                          c -> c.getStatus().equals("True") && c.getReason().equals("Forbidden"))
+                      .isPresent());
       ProxyFleet refused = RealServerFixtures.fleet(admin, NS, "stranded");
-      assertThat(condition(refused, "Degraded").orElseThrow().getMessage()).contains("proxies").contains("forbidden").contains("rbac");
+      assertThat(condition(refused, "Degraded").orElseThrow().getMessage())
+          .contains("proxies")
+          .contains("forbidden")
+          .contains("rbac");
       assertThat(condition(refused, "Ready").orElseThrow().getStatus()).isEqualTo("False");
       assertThat(refused.getStatus().getReadyReplicas()).isZero();
       assertThat(refused.getStatus().getReplicas()).isZero();
@@ -84,17 +129,30 @@ class StrandedFleetRealServerTest {
       long generation = refused.getMetadata().getGeneration();
 
       // Grant the permission; the fleet must converge with no spec change (retries never give up).
-      admin.rbac().clusterRoles().withName(SA).edit(r -> new ClusterRoleBuilder(r).withRules(full.getRules()).build());
-      await().atMost(RealKube.TIMEOUT.plus(Duration.ofMinutes(1))).until(() -> settled(admin, NS, "stranded", 3));
+      admin
+          .rbac()
+          .clusterRoles()
+          .withName(SA)
+          .edit(r -> new ClusterRoleBuilder(r).withRules(full.getRules()).build());
+      await()
+          .atMost(RealKube.TIMEOUT.plus(Duration.ofMinutes(1)))
+          .until(() -> settled(admin, NS, "stranded", 3));
       ProxyFleet converged = RealServerFixtures.fleet(admin, NS, "stranded");
       assertThat(converged.getMetadata().getGeneration()).isEqualTo(generation);
       assertThat(condition(converged, "Ready").orElseThrow().getStatus()).isEqualTo("True");
-      await().atMost(RealKube.TIMEOUT).until(() -> condition(RealServerFixtures.fleet(admin, NS, "stranded"), "Degraded")
-          .filter(c -> c.getStatus().equals("False")).isPresent());
+      await()
+          .atMost(RealKube.TIMEOUT)
+          .until(
+              () ->
+                  condition(RealServerFixtures.fleet(admin, NS, "stranded"), "Degraded")
+                      .filter(c -> c.getStatus().equals("False"))
+                      .isPresent());
       assertThat(operator.log()).doesNotContain("Exhausted retries");
 
       admin.resources(ProxyFleet.class).inNamespace(NS).withName("stranded").delete();
-      await().atMost(RealKube.TIMEOUT).until(() -> RealServerFixtures.fleet(admin, NS, "stranded") == null);
+      await()
+          .atMost(RealKube.TIMEOUT)
+          .until(() -> RealServerFixtures.fleet(admin, NS, "stranded") == null);
     } finally {
       admin.rbac().clusterRoleBindings().withName(SA).delete();
       admin.rbac().clusterRoles().withName(SA).delete();

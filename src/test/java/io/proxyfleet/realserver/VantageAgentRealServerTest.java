@@ -46,28 +46,58 @@ class VantageAgentRealServerTest {
   static final String NS = "vantage-agent";
 
   @Test
-  void reportsWithItsShippedRbacAndCanTouchNothingElse(KubeApiServer server, @TempDir Path work) throws Exception {
+  void reportsWithItsShippedRbacAndCanTouchNothingElse(KubeApiServer server, @TempDir Path work)
+      throws Exception {
     KubernetesClient admin = server.admin();
     ShippedOperator.installRbac(admin);
     RealServerFixtures.namespace(admin, NS);
     String sa = "vantage-operator";
-    admin.serviceAccounts().inNamespace(NS).resource(new ServiceAccountBuilder().withNewMetadata().withName(sa).endMetadata().build())
+    admin
+        .serviceAccounts()
+        .inNamespace(NS)
+        .resource(new ServiceAccountBuilder().withNewMetadata().withName(sa).endMetadata().build())
         .createOr(NonDeletingOperation::update);
-    admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(sa).endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", ShippedOperator.SERVICE_ACCOUNT)
-        .addNewSubject().withKind("ServiceAccount").withName(sa).withNamespace(NS).endSubject().build())
+    admin
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName(sa)
+                .endMetadata()
+                .withNewRoleRef(
+                    "rbac.authorization.k8s.io", "ClusterRole", ShippedOperator.SERVICE_ACCOUNT)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(sa)
+                .withNamespace(NS)
+                .endSubject()
+                .build())
         .createOr(NonDeletingOperation::update);
-    Path operatorConfig = server.writeKubeconfig(work.resolve("operator.kubeconfig"), server.serviceAccountToken(NS, sa, Duration.ofHours(1)), NS);
+    Path operatorConfig =
+        server.writeKubeconfig(
+            work.resolve("operator.kubeconfig"),
+            server.serviceAccountToken(NS, sa, Duration.ofHours(1)),
+            NS);
 
     try (OriginServer origin = OriginServer.onLoopback();
-        OperatorProcess operator = ShippedOperator.start(operatorConfig, RealKube.logFile("VantageAgentRealServerTest", "operator"), "vantage-op", NS)) {
+        OperatorProcess operator =
+            ShippedOperator.start(
+                operatorConfig,
+                RealKube.logFile("VantageAgentRealServerTest", "operator"),
+                "vantage-op",
+                NS)) {
       apply(admin, profile(NS, "local"));
       apply(admin, fleet(NS, "vf", 2, "local", List.of("local-181"), List.of()));
       apply(admin, fleet(NS, "secret-fleet", 1, "local", List.of("local-182"), List.of()));
-      await().atMost(RealKube.TIMEOUT).until(() -> settled(admin, NS, "vf", 2) && settled(admin, NS, "secret-fleet", 1));
+      await()
+          .atMost(RealKube.TIMEOUT)
+          .until(() -> settled(admin, NS, "vf", 2) && settled(admin, NS, "secret-fleet", 1));
 
       for (String name : List.of("inside", "elsewhere")) {
-        apply(admin, """
+        apply(
+            admin,
+            """
             apiVersion: proxyfleet.io/v1alpha1
             kind: Vantage
             metadata: {name: %s, namespace: %s}
@@ -76,69 +106,145 @@ class VantageAgentRealServerTest {
               fleets: [vf]
               reportInterval: 10s
               probeTimeout: 2s
-            """.formatted(name, NS));
+            """
+                .formatted(name, NS));
       }
       for (HasMetadata object : AgentRbac.objects(NS, "inside", List.of("vf-credentials"))) {
         admin.resource(object).createOr(NonDeletingOperation::update);
       }
-      String agentToken = server.serviceAccountToken(NS, AgentRbac.name("inside"), Duration.ofHours(1));
+      String agentToken =
+          server.serviceAccountToken(NS, AgentRbac.name("inside"), Duration.ofHours(1));
       Path agentConfig = server.writeKubeconfig(work.resolve("agent.kubeconfig"), agentToken, NS);
 
       // One round through the shipped command, as an operator of the vantage box runs it.
-      assertThat(Main.run("probe-agent", "--kubeconfig", agentConfig.toString(), "--vantage", "inside", "--once",
-          "--target", "127.0.0.1:" + origin.port())).isZero();
-      VantageStatus status = admin.resources(Vantage.class).inNamespace(NS).withName("inside").get().getStatus();
-      assertThat(status.getResults()).extracting(VantageResult::getProxy)
-          .containsExactlyInAnyOrderElementsOf(proxies(admin, NS, "vf").stream().map(p -> p.getMetadata().getName()).toList());
-      assertThat(status.getResults()).allSatisfy(r -> {
-        assertThat(r.getOutcome()).isEqualTo("Passed");
-        assertThat(r.getFailedRounds()).isZero();
-        assertThat(r.getIp()).isIn(proxies(admin, NS, "vf").stream().map(p -> p.getStatus().getPublicIp()).toList());
-      });
+      assertThat(
+              Main.run(
+                  "probe-agent",
+                  "--kubeconfig",
+                  agentConfig.toString(),
+                  "--vantage",
+                  "inside",
+                  "--once",
+                  "--target",
+                  "127.0.0.1:" + origin.port()))
+          .isZero();
+      VantageStatus status =
+          admin.resources(Vantage.class).inNamespace(NS).withName("inside").get().getStatus();
+      assertThat(status.getResults())
+          .extracting(VantageResult::getProxy)
+          .containsExactlyInAnyOrderElementsOf(
+              proxies(admin, NS, "vf").stream().map(p -> p.getMetadata().getName()).toList());
+      assertThat(status.getResults())
+          .allSatisfy(
+              r -> {
+                assertThat(r.getOutcome()).isEqualTo("Passed");
+                assertThat(r.getFailedRounds()).isZero();
+                assertThat(r.getIp())
+                    .isIn(
+                        proxies(admin, NS, "vf").stream()
+                            .map(p -> p.getStatus().getPublicIp())
+                            .toList());
+              });
       assertThat(status.getReachable()).isEqualTo(2);
       assertThat(status.getUnreachable()).isZero();
       assertThat(status.getLastReportTime()).isNotBlank();
-      assertThat(status.getConditions()).anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Reporting=True"));
-      String resourceVersion = admin.resources(Vantage.class).inNamespace(NS).withName("inside").get().getMetadata().getResourceVersion();
+      assertThat(status.getConditions())
+          .anySatisfy(
+              c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Reporting=True"));
+      String resourceVersion =
+          admin
+              .resources(Vantage.class)
+              .inNamespace(NS)
+              .withName("inside")
+              .get()
+              .getMetadata()
+              .getResourceVersion();
 
       // Nothing changed: a second agent process in the same minute has nothing to report but the
       // heartbeat; this one keeps its state, so a second round writes nothing.
       try (KubernetesClient agent = server.client(agentToken);
-          io.proxyfleet.vantage.ProbeAgent probeAgent = new io.proxyfleet.vantage.ProbeAgent(agent, NS, "inside", null,
-              new io.proxyfleet.probe.ProxyProbe.Target("127.0.0.1", origin.port()), 4, java.time.Clock.systemUTC())) {
+          io.proxyfleet.vantage.ProbeAgent probeAgent =
+              new io.proxyfleet.vantage.ProbeAgent(
+                  agent,
+                  NS,
+                  "inside",
+                  null,
+                  new io.proxyfleet.probe.ProxyProbe.Target("127.0.0.1", origin.port()),
+                  4,
+                  java.time.Clock.systemUTC())) {
         assertThat(probeAgent.runOnce().reported()).as("first round of a new agent").isTrue();
-        String afterFirst = admin.resources(Vantage.class).inNamespace(NS).withName("inside").get().getMetadata().getResourceVersion();
+        String afterFirst =
+            admin
+                .resources(Vantage.class)
+                .inNamespace(NS)
+                .withName("inside")
+                .get()
+                .getMetadata()
+                .getResourceVersion();
         assertThat(afterFirst).isNotEqualTo(resourceVersion);
         io.proxyfleet.vantage.ProbeAgent.Round second = probeAgent.runOnce();
         assertThat(second.probed()).isEqualTo(2);
         assertThat(second.reported()).as("unchanged results are not written again").isFalse();
-        assertThat(admin.resources(Vantage.class).inNamespace(NS).withName("inside").get().getMetadata().getResourceVersion()).isEqualTo(afterFirst);
+        assertThat(
+                admin
+                    .resources(Vantage.class)
+                    .inNamespace(NS)
+                    .withName("inside")
+                    .get()
+                    .getMetadata()
+                    .getResourceVersion())
+            .isEqualTo(afterFirst);
 
         // The token is worth little to whoever takes the box.
         Vantage other = new Vantage();
         other.setStatus(new VantageStatus());
         other.getStatus().setReachable(99);
-        assertForbidden(() -> agent.resources(Vantage.class).inNamespace(NS).withName("elsewhere").subresource("status")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), other));
-        assertForbidden(() -> agent.resources(Vantage.class).inNamespace(NS).withName("inside")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"fleets\":[\"secret-fleet\"]}}"));
+        assertForbidden(
+            () ->
+                agent
+                    .resources(Vantage.class)
+                    .inNamespace(NS)
+                    .withName("elsewhere")
+                    .subresource("status")
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), other));
+        assertForbidden(
+            () ->
+                agent
+                    .resources(Vantage.class)
+                    .inNamespace(NS)
+                    .withName("inside")
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"fleets\":[\"secret-fleet\"]}}"));
         assertForbidden(() -> agent.secrets().inNamespace(NS).list());
-        assertForbidden(() -> agent.secrets().inNamespace(NS).withName("secret-fleet-credentials").get());
+        assertForbidden(
+            () -> agent.secrets().inNamespace(NS).withName("secret-fleet-credentials").get());
         assertForbidden(() -> agent.secrets().inNamespace(NS).withName("vf-endpoints").get());
         assertForbidden(() -> agent.resources(ProxyFleet.class).inNamespace(NS).list());
         Proxy victim = proxies(admin, NS, "vf").get(0);
-        assertForbidden(() -> agent.resources(Proxy.class).inNamespace(NS).withName(victim.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"proxyfleet.io/rotate-ip\":\"x\"}}}"));
+        assertForbidden(
+            () ->
+                agent
+                    .resources(Proxy.class)
+                    .inNamespace(NS)
+                    .withName(victim.getMetadata().getName())
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"proxyfleet.io/rotate-ip\":\"x\"}}}"));
         assertForbidden(() -> agent.resources(Proxy.class).inAnyNamespace().list());
         assertThat(agent.secrets().inNamespace(NS).withName("vf-credentials").get()).isNotNull();
       }
       // The operator cleans up; the Vantages are the test's.
       admin.resources(ProxyFleet.class).inNamespace(NS).delete();
-      await().atMost(RealKube.TIMEOUT).until(() -> admin.resources(Proxy.class).inNamespace(NS).list().getItems().isEmpty());
+      await()
+          .atMost(RealKube.TIMEOUT)
+          .until(() -> admin.resources(Proxy.class).inNamespace(NS).list().getItems().isEmpty());
     }
   }
 
   private static void assertForbidden(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
-    assertThatThrownBy(call).isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
   }
 }

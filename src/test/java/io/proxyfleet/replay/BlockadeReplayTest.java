@@ -49,17 +49,26 @@ class BlockadeReplayTest {
   }
 
   static CloudRanges ranges(String... regionAndPrefix) throws Exception {
-    StringBuilder json = new StringBuilder("{\"syncToken\":\"t\",\"createDate\":\"d\",\"prefixes\":[");
+    StringBuilder json =
+        new StringBuilder("{\"syncToken\":\"t\",\"createDate\":\"d\",\"prefixes\":[");
     for (int i = 0; i < regionAndPrefix.length; i += 2) {
       if (i > 0) json.append(',');
-      json.append("{\"ip_prefix\":\"").append(regionAndPrefix[i + 1]).append("\",\"region\":\"").append(regionAndPrefix[i]).append("\",\"service\":\"EC2\"}");
+      json.append("{\"ip_prefix\":\"")
+          .append(regionAndPrefix[i + 1])
+          .append("\",\"region\":\"")
+          .append(regionAndPrefix[i])
+          .append("\",\"service\":\"EC2\"}");
     }
     json.append("]}");
-    return CloudRangeParser.parse(new ByteArrayInputStream(json.toString().getBytes(StandardCharsets.UTF_8)), RangePublisher.AWS, null);
+    return CloudRangeParser.parse(
+        new ByteArrayInputStream(json.toString().getBytes(StandardCharsets.UTF_8)),
+        RangePublisher.AWS,
+        null);
   }
 
   static ReplayFleetFile fleet(int replicas, String regions, String onBlocked) throws Exception {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
         metadata: {name: test, namespace: default}
@@ -67,7 +76,8 @@ class BlockadeReplayTest {
           replicas: %d
           placement: [{cloudProfile: aws, regions: [%s]}]
           rotation: {onBlocked: %s}
-        """.formatted(replicas, regions, onBlocked);
+        """
+            .formatted(replicas, regions, onBlocked);
     return ReplayFleetFile.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -76,25 +86,39 @@ class BlockadeReplayTest {
   }
 
   static ReplaySettings settings(Duration duration, Duration detection, int maxDraws) {
-    return new ReplaySettings(T0, duration, Duration.ofSeconds(10), Duration.ofSeconds(30), detection, maxDraws, 2, 1);
+    return new ReplaySettings(
+        T0, duration, Duration.ofSeconds(10), Duration.ofSeconds(30), detection, maxDraws, 2, 1);
   }
 
-  static BlockadeReplay replay(ReplayFleetFile fleet, CloudRanges ranges, RandomGenerator draws, BlockTimeline timeline, ReplaySettings settings) {
+  static BlockadeReplay replay(
+      ReplayFleetFile fleet,
+      CloudRanges ranges,
+      RandomGenerator draws,
+      BlockTimeline timeline,
+      ReplaySettings settings) {
     SimulatedClock clock = new SimulatedClock(settings.start());
-    SimulatedCloud cloud = new SimulatedCloud("aws", ranges, clock, draws, settings.bootDelay(), settings.subnetsPerRegion());
-    return new BlockadeReplay(fleet.fleet(), Map.of("aws", cloud), timeline, settings, clock, new SplittableRandom(7));
+    SimulatedCloud cloud =
+        new SimulatedCloud(
+            "aws", ranges, clock, draws, settings.bootDelay(), settings.subnetsPerRegion());
+    return new BlockadeReplay(
+        fleet.fleet(), Map.of("aws", cloud), timeline, settings, clock, new SplittableRandom(7));
   }
 
   /**
    * Two proxies in a region of two /24s draw 10.0.0.5 and 10.0.1.44 when they boot at 0:30. At
    * 10:00 10.0.0.0/24 is blocked; the operator learns it at 11:00 and the proxy on 10.0.0.5 draws
-   * 10.0.0.7 and 10.0.0.20 (blocked, released) and 10.0.1.144. Lost: that proxy from 10:00 to 11:00.
+   * 10.0.0.7 and 10.0.0.20 (blocked, released) and 10.0.1.144. Lost: that proxy from 10:00 to
+   * 11:00.
    */
   @Test
   void reassignIpAfterADetectionDelay() throws Exception {
-    BlockadeReplay replay = replay(fleet(2, "r1", "ReassignIP"), ranges("r1", "10.0.0.0/24", "r1", "10.0.1.0/24"),
-        new ScriptedDraws(5L, 300L, 7L, 20L, 400L), timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"),
-        settings(Duration.ofMinutes(30), Duration.ofMinutes(1), 10));
+    BlockadeReplay replay =
+        replay(
+            fleet(2, "r1", "ReassignIP"),
+            ranges("r1", "10.0.0.0/24", "r1", "10.0.1.0/24"),
+            new ScriptedDraws(5L, 300L, 7L, 20L, 400L),
+            timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"),
+            settings(Duration.ofMinutes(30), Duration.ofMinutes(1), 10));
 
     ReplayReport r = replay.run();
 
@@ -102,14 +126,20 @@ class BlockadeReplayTest {
     // Measured from 0:30 to 30:00: 2 x 1770 proxy-seconds wanted, 60 missing.
     assertThat(r.availability()).isEqualTo((3540.0 - 60) / 3540);
     assertThat(r.desiredProxyHours()).isEqualTo(3540 / 3600.0);
-    assertThat(r.steps()).singleElement().satisfies(s -> {
-      assertThat(s.at()).isEqualTo(T0.plusSeconds(600));
-      assertThat(s.cidrs()).containsExactly("10.0.0.0/24");
-      assertThat(s.newlyBlocked()).isEqualTo(256);
-      assertThat(s.affectedProxies()).isEqualTo(1);
-      assertThat(s.recovery()).isEqualTo(Duration.ofSeconds(60));
-    });
-    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 1, 0, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60)));
+    assertThat(r.steps())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.at()).isEqualTo(T0.plusSeconds(600));
+              assertThat(s.cidrs()).containsExactly("10.0.0.0/24");
+              assertThat(s.newlyBlocked()).isEqualTo(256);
+              assertThat(s.affectedProxies()).isEqualTo(1);
+              assertThat(s.recovery()).isEqualTo(Duration.ofSeconds(60));
+            });
+    assertThat(r.recovery())
+        .isEqualTo(
+            new ReplayReport.Recovery(
+                1, 1, 0, Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60)));
     assertThat(r.ipsDrawn()).isEqualTo(5);
     assertThat(replay.drawsCounted()).isEqualTo(5);
     assertThat(r.blockedDraws()).isEqualTo(2);
@@ -119,16 +149,26 @@ class BlockadeReplayTest {
     assertThat(r.failuresByReason()).isEmpty();
     assertThat(r.instancesLaunched()).isEqualTo(2);
     assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 2, 2, 2, 0));
-    assertThat(r.finalExposure()).singleElement().satisfies(e -> assertThat(e.exposure().fraction()).isEqualTo(0.5));
-    assertThat(replay.describeProxies()).allMatch(p -> p.endsWith(" Running 10.0.1.44") || p.endsWith(" Running 10.0.1.144"));
+    assertThat(r.finalExposure())
+        .singleElement()
+        .satisfies(e -> assertThat(e.exposure().fraction()).isEqualTo(0.5));
+    assertThat(replay.describeProxies())
+        .allMatch(p -> p.endsWith(" Running 10.0.1.44") || p.endsWith(" Running 10.0.1.144"));
   }
 
-  /** As above with Replace: the replacement boots 30 s after detection and draws 10.0.0.7, then 10.0.1.144. */
+  /**
+   * As above with Replace: the replacement boots 30 s after detection and draws 10.0.0.7, then
+   * 10.0.1.144.
+   */
   @Test
   void replaceWaitsForTheNewVmToBoot() throws Exception {
-    BlockadeReplay replay = replay(fleet(2, "r1", "Replace"), ranges("r1", "10.0.0.0/24", "r1", "10.0.1.0/24"),
-        new ScriptedDraws(5L, 300L, 7L, 400L), timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"),
-        settings(Duration.ofMinutes(30), Duration.ofMinutes(1), 10));
+    BlockadeReplay replay =
+        replay(
+            fleet(2, "r1", "Replace"),
+            ranges("r1", "10.0.0.0/24", "r1", "10.0.1.0/24"),
+            new ScriptedDraws(5L, 300L, 7L, 400L),
+            timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"),
+            settings(Duration.ofMinutes(30), Duration.ofMinutes(1), 10));
 
     ReplayReport r = replay.run();
 
@@ -145,14 +185,19 @@ class BlockadeReplayTest {
 
   /**
    * A region that is entirely blocked at 10:00 is 100% covered, above maxRegionBlockedPercent (80):
-   * the blocked proxy there is replaced in the other region at once (no draw from burned space), the
-   * replacement boots at 10:30 and draws one clean address. Lost: that proxy from 10:00 to 10:30.
+   * the blocked proxy there is replaced in the other region at once (no draw from burned space),
+   * the replacement boots at 10:30 and draws one clean address. Lost: that proxy from 10:00 to
+   * 10:30.
    */
   @Test
   void aFullyBlockedRegionIsAvoidedAndItsProxyReplacedInTheOtherRegion() throws Exception {
-    ReplayReport r = BlockadeReplay.create(fleet(2, "r1, r2", "ReassignIP").fleet(),
-        Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
-        timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"), settings(Duration.ofMinutes(20), Duration.ZERO, 3)).run();
+    ReplayReport r =
+        BlockadeReplay.create(
+                fleet(2, "r1, r2", "ReassignIP").fleet(),
+                Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
+                timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"),
+                settings(Duration.ofMinutes(20), Duration.ZERO, 3))
+            .run();
 
     assertThat(r.ipsDrawn()).isEqualTo(2 + 1);
     assertThat(r.blockedDraws()).isZero();
@@ -160,11 +205,20 @@ class BlockadeReplayTest {
     assertThat(r.failuresByReason()).isEmpty();
     assertThat(r.deletesByReason()).containsExactly(Map.entry("Blocked", 1L));
     assertThat(r.rotationsByReason()).containsExactly(Map.entry("Blocked", 1L));
-    // From 0:30 to 20:00: 2 x 1170 wanted; the r1 proxy served 570 s, r2 1170 s, the replacement 570 s.
+    // From 0:30 to 20:00: 2 x 1170 wanted; the r1 proxy served 570 s, r2 1170 s, the replacement
+    // 570 s.
     assertThat(r.availability()).isEqualTo(2310.0 / 2340);
-    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
-    assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0), new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
-    assertThat(r.finalExposure()).extracting(e -> e.exposure().fraction()).containsExactly(1.0, 0.0);
+    assertThat(r.recovery())
+        .isEqualTo(
+            new ReplayReport.Recovery(
+                1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+    assertThat(r.finalSpread())
+        .containsExactly(
+            new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0),
+            new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
+    assertThat(r.finalExposure())
+        .extracting(e -> e.exposure().fraction())
+        .containsExactly(1.0, 0.0);
   }
 
   /**
@@ -174,7 +228,8 @@ class BlockadeReplayTest {
    */
   @Test
   void aBurnedRegionIsLeftForTheCooldownAndTheReplacementGoesElsewhere() throws Exception {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: proxyfleet.io/v1alpha1
         kind: ProxyFleet
         metadata: {name: test, namespace: default}
@@ -184,9 +239,15 @@ class BlockadeReplayTest {
           placement: [{cloudProfile: aws, regions: [r1, r2]}]
           rotation: {onBlocked: ReassignIP, burnedRegionCooldown: 30m, maxAddressDraws: 3}
         """;
-    ReplayReport r = BlockadeReplay.create(ReplayFleetFile.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).fleet(),
-        Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
-        timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"), settings(Duration.ofMinutes(20), Duration.ZERO, 10)).run();
+    ReplayReport r =
+        BlockadeReplay.create(
+                ReplayFleetFile.read(
+                        new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+                    .fleet(),
+                Map.of("aws", ranges("r1", "10.0.0.0/24", "r2", "10.1.0.0/24")),
+                timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/24\n"),
+                settings(Duration.ofMinutes(20), Duration.ZERO, 10))
+            .run();
 
     // The fleet's rotation.maxAddressDraws (3) wins over the operator-wide fallback (10).
 
@@ -195,18 +256,28 @@ class BlockadeReplayTest {
     assertThat(r.instancesLaunched()).isEqualTo(3);
     assertThat(r.failuresByReason()).containsExactly(Map.entry("NoCleanAddress", 1L));
     assertThat(r.deletesByReason()).containsExactly(Map.entry("Failed", 1L));
-    // The failed proxy's replacement is a rotation too (status.rotationsByReason.Failed, as the README says).
-    assertThat(r.rotationsByReason()).containsOnly(Map.entry("Blocked", 1L), Map.entry("Failed", 1L));
+    // The failed proxy's replacement is a rotation too (status.rotationsByReason.Failed, as the
+    // README says).
+    assertThat(r.rotationsByReason())
+        .containsOnly(Map.entry("Blocked", 1L), Map.entry("Failed", 1L));
     assertThat(r.availability()).isEqualTo(2310.0 / 2340);
-    assertThat(r.recovery()).isEqualTo(new ReplayReport.Recovery(1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
-    assertThat(r.finalSpread()).containsExactly(new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0), new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
+    assertThat(r.recovery())
+        .isEqualTo(
+            new ReplayReport.Recovery(
+                1, 1, 0, Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+    assertThat(r.finalSpread())
+        .containsExactly(
+            new ReplayReport.Spread("aws", "r1", 0, 0, 0, 0),
+            new ReplayReport.Spread("aws", "r2", 2, 2, 2, 0));
   }
 
   @Test
   void aSeedRepeatsExactly() throws Exception {
     ReplayFleetFile fleet = fleet(6, "r1, r2", "ReassignIP");
-    Map<String, CloudRanges> ranges = Map.of("aws", ranges("r1", "10.0.0.0/22", "r2", "10.1.0.0/22"));
-    BlockTimeline timeline = timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/23\n2018-04-16T00:20:00Z,10.1.1.0/24\n");
+    Map<String, CloudRanges> ranges =
+        Map.of("aws", ranges("r1", "10.0.0.0/22", "r2", "10.1.0.0/22"));
+    BlockTimeline timeline =
+        timeline("time,cidr\n2018-04-16T00:10:00Z,10.0.0.0/23\n2018-04-16T00:20:00Z,10.1.1.0/24\n");
     ReplaySettings settings = settings(Duration.ofHours(1), Duration.ZERO, 10);
     ReplayReport a = BlockadeReplay.create(fleet.fleet(), ranges, timeline, settings).run();
     ReplayReport b = BlockadeReplay.create(fleet.fleet(), ranges, timeline, settings).run();
@@ -219,10 +290,14 @@ class BlockadeReplayTest {
 
   @Test
   void percentilesAreNearestRank() {
-    List<Duration> d = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20).stream().map(Duration::ofSeconds).toList();
+    List<Duration> d =
+        List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20).stream()
+            .map(Duration::ofSeconds)
+            .toList();
     assertThat(BlockadeReplay.percentile(d, 50)).isEqualTo(Duration.ofSeconds(10));
     assertThat(BlockadeReplay.percentile(d, 95)).isEqualTo(Duration.ofSeconds(19));
-    assertThat(BlockadeReplay.percentile(List.of(Duration.ofSeconds(7)), 95)).isEqualTo(Duration.ofSeconds(7));
+    assertThat(BlockadeReplay.percentile(List.of(Duration.ofSeconds(7)), 95))
+        .isEqualTo(Duration.ofSeconds(7));
     assertThat(BlockadeReplay.percentile(List.of(), 50)).isNull();
   }
 }

@@ -43,12 +43,15 @@ class AlertRulesTest {
   @Test
   void promtoolChecksAndUnitTestsEveryRule() throws Exception {
     Path promtool = promtool();
-    assertThat(run(promtool.toString(), "check", "rules", RULES.toString())).contains("SUCCESS: 10 rules found");
+    assertThat(run(promtool.toString(), "check", "rules", RULES.toString()))
+        .contains("SUCCESS: 10 rules found");
     assertThat(run(promtool.toString(), "test", "rules", TESTS.toString())).contains("SUCCESS");
     // Every alert has at least one test case that expects it to fire.
     String tests = Files.readString(TESTS);
     for (String alert : alerts()) {
-      assertThat(tests).as("a promtool test for " + alert).containsPattern("alertname: " + alert + "\\s+exp_alerts:\\s+- exp_labels");
+      assertThat(tests)
+          .as("a promtool test for " + alert)
+          .containsPattern("alertname: " + alert + "\\s+exp_alerts:\\s+- exp_labels");
     }
   }
 
@@ -56,13 +59,25 @@ class AlertRulesTest {
   void everyMetricTheRulesUseIsExported() throws IOException {
     PrometheusMeterRegistry registry = OperatorMetrics.registry();
     OperatorMetrics.leader(registry, () -> true);
-    registry.getPrometheusRegistry().register(() -> FleetMetrics.snapshot(List.of(fleet()), List.of()));
-    registry.getPrometheusRegistry().register(() -> DependencyMetrics.snapshot(List.of(profile()), List.of(blocklist())));
+    registry
+        .getPrometheusRegistry()
+        .register(() -> FleetMetrics.snapshot(List.of(fleet()), List.of()));
+    registry
+        .getPrometheusRegistry()
+        .register(() -> DependencyMetrics.snapshot(List.of(profile()), List.of(blocklist())));
     new CloudMetrics(registry).called("aws", "launch", "throttled");
-    new ReachabilityMetrics(registry).vantages(java.util.Map.of("team/inside", new io.proxyfleet.vantage.ReachabilityObserver.VantageReport(
-        java.util.Map.of(io.proxyfleet.probe.ProbeOutcome.TIMEOUT, 2), false)));
+    new ReachabilityMetrics(registry)
+        .vantages(
+            java.util.Map.of(
+                "team/inside",
+                new io.proxyfleet.vantage.ReachabilityObserver.VantageReport(
+                    java.util.Map.of(io.proxyfleet.probe.ProbeOutcome.TIMEOUT, 2), false)));
     Set<String> exported = new TreeSet<>();
-    registry.scrape().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).forEach(l -> exported.add(l.split("[{ ]", 2)[0]));
+    registry
+        .scrape()
+        .lines()
+        .filter(l -> !l.startsWith("#") && !l.isBlank())
+        .forEach(l -> exported.add(l.split("[{ ]", 2)[0]));
 
     Matcher m = Pattern.compile("proxyfleet_[a-z_]+").matcher(Files.readString(RULES));
     Set<String> used = new TreeSet<>();
@@ -71,14 +86,20 @@ class AlertRulesTest {
     assertThat(exported).containsAll(used);
     // The blocklist freshness alert needs both numbers for the same (blocklist, source).
     assertThat(registry.scrape())
-        .contains("proxyfleet_blocklist_source_refresh_interval_seconds{blocklist=\"rkn\",source=\"feed\"} 600.0")
-        .contains("proxyfleet_blocklist_source_last_success_timestamp_seconds{blocklist=\"rkn\",source=\"feed\"} 1.7E9")
-        .contains("proxyfleet_cloudprofile_credentials{namespace=\"p\",profile=\"aws-prod\",provider=\"aws\",state=\"Invalid\"} 1.0")
-        .contains("proxyfleet_cloudprofile_credentials{namespace=\"p\",profile=\"aws-prod\",provider=\"aws\",state=\"Valid\"} 0.0")
-        .contains("proxyfleet_fleet_region_burned{cloud_profile=\"aws-prod\",fleet=\"tg\",namespace=\"p\",region=\"eu-north-1\"} 1.0")
+        .contains(
+            "proxyfleet_blocklist_source_refresh_interval_seconds{blocklist=\"rkn\",source=\"feed\"} 600.0")
+        .contains(
+            "proxyfleet_blocklist_source_last_success_timestamp_seconds{blocklist=\"rkn\",source=\"feed\"} 1.7E9")
+        .contains(
+            "proxyfleet_cloudprofile_credentials{namespace=\"p\",profile=\"aws-prod\",provider=\"aws\",state=\"Invalid\"} 1.0")
+        .contains(
+            "proxyfleet_cloudprofile_credentials{namespace=\"p\",profile=\"aws-prod\",provider=\"aws\",state=\"Valid\"} 0.0")
+        .contains(
+            "proxyfleet_fleet_region_burned{cloud_profile=\"aws-prod\",fleet=\"tg\",namespace=\"p\",region=\"eu-north-1\"} 1.0")
         .contains("proxyfleet_fleet_rotations_held{fleet=\"tg\",namespace=\"p\"} 3.0")
         .contains("proxyfleet_vantage_accepted{namespace=\"team\",vantage=\"inside\"} 0.0")
-        .contains("proxyfleet_vantage_results{namespace=\"team\",outcome=\"TIMEOUT\",vantage=\"inside\"} 2.0");
+        .contains(
+            "proxyfleet_vantage_results{namespace=\"team\",outcome=\"TIMEOUT\",vantage=\"inside\"} 2.0");
   }
 
   private static List<String> alerts() throws IOException {
@@ -143,7 +164,8 @@ class AlertRulesTest {
       Path candidate = Path.of(dir, "promtool");
       if (Files.isExecutable(candidate)) return candidate;
     }
-    String message = "promtool not found on PATH: install Debian's prometheus package (apt-get install --no-install-recommends prometheus)";
+    String message =
+        "promtool not found on PATH: install Debian's prometheus package (apt-get install --no-install-recommends prometheus)";
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
       fail(message + " (CI=true: failing instead of skipping)");
     }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class BlockRecoveryTest {
 
-  static Proxy proxy(String ip, String blockedBy, String blockedSince, String ipAssignedAt, ProxyPhase phase) {
+  static Proxy proxy(
+      String ip, String blockedBy, String blockedSince, String ipAssignedAt, ProxyPhase phase) {
     Proxy p = new Proxy();
     ProxyStatus s = new ProxyStatus();
     s.setPublicIp(ip);
@@ -21,15 +22,33 @@ class BlockRecoveryTest {
     s.setIpAssignedAt(ipAssignedAt);
     s.setPhase(phase);
     if (blockedSince != null) {
-      s.getConditions().add(new ConditionBuilder().withType("Blocked").withStatus("True").withLastTransitionTime(blockedSince).build());
+      s.getConditions()
+          .add(
+              new ConditionBuilder()
+                  .withType("Blocked")
+                  .withStatus("True")
+                  .withLastTransitionTime(blockedSince)
+                  .build());
     } else {
-      s.getConditions().add(new ConditionBuilder().withType("Blocked").withStatus("False").withLastTransitionTime(ipAssignedAt).build());
+      s.getConditions()
+          .add(
+              new ConditionBuilder()
+                  .withType("Blocked")
+                  .withStatus("False")
+                  .withLastTransitionTime(ipAssignedAt)
+                  .build());
     }
     p.setStatus(s);
     return p;
   }
 
-  final Proxy blocked = proxy("52.58.1.1", "rkn (52.58.0.0/15)", "2026-11-27T10:00:00Z", "2026-11-27T09:00:00Z", ProxyPhase.Running);
+  final Proxy blocked =
+      proxy(
+          "52.58.1.1",
+          "rkn (52.58.0.0/15)",
+          "2026-11-27T10:00:00Z",
+          "2026-11-27T09:00:00Z",
+          ProxyPhase.Running);
 
   @Test
   void fromBlockedToServingOnANewAddress() {
@@ -40,10 +59,18 @@ class BlockRecoveryTest {
   @Test
   void anythingElseIsNoRecovery() {
     assertThat(BlockRecovery.of(blocked, blocked)).as("still blocked").isEmpty();
-    assertThat(BlockRecovery.of(blocked, proxy("52.58.1.1", null, null, "2026-11-27T10:00:05Z", ProxyPhase.Running)))
-        .as("unblocked by a list change, same address: nothing was rotated").isEmpty();
-    assertThat(BlockRecovery.of(blocked, proxy("3.120.9.9", null, null, "2026-11-27T10:00:05Z", ProxyPhase.Launching)))
-        .as("not serving yet").isEmpty();
+    assertThat(
+            BlockRecovery.of(
+                blocked,
+                proxy("52.58.1.1", null, null, "2026-11-27T10:00:05Z", ProxyPhase.Running)))
+        .as("unblocked by a list change, same address: nothing was rotated")
+        .isEmpty();
+    assertThat(
+            BlockRecovery.of(
+                blocked,
+                proxy("3.120.9.9", null, null, "2026-11-27T10:00:05Z", ProxyPhase.Launching)))
+        .as("not serving yet")
+        .isEmpty();
     Proxy clean = proxy("3.120.9.9", null, null, "2026-11-27T10:00:05Z", ProxyPhase.Running);
     assertThat(BlockRecovery.of(clean, clean)).as("was never blocked").isEmpty();
     assertThat(BlockRecovery.of(null, clean)).isEmpty();
@@ -55,14 +82,20 @@ class BlockRecoveryTest {
     // own pass could mark the old address blocked.
     Proxy serving = proxy("52.58.1.1", null, null, "2026-11-27T09:00:00Z", ProxyPhase.Running);
     Proxy rotated = proxy("3.120.9.9", null, null, "2026-11-27T10:00:03.250Z", ProxyPhase.Running);
-    rotated.getStatus().setIpRotationHandled(new RotationRequest("Blocked", Instant.parse("2026-11-27T10:00:01Z")).value());
+    rotated
+        .getStatus()
+        .setIpRotationHandled(
+            new RotationRequest("Blocked", Instant.parse("2026-11-27T10:00:01Z")).value());
     assertThat(BlockRecovery.of(serving, rotated)).contains(Duration.ofMillis(2_250));
   }
 
   @Test
   void theEarlierOfTheRecordedBlockAndTheRequestStartsTheClock() {
     Proxy rotated = proxy("3.120.9.9", null, null, "2026-11-27T10:00:42.500Z", ProxyPhase.Running);
-    rotated.getStatus().setIpRotationHandled(new RotationRequest("Blocked", Instant.parse("2026-11-27T10:00:02Z")).value());
+    rotated
+        .getStatus()
+        .setIpRotationHandled(
+            new RotationRequest("Blocked", Instant.parse("2026-11-27T10:00:02Z")).value());
     assertThat(BlockRecovery.of(blocked, rotated)).contains(Duration.ofMillis(42_500));
   }
 
@@ -70,7 +103,9 @@ class BlockRecoveryTest {
   void rotationsForOtherReasonsOrByHandAreNoBlockRecovery() {
     Proxy serving = proxy("52.58.1.1", null, null, "2026-11-27T09:00:00Z", ProxyPhase.Running);
     Proxy aged = proxy("3.120.9.9", null, null, "2026-11-27T10:00:03Z", ProxyPhase.Running);
-    aged.getStatus().setIpRotationHandled(new RotationRequest("MaxAge", Instant.parse("2026-11-27T10:00:01Z")).value());
+    aged.getStatus()
+        .setIpRotationHandled(
+            new RotationRequest("MaxAge", Instant.parse("2026-11-27T10:00:01Z")).value());
     assertThat(BlockRecovery.of(serving, aged)).isEmpty();
     Proxy byHand = proxy("3.120.9.9", null, null, "2026-11-27T10:00:03Z", ProxyPhase.Running);
     byHand.getStatus().setIpRotationHandled("now");

@@ -28,28 +28,72 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-/** Cloud operations counted by provider, operation and outcome for every provider CloudProviders hands out; GC removals; held blocklists. */
+/**
+ * Cloud operations counted by provider, operation and outcome for every provider CloudProviders
+ * hands out; GC removals; held blocklists.
+ */
 class CloudMetricsTest {
 
-  /** A provider whose subnets() answers (or throws) what the test queued; the rest is unused here. */
+  /**
+   * A provider whose subnets() answers (or throws) what the test queued; the rest is unused here.
+   */
   static final class ScriptedProvider implements CloudProvider {
     final Deque<Supplier<List<Subnet>>> answers = new ArrayDeque<>();
 
-    @Override public String type() { return "scripted"; }
-    @Override public List<Subnet> subnets(String region) { return answers.pop().get(); }
-    @Override public Optional<Instance> findInstance(String region, String ownerUid) { return Optional.empty(); }
-    @Override public Instance launch(LaunchSpec spec) { throw new UnsupportedOperationException(); }
-    @Override public void terminate(String region, String instanceId) {}
-    @Override public List<Instance> listManagedInstances(String region, String cluster) { return List.of(); }
-    @Override public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) { throw new UnsupportedOperationException(); }
-    @Override public List<Address> listManagedAddresses(String region, String cluster) { return List.of(); }
-    @Override public void associateAddress(String region, String instanceId, Address address) {}
-    @Override public void releaseAddress(String region, Address address) {}
+    @Override
+    public String type() {
+      return "scripted";
+    }
+
+    @Override
+    public List<Subnet> subnets(String region) {
+      return answers.pop().get();
+    }
+
+    @Override
+    public Optional<Instance> findInstance(String region, String ownerUid) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Instance launch(LaunchSpec spec) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void terminate(String region, String instanceId) {}
+
+    @Override
+    public List<Instance> listManagedInstances(String region, String cluster) {
+      return List.of();
+    }
+
+    @Override
+    public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public List<Address> listManagedAddresses(String region, String cluster) {
+      return List.of();
+    }
+
+    @Override
+    public void associateAddress(String region, String instanceId, Address address) {}
+
+    @Override
+    public void releaseAddress(String region, Address address) {}
   }
 
   private static CloudProfile profile() {
     CloudProfile profile = new CloudProfile();
-    profile.setMetadata(new ObjectMetaBuilder().withNamespace("p").withName("scripted").withUid("u1").withGeneration(1L).build());
+    profile.setMetadata(
+        new ObjectMetaBuilder()
+            .withNamespace("p")
+            .withName("scripted")
+            .withUid("u1")
+            .withGeneration(1L)
+            .build());
     CloudProfileSpec spec = new CloudProfileSpec();
     spec.setProvider("scripted");
     profile.setSpec(spec);
@@ -61,16 +105,33 @@ class CloudMetricsTest {
     PrometheusMeterRegistry registry = OperatorMetrics.registry();
     CloudMetrics metrics = new CloudMetrics(registry);
     ScriptedProvider scripted = new ScriptedProvider();
-    CloudProviders providers = new CloudProviders(List.of(new CloudProviderFactory() {
-      @Override public String type() { return "scripted"; }
-      @Override public CloudProvider create(CloudProfile profile) { return scripted; }
-    }), metrics);
+    CloudProviders providers =
+        new CloudProviders(
+            List.of(
+                new CloudProviderFactory() {
+                  @Override
+                  public String type() {
+                    return "scripted";
+                  }
+
+                  @Override
+                  public CloudProvider create(CloudProfile profile) {
+                    return scripted;
+                  }
+                }),
+            metrics);
     CloudProvider provider = providers.forProfile(profile());
 
     scripted.answers.add(() -> List.of(new Subnet("s1", "r1", "z1", "10.0.0.0/24")));
     scripted.answers.add(() -> List.of());
-    scripted.answers.add(() -> { throw new CloudException(CloudException.Reason.THROTTLED, "slow down"); });
-    scripted.answers.add(() -> { throw new IllegalStateException("a bug in an adapter"); });
+    scripted.answers.add(
+        () -> {
+          throw new CloudException(CloudException.Reason.THROTTLED, "slow down");
+        });
+    scripted.answers.add(
+        () -> {
+          throw new IllegalStateException("a bug in an adapter");
+        });
     assertThat(provider.subnets("r1")).hasSize(1);
     assertThat(provider.subnets("r1")).isEmpty();
     assertThatThrownBy(() -> provider.subnets("r1")).isInstanceOf(CloudException.class);
@@ -80,21 +141,31 @@ class CloudMetricsTest {
 
     String scrape = registry.scrape();
     assertThat(scrape)
-        .contains("proxyfleet_cloud_api_calls_total{operation=\"subnets\",outcome=\"success\",provider=\"scripted\"} 2.0")
-        .contains("proxyfleet_cloud_api_calls_total{operation=\"subnets\",outcome=\"throttled\",provider=\"scripted\"} 1.0")
-        .contains("proxyfleet_cloud_api_calls_total{operation=\"subnets\",outcome=\"error\",provider=\"scripted\"} 1.0")
-        .contains("proxyfleet_cloud_api_calls_total{operation=\"list_managed_instances\",outcome=\"success\",provider=\"scripted\"} 1.0");
+        .contains(
+            "proxyfleet_cloud_api_calls_total{operation=\"subnets\",outcome=\"success\",provider=\"scripted\"} 2.0")
+        .contains(
+            "proxyfleet_cloud_api_calls_total{operation=\"subnets\",outcome=\"throttled\",provider=\"scripted\"} 1.0")
+        .contains(
+            "proxyfleet_cloud_api_calls_total{operation=\"subnets\",outcome=\"error\",provider=\"scripted\"} 1.0")
+        .contains(
+            "proxyfleet_cloud_api_calls_total{operation=\"list_managed_instances\",outcome=\"success\",provider=\"scripted\"} 1.0");
     // Bounded labels: the region, instance or address never becomes one.
-    assertThat(scrape.lines().filter(l -> l.startsWith("proxyfleet_cloud_api_calls_total"))).noneMatch(l -> l.contains("r1"));
+    assertThat(scrape.lines().filter(l -> l.startsWith("proxyfleet_cloud_api_calls_total")))
+        .noneMatch(l -> l.contains("r1"));
   }
 
   @Test
   void garbageCollectorRemovalsAreCountedByKindAndStartAtZero() {
     PrometheusMeterRegistry registry = OperatorMetrics.registry();
     CloudMetrics metrics = new CloudMetrics(registry);
-    assertThat(registry.scrape()).contains("proxyfleet_gc_removals_total{kind=\"instance\"} 0.0").contains("proxyfleet_gc_removals_total{kind=\"address\"} 0.0");
-    metrics.collected(new GarbageCollector.Report(List.of("r/i-1", "r/i-2"), List.of("r/1.2.3.4"), List.of()));
-    assertThat(registry.scrape()).contains("proxyfleet_gc_removals_total{kind=\"instance\"} 2.0").contains("proxyfleet_gc_removals_total{kind=\"address\"} 1.0");
+    assertThat(registry.scrape())
+        .contains("proxyfleet_gc_removals_total{kind=\"instance\"} 0.0")
+        .contains("proxyfleet_gc_removals_total{kind=\"address\"} 0.0");
+    metrics.collected(
+        new GarbageCollector.Report(List.of("r/i-1", "r/i-2"), List.of("r/1.2.3.4"), List.of()));
+    assertThat(registry.scrape())
+        .contains("proxyfleet_gc_removals_total{kind=\"instance\"} 2.0")
+        .contains("proxyfleet_gc_removals_total{kind=\"address\"} 1.0");
   }
 
   @Test
@@ -110,7 +181,9 @@ class CloudMetricsTest {
     clean.setMetadata(new ObjectMetaBuilder().withName("manual").build());
     clean.setSpec(new BlocklistSpec());
     PrometheusMeterRegistry registry = OperatorMetrics.registry();
-    registry.getPrometheusRegistry().register(() -> DependencyMetrics.snapshot(List.of(), List.of(held, clean)));
+    registry
+        .getPrometheusRegistry()
+        .register(() -> DependencyMetrics.snapshot(List.of(), List.of(held, clean)));
     assertThat(registry.scrape())
         .contains("proxyfleet_blocklist_update_held{blocklist=\"rkn\"} 1.0")
         .contains("proxyfleet_blocklist_update_held{blocklist=\"manual\"} 0.0")

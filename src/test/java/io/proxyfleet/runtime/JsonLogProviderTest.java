@@ -15,7 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
-/** JSON logs: one parseable object per record, the level respected, and chosen by the properties --log-format=json sets. */
+/**
+ * JSON logs: one parseable object per record, the level respected, and chosen by the properties
+ * --log-format=json sets.
+ */
 class JsonLogProviderTest {
 
   /** Logs as the operator would, in a JVM of its own (SLF4J picks its provider once per JVM). */
@@ -29,7 +32,9 @@ class JsonLogProviderTest {
   @Test
   void aRecordIsOneJsonObjectWithItsFields() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Logger log = new JsonLogProvider.JsonLogger("x.Y", Level.INFO, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    Logger log =
+        new JsonLogProvider.JsonLogger(
+            "x.Y", Level.INFO, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     log.debug("hidden");
     log.info("a {} b {}", 1, "two");
     log.error("failed", new IllegalArgumentException("bad"));
@@ -46,14 +51,24 @@ class JsonLogProviderTest {
 
   @Test
   void thePropertiesTheFlagSetsSwitchAForkedJvmToJsonOnly() throws Exception {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dslf4j.provider=" + JsonLogProvider.class.getName(), "-D" + JsonLogProvider.LEVEL_PROPERTY + "=info",
-        "-Dslf4j.internal.verbosity=WARN",
-        "-cp", System.getProperty("java.class.path"), JsonLogProviderTest.class.getName())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dslf4j.provider=" + JsonLogProvider.class.getName(),
+                "-D" + JsonLogProvider.LEVEL_PROPERTY + "=info",
+                "-Dslf4j.internal.verbosity=WARN",
+                "-cp",
+                System.getProperty("java.class.path"),
+                JsonLogProviderTest.class.getName())
+            .redirectErrorStream(true)
+            .start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-    assertThat(lines).hasSize(2).allSatisfy(l -> assertThat(new ObjectMapper().readTree(l).isObject()).isTrue());
-    assertThat(new ObjectMapper().readTree(lines.get(1)).get("message").asText()).isEqualTo("quote \" and newline\n inside");
+    List<String> lines =
+        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines)
+        .hasSize(2)
+        .allSatisfy(l -> assertThat(new ObjectMapper().readTree(l).isObject()).isTrue());
+    assertThat(new ObjectMapper().readTree(lines.get(1)).get("message").asText())
+        .isEqualTo("quote \" and newline\n inside");
   }
 }

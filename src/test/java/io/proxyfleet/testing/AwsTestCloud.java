@@ -31,17 +31,23 @@ public final class AwsTestCloud {
 
   private AwsTestCloud() {}
 
-  /** A client with dummy static keys against moto (or the fault proxy) for test setup and checks. */
+  /**
+   * A client with dummy static keys against moto (or the fault proxy) for test setup and checks.
+   */
   public static Ec2Client admin(URI endpoint, String region) {
     return Ec2Client.builder()
         .region(Region.of(region))
         .endpointOverride(endpoint)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+        .credentialsProvider(
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
         .httpClient(UrlConnectionHttpClient.create())
         .build();
   }
 
-  /** A VPC and subnets in distinct zones (a, b, c...) of the region, subnets tagged {@code SUBNET_TAG=use}. */
+  /**
+   * A VPC and subnets in distinct zones (a, b, c...) of the region, subnets tagged {@code
+   * SUBNET_TAG=use}.
+   */
   public record Network(String region, String vpcId, List<String> subnetIds, List<String> zones) {}
 
   public static Network network(Ec2Client ec2, String region, int subnets, String use) {
@@ -51,9 +57,19 @@ public final class AwsTestCloud {
     for (int i = 0; i < subnets; i++) {
       String zone = region + (char) ('a' + i);
       int n = i;
-      String id = ec2.createSubnet(b -> b.vpcId(vpc).cidrBlock("10.0." + n + ".0/24").availabilityZone(zone)
-          .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.SUBNET)
-              .tags(Tag.builder().key(SUBNET_TAG).value(use).build()).build())).subnet().subnetId();
+      String id =
+          ec2.createSubnet(
+                  b ->
+                      b.vpcId(vpc)
+                          .cidrBlock("10.0." + n + ".0/24")
+                          .availabilityZone(zone)
+                          .tagSpecifications(
+                              TagSpecification.builder()
+                                  .resourceType(ResourceType.SUBNET)
+                                  .tags(Tag.builder().key(SUBNET_TAG).value(use).build())
+                                  .build()))
+              .subnet()
+              .subnetId();
       ids.add(id);
       zones.add(zone);
     }
@@ -62,14 +78,31 @@ public final class AwsTestCloud {
 
   /** One of moto's bundled Amazon Linux 2 images (x86_64) in the region. */
   public static Image amazonLinux(Ec2Client ec2) {
-    return ec2.describeImages(b -> b.owners("amazon").filters(Filter.builder().name("name").values("amzn2-ami-hvm-*-x86_64-gp2").build()))
-        .images().stream().min(Comparator.comparing(Image::imageId)).orElseThrow();
+    return ec2
+        .describeImages(
+            b ->
+                b.owners("amazon")
+                    .filters(
+                        Filter.builder().name("name").values("amzn2-ami-hvm-*-x86_64-gp2").build()))
+        .images()
+        .stream()
+        .min(Comparator.comparing(Image::imageId))
+        .orElseThrow();
   }
 
-  /** An aws CloudProfile object with the given spec.aws; uid and generation set as the API server would. */
+  /**
+   * An aws CloudProfile object with the given spec.aws; uid and generation set as the API server
+   * would.
+   */
   public static CloudProfile profile(String name, AwsProviderSpec aws, Map<String, String> tags) {
     CloudProfile p = new CloudProfile();
-    p.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("default").withUid(UUID.randomUUID().toString()).withGeneration(1L).build());
+    p.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace("default")
+            .withUid(UUID.randomUUID().toString())
+            .withGeneration(1L)
+            .build());
     CloudProfileSpec spec = new CloudProfileSpec();
     spec.setProvider("aws");
     spec.setAws(aws);

@@ -31,8 +31,8 @@ import java.util.function.Predicate;
 
 /**
  * An HTTP proxy in front of moto that sees every EC2 Query API call: counts calls per Action,
- * records their parameters, and injects what moto cannot produce: real EC2 XML errors
- * ({@code RequestLimitExceeded} with 503 every Nth call, a chosen error for a chosen Action and
+ * records their parameters, and injects what moto cannot produce: real EC2 XML errors ({@code
+ * RequestLimitExceeded} with 503 every Nth call, a chosen error for a chosen Action and
  * parameters), canned responses (e.g. paginated pages), and callbacks after an Action succeeded.
  */
 public final class Ec2FaultProxy implements AutoCloseable {
@@ -46,11 +46,12 @@ public final class Ec2FaultProxy implements AutoCloseable {
     /** Parameters whose name starts with {@code prefix}, e.g. "TagSpecification.". */
     public Map<String, String> params(String prefix) {
       Map<String, String> out = new TreeMap<>();
-      params.forEach((k, v) -> {
-        if (k.startsWith(prefix)) {
-          out.put(k, v);
-        }
-      });
+      params.forEach(
+          (k, v) -> {
+            if (k.startsWith(prefix)) {
+              out.put(k, v);
+            }
+          });
       return out;
     }
   }
@@ -62,11 +63,16 @@ public final class Ec2FaultProxy implements AutoCloseable {
     }
   }
 
-  private record Rule(String action, Predicate<Map<String, String>> when, Function<Map<String, String>, Reply> reply, AtomicInteger remaining) {}
+  private record Rule(
+      String action,
+      Predicate<Map<String, String>> when,
+      Function<Map<String, String>, Reply> reply,
+      AtomicInteger remaining) {}
 
   private final URI target;
   private final HttpServer server;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final List<Rule> rules = new CopyOnWriteArrayList<>();
@@ -80,11 +86,14 @@ public final class Ec2FaultProxy implements AutoCloseable {
     this.target = target;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.createContext("/", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "ec2-fault-proxy");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            8,
+            r -> {
+              Thread t = new Thread(r, "ec2-fault-proxy");
+              t.setDaemon(true);
+              return t;
+            }));
     server.start();
   }
 
@@ -97,7 +106,10 @@ public final class Ec2FaultProxy implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  /** Every {@code n}th call (counted over all Actions, or over {@code actions} when given) answers RequestLimitExceeded/503; 0 turns it off. */
+  /**
+   * Every {@code n}th call (counted over all Actions, or over {@code actions} when given) answers
+   * RequestLimitExceeded/503; 0 turns it off.
+   */
   public Ec2FaultProxy throttleEvery(int n, String... actions) {
     throttleActions = Set.of(actions);
     throttleEvery = n;
@@ -114,19 +126,37 @@ public final class Ec2FaultProxy implements AutoCloseable {
     return fail(action, p -> true, status, code, Integer.MAX_VALUE);
   }
 
-  /** Answers {@code action} calls whose parameters match {@code when} with an error, {@code times} times. */
-  public Ec2FaultProxy fail(String action, Predicate<Map<String, String>> when, int status, String code, int times) {
-    rules.add(new Rule(action, when, p -> Reply.error(status, code, code + " (injected by the test)"), new AtomicInteger(times)));
+  /**
+   * Answers {@code action} calls whose parameters match {@code when} with an error, {@code times}
+   * times.
+   */
+  public Ec2FaultProxy fail(
+      String action, Predicate<Map<String, String>> when, int status, String code, int times) {
+    rules.add(
+        new Rule(
+            action,
+            when,
+            p -> Reply.error(status, code, code + " (injected by the test)"),
+            new AtomicInteger(times)));
     return this;
   }
 
   /** Answers matching calls with whatever {@code reply} returns (empty: forward as usual). */
-  public Ec2FaultProxy respond(String action, Function<Map<String, String>, Optional<Reply>> reply) {
-    rules.add(new Rule(action, p -> reply.apply(p).isPresent(), p -> reply.apply(p).orElseThrow(), new AtomicInteger(Integer.MAX_VALUE)));
+  public Ec2FaultProxy respond(
+      String action, Function<Map<String, String>, Optional<Reply>> reply) {
+    rules.add(
+        new Rule(
+            action,
+            p -> reply.apply(p).isPresent(),
+            p -> reply.apply(p).orElseThrow(),
+            new AtomicInteger(Integer.MAX_VALUE)));
     return this;
   }
 
-  /** Runs {@code callback} after moto answered {@code action} successfully (before the client sees it). */
+  /**
+   * Runs {@code callback} after moto answered {@code action} successfully (before the client sees
+   * it).
+   */
   public Ec2FaultProxy afterSuccess(String action, Consumer<Call> callback) {
     afterSuccess.computeIfAbsent(action, a -> new CopyOnWriteArrayList<>()).add(callback);
     return this;
@@ -167,19 +197,25 @@ public final class Ec2FaultProxy implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      Map<String, String> params = new LinkedHashMap<>(parse(exchange.getRequestURI().getRawQuery()));
+      Map<String, String> params =
+          new LinkedHashMap<>(parse(exchange.getRequestURI().getRawQuery()));
       params.putAll(parse(new String(body, StandardCharsets.UTF_8)));
       String action = params.getOrDefault("Action", "?");
       counts.computeIfAbsent(action, a -> new AtomicLong()).incrementAndGet();
 
       Reply injected = null;
       int every = throttleEvery;
-      if (every > 0 && (throttleActions.isEmpty() || throttleActions.contains(action)) && sequence.incrementAndGet() % every == 0) {
+      if (every > 0
+          && (throttleActions.isEmpty() || throttleActions.contains(action))
+          && sequence.incrementAndGet() % every == 0) {
         throttled.incrementAndGet();
         injected = Reply.error(503, "RequestLimitExceeded", "Request limit exceeded.");
       }
       for (Rule rule : rules) {
-        if (injected == null && rule.action().equals(action) && rule.remaining().get() > 0 && rule.when().test(params)) {
+        if (injected == null
+            && rule.action().equals(action)
+            && rule.remaining().get() > 0
+            && rule.when().test(params)) {
           if (rule.remaining().decrementAndGet() >= 0) {
             injected = rule.reply().apply(params);
           }
@@ -187,18 +223,33 @@ public final class Ec2FaultProxy implements AutoCloseable {
       }
       if (injected != null) {
         calls.add(new Call(action, params, injected.status()));
-        send(exchange, injected.status(), injected.body().getBytes(StandardCharsets.UTF_8), "text/xml");
+        send(
+            exchange,
+            injected.status(),
+            injected.body().getBytes(StandardCharsets.UTF_8),
+            "text/xml");
         return;
       }
-      HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(target + exchange.getRequestURI().toString()))
-          .timeout(Duration.ofSeconds(60))
-          .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-      exchange.getRequestHeaders().forEach((name, values) -> {
-        String n = name.toLowerCase();
-        if (!Set.of("host", "content-length", "connection", "expect", "upgrade", "transfer-encoding").contains(n)) {
-          values.forEach(v -> forward.header(name, v));
-        }
-      });
+      HttpRequest.Builder forward =
+          HttpRequest.newBuilder(URI.create(target + exchange.getRequestURI().toString()))
+              .timeout(Duration.ofSeconds(60))
+              .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+      exchange
+          .getRequestHeaders()
+          .forEach(
+              (name, values) -> {
+                String n = name.toLowerCase();
+                if (!Set.of(
+                        "host",
+                        "content-length",
+                        "connection",
+                        "expect",
+                        "upgrade",
+                        "transfer-encoding")
+                    .contains(n)) {
+                  values.forEach(v -> forward.header(name, v));
+                }
+              });
       HttpResponse<byte[]> response;
       try {
         response = http.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -211,11 +262,16 @@ public final class Ec2FaultProxy implements AutoCloseable {
       if (response.statusCode() / 100 == 2) {
         afterSuccess.getOrDefault(action, List.of()).forEach(cb -> cb.accept(call));
       }
-      send(exchange, response.statusCode(), response.body(), response.headers().firstValue("content-type").orElse("text/xml"));
+      send(
+          exchange,
+          response.statusCode(),
+          response.body(),
+          response.headers().firstValue("content-type").orElse("text/xml"));
     }
   }
 
-  private static void send(HttpExchange exchange, int status, byte[] body, String contentType) throws IOException {
+  private static void send(HttpExchange exchange, int status, byte[] body, String contentType)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
     try (OutputStream out = exchange.getResponseBody()) {
@@ -239,8 +295,11 @@ public final class Ec2FaultProxy implements AutoCloseable {
 
   /** A real EC2 error document. */
   public static String errorXml(String code, String message) {
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + code + "</Code><Message>"
-        + message + "</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>";
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>"
+        + code
+        + "</Code><Message>"
+        + message
+        + "</Message></Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID></Response>";
   }
 
   @Override

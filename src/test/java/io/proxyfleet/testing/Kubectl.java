@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Assumptions;
 /** Runs the real kubectl against a kubeconfig, with its own discovery cache and a timeout. */
 public final class Kubectl {
 
-  public static final String INSTALL_HINT = "install kubectl 1.32 (e.g. the 'kubectl' Debian package from"
-      + " the Kubernetes or Google Cloud apt repository, or a release binary on PATH), or point"
-      + " the KUBECTL environment variable at one";
+  public static final String INSTALL_HINT =
+      "install kubectl 1.32 (e.g. the 'kubectl' Debian package from"
+          + " the Kubernetes or Google Cloud apt repository, or a release binary on PATH), or point"
+          + " the KUBECTL environment variable at one";
 
   private static final long TIMEOUT_SECONDS = 30;
 
@@ -27,8 +28,14 @@ public final class Kubectl {
   public record Result(List<String> command, int exitCode, String stdout, String stderr) {
     @Override
     public String toString() {
-      return "$ " + String.join(" ", command) + "\nexit code: " + exitCode
-          + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+      return "$ "
+          + String.join(" ", command)
+          + "\nexit code: "
+          + exitCode
+          + "\n--- stdout ---\n"
+          + stdout
+          + "\n--- stderr ---\n"
+          + stderr;
     }
   }
 
@@ -45,8 +52,8 @@ public final class Kubectl {
   }
 
   /**
-   * The kubectl to test with; skips the calling test when there is none, except in CI
-   * ({@code CI=true}) where a missing kubectl must fail the build instead of hiding these tests.
+   * The kubectl to test with; skips the calling test when there is none, except in CI ({@code
+   * CI=true}) where a missing kubectl must fail the build instead of hiding these tests.
    */
   public static String locateOrSkip() {
     return require(locate(), "true".equalsIgnoreCase(System.getenv("CI")));
@@ -90,18 +97,24 @@ public final class Kubectl {
 
   /** Runs kubectl with {@code stdin} as its standard input (for {@code apply -f -}). */
   public Result runWithInput(String stdin, String... args) {
-    List<String> command = new ArrayList<>(List.of(executable,
-        "--kubeconfig", kubeconfig.toString(),
-        "--cache-dir", cacheDir.toString(),
-        "--request-timeout=20s"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                executable,
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--cache-dir",
+                cacheDir.toString(),
+                "--request-timeout=20s"));
     command.addAll(List.of(args));
     try {
       Path out = Files.createTempFile(workDir, "kubectl", ".out");
       Path err = Files.createTempFile(workDir, "kubectl", ".err");
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .directory(workDir.toFile())
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .directory(workDir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
       // Only the files named on the command line may steer kubectl.
       builder.environment().remove("KUBECONFIG");
       Process process = builder.start();
@@ -110,11 +123,19 @@ public final class Kubectl {
       }
       if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        fail("kubectl did not finish within " + TIMEOUT_SECONDS + " s:\n" + new Result(command, -1,
-            Files.readString(out, StandardCharsets.UTF_8),
-            Files.readString(err, StandardCharsets.UTF_8)));
+        fail(
+            "kubectl did not finish within "
+                + TIMEOUT_SECONDS
+                + " s:\n"
+                + new Result(
+                    command,
+                    -1,
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8)));
       }
-      return new Result(command, process.exitValue(),
+      return new Result(
+          command,
+          process.exitValue(),
           Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
     } catch (IOException e) {

@@ -44,7 +44,10 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
     this(Map.of());
   }
 
-  /** A server with extra environment, e.g. {@code INITIAL_NO_AUTH_ACTION_COUNT=0} for real IAM checks. */
+  /**
+   * A server with extra environment, e.g. {@code INITIAL_NO_AUTH_ACTION_COUNT=0} for real IAM
+   * checks.
+   */
   public MotoServer(Map<String, String> environment) {
     this.environment = new LinkedHashMap<>(environment);
   }
@@ -57,7 +60,8 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
     }
     String path = System.getenv("PATH");
     String home = System.getProperty("user.home");
-    List<String> dirs = new ArrayList<>(path == null ? List.of() : List.of(path.split(File.pathSeparator)));
+    List<String> dirs =
+        new ArrayList<>(path == null ? List.of() : List.of(path.split(File.pathSeparator)));
     // Where pip and pyenv put it when the PATH of a CI shell does not name those directories.
     dirs.add(home + "/.pyenv/shims");
     dirs.add(home + "/.local/bin");
@@ -74,7 +78,9 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
   public static Path requireExecutable() {
     Optional<Path> exe = executable();
     if (exe.isEmpty()) {
-      String message = "moto_server not found on PATH: the AWS tests need the moto EC2 emulator; install it with " + INSTALL_HINT;
+      String message =
+          "moto_server not found on PATH: the AWS tests need the moto EC2 emulator; install it with "
+              + INSTALL_HINT;
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail(message + " (CI=true: failing instead of skipping)");
       }
@@ -99,15 +105,21 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
     for (int attempt = 0; attempt < 3; attempt++) {
       port = freePort();
       logFile = Files.createTempFile("moto-" + port + "-", ".log");
-      ProcessBuilder pb = new ProcessBuilder(exe.toString(), "-H", "127.0.0.1", "-p", String.valueOf(port))
-          .redirectErrorStream(true)
-          .redirectOutput(logFile.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(exe.toString(), "-H", "127.0.0.1", "-p", String.valueOf(port))
+              .redirectErrorStream(true)
+              .redirectOutput(logFile.toFile());
       pb.environment().putAll(environment);
       process = pb.start();
       if (waitReady(Duration.ofSeconds(30))) {
         return;
       }
-      last = new IOException("moto_server did not become ready on port " + port + "; log:\n" + Files.readString(logFile));
+      last =
+          new IOException(
+              "moto_server did not become ready on port "
+                  + port
+                  + "; log:\n"
+                  + Files.readString(logFile));
       process.destroyForcibly();
     }
     throw last;
@@ -117,7 +129,9 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
   private boolean waitReady(Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     try {
-      org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(100))
+      org.awaitility.Awaitility.await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> !process.isAlive() || answers(http));
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       return false;
@@ -127,8 +141,12 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
 
   private boolean answers(HttpClient http) throws InterruptedException {
     try {
-      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/moto-api/")).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.discarding());
+      HttpResponse<Void> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(endpoint() + "/moto-api/"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
       return r.statusCode() == 200;
     } catch (IOException e) {
       return false; // not listening yet
@@ -137,8 +155,12 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback {
 
   /** Forgets every resource (all regions, all services). */
   public void reset() throws IOException, InterruptedException {
-    HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint() + "/moto-api/reset"))
-        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(endpoint() + "/moto-api/reset"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
   }
 
   public URI endpoint() {

@@ -14,8 +14,8 @@ import java.util.Base64;
 
 /**
  * Test clients that fetch a URL through a proxy given as a connection URI from the endpoints Secret
- * ({@code socks5://user:pass@ip:port} or {@code http://user:pass@ip:port}). Written against the RFCs
- * so the servers are checked by an independent implementation, not by their own codec.
+ * ({@code socks5://user:pass@ip:port} or {@code http://user:pass@ip:port}). Written against the
+ * RFCs so the servers are checked by an independent implementation, not by their own codec.
  */
 public final class ProxyClients {
 
@@ -24,7 +24,8 @@ public final class ProxyClients {
   /** GETs {@code target} through the proxy and returns the response body; throws when refused. */
   public static String get(URI proxy, String target) throws IOException {
     // No userinfo: a SOCKS5 server without authentication (a local Shadowsocks client's side).
-    String[] userInfo = proxy.getRawUserInfo() == null ? null : proxy.getRawUserInfo().split(":", 2);
+    String[] userInfo =
+        proxy.getRawUserInfo() == null ? null : proxy.getRawUserInfo().split(":", 2);
     String user = userInfo == null ? null : URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8);
     String pass = userInfo == null ? null : URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8);
     URI t = URI.create(target);
@@ -35,15 +36,35 @@ public final class ProxyClients {
       DataInputStream in = new DataInputStream(s.getInputStream());
       if (proxy.getScheme().equals("socks5")) {
         socks5Handshake(in, out, user, pass, t.getHost(), t.getPort());
-        request(out, "GET " + t.getRawPath() + " HTTP/1.1\r\nHost: " + t.getHost() + ":" + t.getPort() + "\r\nConnection: close\r\n\r\n");
+        request(
+            out,
+            "GET "
+                + t.getRawPath()
+                + " HTTP/1.1\r\nHost: "
+                + t.getHost()
+                + ":"
+                + t.getPort()
+                + "\r\nConnection: close\r\n\r\n");
       } else {
-        String auth = Base64.getEncoder().encodeToString((user + ":" + pass).getBytes(StandardCharsets.UTF_8));
-        request(out, "GET " + target + " HTTP/1.1\r\nHost: " + t.getHost() + ":" + t.getPort()
-            + "\r\nProxy-Authorization: Basic " + auth + "\r\nConnection: close\r\n\r\n");
+        String auth =
+            Base64.getEncoder()
+                .encodeToString((user + ":" + pass).getBytes(StandardCharsets.UTF_8));
+        request(
+            out,
+            "GET "
+                + target
+                + " HTTP/1.1\r\nHost: "
+                + t.getHost()
+                + ":"
+                + t.getPort()
+                + "\r\nProxy-Authorization: Basic "
+                + auth
+                + "\r\nConnection: close\r\n\r\n");
       }
       String response = new String(readAll(in), StandardCharsets.ISO_8859_1);
       if (!response.startsWith("HTTP/1.1 200")) {
-        throw new IOException("proxy answered: " + response.lines().findFirst().orElse("<nothing>"));
+        throw new IOException(
+            "proxy answered: " + response.lines().findFirst().orElse("<nothing>"));
       }
       return response.substring(response.indexOf("\r\n\r\n") + 4);
     }
@@ -68,7 +89,9 @@ public final class ProxyClients {
     }
   }
 
-  private static void socks5Handshake(DataInputStream in, OutputStream out, String user, String pass, String host, int port) throws IOException {
+  private static void socks5Handshake(
+      DataInputStream in, OutputStream out, String user, String pass, String host, int port)
+      throws IOException {
     if (user == null) {
       out.write(new byte[] {5, 1, 0}); // version 5, one method: none
       out.flush();
@@ -81,7 +104,8 @@ public final class ProxyClients {
     connect(in, out, host, port);
   }
 
-  private static void usernamePassword(DataInputStream in, OutputStream out, String user, String pass) throws IOException {
+  private static void usernamePassword(
+      DataInputStream in, OutputStream out, String user, String pass) throws IOException {
     out.write(new byte[] {5, 1, 2}); // version 5, one method: username/password
     out.flush();
     if (in.readByte() != 5 || in.readByte() != 2) {
@@ -103,7 +127,8 @@ public final class ProxyClients {
     }
   }
 
-  private static void connect(DataInputStream in, OutputStream out, String host, int port) throws IOException {
+  private static void connect(DataInputStream in, OutputStream out, String host, int port)
+      throws IOException {
     byte[] h = host.getBytes(StandardCharsets.US_ASCII);
     ByteArrayOutputStream connect = new ByteArrayOutputStream();
     connect.write(new byte[] {5, 1, 0, 3});
@@ -118,12 +143,13 @@ public final class ProxyClients {
     if (head[1] != 0) {
       throw new IOException("SOCKS5 CONNECT failed with status " + head[1]);
     }
-    int skip = switch (head[3]) {
-      case 1 -> 4;
-      case 4 -> 16;
-      case 3 -> in.readUnsignedByte();
-      default -> throw new IOException("bad SOCKS5 address type " + head[3]);
-    };
+    int skip =
+        switch (head[3]) {
+          case 1 -> 4;
+          case 4 -> 16;
+          case 3 -> in.readUnsignedByte();
+          default -> throw new IOException("bad SOCKS5 address type " + head[3]);
+        };
     in.readFully(new byte[skip + 2]);
   }
 

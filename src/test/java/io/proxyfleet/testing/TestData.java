@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
-/** The real third-party files under {@code src/test/resources/data} and the shipped range snapshots. */
+/**
+ * The real third-party files under {@code src/test/resources/data} and the shipped range snapshots.
+ */
 public final class TestData {
 
   public static final String AWS_2018 = "data/cloud/aws_ip-ranges_2018-04-05T181616Z.json";

@@ -23,14 +23,23 @@ class LearnedBlocksTest {
     assertThat(learned.learn("52.58.2.11", week, 3)).as("another /24").isEmpty();
     assertThat(learned.learn("52.58.1.12", week, 3)).contains("52.58.1.0/24");
     assertThat(learned.learn("52.58.1.13", week, 3)).as("already learned").isEmpty();
-    assertThat(learned.entries()).containsOnlyKeys("52.58.1.10/32", "52.58.1.11/32", "52.58.2.11/32", "52.58.1.12/32", "52.58.1.13/32", "52.58.1.0/24");
+    assertThat(learned.entries())
+        .containsOnlyKeys(
+            "52.58.1.10/32",
+            "52.58.1.11/32",
+            "52.58.2.11/32",
+            "52.58.1.12/32",
+            "52.58.1.13/32",
+            "52.58.1.0/24");
     assertThat(learned.learn("2001:db8::1", week, 1)).as("IPv6 one by one").isEmpty();
     assertThat(learned.entries()).containsKey("2001:db8::1/128");
   }
 
   @Test
   void entriesExpireAndRelearningExtendsThem() {
-    LearnedBlocks learned = new LearnedBlocks(Map.of("198.51.100.7/32", T0.plusSeconds(10), "198.51.100.8/32", T0.plusSeconds(100)));
+    LearnedBlocks learned =
+        new LearnedBlocks(
+            Map.of("198.51.100.7/32", T0.plusSeconds(10), "198.51.100.8/32", T0.plusSeconds(100)));
     learned.learn("198.51.100.7", T0.plusSeconds(50), 3);
     assertThat(learned.expire(T0.plusSeconds(20))).isFalse();
     assertThat(learned.expire(T0.plusSeconds(60))).isTrue();
@@ -42,7 +51,8 @@ class LearnedBlocksTest {
   void failedRoundsCountOnlyUnansweredRoundsOnTheSameAddress() {
     ProbeResult timeout = new ProbeResult(ProbeOutcome.TIMEOUT, Duration.ofMillis(500), T0, "");
     ProbeResult passed = new ProbeResult(ProbeOutcome.PASSED, Duration.ofMillis(43), T0, "");
-    ProbeResult refusedCreds = new ProbeResult(ProbeOutcome.AUTH_REFUSED, Duration.ofMillis(3), T0, "");
+    ProbeResult refusedCreds =
+        new ProbeResult(ProbeOutcome.AUTH_REFUSED, Duration.ofMillis(3), T0, "");
     VantageResult r = ProbeAgent.next(null, "p", "1.2.3.4", timeout);
     assertThat(r.getFailedRounds()).isEqualTo(1);
     assertThat(r.getOutcome()).isEqualTo("Timeout");
@@ -50,11 +60,15 @@ class LearnedBlocksTest {
       r = ProbeAgent.next(r, "p", "1.2.3.4", timeout);
     }
     assertThat(r.getFailedRounds()).isEqualTo(VantageResult.MAX_FAILED_ROUNDS);
-    assertThat(ProbeAgent.next(r, "p", "5.6.7.8", timeout).getFailedRounds()).as("a new address starts over").isEqualTo(1);
+    assertThat(ProbeAgent.next(r, "p", "5.6.7.8", timeout).getFailedRounds())
+        .as("a new address starts over")
+        .isEqualTo(1);
     VantageResult ok = ProbeAgent.next(r, "p", "1.2.3.4", passed);
     assertThat(ok.getFailedRounds()).isZero();
     assertThat(ok.getLatencyMs()).isEqualTo(40);
-    assertThat(ProbeAgent.next(ok, "p", "1.2.3.4", refusedCreds).getFailedRounds()).as("the proxy answered").isZero();
+    assertThat(ProbeAgent.next(ok, "p", "1.2.3.4", refusedCreds).getFailedRounds())
+        .as("the proxy answered")
+        .isZero();
     for (ProbeOutcome o : ProbeOutcome.values()) {
       assertThat(ProbeAgent.outcome(ProbeAgent.wire(o))).contains(o);
     }

@@ -73,38 +73,73 @@ public final class BlocklistParser {
    * @throws ParseLimitException a limit was passed; nothing more was read
    */
   public static ParsedBlocklist parse(
-      InputStream in, BlocklistFormat format, Charset charset, BlockIndex.Builder combined, ParseLimits limits)
+      InputStream in,
+      BlocklistFormat format,
+      Charset charset,
+      BlockIndex.Builder combined,
+      ParseLimits limits)
       throws IOException, BlocklistParseException {
-    ContentCap cap = new ContentCap(ungzip(new BufferedInputStream(in, 1 << 16)), limits.maxBytes());
+    ContentCap cap =
+        new ContentCap(ungzip(new BufferedInputStream(in, 1 << 16)), limits.maxBytes());
     try {
       return parseContent(cap, format, charset, combined, limits);
     } catch (ContentCap.Exceeded e) {
-      throw new ParseLimitException("the content passed " + limits.maxBytes() + " bytes (after decompression); stopped reading", cap.count);
+      throw new ParseLimitException(
+          "the content passed "
+              + limits.maxBytes()
+              + " bytes (after decompression); stopped reading",
+          cap.count);
     } catch (Run.TooManyEntries e) {
-      throw new ParseLimitException("more than " + limits.maxEntries() + " values; stopped reading after " + cap.count + " bytes", cap.count);
+      throw new ParseLimitException(
+          "more than "
+              + limits.maxEntries()
+              + " values; stopped reading after "
+              + cap.count
+              + " bytes",
+          cap.count);
     }
   }
 
   private static ParsedBlocklist parseContent(
-      InputStream content, BlocklistFormat format, Charset charset, BlockIndex.Builder combined, ParseLimits limits)
+      InputStream content,
+      BlocklistFormat format,
+      Charset charset,
+      BlockIndex.Builder combined,
+      ParseLimits limits)
       throws IOException, BlocklistParseException {
     Charset cs = charset == null ? format.defaultCharset() : charset;
     InputStream body = content;
     boolean direct = Utf8Transcoding.asciiCompatible(cs);
     if (direct) {
-      BufferedInputStream peek = body instanceof BufferedInputStream b ? b : new BufferedInputStream(body, 1 << 16);
+      BufferedInputStream peek =
+          body instanceof BufferedInputStream b ? b : new BufferedInputStream(body, 1 << 16);
       rejectUtf16ByteOrderMark(peek, cs);
       body = peek;
     }
     Run run = new Run(format, direct ? cs : StandardCharsets.UTF_8, combined, limits.maxEntries());
     run.read(new LineReader(direct ? body : new Utf8Transcoding(body, cs)));
     if (run.errors > run.entries) {
-      String verdict = ": this is not a list in the " + format.wireName() + " format and " + cs.name() + " encoding, or it is damaged; check both";
-      throw new BlocklistParseException(run.errors + " of " + (run.errors + run.entries)
-          + " values did not parse (first: " + String.join("; ", run.messages) + ")" + verdict,
+      String verdict =
+          ": this is not a list in the "
+              + format.wireName()
+              + " format and "
+              + cs.name()
+              + " encoding, or it is damaged; check both";
+      throw new BlocklistParseException(
+          run.errors
+              + " of "
+              + (run.errors + run.entries)
+              + " values did not parse (first: "
+              + String.join("; ", run.messages)
+              + ")"
+              + verdict,
           run.errors + " of " + (run.errors + run.entries) + " values did not parse" + verdict);
     }
-    return new ParsedBlocklist(run.builder.build(), run.entries, run.errors, run.messages,
+    return new ParsedBlocklist(
+        run.builder.build(),
+        run.entries,
+        run.errors,
+        run.messages,
         new RowCounts(run.lines, run.rows, run.extraFields, run.severalUrls, run.withoutIps));
   }
 
@@ -117,8 +152,10 @@ public final class BlocklistParser {
     int b1 = in.read();
     in.reset();
     if ((b0 == 0xFF && b1 == 0xFE) || (b0 == 0xFE && b1 == 0xFF)) {
-      throw new BlocklistParseException("the data starts with a UTF-16 byte order mark but is read as "
-          + declared.name() + "; set the encoding to UTF-16");
+      throw new BlocklistParseException(
+          "the data starts with a UTF-16 byte order mark but is read as "
+              + declared.name()
+              + "; set the encoding to UTF-16");
     }
   }
 
@@ -138,8 +175,13 @@ public final class BlocklistParser {
   }
 
   private static IOException damagedGzip(long bytes, IOException cause) {
-    return new IOException("gzip data is truncated or corrupt after " + bytes + " bytes of content ("
-        + cause.getMessage() + "): an incomplete download? The list was not read", cause);
+    return new IOException(
+        "gzip data is truncated or corrupt after "
+            + bytes
+            + " bytes of content ("
+            + cause.getMessage()
+            + "): an incomplete download? The list was not read",
+        cause);
   }
 
   /** Turns the JDK's terse gzip errors into one that says what happened. */
@@ -164,7 +206,10 @@ public final class BlocklistParser {
 
   /** Counts content bytes and stops the read past the limit, before they reach the parser. */
   private static final class ContentCap extends FilterInputStream {
-    /** Not a damaged stream: unwinds the read to {@link BlocklistParser#parse}, which names the limit. */
+    /**
+     * Not a damaged stream: unwinds the read to {@link BlocklistParser#parse}, which names the
+     * limit.
+     */
     static final class Exceeded extends IOException {
       Exceeded() {
         super("content limit passed");
@@ -200,7 +245,9 @@ public final class BlocklistParser {
 
   /** The state of reading one source. */
   private static final class Run {
-    /** Unwinds the read once the entry limit is passed (values are added deep inside the line loop). */
+    /**
+     * Unwinds the read once the entry limit is passed (values are added deep inside the line loop).
+     */
     static final class TooManyEntries extends RuntimeException {
       TooManyEntries() {
         super("entry limit passed", null, false, false);
@@ -238,7 +285,10 @@ public final class BlocklistParser {
         int line = reader.lineNumber();
         lines = line;
         if (line == 1) {
-          if (e - s >= 3 && b[s] == (byte) 0xEF && b[s + 1] == (byte) 0xBB && b[s + 2] == (byte) 0xBF) {
+          if (e - s >= 3
+              && b[s] == (byte) 0xEF
+              && b[s + 1] == (byte) 0xBB
+              && b[s + 2] == (byte) 0xBF) {
             s += 3; // UTF-8 byte order mark
           }
         }
@@ -255,8 +305,13 @@ public final class BlocklistParser {
         if (!sawContent) {
           sawContent = true;
           if (b[s] == '<') {
-            throw new BlocklistParseException("line " + line + " starts with '<': this looks like an HTML page"
-                + " (an error page served instead of the list?), not a list in the " + format.wireName() + " format");
+            throw new BlocklistParseException(
+                "line "
+                    + line
+                    + " starts with '<': this looks like an HTML page"
+                    + " (an error page served instead of the list?), not a list in the "
+                    + format.wireName()
+                    + " format");
           }
           if (format == BlocklistFormat.ZAPRET_CSV && startsWith(b, s, e, "Updated:")) {
             continue; // the dump's header line
@@ -313,14 +368,27 @@ public final class BlocklistParser {
           last3 = last2;
           last2 = last1;
           last1 = i;
-        } else if (c == '|' && firstBar < 0 && second >= 0 && b[i - 1] == ' ' && i + 1 < e && b[i + 1] == ' ') {
+        } else if (c == '|'
+            && firstBar < 0
+            && second >= 0
+            && b[i - 1] == ' '
+            && i + 1 < e
+            && b[i + 1] == ' ') {
           firstBar = i - 1;
         }
       }
       int fields = semicolons + 1;
       if (fields < 6) {
-        error("line " + line + ": " + fields + " ';'-separated field" + (fields == 1 ? "" : "s")
-            + ", expected 6 (" + ZAPRET_COLUMNS + ")");
+        error(
+            "line "
+                + line
+                + ": "
+                + fields
+                + " ';'-separated field"
+                + (fields == 1 ? "" : "s")
+                + ", expected 6 ("
+                + ZAPRET_COLUMNS
+                + ")");
         return;
       }
       if (fields > 6) {

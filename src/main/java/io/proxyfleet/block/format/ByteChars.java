@@ -4,9 +4,9 @@ import java.nio.charset.Charset;
 
 /**
  * A reusable character view of raw line bytes, so the address parsers can read list values without
- * decoding every line into a String. Valid because every character that may appear in an address
- * or a delimiter is ASCII and the bytes come from an ASCII-compatible encoding; only the text
- * quoted in error messages is decoded, with the source's real charset.
+ * decoding every line into a String. Valid because every character that may appear in an address or
+ * a delimiter is ASCII and the bytes come from an ASCII-compatible encoding; only the text quoted
+ * in error messages is decoded, with the source's real charset.
  */
 final class ByteChars implements CharSequence {
 

@@ -41,9 +41,12 @@ final class LineReader {
           return true;
         }
         if (c == 0) {
-          throw new BlocklistParseException("line " + (lineNumber + 1) + " contains a NUL byte: this is binary"
-              + " data or text in a 16/32-bit encoding such as UTF-16, not a text list in an ASCII-compatible"
-              + " encoding; convert it or set the encoding");
+          throw new BlocklistParseException(
+              "line "
+                  + (lineNumber + 1)
+                  + " contains a NUL byte: this is binary"
+                  + " data or text in a 16/32-bit encoding such as UTF-16, not a text list in an ASCII-compatible"
+                  + " encoding; convert it or set the encoding");
         }
       }
       if (eof) {
@@ -72,8 +75,12 @@ final class LineReader {
       System.arraycopy(buf, pos, buf, 0, partial);
     } else if (partial == buf.length) {
       if (buf.length >= MAX_LINE_BYTES) {
-        throw new BlocklistParseException("line " + (lineNumber + 1) + " is longer than "
-            + (MAX_LINE_BYTES >> 20) + " MiB: this is not a line-based list, or it is read with a wrong encoding");
+        throw new BlocklistParseException(
+            "line "
+                + (lineNumber + 1)
+                + " is longer than "
+                + (MAX_LINE_BYTES >> 20)
+                + " MiB: this is not a line-based list, or it is read with a wrong encoding");
       }
       buf = Arrays.copyOf(buf, buf.length * 2);
     }

@@ -12,9 +12,10 @@ public record ParseLimits(long maxBytes, int maxEntries) {
 
   /** 512 MiB: five times the largest real registry dump (dump.csv, about 100 MB). */
   public static final long DEFAULT_MAX_BYTES = 512L << 20;
+
   /**
-   * 2,000,000 values: ten times the IPv4 values of the 2025 registry (169,581) and above the biggest
-   * antifilter list; 16 MB while reading, about 48 MB while the index is sorted and merged.
+   * 2,000,000 values: ten times the IPv4 values of the 2025 registry (169,581) and above the
+   * biggest antifilter list; 16 MB while reading, about 48 MB while the index is sorted and merged.
    */
   public static final int DEFAULT_MAX_ENTRIES = 2_000_000;
 

@@ -12,15 +12,16 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Re-encodes a stream in an encoding that is not ASCII-compatible (UTF-16, UTF-32) as UTF-8, so
- * the byte-level line reader serves every encoding. Only sources declared in such an encoding pay
- * for it.
+ * Re-encodes a stream in an encoding that is not ASCII-compatible (UTF-16, UTF-32) as UTF-8, so the
+ * byte-level line reader serves every encoding. Only sources declared in such an encoding pay for
+ * it.
  */
 final class Utf8Transcoding extends InputStream {
 
   private final Reader reader;
   private final CharsetEncoder encoder =
-      StandardCharsets.UTF_8.newEncoder()
+      StandardCharsets.UTF_8
+          .newEncoder()
           .onMalformedInput(CodingErrorAction.REPLACE)
           .onUnmappableCharacter(CodingErrorAction.REPLACE);
   private final CharBuffer chars = CharBuffer.allocate(8192);

@@ -1,7 +1,5 @@
 package io.proxyfleet.cloud.aws;
 
-import io.proxyfleet.cloud.boot.BootScript;
-import io.proxyfleet.cloud.boot.CloudDns;
 import io.proxyfleet.cloud.Address;
 import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudException.Reason;
@@ -11,6 +9,8 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.Snapshot;
 import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.cloud.boot.BootScript;
+import io.proxyfleet.cloud.boot.CloudDns;
 import io.proxyfleet.cloud.capacity.ZoneCapacity;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -67,23 +66,40 @@ public final class Ec2CloudProvider implements CloudProvider {
 
   /** The provider type as written in {@code CloudProfile.spec.provider}. */
   public static final String TYPE = "aws";
+
   /** Tag on managed security groups: the port they open. */
   public static final String PORT_TAG = "proxyfleet.io/port";
+
   /** Tag on Elastic IPs: when they were allocated (EC2 does not record it). */
   public static final String CREATED_TAG = "proxyfleet.io/created-at";
+
   /** User agent suffix of every call, so EC2 logs and CloudTrail show the operator. */
   public static final String USER_AGENT = "proxyfleet/0.1.0";
 
   /** Every EC2 operation this adapter calls; operator/aws-iam-policy.json must allow each. */
-  public static final Set<String> OPERATIONS = Set.of(
-      "DescribeInstances", "RunInstances", "TerminateInstances", "DescribeSubnets", "DescribeImages",
-      "DescribeSecurityGroups", "CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "AllocateAddress",
-      "AssociateAddress", "ReleaseAddress", "DescribeAddresses", "DescribeAvailabilityZones");
+  public static final Set<String> OPERATIONS =
+      Set.of(
+          "DescribeInstances",
+          "RunInstances",
+          "TerminateInstances",
+          "DescribeSubnets",
+          "DescribeImages",
+          "DescribeSecurityGroups",
+          "CreateSecurityGroup",
+          "AuthorizeSecurityGroupIngress",
+          "AllocateAddress",
+          "AssociateAddress",
+          "ReleaseAddress",
+          "DescribeAddresses",
+          "DescribeAvailabilityZones");
 
   private static final Logger log = LoggerFactory.getLogger(Ec2CloudProvider.class);
-  private static final List<String> LIVE_STATES = List.of("pending", "running", "shutting-down", "stopping", "stopped");
+  private static final List<String> LIVE_STATES =
+      List.of("pending", "running", "shutting-down", "stopping", "stopped");
 
-  /** Builds the SDK client of a region around the adapter's interceptor (counting and rate limits). */
+  /**
+   * Builds the SDK client of a region around the adapter's interceptor (counting and rate limits).
+   */
   @FunctionalInterface
   public interface ClientFactory {
     Ec2Client create(String region, ExecutionInterceptor interceptor);
@@ -105,8 +121,14 @@ public final class Ec2CloudProvider implements CloudProvider {
   private final ZoneCapacity capacity;
   private final Map<String, Launched> launched = new ConcurrentHashMap<>();
 
-  Ec2CloudProvider(AwsProfile profile, String cluster, Ec2Settings settings, Clock clock, ClientFactory clients,
-      List<AutoCloseable> resources, Supplier<Collection<String>> secrets) {
+  Ec2CloudProvider(
+      AwsProfile profile,
+      String cluster,
+      Ec2Settings settings,
+      Clock clock,
+      ClientFactory clients,
+      List<AutoCloseable> resources,
+      Supplier<Collection<String>> secrets) {
     this.profile = Objects.requireNonNull(profile, "profile");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -141,7 +163,10 @@ public final class Ec2CloudProvider implements CloudProvider {
   public void verifyAccess() {
     for (String region : profile.regions()) {
       RegionApi r = region(region);
-      call(r, "DescribeAvailabilityZones", () -> r.ec2.describeAvailabilityZones(b -> b.allAvailabilityZones(false)));
+      call(
+          r,
+          "DescribeAvailabilityZones",
+          () -> r.ec2.describeAvailabilityZones(b -> b.allAvailabilityZones(false)));
     }
   }
 
@@ -168,8 +193,11 @@ public final class Ec2CloudProvider implements CloudProvider {
   @Override
   public Optional<Instance> findInstance(String region, String ownerUid) {
     RegionApi r = region(region);
-    Optional<software.amazon.awssdk.services.ec2.model.Instance> seen = pick(r.instances.get().stream()
-        .filter(i -> ownerUid.equals(tag(i.tags(), OwnerTags.PROXY))).toList());
+    Optional<software.amazon.awssdk.services.ec2.model.Instance> seen =
+        pick(
+            r.instances.get().stream()
+                .filter(i -> ownerUid.equals(tag(i.tags(), OwnerTags.PROXY)))
+                .toList());
     if (seen.isPresent()) {
       return Optional.of(toInstance(r, seen.get()));
     }
@@ -180,7 +208,8 @@ public final class Ec2CloudProvider implements CloudProvider {
   public Instance launch(LaunchSpec spec) {
     Objects.requireNonNull(spec, "spec");
     if (spec.owner() == null) {
-      throw new CloudException(Reason.INVALID, "owner must be set: every instance carries owner tags");
+      throw new CloudException(
+          Reason.INVALID, "owner must be set: every instance carries owner tags");
     }
     profile.checkRegion(spec.region());
     BootScript.validate(spec.protocol(), spec.port(), spec.credentials());
@@ -191,75 +220,149 @@ public final class Ec2CloudProvider implements CloudProvider {
     if (known.isPresent()) {
       return known.get();
     }
-    // A fresh, targeted lookup: the snapshot may predate a launch made by a previous operator process.
-    List<software.amazon.awssdk.services.ec2.model.Instance> owned = call(r, "DescribeInstances", () -> r.ec2
-        .describeInstancesPaginator(b -> b.filters(
-            filter("tag:" + OwnerTags.PROXY, uid), filter("tag:" + OwnerTags.CLUSTER, spec.owner().cluster()),
-            filter("instance-state-name", LIVE_STATES)))
-        .reservations().stream().flatMap(res -> res.instances().stream()).toList());
+    // A fresh, targeted lookup: the snapshot may predate a launch made by a previous operator
+    // process.
+    List<software.amazon.awssdk.services.ec2.model.Instance> owned =
+        call(
+            r,
+            "DescribeInstances",
+            () ->
+                r
+                    .ec2
+                    .describeInstancesPaginator(
+                        b ->
+                            b.filters(
+                                filter("tag:" + OwnerTags.PROXY, uid),
+                                filter("tag:" + OwnerTags.CLUSTER, spec.owner().cluster()),
+                                filter("instance-state-name", LIVE_STATES)))
+                    .reservations()
+                    .stream()
+                    .flatMap(res -> res.instances().stream())
+                    .toList());
     Optional<software.amazon.awssdk.services.ec2.model.Instance> existing = pick(owned);
     if (existing.isPresent()) {
       return toInstance(r, existing.get());
     }
 
     ResolvedSubnets resolved = r.subnets.get();
-    Subnet requested = resolved.subnets().stream().filter(s -> s.id().equals(spec.subnetId())).findFirst()
-        .orElseThrow(() -> new CloudException(Reason.INVALID, "CloudProfile " + profile.key() + ": subnet '" + spec.subnetId()
-            + "' is not one of the subnets spec.aws.subnets selects in " + spec.region() + " ("
-            + resolved.subnets().stream().map(Subnet::id).collect(Collectors.joining(", ")) + ")"));
-    List<Subnet> order = capacity.fallbackOrder(spec.region(), profile.instanceType(), requested, resolved.subnets(), Subnet::zone);
+    Subnet requested =
+        resolved.subnets().stream()
+            .filter(s -> s.id().equals(spec.subnetId()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new CloudException(
+                        Reason.INVALID,
+                        "CloudProfile "
+                            + profile.key()
+                            + ": subnet '"
+                            + spec.subnetId()
+                            + "' is not one of the subnets spec.aws.subnets selects in "
+                            + spec.region()
+                            + " ("
+                            + resolved.subnets().stream()
+                                .map(Subnet::id)
+                                .collect(Collectors.joining(", "))
+                            + ")"));
+    List<Subnet> order =
+        capacity.fallbackOrder(
+            spec.region(), profile.instanceType(), requested, resolved.subnets(), Subnet::zone);
 
     String image = image(r);
-    String userData = BootScript.base64(spec.protocol(), spec.port(), spec.credentials(), CloudDns.AWS);
+    String userData =
+        BootScript.base64(spec.protocol(), spec.port(), spec.credentials(), CloudDns.AWS);
     Map<String, String> tags = tags(spec.owner().asTags());
     CloudException capacity = null;
     List<String> tried = new ArrayList<>();
     for (Subnet subnet : order) {
-      List<String> groups = securityGroups(r, resolved.vpcBySubnet().get(subnet.id()), spec.port(), spec.owner().cluster());
+      List<String> groups =
+          securityGroups(
+              r, resolved.vpcBySubnet().get(subnet.id()), spec.port(), spec.owner().cluster());
       tried.add(subnet.zone());
       try {
-        RunInstancesResponse response = call(r, "RunInstances", () -> r.ec2.runInstances(b -> b
-            .imageId(image)
-            .instanceType(profile.instanceType())
-            .minCount(1)
-            .maxCount(1)
-            .subnetId(subnet.id())
-            .securityGroupIds(groups)
-            .clientToken(clientToken(uid, subnet.id()))
-            .userData(userData)
-            .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
-            .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED).httpEndpoint(InstanceMetadataEndpointState.ENABLED)
-                .httpPutResponseHopLimit(1))
-            .tagSpecifications(tagSpec(ResourceType.INSTANCE, tags), tagSpec(ResourceType.VOLUME, tags),
-                tagSpec(ResourceType.NETWORK_INTERFACE, tags))));
+        RunInstancesResponse response =
+            call(
+                r,
+                "RunInstances",
+                () ->
+                    r.ec2.runInstances(
+                        b ->
+                            b.imageId(image)
+                                .instanceType(profile.instanceType())
+                                .minCount(1)
+                                .maxCount(1)
+                                .subnetId(subnet.id())
+                                .securityGroupIds(groups)
+                                .clientToken(clientToken(uid, subnet.id()))
+                                .userData(userData)
+                                .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+                                .metadataOptions(
+                                    m ->
+                                        m.httpTokens(HttpTokensState.REQUIRED)
+                                            .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
+                                            .httpPutResponseHopLimit(1))
+                                .tagSpecifications(
+                                    tagSpec(ResourceType.INSTANCE, tags),
+                                    tagSpec(ResourceType.VOLUME, tags),
+                                    tagSpec(ResourceType.NETWORK_INTERFACE, tags))));
         Instance instance = toInstance(r, response.instances().get(0), null);
         launched.put(uid, new Launched(instance, clock.instant()));
         r.instances.invalidate();
         if (!subnet.id().equals(spec.subnetId())) {
-          log.info("Launched {} for {} in {} ({}) instead of {}: no capacity in {}", instance.id(), spec.owner().proxyName(),
-              subnet.id(), subnet.zone(), spec.subnetId(), requested.zone());
+          log.info(
+              "Launched {} for {} in {} ({}) instead of {}: no capacity in {}",
+              instance.id(),
+              spec.owner().proxyName(),
+              subnet.id(),
+              subnet.zone(),
+              spec.subnetId(),
+              requested.zone());
         }
         return instance;
       } catch (CloudException e) {
         String code = Ec2Errors.code(e);
         if (e.reason() == Reason.CAPACITY_UNAVAILABLE) {
-          Instant until = this.capacity.markUnavailable(spec.region(), subnet.zone(), profile.instanceType());
-          log.warn("No capacity for {} in {} ({}); skipping the zone until {}", profile.instanceType(), subnet.zone(), code, until);
+          Instant until =
+              this.capacity.markUnavailable(spec.region(), subnet.zone(), profile.instanceType());
+          log.warn(
+              "No capacity for {} in {} ({}); skipping the zone until {}",
+              profile.instanceType(),
+              subnet.zone(),
+              code,
+              until);
           capacity = e;
           continue;
         }
-        if (code != null && code.startsWith("InvalidGroup") && profile.securityGroupIds().isEmpty()) {
+        if (code != null
+            && code.startsWith("InvalidGroup")
+            && profile.securityGroupIds().isEmpty()) {
           // Someone deleted the managed group: forget it so the next attempt creates it again.
           r.groups.clear();
-          throw new CloudException(Reason.TRANSIENT, e.getMessage() + "; the managed security group is recreated on the next attempt", e);
+          throw new CloudException(
+              Reason.TRANSIENT,
+              e.getMessage() + "; the managed security group is recreated on the next attempt",
+              e);
         }
         throw e;
       }
     }
     Set<String> zones = unavailableZones(spec.region());
-    throw new CloudException(Reason.CAPACITY_UNAVAILABLE, "CloudProfile " + profile.key() + ": no capacity for "
-        + profile.instanceType() + " in " + spec.region() + " (tried zones " + tried + "; unavailable: " + zones
-        + "); zones are tried again after " + settings.capacityHold().toMinutes() + " min", capacity);
+    throw new CloudException(
+        Reason.CAPACITY_UNAVAILABLE,
+        "CloudProfile "
+            + profile.key()
+            + ": no capacity for "
+            + profile.instanceType()
+            + " in "
+            + spec.region()
+            + " (tried zones "
+            + tried
+            + "; unavailable: "
+            + zones
+            + "); zones are tried again after "
+            + settings.capacityHold().toMinutes()
+            + " min",
+        capacity);
   }
 
   @Override
@@ -280,15 +383,19 @@ public final class Ec2CloudProvider implements CloudProvider {
   @Override
   public List<Instance> listManagedInstances(String region, String cluster) {
     RegionApi r = anyRegion(region);
-    List<software.amazon.awssdk.services.ec2.model.Instance> all = this.cluster.equals(cluster)
-        ? r.instances.get() : describeInstances(r, cluster);
-    return all.stream().filter(i -> cluster.equals(tag(i.tags(), OwnerTags.CLUSTER))).map(i -> toInstance(r, i)).toList();
+    List<software.amazon.awssdk.services.ec2.model.Instance> all =
+        this.cluster.equals(cluster) ? r.instances.get() : describeInstances(r, cluster);
+    return all.stream()
+        .filter(i -> cluster.equals(tag(i.tags(), OwnerTags.CLUSTER)))
+        .map(i -> toInstance(r, i))
+        .toList();
   }
 
   @Override
   public Address allocateAddress(String region, OwnerTags owner, Optional<String> subnetHint) {
     if (owner == null) {
-      throw new CloudException(Reason.INVALID, "owner must be set: every address carries owner tags");
+      throw new CloudException(
+          Reason.INVALID, "owner must be set: every address carries owner tags");
     }
     profile.checkRegion(region);
     RegionApi r = region(region);
@@ -296,9 +403,17 @@ public final class Ec2CloudProvider implements CloudProvider {
     Map<String, String> tags = tags(owner.asTags());
     tags.put(CREATED_TAG, now.toString());
     try {
-      var response = call(r, "AllocateAddress", () -> r.ec2.allocateAddress(b -> b
-          .domain(DomainType.VPC).tagSpecifications(tagSpec(ResourceType.ELASTIC_IP, tags))));
-      return new Address(response.allocationId(), region, response.publicIp(), null, Map.copyOf(tags), now);
+      var response =
+          call(
+              r,
+              "AllocateAddress",
+              () ->
+                  r.ec2.allocateAddress(
+                      b ->
+                          b.domain(DomainType.VPC)
+                              .tagSpecifications(tagSpec(ResourceType.ELASTIC_IP, tags))));
+      return new Address(
+          response.allocationId(), region, response.publicIp(), null, Map.copyOf(tags), now);
     } finally {
       r.addresses.invalidate();
     }
@@ -307,8 +422,8 @@ public final class Ec2CloudProvider implements CloudProvider {
   @Override
   public List<Address> listManagedAddresses(String region, String cluster) {
     RegionApi r = anyRegion(region);
-    List<software.amazon.awssdk.services.ec2.model.Address> all = this.cluster.equals(cluster)
-        ? r.addresses.get() : describeAddresses(r, cluster);
+    List<software.amazon.awssdk.services.ec2.model.Address> all =
+        this.cluster.equals(cluster) ? r.addresses.get() : describeAddresses(r, cluster);
     return all.stream()
         .filter(a -> a.allocationId() != null && cluster.equals(tag(a.tags(), OwnerTags.CLUSTER)))
         .map(a -> toAddress(region, a))
@@ -320,21 +435,43 @@ public final class Ec2CloudProvider implements CloudProvider {
     Objects.requireNonNull(address, "address");
     RegionApi r = region(region);
     // The reconciler associates only RUNNING instances; say so cleanly instead of asking EC2.
-    Optional<software.amazon.awssdk.services.ec2.model.Instance> seen = r.instances.get().stream()
-        .filter(i -> i.instanceId().equals(instanceId)).findFirst();
+    Optional<software.amazon.awssdk.services.ec2.model.Instance> seen =
+        r.instances.get().stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
     if (seen.isEmpty()) {
-      boolean pending = launched.values().stream().anyMatch(l -> l.instance().id().equals(instanceId));
+      boolean pending =
+          launched.values().stream().anyMatch(l -> l.instance().id().equals(instanceId));
       throw pending
-          ? new CloudException(Reason.TRANSIENT, "instance " + instanceId + " in " + region + " is still pending; addresses are associated once it runs")
-          : new CloudException(Reason.NOT_FOUND, "instance " + instanceId + " not found in " + region);
+          ? new CloudException(
+              Reason.TRANSIENT,
+              "instance "
+                  + instanceId
+                  + " in "
+                  + region
+                  + " is still pending; addresses are associated once it runs")
+          : new CloudException(
+              Reason.NOT_FOUND, "instance " + instanceId + " not found in " + region);
     }
     if (seen.get().state().name() != InstanceStateName.RUNNING) {
-      throw new CloudException(Reason.TRANSIENT, "instance " + instanceId + " in " + region + " is "
-          + seen.get().state().nameAsString() + "; addresses are associated once it runs");
+      throw new CloudException(
+          Reason.TRANSIENT,
+          "instance "
+              + instanceId
+              + " in "
+              + region
+              + " is "
+              + seen.get().state().nameAsString()
+              + "; addresses are associated once it runs");
     }
     try {
-      call(r, "AssociateAddress", () -> r.ec2.associateAddress(b -> b
-          .allocationId(address.id()).instanceId(instanceId).allowReassociation(true)));
+      call(
+          r,
+          "AssociateAddress",
+          () ->
+              r.ec2.associateAddress(
+                  b ->
+                      b.allocationId(address.id())
+                          .instanceId(instanceId)
+                          .allowReassociation(true)));
     } finally {
       r.addresses.invalidate();
       r.instances.invalidate();
@@ -379,7 +516,8 @@ public final class Ec2CloudProvider implements CloudProvider {
   /** Any region, also one dropped from the profile: listing and cleaning up must still reach it. */
   private RegionApi anyRegion(String region) {
     if (region == null || !region.matches(io.proxyfleet.api.AwsProviderSpec.REGION_PATTERN)) {
-      throw new CloudException(Reason.INVALID, "'" + region + "' is not an AWS region name such as eu-central-1");
+      throw new CloudException(
+          Reason.INVALID, "'" + region + "' is not an AWS region name such as eu-central-1");
     }
     return regions.computeIfAbsent(region, RegionApi::new);
   }
@@ -397,11 +535,15 @@ public final class Ec2CloudProvider implements CloudProvider {
 
     RegionApi(String name) {
       this.name = name;
-      TokenBucket describe = TokenBucket.system(name + " describe", settings.describeRate(), settings.describeBurst());
-      TokenBucket mutate = TokenBucket.system(name + " mutating", settings.mutateRate(), settings.mutateBurst());
+      TokenBucket describe =
+          TokenBucket.system(name + " describe", settings.describeRate(), settings.describeBurst());
+      TokenBucket mutate =
+          TokenBucket.system(name + " mutating", settings.mutateRate(), settings.mutateBurst());
       this.ec2 = clients.create(name, new RegionInterceptor(name, describe, mutate));
-      this.instances = new Snapshot<>(() -> describeInstances(this, cluster), clock, settings.snapshotTtl());
-      this.addresses = new Snapshot<>(() -> describeAddresses(this, cluster), clock, settings.snapshotTtl());
+      this.instances =
+          new Snapshot<>(() -> describeInstances(this, cluster), clock, settings.snapshotTtl());
+      this.addresses =
+          new Snapshot<>(() -> describeAddresses(this, cluster), clock, settings.snapshotTtl());
       this.subnets = new Snapshot<>(() -> resolveSubnets(this), clock, settings.subnetTtl());
       this.image = new Snapshot<>(() -> resolveImage(this), clock, settings.subnetTtl());
     }
@@ -427,7 +569,8 @@ public final class Ec2CloudProvider implements CloudProvider {
     }
 
     @Override
-    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+    public void beforeTransmission(
+        Context.BeforeTransmission context, ExecutionAttributes attributes) {
       counter.attempt(region, attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
     }
   }
@@ -436,46 +579,89 @@ public final class Ec2CloudProvider implements CloudProvider {
     try {
       return body.get();
     } catch (RuntimeException e) {
-      throw Ec2Errors.map(e, new Ec2Errors.Context(profile.key(), r.name, operation, profile.imageField(r.name),
-          profile.securityGroupField()), secrets.get());
+      throw Ec2Errors.map(
+          e,
+          new Ec2Errors.Context(
+              profile.key(),
+              r.name,
+              operation,
+              profile.imageField(r.name),
+              profile.securityGroupField()),
+          secrets.get());
     }
   }
 
-  private List<software.amazon.awssdk.services.ec2.model.Instance> describeInstances(RegionApi r, String cluster) {
-    return call(r, "DescribeInstances", () -> r.ec2
-        .describeInstancesPaginator(b -> b.maxResults(500).filters(
-            filter("tag:" + OwnerTags.CLUSTER, cluster), filter("instance-state-name", LIVE_STATES)))
-        .reservations().stream()
-        .map(Reservation::instances)
-        .flatMap(List::stream)
-        .toList());
+  private List<software.amazon.awssdk.services.ec2.model.Instance> describeInstances(
+      RegionApi r, String cluster) {
+    return call(
+        r,
+        "DescribeInstances",
+        () ->
+            r
+                .ec2
+                .describeInstancesPaginator(
+                    b ->
+                        b.maxResults(500)
+                            .filters(
+                                filter("tag:" + OwnerTags.CLUSTER, cluster),
+                                filter("instance-state-name", LIVE_STATES)))
+                .reservations()
+                .stream()
+                .map(Reservation::instances)
+                .flatMap(List::stream)
+                .toList());
   }
 
-  private List<software.amazon.awssdk.services.ec2.model.Address> describeAddresses(RegionApi r, String cluster) {
-    return call(r, "DescribeAddresses", () -> r.ec2
-        .describeAddresses(b -> b.filters(filter("tag:" + OwnerTags.CLUSTER, cluster), filter("domain", "vpc")))
-        .addresses());
+  private List<software.amazon.awssdk.services.ec2.model.Address> describeAddresses(
+      RegionApi r, String cluster) {
+    return call(
+        r,
+        "DescribeAddresses",
+        () ->
+            r.ec2
+                .describeAddresses(
+                    b ->
+                        b.filters(
+                            filter("tag:" + OwnerTags.CLUSTER, cluster), filter("domain", "vpc")))
+                .addresses());
   }
 
   private ResolvedSubnets resolveSubnets(RegionApi r) {
     Map<String, software.amazon.awssdk.services.ec2.model.Subnet> found = new TreeMap<>();
     if (!profile.subnetIds().isEmpty()) {
-      call(r, "DescribeSubnets", () -> r.ec2.describeSubnets(b -> b.filters(filter("subnet-id", profile.subnetIds()))))
-          .subnets().forEach(s -> found.put(s.subnetId(), s));
+      call(
+              r,
+              "DescribeSubnets",
+              () -> r.ec2.describeSubnets(b -> b.filters(filter("subnet-id", profile.subnetIds()))))
+          .subnets()
+          .forEach(s -> found.put(s.subnetId(), s));
     }
     if (!profile.subnetTags().isEmpty()) {
-      List<Filter> filters = profile.subnetTags().entrySet().stream().map(e -> filter("tag:" + e.getKey(), e.getValue())).toList();
+      List<Filter> filters =
+          profile.subnetTags().entrySet().stream()
+              .map(e -> filter("tag:" + e.getKey(), e.getValue()))
+              .toList();
       call(r, "DescribeSubnets", () -> r.ec2.describeSubnets(b -> b.filters(filters)))
-          .subnets().forEach(s -> found.put(s.subnetId(), s));
+          .subnets()
+          .forEach(s -> found.put(s.subnetId(), s));
     }
     if (found.isEmpty()) {
-      throw AwsProfile.invalid(profile.key(), "spec.aws.subnets", "selects no subnet in " + r.name + " (looked for "
-          + String.join(", ", profile.allSubnetSelectors()) + "); add a subnet id of " + r.name + " or tag its subnets");
+      throw AwsProfile.invalid(
+          profile.key(),
+          "spec.aws.subnets",
+          "selects no subnet in "
+              + r.name
+              + " (looked for "
+              + String.join(", ", profile.allSubnetSelectors())
+              + "); add a subnet id of "
+              + r.name
+              + " or tag its subnets");
     }
-    List<Subnet> subnets = found.values().stream()
-        .map(s -> new Subnet(s.subnetId(), r.name, s.availabilityZone(), s.cidrBlock()))
-        .sorted(Comparator.comparing(Subnet::zone).thenComparing(Subnet::id))
-        .toList();
+    List<Subnet> subnets =
+        found.values().stream()
+            .map(s -> new Subnet(s.subnetId(), r.name, s.availabilityZone(), s.cidrBlock()))
+            .sorted(Comparator.comparing(Subnet::zone).thenComparing(Subnet::id))
+            .toList();
     Map<String, String> vpcs = new LinkedHashMap<>();
     found.values().forEach(s -> vpcs.put(s.subnetId(), s.vpcId()));
     return new ResolvedSubnets(subnets, Map.copyOf(vpcs));
@@ -487,24 +673,48 @@ public final class Ec2CloudProvider implements CloudProvider {
       return id;
     }
     if (profile.imageOwner() == null) {
-      throw AwsProfile.invalid(profile.key(), "spec.aws.image.ids", "has no AMI for region " + r.name
-          + "; add one or set image.owner and image.name");
+      throw AwsProfile.invalid(
+          profile.key(),
+          "spec.aws.image.ids",
+          "has no AMI for region " + r.name + "; add one or set image.owner and image.name");
     }
     return r.image.get();
   }
 
   private String resolveImage(RegionApi r) {
-    List<Image> images = call(r, "DescribeImages", () -> r.ec2.describeImages(b -> b
-        .owners(profile.imageOwner())
-        .filters(filter("name", profile.imageName()), filter("state", "available")))).images();
-    return newest(images).map(Image::imageId).orElseThrow(() -> AwsProfile.invalid(profile.key(), "spec.aws.image.name",
-        "matches no available image named '" + profile.imageName() + "' owned by " + profile.imageOwner() + " in " + r.name));
+    List<Image> images =
+        call(
+                r,
+                "DescribeImages",
+                () ->
+                    r.ec2.describeImages(
+                        b ->
+                            b.owners(profile.imageOwner())
+                                .filters(
+                                    filter("name", profile.imageName()),
+                                    filter("state", "available"))))
+            .images();
+    return newest(images)
+        .map(Image::imageId)
+        .orElseThrow(
+            () ->
+                AwsProfile.invalid(
+                    profile.key(),
+                    "spec.aws.image.name",
+                    "matches no available image named '"
+                        + profile.imageName()
+                        + "' owned by "
+                        + profile.imageOwner()
+                        + " in "
+                        + r.name));
   }
 
   /** The image with the latest CreationDate (ISO 8601, so text order is time order); ties by id. */
   static Optional<Image> newest(List<Image> images) {
-    return images.stream().max(Comparator.comparing((Image i) -> Optional.ofNullable(i.creationDate()).orElse(""))
-        .thenComparing(Image::imageId));
+    return images.stream()
+        .max(
+            Comparator.comparing((Image i) -> Optional.ofNullable(i.creationDate()).orElse(""))
+                .thenComparing(Image::imageId));
   }
 
   private List<String> securityGroups(RegionApi r, String vpc, int port, String cluster) {
@@ -515,9 +725,10 @@ public final class Ec2CloudProvider implements CloudProvider {
       return cached;
     }
     synchronized (r.groups) {
-      List<String> groups = profile.securityGroupIds().isEmpty()
-          ? List.of(managedGroup(r, vpc, port, cluster))
-          : ownGroups(r, vpc);
+      List<String> groups =
+          profile.securityGroupIds().isEmpty()
+              ? List.of(managedGroup(r, vpc, port, cluster))
+              : ownGroups(r, vpc);
       r.groups.put(key, groups);
       r.groupsAt.put(key, clock.instant());
       return groups;
@@ -525,22 +736,52 @@ public final class Ec2CloudProvider implements CloudProvider {
   }
 
   private List<String> ownGroups(RegionApi r, String vpc) {
-    List<String> ids = call(r, "DescribeSecurityGroups", () -> r.ec2.describeSecurityGroups(b -> b.filters(
-        filter("group-id", profile.securityGroupIds()), filter("vpc-id", vpc)))).securityGroups().stream()
-        .map(SecurityGroup::groupId).sorted().toList();
+    List<String> ids =
+        call(
+                r,
+                "DescribeSecurityGroups",
+                () ->
+                    r.ec2.describeSecurityGroups(
+                        b ->
+                            b.filters(
+                                filter("group-id", profile.securityGroupIds()),
+                                filter("vpc-id", vpc))))
+            .securityGroups()
+            .stream()
+            .map(SecurityGroup::groupId)
+            .sorted()
+            .toList();
     if (ids.isEmpty()) {
-      throw AwsProfile.invalid(profile.key(), "spec.aws.securityGroups.ids", "has no group in VPC " + vpc + " of region "
-          + r.name + " (listed: " + String.join(", ", profile.securityGroupIds()) + "); add one of that VPC");
+      throw AwsProfile.invalid(
+          profile.key(),
+          "spec.aws.securityGroups.ids",
+          "has no group in VPC "
+              + vpc
+              + " of region "
+              + r.name
+              + " (listed: "
+              + String.join(", ", profile.securityGroupIds())
+              + "); add one of that VPC");
     }
     return ids;
   }
 
   /** The operator's group for (VPC, port): found by tags, created and opened when missing. */
   private String managedGroup(RegionApi r, String vpc, int port, String cluster) {
-    List<SecurityGroup> found = call(r, "DescribeSecurityGroups", () -> r.ec2.describeSecurityGroups(b -> b.filters(
-        filter("vpc-id", vpc), filter("tag:" + OwnerTags.CLUSTER, cluster), filter("tag:" + PORT_TAG, String.valueOf(port)))))
-        .securityGroups();
-    Optional<SecurityGroup> group = found.stream().min(Comparator.comparing(SecurityGroup::groupId));
+    List<SecurityGroup> found =
+        call(
+                r,
+                "DescribeSecurityGroups",
+                () ->
+                    r.ec2.describeSecurityGroups(
+                        b ->
+                            b.filters(
+                                filter("vpc-id", vpc),
+                                filter("tag:" + OwnerTags.CLUSTER, cluster),
+                                filter("tag:" + PORT_TAG, String.valueOf(port)))))
+            .securityGroups();
+    Optional<SecurityGroup> group =
+        found.stream().min(Comparator.comparing(SecurityGroup::groupId));
     String id;
     if (group.isPresent()) {
       id = group.get().groupId();
@@ -554,27 +795,65 @@ public final class Ec2CloudProvider implements CloudProvider {
       tags.put(PORT_TAG, String.valueOf(port));
       tags.put(OwnerTags.NAME, name);
       try {
-        id = call(r, "CreateSecurityGroup", () -> r.ec2.createSecurityGroup(b -> b
-            .groupName(name).vpcId(vpc)
-            .description("ProxyFleet proxies of cluster " + sanitize(cluster) + ": TCP " + port + " from anywhere")
-            .tagSpecifications(tagSpec(ResourceType.SECURITY_GROUP, tags)))).groupId();
+        id =
+            call(
+                    r,
+                    "CreateSecurityGroup",
+                    () ->
+                        r.ec2.createSecurityGroup(
+                            b ->
+                                b.groupName(name)
+                                    .vpcId(vpc)
+                                    .description(
+                                        "ProxyFleet proxies of cluster "
+                                            + sanitize(cluster)
+                                            + ": TCP "
+                                            + port
+                                            + " from anywhere")
+                                    .tagSpecifications(tagSpec(ResourceType.SECURITY_GROUP, tags))))
+                .groupId();
       } catch (CloudException e) {
         if (!"InvalidGroup.Duplicate".equals(Ec2Errors.code(e))) {
           throw e;
         }
-        throw AwsProfile.invalid(profile.key(), "spec.aws.securityGroups", "cannot be managed: VPC " + vpc + " in " + r.name
-            + " already has a group named " + name + " without this cluster's tags; delete it or list groups in spec.aws.securityGroups.ids");
+        throw AwsProfile.invalid(
+            profile.key(),
+            "spec.aws.securityGroups",
+            "cannot be managed: VPC "
+                + vpc
+                + " in "
+                + r.name
+                + " already has a group named "
+                + name
+                + " without this cluster's tags; delete it or list groups in spec.aws.securityGroups.ids");
       }
       log.info("Created security group {} ({}) in {} {} for TCP {}", id, name, r.name, vpc, port);
     }
     String groupId = id;
     try {
-      call(r, "AuthorizeSecurityGroupIngress", () -> r.ec2.authorizeSecurityGroupIngress(b -> b
-          .groupId(groupId)
-          .ipPermissions(IpPermission.builder().ipProtocol("tcp").fromPort(port).toPort(port)
-              .ipRanges(IpRange.builder().cidrIp("0.0.0.0/0").description("proxy clients").build())
-              .ipv6Ranges(Ipv6Range.builder().cidrIpv6("::/0").description("proxy clients").build())
-              .build())));
+      call(
+          r,
+          "AuthorizeSecurityGroupIngress",
+          () ->
+              r.ec2.authorizeSecurityGroupIngress(
+                  b ->
+                      b.groupId(groupId)
+                          .ipPermissions(
+                              IpPermission.builder()
+                                  .ipProtocol("tcp")
+                                  .fromPort(port)
+                                  .toPort(port)
+                                  .ipRanges(
+                                      IpRange.builder()
+                                          .cidrIp("0.0.0.0/0")
+                                          .description("proxy clients")
+                                          .build())
+                                  .ipv6Ranges(
+                                      Ipv6Range.builder()
+                                          .cidrIpv6("::/0")
+                                          .description("proxy clients")
+                                          .build())
+                                  .build())));
     } catch (CloudException e) {
       if (!"InvalidPermission.Duplicate".equals(Ec2Errors.code(e))) {
         throw e;
@@ -588,9 +867,15 @@ public final class Ec2CloudProvider implements CloudProvider {
   }
 
   private static boolean opens(SecurityGroup group, int port) {
-    return group.ipPermissions().stream().anyMatch(p -> "tcp".equals(p.ipProtocol())
-        && p.fromPort() != null && p.toPort() != null && p.fromPort() <= port && port <= p.toPort()
-        && p.ipRanges().stream().anyMatch(r -> "0.0.0.0/0".equals(r.cidrIp())));
+    return group.ipPermissions().stream()
+        .anyMatch(
+            p ->
+                "tcp".equals(p.ipProtocol())
+                    && p.fromPort() != null
+                    && p.toPort() != null
+                    && p.fromPort() <= port
+                    && port <= p.toPort()
+                    && p.ipRanges().stream().anyMatch(r -> "0.0.0.0/0".equals(r.cidrIp())));
   }
 
   private static String sanitize(String s) {
@@ -598,9 +883,13 @@ public final class Ec2CloudProvider implements CloudProvider {
     return clean.length() > 200 ? clean.substring(0, 200) : clean;
   }
 
-  /** ClientToken: the Proxy UID plus the subnet, so a capacity retry in another zone is a new request. */
+  /**
+   * ClientToken: the Proxy UID plus the subnet, so a capacity retry in another zone is a new
+   * request.
+   */
   static String clientToken(String uid, String subnetId) {
-    String suffix = subnetId.startsWith("subnet-") ? subnetId.substring("subnet-".length()) : subnetId;
+    String suffix =
+        subnetId.startsWith("subnet-") ? subnetId.substring("subnet-".length()) : subnetId;
     String token = uid + "-" + suffix;
     return token.length() <= 64 ? token : token.substring(0, 64);
   }
@@ -617,7 +906,10 @@ public final class Ec2CloudProvider implements CloudProvider {
     RegionApi r = region(region);
     Instant listed = r.instances.fetchedAt();
     List<software.amazon.awssdk.services.ec2.model.Instance> kept = r.instances.peek();
-    if (listed != null && kept != null && !listed.isBefore(l.at()) && kept.stream().anyMatch(i -> i.instanceId().equals(l.instance().id()))) {
+    if (listed != null
+        && kept != null
+        && !listed.isBefore(l.at())
+        && kept.stream().anyMatch(i -> i.instanceId().equals(l.instance().id()))) {
       launched.remove(uid, l);
     }
     return Optional.of(l.instance());
@@ -626,10 +918,13 @@ public final class Ec2CloudProvider implements CloudProvider {
   /** Of several live instances of one proxy (should not happen), the running one launched first. */
   private static Optional<software.amazon.awssdk.services.ec2.model.Instance> pick(
       List<software.amazon.awssdk.services.ec2.model.Instance> candidates) {
-    return candidates.stream().min(Comparator
-        .comparing((software.amazon.awssdk.services.ec2.model.Instance i) -> rank(i.state().name()))
-        .thenComparing(i -> Optional.ofNullable(i.launchTime()).orElse(Instant.MAX))
-        .thenComparing(software.amazon.awssdk.services.ec2.model.Instance::instanceId));
+    return candidates.stream()
+        .min(
+            Comparator.comparing(
+                    (software.amazon.awssdk.services.ec2.model.Instance i) ->
+                        rank(i.state().name()))
+                .thenComparing(i -> Optional.ofNullable(i.launchTime()).orElse(Instant.MAX))
+                .thenComparing(software.amazon.awssdk.services.ec2.model.Instance::instanceId));
   }
 
   private static int rank(InstanceStateName state) {
@@ -641,14 +936,25 @@ public final class Ec2CloudProvider implements CloudProvider {
   }
 
   private Instance toInstance(RegionApi r, software.amazon.awssdk.services.ec2.model.Instance i) {
-    // Only RUNNING instances can hold an address the reconcilers care about; others need no listing.
-    software.amazon.awssdk.services.ec2.model.Address eip = i.state() == null || i.state().name() != InstanceStateName.RUNNING ? null
-        : r.addresses.get().stream().filter(a -> i.instanceId().equals(a.instanceId())).findFirst().orElse(null);
+    // Only RUNNING instances can hold an address the reconcilers care about; others need no
+    // listing.
+    software.amazon.awssdk.services.ec2.model.Address eip =
+        i.state() == null || i.state().name() != InstanceStateName.RUNNING
+            ? null
+            : r.addresses.get().stream()
+                .filter(a -> i.instanceId().equals(a.instanceId()))
+                .findFirst()
+                .orElse(null);
     return toInstance(r, i, eip);
   }
 
-  /** The instance as reconcilers see it: its public IP only when it is one of this operator's Elastic IPs. */
-  private static Instance toInstance(RegionApi r, software.amazon.awssdk.services.ec2.model.Instance i,
+  /**
+   * The instance as reconcilers see it: its public IP only when it is one of this operator's
+   * Elastic IPs.
+   */
+  private static Instance toInstance(
+      RegionApi r,
+      software.amazon.awssdk.services.ec2.model.Instance i,
       software.amazon.awssdk.services.ec2.model.Address eip) {
     return new Instance(
         i.instanceId(),
@@ -662,7 +968,8 @@ public final class Ec2CloudProvider implements CloudProvider {
         i.launchTime());
   }
 
-  private static Address toAddress(String region, software.amazon.awssdk.services.ec2.model.Address a) {
+  private static Address toAddress(
+      String region, software.amazon.awssdk.services.ec2.model.Address a) {
     Map<String, String> tags = tagMap(a.tags());
     Instant created = null;
     if (tags.get(CREATED_TAG) != null) {
@@ -697,8 +1004,12 @@ public final class Ec2CloudProvider implements CloudProvider {
   }
 
   private static TagSpecification tagSpec(ResourceType type, Map<String, String> tags) {
-    return TagSpecification.builder().resourceType(type)
-        .tags(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList())
+    return TagSpecification.builder()
+        .resourceType(type)
+        .tags(
+            tags.entrySet().stream()
+                .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
+                .toList())
         .build();
   }
 

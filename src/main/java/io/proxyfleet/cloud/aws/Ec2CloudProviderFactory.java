@@ -50,7 +50,8 @@ public final class Ec2CloudProviderFactory implements CloudProviderFactory {
    * @param settings rate limits, caches, retries and timeouts
    * @param clock time of caches, capacity holds and tags
    */
-  public Ec2CloudProviderFactory(String cluster, SecretReader secrets, Ec2Settings settings, Clock clock) {
+  public Ec2CloudProviderFactory(
+      String cluster, SecretReader secrets, Ec2Settings settings, Clock clock) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.secrets = Objects.requireNonNull(secrets, "secrets");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -70,20 +71,26 @@ public final class Ec2CloudProviderFactory implements CloudProviderFactory {
   public Ec2CloudProvider create(CloudProfile profile) {
     AwsProfile p = AwsProfile.from(profile);
     List<AutoCloseable> resources = new ArrayList<>();
-    SdkHttpClient http = UrlConnectionHttpClient.builder()
-        .connectionTimeout(settings.connectTimeout())
-        .socketTimeout(settings.socketTimeout())
-        .build();
+    SdkHttpClient http =
+        UrlConnectionHttpClient.builder()
+            .connectionTimeout(settings.connectTimeout())
+            .socketTimeout(settings.socketTimeout())
+            .build();
     resources.add(http);
     AwsCredentialsProvider credentials;
     Supplier<Collection<String>> redact;
     AwsCredentialsSecret secret = p.credentialsSecret();
     if (secret != null) {
-      SecretCredentialsProvider fromSecret = new SecretCredentialsProvider(secrets, p.namespace(), secret.getName(),
-          Optional.ofNullable(secret.getAccessKeyIdKey()).orElse("accessKeyId"),
-          Optional.ofNullable(secret.getSecretAccessKeyKey()).orElse("secretAccessKey"),
-          Optional.ofNullable(secret.getSessionTokenKey()).orElse("sessionToken"),
-          clock, Duration.ofMinutes(1));
+      SecretCredentialsProvider fromSecret =
+          new SecretCredentialsProvider(
+              secrets,
+              p.namespace(),
+              secret.getName(),
+              Optional.ofNullable(secret.getAccessKeyIdKey()).orElse("accessKeyId"),
+              Optional.ofNullable(secret.getSecretAccessKeyKey()).orElse("secretAccessKey"),
+              Optional.ofNullable(secret.getSessionTokenKey()).orElse("sessionToken"),
+              clock,
+              Duration.ofMinutes(1));
       credentials = fromSecret;
       redact = fromSecret::secrets;
     } else {
@@ -93,48 +100,57 @@ public final class Ec2CloudProviderFactory implements CloudProviderFactory {
       redact = Set::of;
     }
     if (p.assumeRoleArn() != null) {
-      StsClientBuilder sts = StsClient.builder()
-          .region(Region.of(p.regions().get(0)))
-          .credentialsProvider(credentials)
-          .httpClient(http)
-          .overrideConfiguration(override(null));
+      StsClientBuilder sts =
+          StsClient.builder()
+              .region(Region.of(p.regions().get(0)))
+              .credentialsProvider(credentials)
+              .httpClient(http)
+              .overrideConfiguration(override(null));
       if (p.endpoint() != null) {
         sts.endpointOverride(p.endpoint());
       }
       StsClient stsClient = sts.build();
-      StsAssumeRoleCredentialsProvider assumed = StsAssumeRoleCredentialsProvider.builder()
-          .stsClient(stsClient)
-          .asyncCredentialUpdateEnabled(false)
-          .refreshRequest(r -> r.roleArn(p.assumeRoleArn())
-              .roleSessionName(sessionName(cluster))
-              .externalId(p.externalId())
-              .durationSeconds(3600))
-          .build();
+      StsAssumeRoleCredentialsProvider assumed =
+          StsAssumeRoleCredentialsProvider.builder()
+              .stsClient(stsClient)
+              .asyncCredentialUpdateEnabled(false)
+              .refreshRequest(
+                  r ->
+                      r.roleArn(p.assumeRoleArn())
+                          .roleSessionName(sessionName(cluster))
+                          .externalId(p.externalId())
+                          .durationSeconds(3600))
+              .build();
       resources.add(0, assumed);
       resources.add(1, stsClient);
       credentials = assumed;
     }
     AwsCredentialsProvider effective = credentials;
-    Ec2CloudProvider.ClientFactory clients = (region, interceptor) -> {
-      Ec2ClientBuilder b = Ec2Client.builder()
-          .region(Region.of(region))
-          .credentialsProvider(effective)
-          .httpClient(http)
-          .overrideConfiguration(override(interceptor));
-      if (p.endpoint() != null) {
-        b.endpointOverride(p.endpoint());
-      }
-      return b.build();
-    };
+    Ec2CloudProvider.ClientFactory clients =
+        (region, interceptor) -> {
+          Ec2ClientBuilder b =
+              Ec2Client.builder()
+                  .region(Region.of(region))
+                  .credentialsProvider(effective)
+                  .httpClient(http)
+                  .overrideConfiguration(override(interceptor));
+          if (p.endpoint() != null) {
+            b.endpointOverride(p.endpoint());
+          }
+          return b.build();
+        };
     return new Ec2CloudProvider(p, cluster, settings, clock, clients, resources, redact);
   }
 
-  private ClientOverrideConfiguration override(software.amazon.awssdk.core.interceptor.ExecutionInterceptor interceptor) {
-    ClientOverrideConfiguration.Builder o = ClientOverrideConfiguration.builder()
-        .apiCallTimeout(settings.callTimeout())
-        .apiCallAttemptTimeout(settings.attemptTimeout())
-        .retryStrategy(retryStrategy(settings))
-        .putAdvancedOption(SdkAdvancedClientOption.USER_AGENT_SUFFIX, Ec2CloudProvider.USER_AGENT);
+  private ClientOverrideConfiguration override(
+      software.amazon.awssdk.core.interceptor.ExecutionInterceptor interceptor) {
+    ClientOverrideConfiguration.Builder o =
+        ClientOverrideConfiguration.builder()
+            .apiCallTimeout(settings.callTimeout())
+            .apiCallAttemptTimeout(settings.attemptTimeout())
+            .retryStrategy(retryStrategy(settings))
+            .putAdvancedOption(
+                SdkAdvancedClientOption.USER_AGENT_SUFFIX, Ec2CloudProvider.USER_AGENT);
     if (interceptor != null) {
       o.addExecutionInterceptor(interceptor);
     }
@@ -143,14 +159,16 @@ public final class Ec2CloudProviderFactory implements CloudProviderFactory {
 
   /**
    * The SDK's standard retries (throttling codes, 5xx, I/O) with a capped number of attempts and
-   * bounded back-off, and without the retry circuit breaker (whose quota would otherwise turn a burst
-   * of throttling into client-side failures that are not classified as THROTTLED).
+   * bounded back-off, and without the retry circuit breaker (whose quota would otherwise turn a
+   * burst of throttling into client-side failures that are not classified as THROTTLED).
    */
   static RetryStrategy retryStrategy(Ec2Settings settings) {
     return AwsRetryStrategy.standardRetryStrategy().toBuilder()
         .maxAttempts(settings.maxAttempts())
-        .backoffStrategy(BackoffStrategy.exponentialDelay(settings.retryBase(), settings.retryMax()))
-        .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(settings.throttleRetryBase(), settings.retryMax()))
+        .backoffStrategy(
+            BackoffStrategy.exponentialDelay(settings.retryBase(), settings.retryMax()))
+        .throttlingBackoffStrategy(
+            BackoffStrategy.exponentialDelay(settings.throttleRetryBase(), settings.retryMax()))
         .circuitBreakerEnabled(false)
         .build();
   }

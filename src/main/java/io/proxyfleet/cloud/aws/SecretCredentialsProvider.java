@@ -30,13 +30,22 @@ final class SecretCredentialsProvider implements AwsCredentialsProvider {
   private final String sessionTokenKey;
   private final Clock clock;
   private final Duration refresh;
+
   /** Values to remove from any error message (secret key and session token ever loaded). */
   private final Set<String> secrets = ConcurrentHashMap.newKeySet();
+
   private volatile AwsCredentials cached;
   private volatile Instant loadedAt = Instant.MIN;
 
-  SecretCredentialsProvider(SecretReader reader, String namespace, String name, String accessKeyIdKey,
-      String secretAccessKeyKey, String sessionTokenKey, Clock clock, Duration refresh) {
+  SecretCredentialsProvider(
+      SecretReader reader,
+      String namespace,
+      String name,
+      String accessKeyIdKey,
+      String secretAccessKeyKey,
+      String sessionTokenKey,
+      Clock clock,
+      Duration refresh) {
     this.reader = reader;
     this.namespace = namespace;
     this.name = name;
@@ -62,25 +71,48 @@ final class SecretCredentialsProvider implements AwsCredentialsProvider {
       try {
         data = reader.read(namespace, name).orElse(null);
       } catch (RuntimeException e) {
-        throw new CloudException(Reason.TRANSIENT, "spec.aws.credentialsSecret: could not read Secret '" + name
-            + "' in namespace '" + namespace + "': " + e.getClass().getSimpleName());
+        throw new CloudException(
+            Reason.TRANSIENT,
+            "spec.aws.credentialsSecret: could not read Secret '"
+                + name
+                + "' in namespace '"
+                + namespace
+                + "': "
+                + e.getClass().getSimpleName());
       }
       if (data == null) {
-        throw new CloudException(Reason.UNAUTHORIZED, "spec.aws.credentialsSecret: Secret '" + name
-            + "' not found in namespace '" + namespace + "'; create it with keys " + accessKeyIdKey + " and " + secretAccessKeyKey);
+        throw new CloudException(
+            Reason.UNAUTHORIZED,
+            "spec.aws.credentialsSecret: Secret '"
+                + name
+                + "' not found in namespace '"
+                + namespace
+                + "'; create it with keys "
+                + accessKeyIdKey
+                + " and "
+                + secretAccessKeyKey);
       }
       String id = value(data, accessKeyIdKey);
       String secret = value(data, secretAccessKeyKey);
       if (id == null || secret == null) {
-        throw new CloudException(Reason.UNAUTHORIZED, "spec.aws.credentialsSecret: Secret '" + name + "' in namespace '"
-            + namespace + "' lacks key " + (id == null ? accessKeyIdKey : secretAccessKeyKey));
+        throw new CloudException(
+            Reason.UNAUTHORIZED,
+            "spec.aws.credentialsSecret: Secret '"
+                + name
+                + "' in namespace '"
+                + namespace
+                + "' lacks key "
+                + (id == null ? accessKeyIdKey : secretAccessKeyKey));
       }
       String token = value(data, sessionTokenKey);
       secrets.add(secret);
       if (token != null) {
         secrets.add(token);
       }
-      c = token == null ? AwsBasicCredentials.create(id, secret) : AwsSessionCredentials.create(id, secret, token);
+      c =
+          token == null
+              ? AwsBasicCredentials.create(id, secret)
+              : AwsSessionCredentials.create(id, secret, token);
       cached = c;
       loadedAt = clock.instant();
       return c;
@@ -88,7 +120,10 @@ final class SecretCredentialsProvider implements AwsCredentialsProvider {
   }
 
   private static String value(Map<String, String> data, String key) {
-    return Optional.ofNullable(data.get(key)).map(String::trim).filter(v -> !v.isEmpty()).orElse(null);
+    return Optional.ofNullable(data.get(key))
+        .map(String::trim)
+        .filter(v -> !v.isEmpty())
+        .orElse(null);
   }
 
   @Override

@@ -34,7 +34,12 @@ final class TokenBucket {
   }
 
   static TokenBucket system(String name, double perSecond, int burst) {
-    return new TokenBucket(name, perSecond, burst, System::nanoTime, nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000)));
+    return new TokenBucket(
+        name,
+        perSecond,
+        burst,
+        System::nanoTime,
+        nanos -> Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000)));
   }
 
   /** Takes one token, waiting at most {@code maxWait}; THROTTLED when the wait would be longer. */
@@ -46,9 +51,15 @@ final class TokenBucket {
       long due = start + (long) nanosPerToken;
       wait = Math.max(0, due - now);
       if (wait > maxWait.toNanos()) {
-        throw new CloudException(CloudException.Reason.THROTTLED,
-            "client-side rate limit (" + name + "): the next call would wait " + Duration.ofNanos(wait).toMillis()
-                + " ms, more than " + maxWait.toMillis() + " ms; retry later");
+        throw new CloudException(
+            CloudException.Reason.THROTTLED,
+            "client-side rate limit ("
+                + name
+                + "): the next call would wait "
+                + Duration.ofNanos(wait).toMillis()
+                + " ms, more than "
+                + maxWait.toMillis()
+                + " ms; retry later");
       }
       nextFree = due;
     }
@@ -57,7 +68,10 @@ final class TokenBucket {
         sleeper.sleep(wait);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new CloudException(CloudException.Reason.TRANSIENT, "interrupted while waiting for the rate limit (" + name + ")", e);
+        throw new CloudException(
+            CloudException.Reason.TRANSIENT,
+            "interrupted while waiting for the rate limit (" + name + ")",
+            e);
       }
     }
   }

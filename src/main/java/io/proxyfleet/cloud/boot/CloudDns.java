@@ -3,8 +3,8 @@ package io.proxyfleet.cloud.boot;
 /**
  * The DNS resolver a cloud gives its VMs. The proxy user must reach it, and nothing else in the
  * link-local and private ranges: proxies resolve the hostnames clients ask for (SOCKS5 domain
- * requests, HTTP CONNECT hosts, the FakeTLS domain), and on both clouds the resolver lives in a range
- * the firewall otherwise closes.
+ * requests, HTTP CONNECT hosts, the FakeTLS domain), and on both clouds the resolver lives in a
+ * range the firewall otherwise closes.
  */
 public enum CloudDns {
   /**

@@ -16,13 +16,14 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Zones that recently reported no capacity for a machine type (EC2 InsufficientInstanceCapacity, GCE
- * ZONE_RESOURCE_POOL_EXHAUSTED), each skipped for a hold period, as Karpenter's unavailable-offerings
- * cache does. One instance per provider object; adapters record capacity errors here and ask it for
- * the order in which to try zones, the CloudProfile status lists it, and the planner spreads new
- * proxies only over zones it does not hold (see {@link #usable}).
+ * Zones that recently reported no capacity for a machine type (EC2 InsufficientInstanceCapacity,
+ * GCE ZONE_RESOURCE_POOL_EXHAUSTED), each skipped for a hold period, as Karpenter's
+ * unavailable-offerings cache does. One instance per provider object; adapters record capacity
+ * errors here and ask it for the order in which to try zones, the CloudProfile status lists it, and
+ * the planner spreads new proxies only over zones it does not hold (see {@link #usable}).
  *
- * <p>Only capacity errors go in: throttling and quota are account-wide and say nothing about a zone.
+ * <p>Only capacity errors go in: throttling and quota are account-wide and say nothing about a
+ * zone.
  */
 public final class ZoneCapacity {
 
@@ -68,7 +69,8 @@ public final class ZoneCapacity {
    * The places to try a launch in: the requested one first, then the others in their given order,
    * each in a zone other than the requested one; places in unavailable zones are left out.
    */
-  public <T> List<T> fallbackOrder(String region, String machineType, T requested, List<T> all, Function<T, String> zoneOf) {
+  public <T> List<T> fallbackOrder(
+      String region, String machineType, T requested, List<T> all, Function<T, String> zoneOf) {
     List<T> order = new ArrayList<>();
     if (unavailableUntil(region, zoneOf.apply(requested), machineType).isEmpty()) {
       order.add(requested);
@@ -84,9 +86,9 @@ public final class ZoneCapacity {
   }
 
   /**
-   * The subnets the planner may place new proxies in: those outside unavailable zones, or all of them
-   * when every zone is unavailable (the launch then reports the capacity error on the proxy instead
-   * of the fleet silently placing nothing).
+   * The subnets the planner may place new proxies in: those outside unavailable zones, or all of
+   * them when every zone is unavailable (the launch then reports the capacity error on the proxy
+   * instead of the fleet silently placing nothing).
    */
   public static List<Subnet> usable(List<Subnet> subnets, Set<String> unavailableZones) {
     if (unavailableZones.isEmpty()) {

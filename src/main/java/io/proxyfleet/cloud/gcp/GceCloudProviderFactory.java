@@ -41,9 +41,10 @@ import java.util.random.RandomGenerator;
  * Builds {@link GceCloudProvider}s for CloudProfiles with {@code provider: gcp}.
  *
  * <p>Credentials: a service-account key JSON from {@code spec.gcp.credentialsSecret}, else
- * application default credentials (Workload Identity on GKE, {@code GOOGLE_APPLICATION_CREDENTIALS},
- * the metadata server). Every generated client gets explicit retry settings: the defaults allow 600 s
- * of retries per call, which would park a reconciler thread for ten minutes.
+ * application default credentials (Workload Identity on GKE, {@code
+ * GOOGLE_APPLICATION_CREDENTIALS}, the metadata server). Every generated client gets explicit retry
+ * settings: the defaults allow 600 s of retries per call, which would park a reconciler thread for
+ * ten minutes.
  */
 public final class GceCloudProviderFactory implements CloudProviderFactory {
 
@@ -56,7 +57,12 @@ public final class GceCloudProviderFactory implements CloudProviderFactory {
   private final Clock clock;
   private final RandomGenerator random;
 
-  public GceCloudProviderFactory(String cluster, SecretReader secrets, GcpSettings settings, Clock clock, RandomGenerator random) {
+  public GceCloudProviderFactory(
+      String cluster,
+      SecretReader secrets,
+      GcpSettings settings,
+      Clock clock,
+      RandomGenerator random) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.secrets = Objects.requireNonNull(secrets, "secrets");
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -65,7 +71,12 @@ public final class GceCloudProviderFactory implements CloudProviderFactory {
   }
 
   public GceCloudProviderFactory(String cluster, SecretReader secrets) {
-    this(cluster, secrets, GcpSettings.defaults(), Clock.systemUTC(), new java.security.SecureRandom());
+    this(
+        cluster,
+        secrets,
+        GcpSettings.defaults(),
+        Clock.systemUTC(),
+        new java.security.SecureRandom());
   }
 
   @Override
@@ -79,60 +90,133 @@ public final class GceCloudProviderFactory implements CloudProviderFactory {
     CredentialsProvider credentials = FixedCredentialsProvider.create(credentials(p));
     String endpoint = p.endpoint() == null ? null : p.endpoint().toString().replaceAll("/+$", "");
     RetrySettings calls = retry(settings.callTimeout(), settings.rpcTimeout());
-    // operations.wait blocks server-side until DONE (GCE: up to about two minutes): one attempt may take the whole wait.
+    // operations.wait blocks server-side until DONE (GCE: up to about two minutes): one attempt may
+    // take the whole wait.
     RetrySettings waits = retry(settings.operationTimeout(), settings.operationTimeout());
     try {
-      InstancesClient instances = InstancesClient.create(configure(InstancesSettings.newBuilder(), credentials, endpoint, calls)
-          .applyToAllUnaryMethods(b -> set(b, calls)).build());
-      AddressesClient addresses = AddressesClient.create(configure(AddressesSettings.newBuilder(), credentials, endpoint, calls)
-          .applyToAllUnaryMethods(b -> set(b, calls)).build());
-      FirewallsClient firewalls = FirewallsClient.create(configure(FirewallsSettings.newBuilder(), credentials, endpoint, calls)
-          .applyToAllUnaryMethods(b -> set(b, calls)).build());
-      RegionsClient regions = RegionsClient.create(configure(RegionsSettings.newBuilder(), credentials, endpoint, calls)
-          .applyToAllUnaryMethods(b -> set(b, calls)).build());
-      ZoneOperationsClient zoneOps = ZoneOperationsClient.create(configure(ZoneOperationsSettings.newBuilder(), credentials, endpoint, waits)
-          .applyToAllUnaryMethods(b -> set(b, waits)).build());
-      RegionOperationsClient regionOps = RegionOperationsClient.create(configure(RegionOperationsSettings.newBuilder(), credentials, endpoint,
-          waits).applyToAllUnaryMethods(b -> set(b, waits)).build());
-      GlobalOperationsClient globalOps = GlobalOperationsClient.create(configure(GlobalOperationsSettings.newBuilder(), credentials, endpoint,
-          waits).applyToAllUnaryMethods(b -> set(b, waits)).build());
-      return new GceCloudProvider(p, cluster, settings, clock, random,
-          new GceCloudProvider.Clients(instances, addresses, firewalls, regions, zoneOps, regionOps, globalOps));
+      InstancesClient instances =
+          InstancesClient.create(
+              configure(InstancesSettings.newBuilder(), credentials, endpoint, calls)
+                  .applyToAllUnaryMethods(b -> set(b, calls))
+                  .build());
+      AddressesClient addresses =
+          AddressesClient.create(
+              configure(AddressesSettings.newBuilder(), credentials, endpoint, calls)
+                  .applyToAllUnaryMethods(b -> set(b, calls))
+                  .build());
+      FirewallsClient firewalls =
+          FirewallsClient.create(
+              configure(FirewallsSettings.newBuilder(), credentials, endpoint, calls)
+                  .applyToAllUnaryMethods(b -> set(b, calls))
+                  .build());
+      RegionsClient regions =
+          RegionsClient.create(
+              configure(RegionsSettings.newBuilder(), credentials, endpoint, calls)
+                  .applyToAllUnaryMethods(b -> set(b, calls))
+                  .build());
+      ZoneOperationsClient zoneOps =
+          ZoneOperationsClient.create(
+              configure(ZoneOperationsSettings.newBuilder(), credentials, endpoint, waits)
+                  .applyToAllUnaryMethods(b -> set(b, waits))
+                  .build());
+      RegionOperationsClient regionOps =
+          RegionOperationsClient.create(
+              configure(RegionOperationsSettings.newBuilder(), credentials, endpoint, waits)
+                  .applyToAllUnaryMethods(b -> set(b, waits))
+                  .build());
+      GlobalOperationsClient globalOps =
+          GlobalOperationsClient.create(
+              configure(GlobalOperationsSettings.newBuilder(), credentials, endpoint, waits)
+                  .applyToAllUnaryMethods(b -> set(b, waits))
+                  .build());
+      return new GceCloudProvider(
+          p,
+          cluster,
+          settings,
+          clock,
+          random,
+          new GceCloudProvider.Clients(
+              instances, addresses, firewalls, regions, zoneOps, regionOps, globalOps));
     } catch (IOException e) {
-      throw new CloudException(Reason.TRANSIENT, "CloudProfile " + p.key() + ": cannot build the Compute Engine client: " + e.getMessage(), e);
+      throw new CloudException(
+          Reason.TRANSIENT,
+          "CloudProfile " + p.key() + ": cannot build the Compute Engine client: " + e.getMessage(),
+          e);
     }
   }
 
   private GoogleCredentials credentials(GcpProfile p) {
     if (p.credentialsSecret() != null) {
       String name = p.credentialsSecret().getName();
-      String key = p.credentialsSecret().getKey() == null ? "key.json" : p.credentialsSecret().getKey();
-      Map<String, String> data = secrets.read(p.namespace(), name).orElseThrow(() -> new CloudException(Reason.UNAUTHORIZED,
-          "CloudProfile " + p.key() + ": spec.gcp.credentialsSecret: Secret " + p.namespace() + "/" + name + " not found; create it"
-              + " with the service-account key JSON under '" + key + "'"));
+      String key =
+          p.credentialsSecret().getKey() == null ? "key.json" : p.credentialsSecret().getKey();
+      Map<String, String> data =
+          secrets
+              .read(p.namespace(), name)
+              .orElseThrow(
+                  () ->
+                      new CloudException(
+                          Reason.UNAUTHORIZED,
+                          "CloudProfile "
+                              + p.key()
+                              + ": spec.gcp.credentialsSecret: Secret "
+                              + p.namespace()
+                              + "/"
+                              + name
+                              + " not found; create it"
+                              + " with the service-account key JSON under '"
+                              + key
+                              + "'"));
       String json = data.get(key);
       if (json == null || json.isBlank()) {
-        throw new CloudException(Reason.UNAUTHORIZED, "CloudProfile " + p.key() + ": spec.gcp.credentialsSecret: Secret " + p.namespace()
-            + "/" + name + " has no key '" + key + "' (it has: " + String.join(", ", data.keySet().stream().sorted().toList()) + ")");
+        throw new CloudException(
+            Reason.UNAUTHORIZED,
+            "CloudProfile "
+                + p.key()
+                + ": spec.gcp.credentialsSecret: Secret "
+                + p.namespace()
+                + "/"
+                + name
+                + " has no key '"
+                + key
+                + "' (it has: "
+                + String.join(", ", data.keySet().stream().sorted().toList())
+                + ")");
       }
       try {
-        return ServiceAccountCredentials.fromStream(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))).createScoped(List.of(SCOPE));
+        return ServiceAccountCredentials.fromStream(
+                new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)))
+            .createScoped(List.of(SCOPE));
       } catch (IOException | RuntimeException e) {
         // The parser's message may quote the key: say only what is wrong.
-        throw new CloudException(Reason.UNAUTHORIZED, "CloudProfile " + p.key() + ": spec.gcp.credentialsSecret: '" + key + "' of Secret "
-            + p.namespace() + "/" + name + " is not a service-account key JSON (type service_account with client_email and private_key)");
+        throw new CloudException(
+            Reason.UNAUTHORIZED,
+            "CloudProfile "
+                + p.key()
+                + ": spec.gcp.credentialsSecret: '"
+                + key
+                + "' of Secret "
+                + p.namespace()
+                + "/"
+                + name
+                + " is not a service-account key JSON (type service_account with client_email and private_key)");
       }
     }
     try {
       return GoogleCredentials.getApplicationDefault().createScoped(List.of(SCOPE));
     } catch (IOException e) {
-      throw new CloudException(Reason.UNAUTHORIZED, "CloudProfile " + p.key() + ": no application default credentials (" + e.getMessage()
-          + "); set spec.gcp.credentialsSecret or give the operator a Workload Identity");
+      throw new CloudException(
+          Reason.UNAUTHORIZED,
+          "CloudProfile "
+              + p.key()
+              + ": no application default credentials ("
+              + e.getMessage()
+              + "); set spec.gcp.credentialsSecret or give the operator a Workload Identity");
     }
   }
 
-  private static <S extends ClientSettings<S>, B extends ClientSettings.Builder<S, B>> B configure(B builder,
-      CredentialsProvider credentials, String endpoint, RetrySettings retry) {
+  private static <S extends ClientSettings<S>, B extends ClientSettings.Builder<S, B>> B configure(
+      B builder, CredentialsProvider credentials, String endpoint, RetrySettings retry) {
     builder.setCredentialsProvider(credentials);
     builder.setHeaderProvider(FixedHeaderProvider.create("user-agent", USER_AGENT));
     if (endpoint != null) {
@@ -158,7 +242,6 @@ public final class GceCloudProviderFactory implements CloudProviderFactory {
         .setMaxAttempts(settings.maxAttempts())
         .build();
   }
-
 
   @Override
   public String toString() {

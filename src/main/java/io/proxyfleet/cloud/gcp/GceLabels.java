@@ -12,9 +12,9 @@ import java.util.Map;
 /**
  * Owner tags written as GCE labels. Label keys and values allow only lowercase letters, digits, '_'
  * and '-' (at most 63 characters, keys start with a letter), so {@code proxyfleet.io/proxy} becomes
- * {@code proxyfleet-proxy}; values are lowercased and other characters become '_'; a value that would
- * be longer than 63 characters keeps its first 54 and a hash of the whole, so two long names never
- * collide into one label.
+ * {@code proxyfleet-proxy}; values are lowercased and other characters become '_'; a value that
+ * would be longer than 63 characters keeps its first 54 and a hash of the whole, so two long names
+ * never collide into one label.
  */
 final class GceLabels {
 
@@ -22,6 +22,7 @@ final class GceLabels {
   static final String FLEET = "proxyfleet-fleet";
   static final String PROXY = "proxyfleet-proxy";
   static final String NAME = "proxyfleet-name";
+
   /** On managed firewall rules' descriptions and instance network tags: the port a rule opens. */
   static final String PORT = "proxyfleet-port";
 
@@ -36,7 +37,10 @@ final class GceLabels {
     return labels;
   }
 
-  /** Labels read back as the tags reconcilers know; {@code cluster} is the name the caller filtered on. */
+  /**
+   * Labels read back as the tags reconcilers know; {@code cluster} is the name the caller filtered
+   * on.
+   */
   static Map<String, String> tags(Map<String, String> labels, String cluster) {
     Map<String, String> tags = new LinkedHashMap<>(labels);
     if (labels.containsKey(CLUSTER)) {
@@ -76,15 +80,19 @@ final class GceLabels {
   static Map<String, String> extra(Map<String, String> tags) {
     Map<String, String> out = new LinkedHashMap<>();
     if (tags != null) {
-      tags.forEach((k, v) -> {
-        if (k == null || v == null || k.startsWith("proxyfleet.io/") || k.equals(OwnerTags.NAME)) {
-          return;
-        }
-        String key = key(k);
-        if (!key.startsWith("proxyfleet-") && out.size() < 60) {
-          out.put(key, value(v));
-        }
-      });
+      tags.forEach(
+          (k, v) -> {
+            if (k == null
+                || v == null
+                || k.startsWith("proxyfleet.io/")
+                || k.equals(OwnerTags.NAME)) {
+              return;
+            }
+            String key = key(k);
+            if (!key.startsWith("proxyfleet-") && out.size() < 60) {
+              out.put(key, value(v));
+            }
+          });
     }
     return out;
   }

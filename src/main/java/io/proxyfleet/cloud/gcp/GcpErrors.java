@@ -22,17 +22,21 @@ import java.util.Set;
  *       ZONE_RESOURCE_POOL_EXHAUSTED}-like stockouts → CAPACITY_UNAVAILABLE (the zone is skipped);
  *   <li>{@code QUOTA_EXCEEDED} / {@code quotaExceeded} → QUOTA_EXCEEDED;
  *   <li>401, other 403, a refused token grant → UNAUTHORIZED;
- *   <li>404 of an image, network, subnetwork or machine type, and 400 naming one → INVALID naming the
- *       profile field; other 404 → NOT_FOUND; other 400 → INVALID;
+ *   <li>404 of an image, network, subnetwork or machine type, and 400 naming one → INVALID naming
+ *       the profile field; other 404 → NOT_FOUND; other 400 → INVALID;
  *   <li>everything else (5xx, I/O, timeouts) → TRANSIENT.
  * </ul>
  */
 final class GcpErrors {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> THROTTLING = Set.of("rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED");
-  private static final Set<String> STOCKOUT = Set.of("ZONE_RESOURCE_POOL_EXHAUSTED", "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS",
-      "RESOURCE_POOL_EXHAUSTED");
+  private static final Set<String> THROTTLING =
+      Set.of("rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED");
+  private static final Set<String> STOCKOUT =
+      Set.of(
+          "ZONE_RESOURCE_POOL_EXHAUSTED",
+          "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS",
+          "RESOURCE_POOL_EXHAUSTED");
 
   /** Where the failed call came from, to name the field to fix. */
   record Context(GcpProfile profile, String where, String method) {}
@@ -42,7 +46,10 @@ final class GcpErrors {
   /** The error of an operation that ended DONE with an error. */
   static CloudException fromOperation(Context c, Operation op) {
     String code = op.getError().getErrorsCount() == 0 ? "" : op.getError().getErrors(0).getCode();
-    String message = op.getError().getErrorsCount() == 0 ? op.getHttpErrorMessage() : op.getError().getErrors(0).getMessage();
+    String message =
+        op.getError().getErrorsCount() == 0
+            ? op.getHttpErrorMessage()
+            : op.getError().getErrors(0).getMessage();
     return classify(c, op.getHttpErrorStatusCode(), code, message, null);
   }
 
@@ -65,8 +72,13 @@ final class GcpErrors {
               message = error.path("message").asText(message);
             } else if (error.isTextual()) {
               // An OAuth token endpoint answer: {"error":"invalid_grant",...}
-              return new CloudException(Reason.UNAUTHORIZED, prefix(c) + "the service-account key was refused ("
-                  + error.asText() + "): fix the key in spec.gcp.credentialsSecret or the workload identity", e);
+              return new CloudException(
+                  Reason.UNAUTHORIZED,
+                  prefix(c)
+                      + "the service-account key was refused ("
+                      + error.asText()
+                      + "): fix the key in spec.gcp.credentialsSecret or the workload identity",
+                  e);
             }
           } catch (IOException ignored) {
             // not JSON: keep the status
@@ -74,23 +86,36 @@ final class GcpErrors {
         }
         break;
       }
-      if (t instanceof ApiException api && status == 0 && api.getStatusCode().getTransportCode() instanceof Integer code) {
+      if (t instanceof ApiException api
+          && status == 0
+          && api.getStatusCode().getTransportCode() instanceof Integer code) {
         status = code;
       }
       if (t instanceof IOException io && io.getClass().getName().startsWith("com.google.auth")
           || t.getMessage() != null && t.getMessage().contains("invalid_grant")) {
-        return new CloudException(Reason.UNAUTHORIZED, prefix(c) + "the credentials were refused: fix spec.gcp.credentialsSecret"
-            + " or the workload identity", e);
+        return new CloudException(
+            Reason.UNAUTHORIZED,
+            prefix(c)
+                + "the credentials were refused: fix spec.gcp.credentialsSecret"
+                + " or the workload identity",
+            e);
       }
-      if (t instanceof IOException io && io.getMessage() != null && io.getMessage().contains("default credentials")) {
-        return new CloudException(Reason.UNAUTHORIZED, prefix(c) + "no application default credentials: set"
-            + " spec.gcp.credentialsSecret or give the operator a workload identity", e);
+      if (t instanceof IOException io
+          && io.getMessage() != null
+          && io.getMessage().contains("default credentials")) {
+        return new CloudException(
+            Reason.UNAUTHORIZED,
+            prefix(c)
+                + "no application default credentials: set"
+                + " spec.gcp.credentialsSecret or give the operator a workload identity",
+            e);
       }
     }
     return classify(c, status, reason, message, e);
   }
 
-  private static CloudException classify(Context c, int status, String code, String message, Throwable cause) {
+  private static CloudException classify(
+      Context c, int status, String code, String message, Throwable cause) {
     String m = message == null ? "" : message;
     String lower = m.toLowerCase(Locale.ROOT);
     String text = prefix(c) + (code == null || code.isEmpty() ? "" : code + ": ") + m;
@@ -100,17 +125,35 @@ final class GcpErrors {
     if (STOCKOUT.contains(code) || code.startsWith("ZONE_RESOURCE_POOL_EXHAUSTED")) {
       return new CloudException(Reason.CAPACITY_UNAVAILABLE, text, cause);
     }
-    if (code.equals("QUOTA_EXCEEDED") || code.equals("quotaExceeded") || lower.startsWith("quota '")) {
-      return new CloudException(Reason.QUOTA_EXCEEDED, text + " (raise the quota in the project or lower the fleet's replicas)", cause);
+    if (code.equals("QUOTA_EXCEEDED")
+        || code.equals("quotaExceeded")
+        || lower.startsWith("quota '")) {
+      return new CloudException(
+          Reason.QUOTA_EXCEEDED,
+          text + " (raise the quota in the project or lower the fleet's replicas)",
+          cause);
     }
     if (status == 401 || status == 403) {
-      return new CloudException(Reason.UNAUTHORIZED, text + " (grant the role in operator/gcp-iam-role.yaml to the operator's"
-          + " service account, or fix spec.gcp.credentialsSecret)", cause);
+      return new CloudException(
+          Reason.UNAUTHORIZED,
+          text
+              + " (grant the role in operator/gcp-iam-role.yaml to the operator's"
+              + " service account, or fix spec.gcp.credentialsSecret)",
+          cause);
     }
     String field = field(c.profile(), lower);
     if (field != null && (status == 400 || status == 404)) {
-      return new CloudException(Reason.INVALID, "CloudProfile " + c.profile().key() + ": " + field + " is not usable in " + c.where()
-          + ": " + m, cause);
+      return new CloudException(
+          Reason.INVALID,
+          "CloudProfile "
+              + c.profile().key()
+              + ": "
+              + field
+              + " is not usable in "
+              + c.where()
+              + ": "
+              + m,
+          cause);
     }
     if (status == 404) {
       return new CloudException(Reason.NOT_FOUND, text, cause);
@@ -151,7 +194,8 @@ final class GcpErrors {
       if (t instanceof HttpResponseException h && h.getStatusCode() == 409) {
         return true;
       }
-      if (t instanceof ApiException api && Integer.valueOf(409).equals(api.getStatusCode().getTransportCode())) {
+      if (t instanceof ApiException api
+          && Integer.valueOf(409).equals(api.getStatusCode().getTransportCode())) {
         return true;
       }
     }

@@ -4,9 +4,9 @@ import java.util.function.LongPredicate;
 import java.util.random.RandomGenerator;
 
 /**
- * Where one allocation draws its public IPv4 address from. The ledger owns which addresses are taken;
- * the pool owns the shape of the address space (loopback subnets, published cloud prefixes), so each
- * in-memory cloud keeps its own draw and the rules stay in one place.
+ * Where one allocation draws its public IPv4 address from. The ledger owns which addresses are
+ * taken; the pool owns the shape of the address space (loopback subnets, published cloud prefixes),
+ * so each in-memory cloud keeps its own draw and the rules stay in one place.
  */
 @FunctionalInterface
 public interface AddressPool {

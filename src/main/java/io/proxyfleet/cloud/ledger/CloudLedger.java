@@ -27,12 +27,13 @@ import java.util.random.RandomGenerator;
  * in-memory cloud:
  *
  * <ul>
- *   <li>an instance is launched into a subnet for one owner; launching again for a live owner in the
- *       same region returns that instance (idempotent per owner UID, as the providers' tag lookup is);
+ *   <li>an instance is launched into a subnet for one owner; launching again for a live owner in
+ *       the same region returns that instance (idempotent per owner UID, as the providers' tag
+ *       lookup is);
  *   <li>it is PENDING for its boot delay on the ledger's clock, then RUNNING; a terminated instance
  *       is gone for every lookup, and its id is never issued again;
- *   <li>addresses are allocated from a caller's {@link AddressPool}, never twice at once, and tagged
- *       with their owner; they outlive the instance they were associated with;
+ *   <li>addresses are allocated from a caller's {@link AddressPool}, never twice at once, and
+ *       tagged with their owner; they outlive the instance they were associated with;
  *   <li>an instance holds at most one address: associating a new one detaches the old one, and
  *       associating an address held by another instance moves it (AWS AllowReassociation);
  *   <li>releasing an associated address is refused (INVALID); releasing one that is gone is not an
@@ -70,7 +71,11 @@ public final class CloudLedger {
 
   /** What an association changes, for providers that act on it (the local cloud moves sockets). */
   public record Association(
-      String instanceId, String addressId, String ip, String previousHolderId, String replacedAddressId) {}
+      String instanceId,
+      String addressId,
+      String ip,
+      String previousHolderId,
+      String replacedAddressId) {}
 
   public Clock clock() {
     return clock;
@@ -112,7 +117,9 @@ public final class CloudLedger {
       return existing.snapshot(clock.instant());
     }
     Instant now = clock.instant();
-    LiveInstance created = new LiveInstance(ids.instanceId(uid == null ? "" : uid), subnet, immutable(tags), now, bootDelay);
+    LiveInstance created =
+        new LiveInstance(
+            ids.instanceId(uid == null ? "" : uid), subnet, immutable(tags), now, bootDelay);
     instances.put(created.id, created);
     if (uid != null) {
       byOwner.put(ownerKey(subnet.region(), uid), created);
@@ -138,7 +145,8 @@ public final class CloudLedger {
     Instant now = clock.instant();
     List<Instance> out = new ArrayList<>();
     for (LiveInstance i : instances.values()) {
-      if (i.subnet.region().equals(region) && Objects.equals(i.tags.get(OwnerTags.CLUSTER), cluster)) {
+      if (i.subnet.region().equals(region)
+          && Objects.equals(i.tags.get(OwnerTags.CLUSTER), cluster)) {
         out.add(i.snapshot(now));
       }
     }
@@ -193,7 +201,8 @@ public final class CloudLedger {
       throw new IllegalStateException("pool drew " + ip + ", which is not a free IPv4 address");
     }
     String text = IpAddresses.formatIpv4(ip);
-    LiveAddress a = new LiveAddress(ids.addressId(text), region, ip, text, immutable(tags), clock.instant());
+    LiveAddress a =
+        new LiveAddress(ids.addressId(text), region, ip, text, immutable(tags), clock.instant());
     addresses.put(a.id, a);
     allocatedIps.add(ip);
     allocations++;
@@ -211,11 +220,17 @@ public final class CloudLedger {
     return List.copyOf(out);
   }
 
-  /** Regions holding a live instance or an allocated address tagged with {@code cluster}, sorted. */
+  /**
+   * Regions holding a live instance or an allocated address tagged with {@code cluster}, sorted.
+   */
   public synchronized Set<String> regionsOf(String cluster) {
     Set<String> out = new java.util.TreeSet<>();
-    instances.values().stream().filter(i -> Objects.equals(i.tags.get(OwnerTags.CLUSTER), cluster)).forEach(i -> out.add(i.subnet.region()));
-    addresses.values().stream().filter(a -> Objects.equals(a.tags.get(OwnerTags.CLUSTER), cluster)).forEach(a -> out.add(a.region));
+    instances.values().stream()
+        .filter(i -> Objects.equals(i.tags.get(OwnerTags.CLUSTER), cluster))
+        .forEach(i -> out.add(i.subnet.region()));
+    addresses.values().stream()
+        .filter(a -> Objects.equals(a.tags.get(OwnerTags.CLUSTER), cluster))
+        .forEach(a -> out.add(a.region));
     return out;
   }
 
@@ -232,19 +247,28 @@ public final class CloudLedger {
    *
    * @throws CloudException NOT_FOUND when the instance or the address is not in the region
    */
-  public synchronized Optional<Association> planAssociation(String region, String instanceId, String addressId) {
+  public synchronized Optional<Association> planAssociation(
+      String region, String instanceId, String addressId) {
     LiveInstance i = instances.get(instanceId);
     if (i == null || !i.subnet.region().equals(region)) {
-      throw new CloudException(Reason.NOT_FOUND, "instance " + instanceId + " does not exist in region " + region);
+      throw new CloudException(
+          Reason.NOT_FOUND, "instance " + instanceId + " does not exist in region " + region);
     }
     LiveAddress a = addresses.get(addressId);
     if (a == null || !a.region.equals(region)) {
-      throw new CloudException(Reason.NOT_FOUND, "address " + addressId + " does not exist in region " + region);
+      throw new CloudException(
+          Reason.NOT_FOUND, "address " + addressId + " does not exist in region " + region);
     }
     if (a.holder == i) {
       return Optional.empty();
     }
-    return Optional.of(new Association(i.id, a.id, a.text, a.holder == null ? null : a.holder.id, i.address == null ? null : i.address.id));
+    return Optional.of(
+        new Association(
+            i.id,
+            a.id,
+            a.text,
+            a.holder == null ? null : a.holder.id,
+            i.address == null ? null : i.address.id));
   }
 
   /**
@@ -254,7 +278,8 @@ public final class CloudLedger {
    * @return what changed; empty when the address was already the instance's
    * @throws CloudException NOT_FOUND when the instance or the address is not in the region
    */
-  public synchronized Optional<Association> associate(String region, String instanceId, String addressId) {
+  public synchronized Optional<Association> associate(
+      String region, String instanceId, String addressId) {
     Optional<Association> plan = planAssociation(region, instanceId, addressId);
     if (plan.isEmpty()) {
       return plan;
@@ -285,8 +310,15 @@ public final class CloudLedger {
       return false;
     }
     if (a.holder != null) {
-      throw new CloudException(Reason.INVALID, "address " + a.id + " (" + a.text + ") is associated with instance "
-          + a.holder.id + "; associate another address or terminate first");
+      throw new CloudException(
+          Reason.INVALID,
+          "address "
+              + a.id
+              + " ("
+              + a.text
+              + ") is associated with instance "
+              + a.holder.id
+              + "; associate another address or terminate first");
     }
     addresses.remove(a.id);
     allocatedIps.remove(a.ip);
@@ -311,7 +343,12 @@ public final class CloudLedger {
     final Duration bootDelay;
     LiveAddress address;
 
-    LiveInstance(String id, Subnet subnet, Map<String, String> tags, Instant launchedAt, Duration bootDelay) {
+    LiveInstance(
+        String id,
+        Subnet subnet,
+        Map<String, String> tags,
+        Instant launchedAt,
+        Duration bootDelay) {
       this.id = id;
       this.subnet = subnet;
       this.tags = tags;
@@ -320,9 +357,20 @@ public final class CloudLedger {
     }
 
     Instance snapshot(Instant now) {
-      Instance.State state = now.isBefore(launchedAt.plus(bootDelay)) ? Instance.State.PENDING : Instance.State.RUNNING;
-      return new Instance(id, subnet.region(), subnet.zone(), subnet.id(), state,
-          address == null ? null : address.text, address == null ? null : address.id, tags, launchedAt);
+      Instance.State state =
+          now.isBefore(launchedAt.plus(bootDelay))
+              ? Instance.State.PENDING
+              : Instance.State.RUNNING;
+      return new Instance(
+          id,
+          subnet.region(),
+          subnet.zone(),
+          subnet.id(),
+          state,
+          address == null ? null : address.text,
+          address == null ? null : address.id,
+          tags,
+          launchedAt);
     }
   }
 
@@ -336,7 +384,13 @@ public final class CloudLedger {
     final Instant allocatedAt;
     LiveInstance holder;
 
-    LiveAddress(String id, String region, long ip, String text, Map<String, String> tags, Instant allocatedAt) {
+    LiveAddress(
+        String id,
+        String region,
+        long ip,
+        String text,
+        Map<String, String> tags,
+        Instant allocatedAt) {
       this.id = id;
       this.region = region;
       this.ip = ip;

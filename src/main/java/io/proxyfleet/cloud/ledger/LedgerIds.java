@@ -9,8 +9,8 @@ import java.util.HexFormat;
 import java.util.Set;
 
 /**
- * How a ledger names what it creates. Ids are never reused within a ledger, so a late terminate of an
- * old id cannot reach a newer instance. Not thread-safe; the ledger calls it under its lock.
+ * How a ledger names what it creates. Ids are never reused within a ledger, so a late terminate of
+ * an old id cannot reach a newer instance. Not thread-safe; the ledger calls it under its lock.
  */
 public interface LedgerIds {
 
@@ -21,8 +21,8 @@ public interface LedgerIds {
   String addressId(String ip);
 
   /**
-   * Counters ({@code i-00000000000000001}, {@code eipalloc-00000000000000001}): constant memory over
-   * long simulations, where nobody needs to predict an id.
+   * Counters ({@code i-00000000000000001}, {@code eipalloc-00000000000000001}): constant memory
+   * over long simulations, where nobody needs to predict an id.
    */
   static LedgerIds sequential() {
     return new LedgerIds() {
@@ -42,8 +42,8 @@ public interface LedgerIds {
   }
 
   /**
-   * Derived from the owner, so a test or a log reader can predict an instance's id ({@code i-} and 17
-   * hex digits of SHA-256 of the owner UID; a relaunch for the same owner hashes {@code uid#1},
+   * Derived from the owner, so a test or a log reader can predict an instance's id ({@code i-} and
+   * 17 hex digits of SHA-256 of the owner UID; a relaunch for the same owner hashes {@code uid#1},
    * {@code uid#2}, ...). Remembers every id it issued.
    */
   static LedgerIds derived() {
@@ -71,7 +71,8 @@ public interface LedgerIds {
 
   private static String sha256Hex(String s) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(UTF_8)));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }

@@ -10,16 +10,18 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A censored connection: whatever the client sends is swallowed and nothing is ever answered, so
- * it sees what a packet-dropping censor gives (a timeout), not a refusal. Closed after a quiet
- * minute so clients that never give up do not pile up.
+ * A censored connection: whatever the client sends is swallowed and nothing is ever answered, so it
+ * sees what a packet-dropping censor gives (a timeout), not a refusal. Closed after a quiet minute
+ * so clients that never give up do not pile up.
  */
 final class BlackHole extends ChannelInboundHandlerAdapter {
 
   static final Duration IDLE = Duration.ofMinutes(1);
 
   static void install(Channel channel) {
-    channel.pipeline().addLast(new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS), new BlackHole());
+    channel
+        .pipeline()
+        .addLast(new IdleStateHandler(0, 0, IDLE.toSeconds(), TimeUnit.SECONDS), new BlackHole());
   }
 
   @Override

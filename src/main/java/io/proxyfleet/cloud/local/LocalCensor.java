@@ -21,7 +21,8 @@ public final class LocalCensor {
   /** The censored network's addresses: probes from here see the censorship. */
   public static final String CENSORED_NETWORK = "127.254.0.0/16";
 
-  private static final BlockIndex INSIDE = BlockIndex.builder().add(IpAddresses.parseRange(CENSORED_NETWORK)).build();
+  private static final BlockIndex INSIDE =
+      BlockIndex.builder().add(IpAddresses.parseRange(CENSORED_NETWORK)).build();
 
   private volatile BlockIndex censored = BlockIndex.EMPTY;
 
@@ -41,8 +42,8 @@ public final class LocalCensor {
   public record Update(int censored, List<String> skipped) {}
 
   /**
-   * Replaces what is censored with these addresses and CIDRs (one per line; blank lines and
-   * {@code #} comments ignored). Lines that do not parse are skipped and returned, never fatal.
+   * Replaces what is censored with these addresses and CIDRs (one per line; blank lines and {@code
+   * #} comments ignored). Lines that do not parse are skipped and returned, never fatal.
    */
   public Update censor(String lines) {
     BlockIndex.Builder builder = BlockIndex.builder();
@@ -66,12 +67,15 @@ public final class LocalCensor {
 
   /** Whether a connection between these ends is dropped. */
   public boolean drops(SocketAddress from, SocketAddress to) {
-    if (!(from instanceof InetSocketAddress source) || !(to instanceof InetSocketAddress target)
-        || source.getAddress() == null || target.getAddress() == null) {
+    if (!(from instanceof InetSocketAddress source)
+        || !(to instanceof InetSocketAddress target)
+        || source.getAddress() == null
+        || target.getAddress() == null) {
       return false;
     }
     BlockIndex now = censored;
-    return !now.isEmpty() && INSIDE.match(source.getAddress().getHostAddress()).isPresent()
+    return !now.isEmpty()
+        && INSIDE.match(source.getAddress().getHostAddress()).isPresent()
         && now.match(target.getAddress().getHostAddress()).isPresent();
   }
 }

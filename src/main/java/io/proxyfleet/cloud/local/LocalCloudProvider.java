@@ -1,6 +1,5 @@
 package io.proxyfleet.cloud.local;
 
-import io.proxyfleet.api.Protocol;
 import io.proxyfleet.cloud.Address;
 import io.proxyfleet.cloud.CloudException;
 import io.proxyfleet.cloud.CloudException.Reason;
@@ -63,7 +62,8 @@ public final class LocalCloudProvider implements CloudProvider {
 
   @Override
   public boolean supports(io.proxyfleet.api.Protocol protocol) {
-    return protocol == io.proxyfleet.api.Protocol.SOCKS5 || protocol == io.proxyfleet.api.Protocol.HTTP;
+    return protocol == io.proxyfleet.api.Protocol.SOCKS5
+        || protocol == io.proxyfleet.api.Protocol.HTTP;
   }
 
   @Override
@@ -84,7 +84,9 @@ public final class LocalCloudProvider implements CloudProvider {
     List<io.proxyfleet.block.IpRange> ranges = new ArrayList<>(subnetsPerRegion);
     for (int s = 0; s < subnetsPerRegion; s++) {
       long base = (127L << 24) | ((long) r << 16) | ((long) s << 8);
-      ranges.add(io.proxyfleet.block.IpRange.ipv4(base + LocalRegions.FIRST_HOST, base + LocalRegions.LAST_HOST));
+      ranges.add(
+          io.proxyfleet.block.IpRange.ipv4(
+              base + LocalRegions.FIRST_HOST, base + LocalRegions.LAST_HOST));
     }
     return List.copyOf(ranges);
   }

@@ -71,7 +71,8 @@ public final class LoopbackNetwork implements AutoCloseable {
   // Everything below is guarded by lock. Calls that bind or close sockets wait for the event loops
   // while holding it; that is safe because event-loop code never takes it.
   private final Object lock = new Object();
-  // The Elastic-IP bookkeeping; this class adds the daemons of live instances, keyed by instance id.
+  // The Elastic-IP bookkeeping; this class adds the daemons of live instances, keyed by instance
+  // id.
   private final CloudLedger ledger;
   private final Map<String, Daemon> daemons = new HashMap<>();
   private boolean closed;
@@ -84,7 +85,8 @@ public final class LoopbackNetwork implements AutoCloseable {
    */
   public LoopbackNetwork(Clock clock, RandomGenerator random) {
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.ledger = new CloudLedger(clock, Objects.requireNonNull(random, "random"), LedgerIds.derived());
+    this.ledger =
+        new CloudLedger(clock, Objects.requireNonNull(random, "random"), LedgerIds.derived());
     this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("local-cloud-boss", true));
     this.workerGroup =
         new NioEventLoopGroup(2, new DefaultThreadFactory("local-cloud-worker", true));
@@ -221,7 +223,8 @@ public final class LoopbackNetwork implements AutoCloseable {
       checkOpen();
       Instance instance = ledger.launch(spec.owner(), subnet, bootDelay);
       if (daemons.putIfAbsent(instance.id(), new Daemon(instance.id(), spec)) == null) {
-        LOG.debug("launched {} in {} for proxy {}", instance.id(), subnet.id(), spec.owner().proxyUid());
+        LOG.debug(
+            "launched {} in {} for proxy {}", instance.id(), subnet.id(), spec.owner().proxyUid());
       }
       return instance;
     }
@@ -278,7 +281,8 @@ public final class LoopbackNetwork implements AutoCloseable {
   void associate(String region, String instanceId, String addressId) {
     synchronized (lock) {
       checkOpen();
-      Optional<CloudLedger.Association> plan = ledger.planAssociation(region, instanceId, addressId);
+      Optional<CloudLedger.Association> plan =
+          ledger.planAssociation(region, instanceId, addressId);
       if (plan.isEmpty()) {
         return;
       }
@@ -440,7 +444,11 @@ public final class LoopbackNetwork implements AutoCloseable {
       try {
         listener =
             ProxyListener.bind(
-                network, endpoint(ip, spec.port()), spec.protocol(), spec.credentials(), instanceId);
+                network,
+                endpoint(ip, spec.port()),
+                spec.protocol(),
+                spec.credentials(),
+                instanceId);
       } catch (CloudException e) {
         LOG.warn("instance {} lost its listener on {}: {}", instanceId, ip, e.getMessage());
       }

@@ -30,7 +30,8 @@ class BlocklistParserRealDataTest {
     "antifilter_subnet.lst,               120,    120,   100,           802852",
     "antifilter_community.lst,            688,    688,   635,           671970",
   })
-  void readsEveryIpListExactly(String file, int lines, int cidrs, int ranges, long addresses) throws Exception {
+  void readsEveryIpListExactly(String file, int lines, int cidrs, int ranges, long addresses)
+      throws Exception {
     ParsedBlocklist parsed = parse(file, BlocklistFormat.IP_LIST);
 
     assertThat(parsed.rows()).isEqualTo(new RowCounts(lines, lines, 0, 0, 0));
@@ -56,8 +57,15 @@ class BlocklistParserRealDataTest {
     ParsedBlocklist parsed = parse("zi_ipv4_values_2025-10-01T1234Z.txt", BlocklistFormat.IP_LIST);
     for (String cidr : cidrs) {
       String first = cidr.substring(0, cidr.indexOf('/'));
-      assertThat(parsed.index().match(first)).as(cidr).map(IpRange::ipv4Size).get()
-          .satisfies(size -> assertThat(size).isGreaterThanOrEqualTo(1L << (32 - Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1)))));
+      assertThat(parsed.index().match(first))
+          .as(cidr)
+          .map(IpRange::ipv4Size)
+          .get()
+          .satisfies(
+              size ->
+                  assertThat(size)
+                      .isGreaterThanOrEqualTo(
+                          1L << (32 - Integer.parseInt(cidr.substring(cidr.indexOf('/') + 1)))));
     }
     assertThat(parsed.index().match(lines.get(0))).isPresent();
     assertThat(parsed.index().match(lines.get(lines.size() - 1))).isPresent();
@@ -70,7 +78,8 @@ class BlocklistParserRealDataTest {
     // 15,882 rows, no header in part 08; 13 URLs containing ';'; 146 rows with several URLs.
     assertThat(parsed.rows()).isEqualTo(new RowCounts(15882, 15882, 13, 146, 0));
     assertThat(parsed.parseErrors()).isZero();
-    // 54,434 values joined by " | " (checked with cut/tr/sort), 12,216 distinct, 3,107 distinct IPv6.
+    // 54,434 values joined by " | " (checked with cut/tr/sort), 12,216 distinct, 3,107 distinct
+    // IPv6.
     assertThat(parsed.entries()).isEqualTo(54434);
     assertThat(parsed.distinctValues()).isEqualTo(12216);
     assertThat(parsed.ipv6Values()).isEqualTo(19568);
@@ -86,8 +95,11 @@ class BlocklistParserRealDataTest {
   void theDumpParsesTheSameWhenDeclaredUtf8BecauseOnlyTheAsciiIpColumnMatters() throws Exception {
     ParsedBlocklist cp1251 = parse("zi_dump-08_2020-01-30_cp1251.csv", BlocklistFormat.ZAPRET_CSV);
     ParsedBlocklist utf8;
-    try (InputStream in = Files.newInputStream(SharedData.rkn("zi_dump-08_2020-01-30_cp1251.csv"))) {
-      utf8 = BlocklistParser.parse(in, BlocklistFormat.ZAPRET_CSV, java.nio.charset.StandardCharsets.UTF_8);
+    try (InputStream in =
+        Files.newInputStream(SharedData.rkn("zi_dump-08_2020-01-30_cp1251.csv"))) {
+      utf8 =
+          BlocklistParser.parse(
+              in, BlocklistFormat.ZAPRET_CSV, java.nio.charset.StandardCharsets.UTF_8);
     }
     assertThat(utf8.index().ipv4Ranges()).isEqualTo(cp1251.index().ipv4Ranges());
     assertThat(utf8.index().ipv6Ranges()).isEqualTo(cp1251.index().ipv6Ranges());

@@ -16,24 +16,32 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-/** What the CRD's CEL rules say, enforced by the adapter too (the embedded API does not run CEL). */
+/**
+ * What the CRD's CEL rules say, enforced by the adapter too (the embedded API does not run CEL).
+ */
 class AwsProfileTest {
 
   static CloudProfile profile(Consumer<AwsProviderSpec> change) {
-    AwsProviderSpec aws = AwsTestCloud.aws(URI.create("http://127.0.0.1:5000"), List.of("eu-central-1"), "proxies");
+    AwsProviderSpec aws =
+        AwsTestCloud.aws(URI.create("http://127.0.0.1:5000"), List.of("eu-central-1"), "proxies");
     change.accept(aws);
-    return AwsTestCloud.profile("p", aws, Map.of("team", "x", OwnerTags.CLUSTER, "forged", "aws:createdBy", "x", "Name", "n"));
+    return AwsTestCloud.profile(
+        "p",
+        aws,
+        Map.of("team", "x", OwnerTags.CLUSTER, "forged", "aws:createdBy", "x", "Name", "n"));
   }
 
   static void invalid(CloudProfile p, String field) {
-    assertThatThrownBy(() -> AwsProfile.from(p)).isInstanceOf(CloudException.class)
-        .satisfies(e -> assertThat(((CloudException) e).reason()).isEqualTo(CloudException.Reason.INVALID))
+    assertThatThrownBy(() -> AwsProfile.from(p))
+        .isInstanceOf(CloudException.class)
+        .satisfies(
+            e -> assertThat(((CloudException) e).reason()).isEqualTo(CloudException.Reason.INVALID))
         .hasMessageContaining("CloudProfile default/p: " + field);
   }
 
   @Test
   void aValidProfile() {
-    AwsProfile p = AwsProfile.from(profile(a -> { }));
+    AwsProfile p = AwsProfile.from(profile(a -> {}));
     assertThat(p.regions()).containsExactly("eu-central-1");
     assertThat(p.instanceType()).isEqualTo("t3.micro");
     assertThat(p.extraTags()).as("reserved keys are dropped").containsOnlyKeys("team");
@@ -49,7 +57,7 @@ class AwsProfileTest {
 
   @Test
   void invalidSettingsNameTheirField() {
-    CloudProfile missing = profile(a -> { });
+    CloudProfile missing = profile(a -> {});
     missing.getSpec().setAws(null);
     invalid(missing, "spec.aws is required");
     invalid(profile(a -> a.setRegions(List.of())), "spec.aws.regions");
@@ -57,30 +65,41 @@ class AwsProfileTest {
     invalid(profile(a -> a.setInstanceType("big one")), "spec.aws.instanceType");
     invalid(profile(a -> a.setSubnets(null)), "spec.aws.subnets");
     invalid(profile(a -> a.setSubnets(new AwsSubnetSelector())), "spec.aws.subnets");
-    invalid(profile(a -> {
-      AwsSubnetSelector s = new AwsSubnetSelector();
-      s.setIds(List.of("subnet-xyz"));
-      a.setSubnets(s);
-    }), "spec.aws.subnets.ids");
+    invalid(
+        profile(
+            a -> {
+              AwsSubnetSelector s = new AwsSubnetSelector();
+              s.setIds(List.of("subnet-xyz"));
+              a.setSubnets(s);
+            }),
+        "spec.aws.subnets.ids");
     invalid(profile(a -> a.setImage(new AwsImageSpec())), "spec.aws.image");
-    invalid(profile(a -> {
-      AwsImageSpec i = new AwsImageSpec();
-      i.setOwner("amazon");
-      a.setImage(i);
-    }), "spec.aws.image.name");
-    invalid(profile(a -> {
-      AwsImageSpec i = new AwsImageSpec();
-      i.setIds(Map.of("eu-central-1", "ubuntu"));
-      a.setImage(i);
-    }), "spec.aws.image.ids[eu-central-1]");
+    invalid(
+        profile(
+            a -> {
+              AwsImageSpec i = new AwsImageSpec();
+              i.setOwner("amazon");
+              a.setImage(i);
+            }),
+        "spec.aws.image.name");
+    invalid(
+        profile(
+            a -> {
+              AwsImageSpec i = new AwsImageSpec();
+              i.setIds(Map.of("eu-central-1", "ubuntu"));
+              a.setImage(i);
+            }),
+        "spec.aws.image.ids[eu-central-1]");
     invalid(profile(a -> a.setEndpoint("ftp://x")), "spec.aws.endpoint");
     invalid(profile(a -> a.setExternalId("abc")), "spec.aws.externalId");
   }
 
   @Test
   void regionsOutsideTheProfileAreInvalid() {
-    AwsProfile p = AwsProfile.from(profile(a -> { }));
-    assertThatThrownBy(() -> p.checkRegion("us-east-1")).hasMessageContaining("spec.aws.regions").hasMessageContaining("eu-central-1");
+    AwsProfile p = AwsProfile.from(profile(a -> {}));
+    assertThatThrownBy(() -> p.checkRegion("us-east-1"))
+        .hasMessageContaining("spec.aws.regions")
+        .hasMessageContaining("eu-central-1");
   }
 
   @Test
@@ -94,7 +113,8 @@ class AwsProfileTest {
 
   @Test
   void managedGroupNamesAndSessionNamesAreSafe() {
-    assertThat(Ec2CloudProvider.managedGroupName("prod/eu west", 1080)).isEqualTo("proxyfleet-prod-eu-west-tcp-1080");
+    assertThat(Ec2CloudProvider.managedGroupName("prod/eu west", 1080))
+        .isEqualTo("proxyfleet-prod-eu-west-tcp-1080");
     assertThat(Ec2CloudProviderFactory.sessionName("x".repeat(100))).hasSize(64);
     assertThat(Ec2CloudProviderFactory.sessionName("a b")).isEqualTo("proxyfleet-a-b");
   }

@@ -30,7 +30,11 @@ class IamPolicyTest {
     List<Statement> out = new ArrayList<>();
     for (JsonNode s : policy.get("Statement")) {
       assertThat(s.get("Effect").asText()).isEqualTo("Allow");
-      out.add(new Statement(new HashSet<>(strings(s.get("Action"))), strings(s.get("Resource")), s.get("Condition")));
+      out.add(
+          new Statement(
+              new HashSet<>(strings(s.get("Action"))),
+              strings(s.get("Resource")),
+              s.get("Condition")));
     }
     return out;
   }
@@ -52,10 +56,17 @@ class IamPolicyTest {
     for (String op : Ec2CloudProvider.OPERATIONS) {
       assertThat(allowed).as("ec2:" + op).contains("ec2:" + op);
     }
-    assertThat(allowed).as("tags written by RunInstances/AllocateAddress/CreateSecurityGroup need CreateTags").contains("ec2:CreateTags");
-    assertThat(allowed).as("nothing beyond what the adapter calls, plus CreateTags and DisassociateAddress for cleanup by hand")
-        .allMatch(a -> a.equals("ec2:CreateTags") || a.equals("ec2:DisassociateAddress")
-            || Ec2CloudProvider.OPERATIONS.contains(a.substring("ec2:".length())));
+    assertThat(allowed)
+        .as("tags written by RunInstances/AllocateAddress/CreateSecurityGroup need CreateTags")
+        .contains("ec2:CreateTags");
+    assertThat(allowed)
+        .as(
+            "nothing beyond what the adapter calls, plus CreateTags and DisassociateAddress for cleanup by hand")
+        .allMatch(
+            a ->
+                a.equals("ec2:CreateTags")
+                    || a.equals("ec2:DisassociateAddress")
+                    || Ec2CloudProvider.OPERATIONS.contains(a.substring("ec2:".length())));
   }
 
   @Test
@@ -71,20 +82,40 @@ class IamPolicyTest {
   @Test
   void creatingAndChangingOwnResourcesIsTiedToTheClusterTag() throws IOException {
     for (Statement s : statements()) {
-      boolean creates = s.actions().stream().anyMatch(a -> Set.of("ec2:AllocateAddress", "ec2:CreateTags").contains(a))
-          || (s.actions().contains("ec2:RunInstances") && s.resources().stream().anyMatch(r -> r.contains(":instance/")))
-          || (s.actions().contains("ec2:CreateSecurityGroup") && s.resources().stream().anyMatch(r -> r.contains(":security-group/")));
-      boolean changes = s.actions().stream().anyMatch(a -> Set.of("ec2:TerminateInstances", "ec2:ReleaseAddress",
-          "ec2:AssociateAddress", "ec2:DisassociateAddress").contains(a))
-          || (s.actions().contains("ec2:AuthorizeSecurityGroupIngress") && s.resources().stream().anyMatch(r -> r.endsWith(":security-group/*")));
+      boolean creates =
+          s.actions().stream()
+                  .anyMatch(a -> Set.of("ec2:AllocateAddress", "ec2:CreateTags").contains(a))
+              || (s.actions().contains("ec2:RunInstances")
+                  && s.resources().stream().anyMatch(r -> r.contains(":instance/")))
+              || (s.actions().contains("ec2:CreateSecurityGroup")
+                  && s.resources().stream().anyMatch(r -> r.contains(":security-group/")));
+      boolean changes =
+          s.actions().stream()
+                  .anyMatch(
+                      a ->
+                          Set.of(
+                                  "ec2:TerminateInstances",
+                                  "ec2:ReleaseAddress",
+                                  "ec2:AssociateAddress",
+                                  "ec2:DisassociateAddress")
+                              .contains(a))
+              || (s.actions().contains("ec2:AuthorizeSecurityGroupIngress")
+                  && s.resources().stream().anyMatch(r -> r.endsWith(":security-group/*")));
       if (creates) {
-        assertThat(s.condition().at("/StringEquals/aws:RequestTag~1proxyfleet.io~1cluster").asText()).as(s.toString()).isEqualTo("CLUSTER_NAME");
+        assertThat(
+                s.condition().at("/StringEquals/aws:RequestTag~1proxyfleet.io~1cluster").asText())
+            .as(s.toString())
+            .isEqualTo("CLUSTER_NAME");
       }
       if (changes) {
-        assertThat(s.condition().at("/StringEquals/ec2:ResourceTag~1proxyfleet.io~1cluster").asText()).as(s.toString()).isEqualTo("CLUSTER_NAME");
+        assertThat(
+                s.condition().at("/StringEquals/ec2:ResourceTag~1proxyfleet.io~1cluster").asText())
+            .as(s.toString())
+            .isEqualTo("CLUSTER_NAME");
       }
       if (s.actions().contains("ec2:CreateTags")) {
-        assertThat(strings(s.condition().at("/StringEquals/ec2:CreateAction"))).containsExactlyInAnyOrder("RunInstances", "AllocateAddress", "CreateSecurityGroup");
+        assertThat(strings(s.condition().at("/StringEquals/ec2:CreateAction")))
+            .containsExactlyInAnyOrder("RunInstances", "AllocateAddress", "CreateSecurityGroup");
       }
     }
   }

@@ -16,10 +16,15 @@ class TokenBucketTest {
   final List<Long> sleeps = new ArrayList<>();
 
   TokenBucket bucket(double perSecond, int burst) {
-    return new TokenBucket("test", perSecond, burst, now::get, nanos -> {
-      sleeps.add(nanos);
-      now.addAndGet(nanos);
-    });
+    return new TokenBucket(
+        "test",
+        perSecond,
+        burst,
+        now::get,
+        nanos -> {
+          sleeps.add(nanos);
+          now.addAndGet(nanos);
+        });
   }
 
   @Test
@@ -42,8 +47,12 @@ class TokenBucketTest {
     now.addAndGet(Duration.ofSeconds(60).toNanos());
     b.acquire(Duration.ZERO);
     b.acquire(Duration.ZERO);
-    assertThatThrownBy(() -> b.acquire(Duration.ZERO)).isInstanceOf(CloudException.class)
-        .satisfies(e -> assertThat(((CloudException) e).reason()).isEqualTo(CloudException.Reason.THROTTLED));
+    assertThatThrownBy(() -> b.acquire(Duration.ZERO))
+        .isInstanceOf(CloudException.class)
+        .satisfies(
+            e ->
+                assertThat(((CloudException) e).reason())
+                    .isEqualTo(CloudException.Reason.THROTTLED));
   }
 
   @Test
@@ -51,7 +60,8 @@ class TokenBucketTest {
     TokenBucket b = bucket(1, 1);
     b.acquire(Duration.ZERO);
     for (int i = 0; i < 5; i++) {
-      assertThatThrownBy(() -> b.acquire(Duration.ofMillis(100))).isInstanceOf(CloudException.class);
+      assertThatThrownBy(() -> b.acquire(Duration.ofMillis(100)))
+          .isInstanceOf(CloudException.class);
     }
     b.acquire(Duration.ofSeconds(2));
     assertThat(sleeps).containsExactly(1_000_000_000L);

@@ -13,18 +13,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A minimal Debian 12 tree from Debian's archive, built once with debootstrap and cached, standing in
- * for the cloud image: what Debian's cloud images have that the boot scripts rely on (systemd's
- * tools, iproute2, curl, CA certificates), plus the pinned packages downloaded (not installed) so the
- * script's own apt-get install runs without network inside the test's namespace. Each VM gets a
+ * A minimal Debian 12 tree from Debian's archive, built once with debootstrap and cached, standing
+ * in for the cloud image: what Debian's cloud images have that the boot scripts rely on (systemd's
+ * tools, iproute2, curl, CA certificates), plus the pinned packages downloaded (not installed) so
+ * the script's own apt-get install runs without network inside the test's namespace. Each VM gets a
  * throw-away overlay on top, so runs never change the cache.
  */
 final class DebianTree {
 
   static final String MIRROR = "http://deb.debian.org/debian";
-  static final List<String> IMAGE_PACKAGES = List.of("systemd", "iproute2", "curl", "ca-certificates");
+  static final List<String> IMAGE_PACKAGES =
+      List.of("systemd", "iproute2", "curl", "ca-certificates");
 
   final Path root;
+
   /** Seconds spent building the cache in this run; 0 when it was there already. */
   final long buildSeconds;
 
@@ -33,9 +35,12 @@ final class DebianTree {
     this.buildSeconds = buildSeconds;
   }
 
-  /** The cached tree for the current pins, built when missing (about 2 minutes with a fast mirror). */
+  /**
+   * The cached tree for the current pins, built when missing (about 2 minutes with a fast mirror).
+   */
   static DebianTree cached(Path cacheDir) throws IOException {
-    // The pins are part of the name: a new pin builds a new tree, an old tree is never half-updated.
+    // The pins are part of the name: a new pin builds a new tree, an old tree is never
+    // half-updated.
     Path root = cacheDir.resolve("debian-" + BootScript.DEBIAN_CODENAME + "-" + fingerprint());
     Path ready = root.resolve(".proxyfleet-ready");
     if (Files.exists(ready)) {
@@ -45,15 +50,38 @@ final class DebianTree {
     Files.createDirectories(cacheDir);
     Path partial = cacheDir.resolve(root.getFileName() + ".partial");
     HostCommand.check("rm", "-rf", "--one-file-system", partial.toString());
-    HostCommand.check(Duration.ofMinutes(20), List.of("debootstrap", "--variant=minbase", "--include=" + String.join(",", IMAGE_PACKAGES),
-        BootScript.DEBIAN_CODENAME, partial.toString(), MIRROR));
+    HostCommand.check(
+        Duration.ofMinutes(20),
+        List.of(
+            "debootstrap",
+            "--variant=minbase",
+            "--include=" + String.join(",", IMAGE_PACKAGES),
+            BootScript.DEBIAN_CODENAME,
+            partial.toString(),
+            MIRROR));
     // Maintainer scripts must not start daemons inside a chroot: there is no init to own them.
     Path policy = partial.resolve("usr/sbin/policy-rc.d");
-    Files.writeString(policy, "#!/bin/sh\n# chroot of the ProxyFleet Debian boot test: the test starts daemons itself.\nexit 101\n");
+    Files.writeString(
+        policy,
+        "#!/bin/sh\n# chroot of the ProxyFleet Debian boot test: the test starts daemons itself.\nexit 101\n");
     Files.setPosixFilePermissions(policy, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.copy(Path.of("/etc/resolv.conf"), partial.resolve("etc/resolv.conf"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    HostCommand.check(Duration.ofMinutes(10), List.of("chroot", partial.toString(), "apt-get", "update", "-q"));
-    List<String> download = new ArrayList<>(List.of("chroot", partial.toString(), "apt-get", "install", "-y", "-q", "--download-only", "--no-install-recommends"));
+    Files.copy(
+        Path.of("/etc/resolv.conf"),
+        partial.resolve("etc/resolv.conf"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    HostCommand.check(
+        Duration.ofMinutes(10), List.of("chroot", partial.toString(), "apt-get", "update", "-q"));
+    List<String> download =
+        new ArrayList<>(
+            List.of(
+                "chroot",
+                partial.toString(),
+                "apt-get",
+                "install",
+                "-y",
+                "-q",
+                "--download-only",
+                "--no-install-recommends"));
     BootScript.DEBIAN_PACKAGES.forEach((p, v) -> download.add(p + "=" + v));
     HostCommand.check(Duration.ofMinutes(10), download);
     Files.writeString(partial.resolve(".proxyfleet-ready"), "built by DebianBootTest\n");

@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One proxy VM of the Debian boot test: an overlay on the cached tree, entered with chroot inside the
- * test's network namespace. There is no systemd, so systemctl is a recorder that says what the
- * script asked for, and {@link #start} runs a unit the way systemd would: its ExecStart, as its User,
- * with its AmbientCapabilities and NoNewPrivileges, from the unit file the VM holds.
+ * One proxy VM of the Debian boot test: an overlay on the cached tree, entered with chroot inside
+ * the test's network namespace. There is no systemd, so systemctl is a recorder that says what the
+ * script asked for, and {@link #start} runs a unit the way systemd would: its ExecStart, as its
+ * User, with its AmbientCapabilities and NoNewPrivileges, from the unit file the VM holds.
  */
 final class DebianVm implements AutoCloseable {
 
@@ -38,12 +38,33 @@ final class DebianVm implements AutoCloseable {
     for (String d : List.of("upper", "work", "root")) {
       Files.createDirectories(dir.resolve(d));
     }
-    vm.mount(List.of("mount", "-t", "overlay", "overlay", "-o",
-        "lowerdir=" + tree.root + ",upperdir=" + dir.resolve("upper") + ",workdir=" + dir.resolve("work"), vm.root.toString()), vm.root);
-    vm.mount(List.of("mount", "--bind", "/dev", vm.root.resolve("dev").toString()), vm.root.resolve("dev"));
-    vm.mount(List.of("mount", "-t", "proc", "proc", vm.root.resolve("proc").toString()), vm.root.resolve("proc"));
+    vm.mount(
+        List.of(
+            "mount",
+            "-t",
+            "overlay",
+            "overlay",
+            "-o",
+            "lowerdir="
+                + tree.root
+                + ",upperdir="
+                + dir.resolve("upper")
+                + ",workdir="
+                + dir.resolve("work"),
+            vm.root.toString()),
+        vm.root);
+    vm.mount(
+        List.of("mount", "--bind", "/dev", vm.root.resolve("dev").toString()),
+        vm.root.resolve("dev"));
+    vm.mount(
+        List.of("mount", "-t", "proc", "proc", vm.root.resolve("proc").toString()),
+        vm.root.resolve("proc"));
     Path systemctl = vm.root.resolve("usr/local/sbin/systemctl");
-    Files.writeString(systemctl, "#!/bin/sh\n# Debian boot test: no systemd here; record the request, the test starts the unit.\necho \"$*\" >>" + SYSTEMCTL_LOG + "\n");
+    Files.writeString(
+        systemctl,
+        "#!/bin/sh\n# Debian boot test: no systemd here; record the request, the test starts the unit.\necho \"$*\" >>"
+            + SYSTEMCTL_LOG
+            + "\n");
     Files.setPosixFilePermissions(systemctl, PosixFilePermissions.fromString("rwxr-xr-x"));
     // No DNS server in the test network; 127.0.0.1 fails at once (and is closed to the proxy user).
     Files.writeString(vm.root.resolve("etc/resolv.conf"), "nameserver 127.0.0.1\n");
@@ -58,7 +79,17 @@ final class DebianVm implements AutoCloseable {
   /** Runs the boot script as cloud-init would: as root, in the VM's namespace. */
   HostCommand boot(String script) throws IOException {
     Files.writeString(root.resolve("root/boot.sh"), script);
-    return HostCommand.run(Duration.ofMinutes(10), List.of("ip", "netns", "exec", net.name, "chroot", root.toString(), "/bin/bash", "/root/boot.sh"));
+    return HostCommand.run(
+        Duration.ofMinutes(10),
+        List.of(
+            "ip",
+            "netns",
+            "exec",
+            net.name,
+            "chroot",
+            root.toString(),
+            "/bin/bash",
+            "/root/boot.sh"));
   }
 
   String file(String path) throws IOException {
@@ -84,8 +115,13 @@ final class DebianVm implements AutoCloseable {
     boolean service = false;
     for (String line : text.lines().toList()) {
       if (line.startsWith("[")) service = line.equals("[Service]");
-      else if (service && line.contains("=") && !line.startsWith("#") && !line.startsWith(" ") && !line.startsWith("\t")) {
-        keys.putIfAbsent(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+      else if (service
+          && line.contains("=")
+          && !line.startsWith("#")
+          && !line.startsWith(" ")
+          && !line.startsWith("\t")) {
+        keys.putIfAbsent(
+            line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
       }
     }
     return keys;
@@ -98,13 +134,24 @@ final class DebianVm implements AutoCloseable {
    */
   Process start(String name) throws IOException, InterruptedException {
     Map<String, String> unit = unit(name);
-    List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.name, "chroot", root.toString()));
+    List<String> command =
+        new ArrayList<>(List.of("ip", "netns", "exec", net.name, "chroot", root.toString()));
     String user = unit.get("User");
     if (user != null) {
-      command.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + unit.getOrDefault("Group", user), "--init-groups"));
+      command.addAll(
+          List.of(
+              "setpriv",
+              "--reuid=" + user,
+              "--regid=" + unit.getOrDefault("Group", user),
+              "--init-groups"));
       String caps = unit.get("AmbientCapabilities");
       if (caps != null) {
-        String list = String.join(",", java.util.Arrays.stream(caps.split("\\s+")).map(c -> "+" + c.toLowerCase().replace("cap_", "")).toList());
+        String list =
+            String.join(
+                ",",
+                java.util.Arrays.stream(caps.split("\\s+"))
+                    .map(c -> "+" + c.toLowerCase().replace("cap_", ""))
+                    .toList());
         command.addAll(List.of("--inh-caps=" + list, "--ambient-caps=" + list));
       }
       if ("yes".equals(unit.get("NoNewPrivileges"))) command.add("--no-new-privs");
@@ -113,7 +160,8 @@ final class DebianVm implements AutoCloseable {
       if (!word.startsWith("$") && !word.isEmpty()) command.add(word);
     }
     Path log = dir.resolve(name + ".log");
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     started.add(p);
     if ("oneshot".equals(unit.get("Type"))) {
       if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -130,17 +178,23 @@ final class DebianVm implements AutoCloseable {
 
   /** Runs a command inside the VM (chroot, namespace) as root or as a user. */
   HostCommand run(String user, String... command) {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", net.name, "chroot", root.toString()));
-    if (user != null) full.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups"));
+    List<String> full =
+        new ArrayList<>(List.of("ip", "netns", "exec", net.name, "chroot", root.toString()));
+    if (user != null)
+      full.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups"));
     full.addAll(List.of(command));
     return HostCommand.run(Duration.ofMinutes(1), full);
   }
 
-  /** A process of the VM's tree in this host's namespace: a client, as a user's machine would run it. */
+  /**
+   * A process of the VM's tree in this host's namespace: a client, as a user's machine would run
+   * it.
+   */
   Process client(Path log, String... command) throws IOException {
     List<String> full = new ArrayList<>(List.of("chroot", root.toString()));
     full.addAll(List.of(command));
-    Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     started.add(p);
     return p;
   }

@@ -19,33 +19,61 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The proxy user's egress rules, proven on the generated script itself: it runs under sh with
  * iptables and curl replaced by recorders (curl answers like IMDSv2), and the recorded rules are
- * evaluated first-match like the kernel does. The Debian boot test runs the same script against real
- * iptables in a network namespace.
+ * evaluated first-match like the kernel does. The Debian boot test runs the same script against
+ * real iptables in a network namespace.
  */
 class FirewallRulesTest {
 
   @TempDir Path dir;
 
-  enum Verdict { ACCEPT, REJECT, NOT_FILTERED }
+  enum Verdict {
+    ACCEPT,
+    REJECT,
+    NOT_FILTERED
+  }
 
   record Rule(String table, String destination, String protocol, Integer port, String target) {}
 
   @Test
   void awsOpensDnsToTheRoute53ResolverAndEveryVpcBasePlusTwoOnly() throws Exception {
-    List<Rule> rules = run(CloudDns.AWS, Map.of("MAC", "0a:1b:2c:3d:4e:5f", "CIDRS", "172.31.0.0/16 10.20.30.0/24"));
+    List<Rule> rules =
+        run(
+            CloudDns.AWS,
+            Map.of("MAC", "0a:1b:2c:3d:4e:5f", "CIDRS", "172.31.0.0/16 10.20.30.0/24"));
     for (String resolver : List.of("169.254.169.253", "172.31.0.2", "10.20.30.2")) {
-      assertThat(verdict(rules, resolver, "udp", 53)).as(resolver + " udp/53").isEqualTo(Verdict.ACCEPT);
-      assertThat(verdict(rules, resolver, "tcp", 53)).as(resolver + " tcp/53").isEqualTo(Verdict.ACCEPT);
-      assertThat(verdict(rules, resolver, "tcp", 80)).as(resolver + " is DNS only").isEqualTo(Verdict.REJECT);
+      assertThat(verdict(rules, resolver, "udp", 53))
+          .as(resolver + " udp/53")
+          .isEqualTo(Verdict.ACCEPT);
+      assertThat(verdict(rules, resolver, "tcp", 53))
+          .as(resolver + " tcp/53")
+          .isEqualTo(Verdict.ACCEPT);
+      assertThat(verdict(rules, resolver, "tcp", 80))
+          .as(resolver + " is DNS only")
+          .isEqualTo(Verdict.REJECT);
     }
     assertThat(verdict(rules, "fd00:ec2::253", "udp", 53)).isEqualTo(Verdict.ACCEPT);
     assertThat(verdict(rules, "fd00:ec2::254", "tcp", 80)).isEqualTo(Verdict.REJECT);
     // Everything else in the closed ranges stays closed, DNS port or not.
-    for (String closed : List.of("169.254.169.254", "172.31.0.3", "10.20.30.1", "10.0.0.2", "127.0.0.1", "127.0.0.53", "192.168.1.1", "100.64.0.1")) {
-      assertThat(verdict(rules, closed, "udp", 53)).as(closed + " udp/53").isEqualTo(Verdict.REJECT);
-      assertThat(verdict(rules, closed, "tcp", 80)).as(closed + " tcp/80").isEqualTo(Verdict.REJECT);
+    for (String closed :
+        List.of(
+            "169.254.169.254",
+            "172.31.0.3",
+            "10.20.30.1",
+            "10.0.0.2",
+            "127.0.0.1",
+            "127.0.0.53",
+            "192.168.1.1",
+            "100.64.0.1")) {
+      assertThat(verdict(rules, closed, "udp", 53))
+          .as(closed + " udp/53")
+          .isEqualTo(Verdict.REJECT);
+      assertThat(verdict(rules, closed, "tcp", 80))
+          .as(closed + " tcp/80")
+          .isEqualTo(Verdict.REJECT);
     }
-    assertThat(verdict(rules, "1.1.1.1", "udp", 53)).as("the internet is the proxy's job").isEqualTo(Verdict.NOT_FILTERED);
+    assertThat(verdict(rules, "1.1.1.1", "udp", 53))
+        .as("the internet is the proxy's job")
+        .isEqualTo(Verdict.NOT_FILTERED);
     assertThat(verdict(rules, "198.51.100.7", "tcp", 443)).isEqualTo(Verdict.NOT_FILTERED);
   }
 
@@ -54,10 +82,14 @@ class FirewallRulesTest {
     List<Rule> rules = run(CloudDns.GCP, Map.of());
     assertThat(verdict(rules, "169.254.169.254", "udp", 53)).isEqualTo(Verdict.ACCEPT);
     assertThat(verdict(rules, "169.254.169.254", "tcp", 53)).isEqualTo(Verdict.ACCEPT);
-    assertThat(verdict(rules, "169.254.169.254", "tcp", 80)).as("metadata HTTP stays closed").isEqualTo(Verdict.REJECT);
+    assertThat(verdict(rules, "169.254.169.254", "tcp", 80))
+        .as("metadata HTTP stays closed")
+        .isEqualTo(Verdict.REJECT);
     assertThat(verdict(rules, "169.254.169.253", "udp", 53)).isEqualTo(Verdict.REJECT);
     assertThat(verdict(rules, "10.128.0.2", "udp", 53)).isEqualTo(Verdict.REJECT);
-    assertThat(String.join("\n", recorded)).as("GCP never asks AWS metadata").doesNotContain("curl");
+    assertThat(String.join("\n", recorded))
+        .as("GCP never asks AWS metadata")
+        .doesNotContain("curl");
   }
 
   @Test
@@ -70,16 +102,25 @@ class FirewallRulesTest {
 
   @Test
   void malformedMetadataAnswersOpenNothing() throws Exception {
-    List<Rule> rules = run(CloudDns.AWS, Map.of("MAC", "0a:1b:2c:3d:4e:5f", "CIDRS", "10.0.0.254/31 evil;rm 1.2.3"));
-    assertThat(rules.stream().filter(r -> r.target().equals("ACCEPT")).map(Rule::destination).distinct())
+    List<Rule> rules =
+        run(
+            CloudDns.AWS,
+            Map.of("MAC", "0a:1b:2c:3d:4e:5f", "CIDRS", "10.0.0.254/31 evil;rm 1.2.3"));
+    assertThat(
+            rules.stream()
+                .filter(r -> r.target().equals("ACCEPT"))
+                .map(Rule::destination)
+                .distinct())
         .containsExactlyInAnyOrder("169.254.169.253/32", "fd00:ec2::253/128");
   }
 
   @Test
   void theRulesApplyToTheProxyUserOnly() throws Exception {
     run(CloudDns.AWS, Map.of("IMDS_DOWN", "1"));
-    assertThat(recorded).contains("iptables -I OUTPUT -m owner --uid-owner pf-proxy -j PROXYFLEET",
-        "ip6tables -I OUTPUT -m owner --uid-owner pf-proxy -j PROXYFLEET");
+    assertThat(recorded)
+        .contains(
+            "iptables -I OUTPUT -m owner --uid-owner pf-proxy -j PROXYFLEET",
+            "ip6tables -I OUTPUT -m owner --uid-owner pf-proxy -j PROXYFLEET");
   }
 
   List<String> recorded = new ArrayList<>();
@@ -88,10 +129,16 @@ class FirewallRulesTest {
   List<Rule> run(CloudDns dns, Map<String, String> imds) throws IOException, InterruptedException {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("calls.log");
-    stub(bin.resolve("iptables"), "echo \"iptables $*\" >>\"$PF_LOG\"\n[ \"$1\" = -C ] && exit 1\nexit 0\n");
-    stub(bin.resolve("ip6tables"), "echo \"ip6tables $*\" >>\"$PF_LOG\"\n[ \"$1\" = -C ] && exit 1\nexit 0\n");
+    stub(
+        bin.resolve("iptables"),
+        "echo \"iptables $*\" >>\"$PF_LOG\"\n[ \"$1\" = -C ] && exit 1\nexit 0\n");
+    stub(
+        bin.resolve("ip6tables"),
+        "echo \"ip6tables $*\" >>\"$PF_LOG\"\n[ \"$1\" = -C ] && exit 1\nexit 0\n");
     // IMDSv2: a token from PUT, then every read must carry it.
-    stub(bin.resolve("curl"), """
+    stub(
+        bin.resolve("curl"),
+        """
         echo "curl $*" >>"$PF_LOG"
         [ -n "${IMDS_DOWN:-}" ] && exit 7
         url=""; token=""; put=""
@@ -138,7 +185,7 @@ class FirewallRulesTest {
           case "-p" -> proto = w[i + 1];
           case "--dport" -> port = Integer.parseInt(w[i + 1]);
           case "-j" -> target = w[i + 1];
-          default -> { }
+          default -> {}
         }
       }
       rules.add(new Rule(w[0], dest, proto, port, target));
@@ -146,8 +193,11 @@ class FirewallRulesTest {
     return rules;
   }
 
-  /** First matching rule of the right table wins; no match means the chain returns (not filtered). */
-  static Verdict verdict(List<Rule> rules, String address, String protocol, int port) throws IOException {
+  /**
+   * First matching rule of the right table wins; no match means the chain returns (not filtered).
+   */
+  static Verdict verdict(List<Rule> rules, String address, String protocol, int port)
+      throws IOException {
     InetAddress a = InetAddress.getByName(address);
     String table = a.getAddress().length == 4 ? "iptables" : "ip6tables";
     for (Rule r : rules) {
@@ -166,7 +216,8 @@ class FirewallRulesTest {
     if (net.length != addr.length) return false;
     int bits = addr.length * 8;
     int prefix = Integer.parseInt(parts[1]);
-    BigInteger mask = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE).shiftRight(prefix).not();
+    BigInteger mask =
+        BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE).shiftRight(prefix).not();
     return new BigInteger(1, net).and(mask).equals(new BigInteger(1, addr).and(mask));
   }
 

@@ -8,25 +8,34 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A command of the Debian boot test on this machine: run to the end, output kept for the failure message. */
+/**
+ * A command of the Debian boot test on this machine: run to the end, output kept for the failure
+ * message.
+ */
 record HostCommand(int exitCode, String output) {
 
   static HostCommand run(Duration timeout, List<String> command) {
     try {
       Path out = Files.createTempFile("pf-cmd", ".log");
       try {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process p =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
           p.descendants().forEach(ProcessHandle::destroyForcibly);
           p.destroyForcibly();
-          throw new IllegalStateException("timed out after " + timeout + ": " + String.join(" ", command));
+          throw new IllegalStateException(
+              "timed out after " + timeout + ": " + String.join(" ", command));
         }
         return new HostCommand(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
       } finally {
         Files.deleteIfExists(out);
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -41,7 +50,8 @@ record HostCommand(int exitCode, String output) {
   static String check(Duration timeout, List<String> command) {
     HostCommand r = run(timeout, command);
     if (r.exitCode() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " exited " + r.exitCode() + ":\n" + tail(r.output()));
+      throw new IllegalStateException(
+          String.join(" ", command) + " exited " + r.exitCode() + ":\n" + tail(r.output()));
     }
     return r.output();
   }

@@ -8,24 +8,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Debian boot test's network: a namespace of its own standing in for the VM, joined to this host
- * by a veth pair on 198.18.N.0/24 (RFC 2544's benchmarking range, routed nowhere). Inside, a fake
- * instance metadata server on 169.254.169.254 and a service on 127.0.0.1 that the proxy user must
- * not reach. The boot script's iptables rules land in this namespace, never on the host, and the host
- * does not forward: nothing the test starts can talk beyond these addresses.
+ * The Debian boot test's network: a namespace of its own standing in for the VM, joined to this
+ * host by a veth pair on 198.18.N.0/24 (RFC 2544's benchmarking range, routed nowhere). Inside, a
+ * fake instance metadata server on 169.254.169.254 and a service on 127.0.0.1 that the proxy user
+ * must not reach. The boot script's iptables rules land in this namespace, never on the host, and
+ * the host does not forward: nothing the test starts can talk beyond these addresses.
  */
 final class TestNetwork implements AutoCloseable {
 
   static final String METADATA_IP = "169.254.169.254";
   static final int LOOPBACK_PORT = 8081;
   static final String LOOPBACK_BODY = "loopback service of the VM";
-  /** The VPC the fake metadata reports, in a private range the firewall closes, and its resolver (base+2). */
+
+  /**
+   * The VPC the fake metadata reports, in a private range the firewall closes, and its resolver
+   * (base+2).
+   */
   static final String VPC_CIDR = "10.99.0.0/16";
+
   static final String VPC_RESOLVER = "10.99.0.2";
   static final String VPC_RESOLVER_BODY = "VPC resolver address";
 
   // Answers fixed bodies by "METHOD path", like IMDSv2 (a PUT for the token, then GETs).
-  private static final String SERVER = """
+  private static final String SERVER =
+      """
       import http.server, json, sys
       routes = json.loads(sys.argv[3])
       class H(http.server.BaseHTTPRequestHandler):
@@ -74,20 +80,32 @@ final class TestNetwork implements AutoCloseable {
     net.exec("ip", "addr", "add", METADATA_IP + "/32", "dev", "lo");
     net.exec("ip", "addr", "add", VPC_RESOLVER + "/32", "dev", "lo");
     // IMDSv2 as the firewall script asks it: a token, the MAC, the VPC CIDRs (this test network).
-    net.serve(METADATA_IP, 80, Map.of(
-        "PUT /latest/api/token", "test-token",
-        "GET /latest/meta-data/mac", "02:00:00:00:00:01",
-        "GET /latest/meta-data/network/interfaces/macs/02:00:00:00:00:01/vpc-ipv4-cidr-blocks", VPC_CIDR,
-        "GET /latest/meta-data/iam/security-credentials/", "proxyfleet-node-role"));
+    net.serve(
+        METADATA_IP,
+        80,
+        Map.of(
+            "PUT /latest/api/token", "test-token",
+            "GET /latest/meta-data/mac", "02:00:00:00:00:01",
+            "GET /latest/meta-data/network/interfaces/macs/02:00:00:00:00:01/vpc-ipv4-cidr-blocks",
+                VPC_CIDR,
+            "GET /latest/meta-data/iam/security-credentials/", "proxyfleet-node-role"));
     net.serve("127.0.0.1", LOOPBACK_PORT, Map.of("GET /", LOOPBACK_BODY));
-    // An HTTP server on the resolver's address, on port 53 (DNS over TCP uses it) and on 80: the proxy
-    // user may reach the first only. A real resolver is not needed to prove what the kernel lets through.
+    // An HTTP server on the resolver's address, on port 53 (DNS over TCP uses it) and on 80: the
+    // proxy
+    // user may reach the first only. A real resolver is not needed to prove what the kernel lets
+    // through.
     net.serve(VPC_RESOLVER, 53, Map.of("GET /", VPC_RESOLVER_BODY));
     net.serve(VPC_RESOLVER, 80, Map.of("GET /", VPC_RESOLVER_BODY));
-    // Python takes a moment to start on a busy machine; a VM booting before that would find no metadata.
-    for (String url : List.of("http://" + METADATA_IP + "/latest/meta-data/mac", "http://127.0.0.1:" + LOOPBACK_PORT + "/",
-        "http://" + VPC_RESOLVER + ":53/", "http://" + VPC_RESOLVER + ":80/")) {
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+    // Python takes a moment to start on a busy machine; a VM booting before that would find no
+    // metadata.
+    for (String url :
+        List.of(
+            "http://" + METADATA_IP + "/latest/meta-data/mac",
+            "http://127.0.0.1:" + LOOPBACK_PORT + "/",
+            "http://" + VPC_RESOLVER + ":53/",
+            "http://" + VPC_RESOLVER + ":80/")) {
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(60))
           .until(() -> net.tryExec("curl", "-sf", "-m", "2", url).exitCode() == 0);
     }
     return net;
@@ -111,11 +129,26 @@ final class TestNetwork implements AutoCloseable {
     Files.writeString(script, SERVER);
     script.toFile().deleteOnExit();
     String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(routes);
-    services.add(new ProcessBuilder("ip", "netns", "exec", name, Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3", script.toString(), address, String.valueOf(port), json)
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+    services.add(
+        new ProcessBuilder(
+                "ip",
+                "netns",
+                "exec",
+                name,
+                Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3",
+                script.toString(),
+                address,
+                String.valueOf(port),
+                json)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start());
   }
 
-  /** Ends every process left in the namespace (all started by this test) and removes it with its veth. */
+  /**
+   * Ends every process left in the namespace (all started by this test) and removes it with its
+   * veth.
+   */
   @Override
   public void close() {
     services.forEach(Process::destroyForcibly);
@@ -127,7 +160,8 @@ final class TestNetwork implements AutoCloseable {
   void killAll() {
     HostCommand pids = HostCommand.run("ip", "netns", "pids", name);
     for (String pid : pids.output().split("\\s+")) {
-      if (pid.matches("[0-9]+") && !services.stream().anyMatch(p -> p.pid() == Long.parseLong(pid))) {
+      if (pid.matches("[0-9]+")
+          && !services.stream().anyMatch(p -> p.pid() == Long.parseLong(pid))) {
         ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
       }
     }

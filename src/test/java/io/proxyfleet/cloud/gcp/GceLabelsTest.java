@@ -12,10 +12,19 @@ class GceLabelsTest {
 
   @Test
   void ownerTagsBecomeLabelsUnderGceRules() {
-    Map<String, String> labels = GceLabels.owner(new OwnerTags("Prod.EU/1", "team-a", "telegram.ru", "telegram-ru-x7k2p",
-        "3f2c1a9e-7b7d-4c1e-9a55-0d6c2f1b8e11"));
-    assertThat(labels).containsEntry("proxyfleet-cluster", "prod_eu_1").containsEntry("proxyfleet-fleet", "team-a_telegram_ru")
-        .containsEntry("proxyfleet-proxy", "3f2c1a9e-7b7d-4c1e-9a55-0d6c2f1b8e11").containsEntry("proxyfleet-name", "telegram-ru-x7k2p");
+    Map<String, String> labels =
+        GceLabels.owner(
+            new OwnerTags(
+                "Prod.EU/1",
+                "team-a",
+                "telegram.ru",
+                "telegram-ru-x7k2p",
+                "3f2c1a9e-7b7d-4c1e-9a55-0d6c2f1b8e11"));
+    assertThat(labels)
+        .containsEntry("proxyfleet-cluster", "prod_eu_1")
+        .containsEntry("proxyfleet-fleet", "team-a_telegram_ru")
+        .containsEntry("proxyfleet-proxy", "3f2c1a9e-7b7d-4c1e-9a55-0d6c2f1b8e11")
+        .containsEntry("proxyfleet-name", "telegram-ru-x7k2p");
     assertThat(labels.values()).allMatch(v -> v.matches(VALUE));
   }
 
@@ -28,8 +37,22 @@ class GceLabelsTest {
 
   @Test
   void extraTagsNeverShadowOwnerLabels() {
-    Map<String, String> extra = GceLabels.extra(Map.of("Team", "Net Ops", "proxyfleet.io/proxy", "x", "proxyfleet-proxy", "y",
-        "Name", "z", "1st", "v"));
-    assertThat(extra).containsEntry("team", "net_ops").containsEntry("x1st", "v").doesNotContainKeys("proxyfleet-proxy", "name");
+    Map<String, String> extra =
+        GceLabels.extra(
+            Map.of(
+                "Team",
+                "Net Ops",
+                "proxyfleet.io/proxy",
+                "x",
+                "proxyfleet-proxy",
+                "y",
+                "Name",
+                "z",
+                "1st",
+                "v"));
+    assertThat(extra)
+        .containsEntry("team", "net_ops")
+        .containsEntry("x1st", "v")
+        .doesNotContainKeys("proxyfleet-proxy", "name");
   }
 }

@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Test;
 class GcpIamRoleTest {
 
   static Set<String> role() throws Exception {
-    JsonNode role = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of("operator/gcp-iam-role.yaml")));
+    JsonNode role =
+        new ObjectMapper(new YAMLFactory())
+            .readTree(Files.readString(Path.of("operator/gcp-iam-role.yaml")));
     assertThat(role.path("stage").asText()).isEqualTo("GA");
     Set<String> out = new TreeSet<>();
     role.path("includedPermissions").forEach(p -> out.add(p.asText()));
@@ -57,18 +59,41 @@ class GcpIamRoleTest {
     Set<String> seen = new HashSet<>();
     for (String mode : List.of("Static", "Ephemeral")) {
       try (FakeCompute fake = new FakeCompute("proxy-project-1")) {
-        String key = GcpTestCloud.serviceAccountKey(fake, "pf@proxy-project-1.iam.gserviceaccount.com", true);
+        String key =
+            GcpTestCloud.serviceAccountKey(
+                fake, "pf@proxy-project-1.iam.gserviceaccount.com", true);
         GcpSettings settings = GcpSettings.defaults().withSnapshotTtl(Duration.ZERO);
-        try (GceCloudProvider p = new GceCloudProviderFactory("iam", GcpTestCloud.secrets(key), settings, Clock.systemUTC(), new Random(3))
-            .create(GcpTestCloud.profile("gcp", GcpTestCloud.spec(fake, mode, List.of(new GcpRegionSpec("europe-west3", List.of()))), Map.of()))) {
+        try (GceCloudProvider p =
+            new GceCloudProviderFactory(
+                    "iam", GcpTestCloud.secrets(key), settings, Clock.systemUTC(), new Random(3))
+                .create(
+                    GcpTestCloud.profile(
+                        "gcp",
+                        GcpTestCloud.spec(
+                            fake, mode, List.of(new GcpRegionSpec("europe-west3", List.of()))),
+                        Map.of()))) {
           String uid = UUID.randomUUID().toString();
           OwnerTags owner = new OwnerTags("iam", "default", "f", "f-1", uid);
           p.verifyAccess();
           p.subnets("europe-west3");
-          p.launch(new LaunchSpec(owner, "europe-west3", "europe-west3-a", Protocol.HTTP, 8080, new ProxyCredentials("pf-user", "pass-word-1")));
-          Instance running = org.awaitility.Awaitility.await("instance running").atMost(java.time.Duration.ofSeconds(10))
-              .pollInterval(java.time.Duration.ofMillis(10))
-              .until(() -> p.findInstance("europe-west3", uid).filter(x -> x.state() == Instance.State.RUNNING), Optional::isPresent).orElseThrow();
+          p.launch(
+              new LaunchSpec(
+                  owner,
+                  "europe-west3",
+                  "europe-west3-a",
+                  Protocol.HTTP,
+                  8080,
+                  new ProxyCredentials("pf-user", "pass-word-1")));
+          Instance running =
+              org.awaitility.Awaitility.await("instance running")
+                  .atMost(java.time.Duration.ofSeconds(10))
+                  .pollInterval(java.time.Duration.ofMillis(10))
+                  .until(
+                      () ->
+                          p.findInstance("europe-west3", uid)
+                              .filter(x -> x.state() == Instance.State.RUNNING),
+                      Optional::isPresent)
+                  .orElseThrow();
           Address a = p.allocateAddress("europe-west3", owner, Optional.empty());
           p.associateAddress("europe-west3", running.id(), a);
           Address b = p.allocateAddress("europe-west3", owner, Optional.empty());
@@ -79,18 +104,28 @@ class GcpIamRoleTest {
           p.managedRegions("iam", Set.of());
           p.terminate("europe-west3", running.id());
           p.releaseAddress("europe-west3", b);
-          await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .pollInterval(Duration.ofMillis(20))
               .until(() -> fake.instances().isEmpty());
-          assertThat(p.removeUnusedShared("iam", Duration.ZERO)).as("the firewall rule, now unused").hasSize(1);
+          assertThat(p.removeUnusedShared("iam", Duration.ZERO))
+              .as("the firewall rule, now unused")
+              .hasSize(1);
         }
-        fake.calls().stream().filter(c -> c.permission() != null).forEach(c -> {
-          seen.add(c.method());
-          assertThat(GceCloudProvider.PERMISSIONS).as("declared: " + c.method()).containsEntry(c.method(), c.permission());
-          assertThat(role).as("granted: " + c.permission()).contains(c.permission());
-        });
+        fake.calls().stream()
+            .filter(c -> c.permission() != null)
+            .forEach(
+                c -> {
+                  seen.add(c.method());
+                  assertThat(GceCloudProvider.PERMISSIONS)
+                      .as("declared: " + c.method())
+                      .containsEntry(c.method(), c.permission());
+                  assertThat(role).as("granted: " + c.permission()).contains(c.permission());
+                });
       }
     }
-    assertThat(seen).as("the exercise reaches every declared API method, so none is declared without use")
+    assertThat(seen)
+        .as("the exercise reaches every declared API method, so none is declared without use")
         .containsAll(GceCloudProvider.PERMISSIONS.keySet());
   }
 }

@@ -31,12 +31,25 @@ class CloudLedgerTest {
   static final Subnet OTHER_REGION = new Subnet("subnet-x", "r2", "r2a", "10.1.0.0/24");
 
   final AtomicReference<Instant> now = new AtomicReference<>(T0);
-  final Clock clock = new Clock() {
-    @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-    @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-    @Override public Instant instant() { return now.get(); }
-  };
-  final CloudLedger ledger = new CloudLedger(clock, new SplittableRandom(7), LedgerIds.sequential());
+  final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
+
+        @Override
+        public Instant instant() {
+          return now.get();
+        }
+      };
+  final CloudLedger ledger =
+      new CloudLedger(clock, new SplittableRandom(7), LedgerIds.sequential());
 
   static OwnerTags owner(String uid) {
     return new OwnerTags("c1", "ns", "f", "f-" + uid, uid);
@@ -47,13 +60,14 @@ class CloudLedgerTest {
   }
 
   /** 203.0.113.0/29 in order: the first free address, so a test knows which one it gets. */
-  static final AddressPool FIRST_FREE = (random, allocated) -> {
-    long base = IpAddresses.parseIpv4("203.0.113.0");
-    for (long ip = base; ip < base + 8; ip++) {
-      if (!allocated.test(ip)) return ip;
-    }
-    throw new CloudException(Reason.QUOTA_EXCEEDED, "r1: all 8 addresses allocated");
-  };
+  static final AddressPool FIRST_FREE =
+      (random, allocated) -> {
+        long base = IpAddresses.parseIpv4("203.0.113.0");
+        for (long ip = base; ip < base + 8; ip++) {
+          if (!allocated.test(ip)) return ip;
+        }
+        throw new CloudException(Reason.QUOTA_EXCEEDED, "r1: all 8 addresses allocated");
+      };
 
   @Test
   void aLaunchIsIdempotentPerOwnerAndRegionAndBootsOnTheClock() {
@@ -63,12 +77,15 @@ class CloudLedgerTest {
     assertThat(first.subnetId()).isEqualTo("subnet-a");
     assertThat(first.ownerUid()).isEqualTo("u1");
     assertThat(first.launchedAt()).isEqualTo(T0);
-    assertThat(ledger.launch(owner("u1"), B, Duration.ZERO).id()).as("same owner, same region: the same VM").isEqualTo(first.id());
+    assertThat(ledger.launch(owner("u1"), B, Duration.ZERO).id())
+        .as("same owner, same region: the same VM")
+        .isEqualTo(first.id());
     assertThat(ledger.launches()).isEqualTo(1);
     assertThat(ledger.nextBootAfter(T0)).contains(T0.plusSeconds(30));
 
     now.set(T0.plusSeconds(30));
-    assertThat(ledger.findInstance("r1", "u1").orElseThrow().state()).isEqualTo(Instance.State.RUNNING);
+    assertThat(ledger.findInstance("r1", "u1").orElseThrow().state())
+        .isEqualTo(Instance.State.RUNNING);
     assertThat(ledger.nextBootAfter(now.get())).isEmpty();
     assertThat(ledger.findInstance("r2", "u1")).as("regions are separate").isEmpty();
   }
@@ -76,16 +93,22 @@ class CloudLedgerTest {
   @Test
   void aTerminatedInstanceIsGoneAndItsIdNeverComesBack() {
     Instance first = ledger.launch(owner("u1"), A, Duration.ZERO);
-    assertThat(ledger.terminate("r2", first.id())).as("another region's terminate does nothing").isFalse();
+    assertThat(ledger.terminate("r2", first.id()))
+        .as("another region's terminate does nothing")
+        .isFalse();
     assertThat(ledger.terminate("r1", first.id())).isTrue();
-    assertThat(ledger.terminate("r1", first.id())).as("terminating twice is not an error").isFalse();
+    assertThat(ledger.terminate("r1", first.id()))
+        .as("terminating twice is not an error")
+        .isFalse();
     assertThat(ledger.findInstance("r1", "u1")).isEmpty();
     assertThat(ledger.instance(first.id())).isEmpty();
     assertThat(ledger.listInstances("r1", "c1")).isEmpty();
 
     Instance again = ledger.launch(owner("u1"), A, Duration.ZERO);
     assertThat(again.id()).isNotEqualTo(first.id());
-    assertThat(ledger.terminate("r1", first.id())).as("a late terminate of the old id spares the new VM").isFalse();
+    assertThat(ledger.terminate("r1", first.id()))
+        .as("a late terminate of the old id spares the new VM")
+        .isFalse();
     assertThat(ledger.findInstance("r1", "u1")).isPresent();
   }
 
@@ -94,10 +117,15 @@ class CloudLedgerTest {
     CloudLedger derived = new CloudLedger(clock, new SplittableRandom(1), LedgerIds.derived());
     Instance first = derived.launch(owner("u1"), A, Duration.ZERO);
     CloudLedger twin = new CloudLedger(clock, new SplittableRandom(99), LedgerIds.derived());
-    assertThat(twin.launch(owner("u1"), A, Duration.ZERO).id()).isEqualTo(first.id()).matches("i-[0-9a-f]{17}");
+    assertThat(twin.launch(owner("u1"), A, Duration.ZERO).id())
+        .isEqualTo(first.id())
+        .matches("i-[0-9a-f]{17}");
     derived.terminate("r1", first.id());
-    assertThat(derived.launch(owner("u1"), A, Duration.ZERO).id()).isNotEqualTo(first.id()).matches("i-[0-9a-f]{17}");
-    assertThat(derived.allocate("r1", owner("u1"), FIRST_FREE).id()).matches("eipalloc-[0-9a-f]{17}");
+    assertThat(derived.launch(owner("u1"), A, Duration.ZERO).id())
+        .isNotEqualTo(first.id())
+        .matches("i-[0-9a-f]{17}");
+    assertThat(derived.allocate("r1", owner("u1"), FIRST_FREE).id())
+        .matches("eipalloc-[0-9a-f]{17}");
   }
 
   @Test
@@ -109,9 +137,15 @@ class CloudLedgerTest {
     ledger.allocate("r1", otherCluster("u2"), FIRST_FREE);
     ledger.allocate("r2", owner("u3"), FIRST_FREE);
 
-    assertThat(ledger.listInstances("r1", "c1")).extracting(Instance::id).containsExactly(mine.id());
-    assertThat(ledger.listAddresses("r1", "c1")).extracting(Address::id).containsExactly(myAddress.id());
-    assertThat(myAddress.tags()).containsEntry(OwnerTags.CLUSTER, "c1").containsEntry(OwnerTags.PROXY, "u1");
+    assertThat(ledger.listInstances("r1", "c1"))
+        .extracting(Instance::id)
+        .containsExactly(mine.id());
+    assertThat(ledger.listAddresses("r1", "c1"))
+        .extracting(Address::id)
+        .containsExactly(myAddress.id());
+    assertThat(myAddress.tags())
+        .containsEntry(OwnerTags.CLUSTER, "c1")
+        .containsEntry(OwnerTags.PROXY, "u1");
     assertThat(myAddress.allocatedAt()).isEqualTo(T0);
   }
 
@@ -125,19 +159,25 @@ class CloudLedgerTest {
       all.add(a);
     }
     assertThatThrownBy(() -> ledger.allocate("r1", owner("u9"), FIRST_FREE))
-        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.QUOTA_EXCEEDED));
+        .isInstanceOfSatisfying(
+            CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.QUOTA_EXCEEDED));
     assertThat(ledger.allocations()).isEqualTo(8);
 
     assertThat(ledger.release("r1", all.get(3).id())).isTrue();
-    assertThat(ledger.allocate("r1", owner("u9"), FIRST_FREE).ip()).as("a released address can be drawn again").isEqualTo(all.get(3).ip());
-    assertThat(ledger.release("r1", all.get(3).id())).as("releasing twice is not an error").isFalse();
+    assertThat(ledger.allocate("r1", owner("u9"), FIRST_FREE).ip())
+        .as("a released address can be drawn again")
+        .isEqualTo(all.get(3).ip());
+    assertThat(ledger.release("r1", all.get(3).id()))
+        .as("releasing twice is not an error")
+        .isFalse();
   }
 
   @Test
   void aPoolThatReturnsATakenAddressIsABugNotASecondAllocation() {
     Address a = ledger.allocate("r1", owner("u1"), FIRST_FREE);
     long taken = IpAddresses.parseIpv4(a.ip());
-    assertThatThrownBy(() -> ledger.allocate("r1", owner("u2"), (random, allocated) -> taken)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> ledger.allocate("r1", owner("u2"), (random, allocated) -> taken))
+        .isInstanceOf(IllegalStateException.class);
     assertThat(ledger.listAddresses("r1", "c1")).hasSize(1);
   }
 
@@ -151,14 +191,18 @@ class CloudLedgerTest {
     assertThat(attach.previousHolderId()).isNull();
     assertThat(attach.replacedAddressId()).isNull();
     assertThat(ledger.findInstance("r1", "u1").orElseThrow().publicIp()).isEqualTo(first.ip());
-    assertThat(ledger.associate("r1", vm.id(), first.id())).as("associating again changes nothing").isEmpty();
+    assertThat(ledger.associate("r1", vm.id(), first.id()))
+        .as("associating again changes nothing")
+        .isEmpty();
 
     CloudLedger.Association swap = ledger.associate("r1", vm.id(), second.id()).orElseThrow();
     assertThat(swap.replacedAddressId()).isEqualTo(first.id());
     Instance after = ledger.findInstance("r1", "u1").orElseThrow();
     assertThat(after.publicIp()).isEqualTo(second.ip());
     assertThat(after.addressId()).isEqualTo(second.id());
-    assertThat(ledger.address(first.id()).orElseThrow().instanceId()).as("the old address stays allocated, unassociated").isNull();
+    assertThat(ledger.address(first.id()).orElseThrow().instanceId())
+        .as("the old address stays allocated, unassociated")
+        .isNull();
     assertThat(ledger.address(second.id()).orElseThrow().instanceId()).isEqualTo(vm.id());
   }
 
@@ -169,8 +213,11 @@ class CloudLedgerTest {
     Address a = ledger.allocate("r1", owner("u1"), FIRST_FREE);
     ledger.associate("r1", one.id(), a.id());
 
-    assertThat(ledger.planAssociation("r1", two.id(), a.id()).orElseThrow().previousHolderId()).isEqualTo(one.id());
-    assertThat(ledger.address(a.id()).orElseThrow().instanceId()).as("planning changes nothing").isEqualTo(one.id());
+    assertThat(ledger.planAssociation("r1", two.id(), a.id()).orElseThrow().previousHolderId())
+        .isEqualTo(one.id());
+    assertThat(ledger.address(a.id()).orElseThrow().instanceId())
+        .as("planning changes nothing")
+        .isEqualTo(one.id());
 
     ledger.associate("r1", two.id(), a.id());
     assertThat(ledger.instance(one.id()).orElseThrow().publicIp()).isNull();
@@ -184,10 +231,12 @@ class CloudLedgerTest {
     ledger.associate("r1", vm.id(), a.id());
 
     assertThatThrownBy(() -> ledger.release("r1", a.id()))
-        .isInstanceOfSatisfying(CloudException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.INVALID);
-          assertThat(e.getMessage()).contains(a.id(), a.ip(), vm.id(), "terminate first");
-        });
+        .isInstanceOfSatisfying(
+            CloudException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(Reason.INVALID);
+              assertThat(e.getMessage()).contains(a.id(), a.ip(), vm.id(), "terminate first");
+            });
     assertThat(ledger.release("r2", a.id())).as("another region's release does nothing").isFalse();
 
     ledger.terminate("r1", vm.id());
@@ -204,27 +253,31 @@ class CloudLedgerTest {
     Address elsewhere = ledger.allocate("r2", owner("u1"), FIRST_FREE);
 
     assertThatThrownBy(() -> ledger.associate("r1", "i-missing", a.id()))
-        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND))
+        .isInstanceOfSatisfying(
+            CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND))
         .hasMessageContaining("instance i-missing");
     assertThatThrownBy(() -> ledger.associate("r1", vm.id(), elsewhere.id()))
-        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND))
+        .isInstanceOfSatisfying(
+            CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND))
         .hasMessageContaining("address " + elsewhere.id());
     ledger.terminate("r1", vm.id());
     assertThatThrownBy(() -> ledger.associate("r1", vm.id(), a.id()))
         .as("a terminated instance takes no address")
-        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND));
+        .isInstanceOfSatisfying(
+            CloudException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND));
   }
 
   @Test
   void aSeededLedgerDrawsTheSameAddressesEveryTime() {
-    AddressPool uniform = (random, allocated) -> {
-      long base = IpAddresses.parseIpv4("198.51.100.0");
-      long ip;
-      do {
-        ip = base + random.nextInt(256);
-      } while (allocated.test(ip));
-      return ip;
-    };
+    AddressPool uniform =
+        (random, allocated) -> {
+          long base = IpAddresses.parseIpv4("198.51.100.0");
+          long ip;
+          do {
+            ip = base + random.nextInt(256);
+          } while (allocated.test(ip));
+          return ip;
+        };
     List<String> run1 = new ArrayList<>();
     List<String> run2 = new ArrayList<>();
     CloudLedger l1 = new CloudLedger(clock, new SplittableRandom(5), LedgerIds.sequential());

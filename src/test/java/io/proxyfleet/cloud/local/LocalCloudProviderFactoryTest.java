@@ -23,29 +23,39 @@ class LocalCloudProviderFactoryTest {
   }
 
   static CloudProfile profile(String local) {
-    return new KubernetesSerialization().unmarshal("""
+    return new KubernetesSerialization()
+        .unmarshal(
+            """
         apiVersion: proxyfleet.io/v1alpha1
         kind: CloudProfile
         metadata: {name: lo, namespace: default}
         spec: {provider: local, local: %s}
-        """.formatted(local), CloudProfile.class);
+        """
+                .formatted(local),
+            CloudProfile.class);
   }
 
   @Test
   void defaultsGiveFourSubnetsPerRegion() {
     assertThat(factory.create(profile("{}")).subnets("local-9")).hasSize(4);
-    assertThat(factory.create(profile("{subnetsPerRegion: 256, bootDelay: 2s}")).subnets("local-9")).hasSize(256);
+    assertThat(factory.create(profile("{subnetsPerRegion: 256, bootDelay: 2s}")).subnets("local-9"))
+        .hasSize(256);
   }
 
   @Test
   void badSettingsNameTheirField() {
     for (String bad : new String[] {"{subnetsPerRegion: 0}", "{subnetsPerRegion: 257}"}) {
       assertThatThrownBy(() -> factory.create(profile(bad)))
-          .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(CloudException.Reason.INVALID))
-          .hasMessageContaining("spec.local.subnetsPerRegion").hasMessageContaining("1-256");
+          .isInstanceOfSatisfying(
+              CloudException.class,
+              e -> assertThat(e.reason()).isEqualTo(CloudException.Reason.INVALID))
+          .hasMessageContaining("spec.local.subnetsPerRegion")
+          .hasMessageContaining("1-256");
     }
     assertThatThrownBy(() -> factory.create(profile("{bootDelay: soon}")))
-        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(CloudException.Reason.INVALID))
+        .isInstanceOfSatisfying(
+            CloudException.class,
+            e -> assertThat(e.reason()).isEqualTo(CloudException.Reason.INVALID))
         .hasMessageContaining("spec.local.bootDelay");
   }
 }

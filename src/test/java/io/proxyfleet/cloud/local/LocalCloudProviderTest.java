@@ -1,6 +1,5 @@
 package io.proxyfleet.cloud.local;
 
-import io.proxyfleet.replay.SimulatedClock;
 import static io.proxyfleet.cloud.local.TestSupport.CLUSTER;
 import static io.proxyfleet.cloud.local.TestSupport.CREDENTIALS;
 import static io.proxyfleet.cloud.local.TestSupport.T0;
@@ -21,6 +20,7 @@ import io.proxyfleet.cloud.LaunchSpec;
 import io.proxyfleet.cloud.OwnerTags;
 import io.proxyfleet.cloud.ProxyCredentials;
 import io.proxyfleet.cloud.Subnet;
+import io.proxyfleet.replay.SimulatedClock;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;

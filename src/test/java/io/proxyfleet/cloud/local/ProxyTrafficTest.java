@@ -1,8 +1,5 @@
 package io.proxyfleet.cloud.local;
 
-import io.proxyfleet.replay.SimulatedClock;
-import io.proxyfleet.testing.OriginServer;
-
 import static io.proxyfleet.cloud.local.TestSupport.CREDENTIALS;
 import static io.proxyfleet.cloud.local.TestSupport.T0;
 import static io.proxyfleet.cloud.local.TestSupport.basic;
@@ -18,6 +15,8 @@ import static org.awaitility.Awaitility.await;
 import io.proxyfleet.api.Protocol;
 import io.proxyfleet.cloud.Address;
 import io.proxyfleet.cloud.Instance;
+import io.proxyfleet.replay.SimulatedClock;
+import io.proxyfleet.testing.OriginServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

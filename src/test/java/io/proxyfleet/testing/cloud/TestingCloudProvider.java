@@ -32,12 +32,13 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A {@link CloudProvider} over a {@link CloudLedger}, with switches for the failures a real cloud
  * produces, so a controller test can call {@code reconcile} directly and fast (in the spirit of
- * Flink's {@code TestingFlinkService}). Every switch maps to the {@link Reason} the real adapters map
- * the matching SDK error to:
+ * Flink's {@code TestingFlinkService}). Every switch maps to the {@link Reason} the real adapters
+ * map the matching SDK error to:
  *
  * <ul>
- *   <li>{@link #noCapacity(String)}: launches into that zone fail CAPACITY_UNAVAILABLE, and the zone
- *       is then held in {@link #unavailableZones(String)} as the adapters' {@link ZoneCapacity} does;
+ *   <li>{@link #noCapacity(String)}: launches into that zone fail CAPACITY_UNAVAILABLE, and the
+ *       zone is then held in {@link #unavailableZones(String)} as the adapters' {@link
+ *       ZoneCapacity} does;
  *   <li>{@link #quotaExceeded(boolean)}: launches and allocations fail QUOTA_EXCEEDED;
  *   <li>{@link #throttled(boolean)}, {@link #unauthorized(boolean)}: every call fails (verifyAccess
  *       too);
@@ -80,7 +81,8 @@ public final class TestingCloudProvider implements CloudProvider {
   }
 
   /**
-   * @param type what {@link #type()} answers (aws, gcp, local), so profiles of that provider reach it
+   * @param type what {@link #type()} answers (aws, gcp, local), so profiles of that provider reach
+   *     it
    * @param clock stamps launches and allocations and decides boots and capacity holds
    * @param seed the address draws' only randomness
    */
@@ -91,7 +93,9 @@ public final class TestingCloudProvider implements CloudProvider {
     this.capacity = new ZoneCapacity(clock, CAPACITY_HOLD);
   }
 
-  /** Declares a region whose public addresses come from {@code cidr} (for example 203.0.113.0/24). */
+  /**
+   * Declares a region whose public addresses come from {@code cidr} (for example 203.0.113.0/24).
+   */
   public TestingCloudProvider withRegion(String region, String cidr) {
     regions.put(region, IpAddresses.parseRange(cidr));
     return this;
@@ -141,7 +145,10 @@ public final class TestingCloudProvider implements CloudProvider {
     rejectedSetting = message;
   }
 
-  /** Whether {@link #managedRegions} answers from the whole account (as GCE does) or not at all (as EC2). */
+  /**
+   * Whether {@link #managedRegions} answers from the whole account (as GCE does) or not at all (as
+   * EC2).
+   */
   public void listsWholeAccount(boolean on) {
     listsWholeAccount = on;
   }
@@ -162,13 +169,16 @@ public final class TestingCloudProvider implements CloudProvider {
   }
 
   /**
-   * The instance vanishes as if the cloud reclaimed it (spot interruption, a person in the console):
-   * its address stays allocated, unassociated.
+   * The instance vanishes as if the cloud reclaimed it (spot interruption, a person in the
+   * console): its address stays allocated, unassociated.
    *
    * @return whether a live instance was lost
    */
   public boolean loseInstance(String instanceId) {
-    return ledger.instance(instanceId).map(i -> ledger.terminate(i.region(), instanceId)).orElse(false);
+    return ledger
+        .instance(instanceId)
+        .map(i -> ledger.terminate(i.region(), instanceId))
+        .orElse(false);
   }
 
   // ---- Call counting. ----
@@ -236,20 +246,32 @@ public final class TestingCloudProvider implements CloudProvider {
     call("launch");
     range(spec.region());
     if (spec.owner() == null) {
-      throw new CloudException(Reason.INVALID, "owner must be set: every instance carries owner tags");
+      throw new CloudException(
+          Reason.INVALID, "owner must be set: every instance carries owner tags");
     }
     Optional<Instance> existing = ledger.findInstance(spec.region(), spec.owner().proxyUid());
     if (existing.isPresent()) {
       return existing.get();
     }
-    Subnet subnet = subnetsOf(spec.region()).stream().filter(s -> s.id().equals(spec.subnetId())).findFirst()
-        .orElseThrow(() -> new CloudException(Reason.INVALID, "subnet '" + spec.subnetId() + "' does not exist in " + spec.region()));
+    Subnet subnet =
+        subnetsOf(spec.region()).stream()
+            .filter(s -> s.id().equals(spec.subnetId()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new CloudException(
+                        Reason.INVALID,
+                        "subnet '" + spec.subnetId() + "' does not exist in " + spec.region()));
     if (zonesWithoutCapacity.contains(subnet.zone())) {
       capacity.markUnavailable(spec.region(), subnet.zone(), type);
-      throw new CloudException(Reason.CAPACITY_UNAVAILABLE, "InsufficientInstanceCapacity: no capacity in " + subnet.zone());
+      throw new CloudException(
+          Reason.CAPACITY_UNAVAILABLE,
+          "InsufficientInstanceCapacity: no capacity in " + subnet.zone());
     }
     if (quotaExceeded) {
-      throw new CloudException(Reason.QUOTA_EXCEEDED, "InstanceLimitExceeded: the instance quota of the account is spent");
+      throw new CloudException(
+          Reason.QUOTA_EXCEEDED,
+          "InstanceLimitExceeded: the instance quota of the account is spent");
     }
     return ledger.launch(spec.owner(), subnet, bootDelay);
   }
@@ -284,10 +306,12 @@ public final class TestingCloudProvider implements CloudProvider {
     call("allocateAddress");
     IpRange range = range(region);
     if (owner == null) {
-      throw new CloudException(Reason.INVALID, "owner must be set: every address carries owner tags");
+      throw new CloudException(
+          Reason.INVALID, "owner must be set: every address carries owner tags");
     }
     if (quotaExceeded) {
-      throw new CloudException(Reason.QUOTA_EXCEEDED, "AddressLimitExceeded: the address quota of the account is spent");
+      throw new CloudException(
+          Reason.QUOTA_EXCEEDED, "AddressLimitExceeded: the address quota of the account is spent");
     }
     return ledger.allocate(region, owner, uniform(region, range));
   }
@@ -328,10 +352,13 @@ public final class TestingCloudProvider implements CloudProvider {
       }
     }
     if (unauthorized) {
-      throw new CloudException(Reason.UNAUTHORIZED, "UnauthorizedOperation: the credentials are not allowed to " + operation);
+      throw new CloudException(
+          Reason.UNAUTHORIZED,
+          "UnauthorizedOperation: the credentials are not allowed to " + operation);
     }
     if (throttled) {
-      throw new CloudException(Reason.THROTTLED, "RequestLimitExceeded: " + operation + " was throttled");
+      throw new CloudException(
+          Reason.THROTTLED, "RequestLimitExceeded: " + operation + " was throttled");
     }
     Deque<Reason> queue = scripted.get(operation);
     if (queue != null) {
@@ -348,7 +375,12 @@ public final class TestingCloudProvider implements CloudProvider {
   private IpRange range(String region) {
     IpRange range = regions.get(region);
     if (range == null) {
-      throw new CloudException(Reason.INVALID, "region '" + region + "' does not exist in this cloud; use one of " + new java.util.TreeSet<>(regions.keySet()));
+      throw new CloudException(
+          Reason.INVALID,
+          "region '"
+              + region
+              + "' does not exist in this cloud; use one of "
+              + new java.util.TreeSet<>(regions.keySet()));
     }
     return range;
   }
@@ -362,7 +394,9 @@ public final class TestingCloudProvider implements CloudProvider {
     return List.copyOf(out);
   }
 
-  /** Uniform over the free addresses of the range: never loops, and exhaustion is QUOTA_EXCEEDED. */
+  /**
+   * Uniform over the free addresses of the range: never loops, and exhaustion is QUOTA_EXCEEDED.
+   */
   private static AddressPool uniform(String region, IpRange range) {
     return (random, allocated) -> {
       List<Long> free = new ArrayList<>();
@@ -372,7 +406,9 @@ public final class TestingCloudProvider implements CloudProvider {
         }
       }
       if (free.isEmpty()) {
-        throw new CloudException(Reason.QUOTA_EXCEEDED, "AddressLimitExceeded: every address of " + region + " is allocated");
+        throw new CloudException(
+            Reason.QUOTA_EXCEEDED,
+            "AddressLimitExceeded: every address of " + region + " is allocated");
       }
       return free.get(random.nextInt(free.size()));
     };

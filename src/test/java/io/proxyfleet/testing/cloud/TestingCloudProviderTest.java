@@ -22,23 +22,36 @@ import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
-/** Each fault switch fails the calls it names with the reason the real adapters use, and only those. */
+/**
+ * Each fault switch fails the calls it names with the reason the real adapters use, and only those.
+ */
 class TestingCloudProviderTest {
 
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
-  final TestingCloudProvider cloud = new TestingCloudProvider("aws", Clock.fixed(NOW, ZoneOffset.UTC), 1)
-      .withRegion("r1", "203.0.113.0/28").withRegion("r2", "198.51.100.0/28");
+  final TestingCloudProvider cloud =
+      new TestingCloudProvider("aws", Clock.fixed(NOW, ZoneOffset.UTC), 1)
+          .withRegion("r1", "203.0.113.0/28")
+          .withRegion("r2", "198.51.100.0/28");
 
   static OwnerTags owner(String uid) {
     return new OwnerTags("c1", "ns", "f", "f-" + uid, uid);
   }
 
   Instance launch(String uid, String zone) {
-    return cloud.launch(new LaunchSpec(owner(uid), "r1", "subnet-r1" + zone, Protocol.SOCKS5, 1080, new ProxyCredentials("u", "p")));
+    return cloud.launch(
+        new LaunchSpec(
+            owner(uid),
+            "r1",
+            "subnet-r1" + zone,
+            Protocol.SOCKS5,
+            1080,
+            new ProxyCredentials("u", "p")));
   }
 
   static void fails(Reason reason, ThrowingCallable call) {
-    assertThatThrownBy(call).isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            CloudException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 
   @Test
@@ -104,7 +117,9 @@ class TestingCloudProviderTest {
     cloud.associateAddress("r1", vm.id(), a);
     assertThat(cloud.loseInstance(vm.id())).isTrue();
     assertThat(cloud.findInstance("r1", "u1")).isEmpty();
-    assertThat(cloud.listManagedAddresses("r1", "c1")).singleElement().satisfies(x -> assertThat(x.instanceId()).isNull());
+    assertThat(cloud.listManagedAddresses("r1", "c1"))
+        .singleElement()
+        .satisfies(x -> assertThat(x.instanceId()).isNull());
     assertThat(cloud.loseInstance(vm.id())).isFalse();
   }
 
@@ -118,7 +133,8 @@ class TestingCloudProviderTest {
     cloud.associateAddress("r1", vm.id(), a);
     assertThat(cloud.calls("associateAddress")).as("failed calls count").isEqualTo(3);
     assertThat(cloud.calls("launch")).isEqualTo(1);
-    assertThat(cloud.callCounts()).containsOnlyKeys("launch", "allocateAddress", "associateAddress");
+    assertThat(cloud.callCounts())
+        .containsOnlyKeys("launch", "allocateAddress", "associateAddress");
     cloud.resetCallCounts();
     assertThat(cloud.callCounts()).isEmpty();
   }
@@ -139,7 +155,14 @@ class TestingCloudProviderTest {
 
   @Test
   void managedRegionsAnswerFromTheWholeAccountOnlyWhenSwitchedOn() {
-    cloud.launch(new LaunchSpec(owner("u1"), "r2", "subnet-r2a", Protocol.SOCKS5, 1080, new ProxyCredentials("u", "p")));
+    cloud.launch(
+        new LaunchSpec(
+            owner("u1"),
+            "r2",
+            "subnet-r2a",
+            Protocol.SOCKS5,
+            1080,
+            new ProxyCredentials("u", "p")));
     assertThat(cloud.managedRegions("c1", Set.of("r1"))).containsExactly("r2");
     assertThat(cloud.managedRegions("c1", Set.of("r2"))).isEmpty();
     assertThat(cloud.managedRegions("c2", Set.of())).isEmpty();

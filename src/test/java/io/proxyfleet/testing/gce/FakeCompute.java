@@ -27,8 +27,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -40,18 +40,18 @@ import java.util.zip.GZIPInputStream;
  * plain HTTP on loopback, written against the published REST reference rather than the client
  * library's model classes (so a field the client and the fake both got wrong cannot hide).
  *
- * <p>What it keeps faithful: mutations answer with {@code compute#operation} objects that go PENDING
- * → RUNNING → DONE over time (zonal, regional and global), an operation can end DONE with an {@code
- * error} (quota, zone exhausted) while the HTTP call succeeded; {@code requestId} de-duplicates a
- * retried mutation (the same operation comes back, nothing happens twice); names and labels are
- * validated with GCE's regular expressions; list calls honour {@code filter} (label and name
- * equality), {@code maxResults} and {@code pageToken}; external addresses are drawn from Google's
- * published {@code cloud.json} prefixes of the region; and the refusals GCE makes: a duplicate name
- * (409 alreadyExists), a second access config, deleting an address in use, attaching an address that
- * is in use or belongs to another region. OAuth: service-account JWT grants are exchanged at {@code
- * /token} for bearer tokens and every API call must carry one (401 otherwise); a permission can be
- * withheld (403). Faults can be injected per API method (any HTTP error with a GCE reason, or an
- * operation that ends with an error code).
+ * <p>What it keeps faithful: mutations answer with {@code compute#operation} objects that go
+ * PENDING → RUNNING → DONE over time (zonal, regional and global), an operation can end DONE with
+ * an {@code error} (quota, zone exhausted) while the HTTP call succeeded; {@code requestId}
+ * de-duplicates a retried mutation (the same operation comes back, nothing happens twice); names
+ * and labels are validated with GCE's regular expressions; list calls honour {@code filter} (label
+ * and name equality), {@code maxResults} and {@code pageToken}; external addresses are drawn from
+ * Google's published {@code cloud.json} prefixes of the region; and the refusals GCE makes: a
+ * duplicate name (409 alreadyExists), a second access config, deleting an address in use, attaching
+ * an address that is in use or belongs to another region. OAuth: service-account JWT grants are
+ * exchanged at {@code /token} for bearer tokens and every API call must carry one (401 otherwise);
+ * a permission can be withheld (403). Faults can be injected per API method (any HTTP error with a
+ * GCE reason, or an operation that ends with an error code).
  */
 public final class FakeCompute implements AutoCloseable {
 
@@ -59,10 +59,15 @@ public final class FakeCompute implements AutoCloseable {
   private static final Pattern NAME = Pattern.compile("[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
   private static final Pattern LABEL_VALUE = Pattern.compile("[a-z0-9_-]{0,63}");
-  private static final Pattern FILTER_TERM = Pattern.compile("\\(?\\s*([a-zA-Z0-9_.-]+)\\s*(=|!=|:)\\s*(\"[^\"]*\"|[^\\s)]+)\\s*\\)?");
+  private static final Pattern FILTER_TERM =
+      Pattern.compile("\\(?\\s*([a-zA-Z0-9_.-]+)\\s*(=|!=|:)\\s*(\"[^\"]*\"|[^\\s)]+)\\s*\\)?");
 
-  /** One API call as the fake saw it: the API method (e.g. compute.instances.insert) and the permission it needs. */
-  public record Call(String method, String permission, String path, Map<String, String> query, Instant at) {}
+  /**
+   * One API call as the fake saw it: the API method (e.g. compute.instances.insert) and the
+   * permission it needs.
+   */
+  public record Call(
+      String method, String permission, String path, Map<String, String> query, Instant at) {}
 
   /** A fault: an HTTP error (status, GCE reason) or an operation that ends with an error code. */
   public record Fault(int status, String reason, String operationErrorCode, String message) {
@@ -83,16 +88,19 @@ public final class FakeCompute implements AutoCloseable {
     }
   }
 
-  private record Injection(Predicate<Call> match, Fault fault, AtomicLong remaining, long every, AtomicLong seen) {}
+  private record Injection(
+      Predicate<Call> match, Fault fault, AtomicLong remaining, long every, AtomicLong seen) {}
 
-  private record Route(String httpMethod, Pattern path, String method, String permission, Handler handler) {}
+  private record Route(
+      String httpMethod, Pattern path, String method, String permission, Handler handler) {}
 
   @FunctionalInterface
   private interface Handler {
     Object handle(Request r) throws IOException;
   }
 
-  private record Request(HttpExchange exchange, Matcher path, Map<String, String> query, JsonNode body, Call call) {
+  private record Request(
+      HttpExchange exchange, Matcher path, Map<String, String> query, JsonNode body, Call call) {
     String p(int group) {
       return path.group(group);
     }
@@ -121,7 +129,10 @@ public final class FakeCompute implements AutoCloseable {
 
     synchronized ObjectNode snapshot() {
       long age = Duration.between(created, clock.instant()).toMillis();
-      String status = age < pendingMillis ? "PENDING" : age < pendingMillis + runningMillis ? "RUNNING" : "DONE";
+      String status =
+          age < pendingMillis
+              ? "PENDING"
+              : age < pendingMillis + runningMillis ? "RUNNING" : "DONE";
       if (status.equals("DONE") && !applied) {
         applied = true;
         json.put("endTime", clock.instant().toString());
@@ -130,8 +141,11 @@ public final class FakeCompute implements AutoCloseable {
           ObjectNode err = json.putObject("error").putArray("errors").addObject();
           err.put("code", fault.operationErrorCode());
           err.put("message", fault.message());
-          json.put("httpErrorStatusCode", fault.operationErrorCode().startsWith("QUOTA") ? 403 : 503);
-          json.put("httpErrorMessage", fault.operationErrorCode().startsWith("QUOTA") ? "FORBIDDEN" : "SERVICE UNAVAILABLE");
+          json.put(
+              "httpErrorStatusCode", fault.operationErrorCode().startsWith("QUOTA") ? 403 : 503);
+          json.put(
+              "httpErrorMessage",
+              fault.operationErrorCode().startsWith("QUOTA") ? "FORBIDDEN" : "SERVICE UNAVAILABLE");
         } else if (effect != null) {
           synchronized (FakeCompute.this) {
             effect.run();
@@ -158,8 +172,13 @@ public final class FakeCompute implements AutoCloseable {
   private final Map<String, ObjectNode> addresses = new TreeMap<>(); // region/name
   private final Map<String, ObjectNode> firewalls = new TreeMap<>(); // name
   private final Map<String, Op> operations = new ConcurrentHashMap<>(); // scope/name
-  /** Operations not DONE yet: GCE finishes them whether or not anyone polls (a dead client never does). */
+
+  /**
+   * Operations not DONE yet: GCE finishes them whether or not anyone polls (a dead client never
+   * does).
+   */
   private final java.util.Queue<Op> unfinished = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   private final Map<String, Op> byRequestId = new ConcurrentHashMap<>();
   private final Set<String> usedIps = ConcurrentHashMap.newKeySet();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -167,8 +186,14 @@ public final class FakeCompute implements AutoCloseable {
   private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> client_email
   private final Set<String> accounts = ConcurrentHashMap.newKeySet();
   private final Set<String> deniedPermissions = ConcurrentHashMap.newKeySet();
-  private final Set<String> machineTypes = new java.util.TreeSet<>(List.of("e2-micro", "e2-small", "e2-medium", "n2-standard-2"));
-  private final Set<String> images = new java.util.TreeSet<>(List.of("debian-cloud/debian-12", "debian-cloud/debian-11", "ubuntu-os-cloud/ubuntu-2404-lts-amd64"));
+  private final Set<String> machineTypes =
+      new java.util.TreeSet<>(List.of("e2-micro", "e2-small", "e2-medium", "n2-standard-2"));
+  private final Set<String> images =
+      new java.util.TreeSet<>(
+          List.of(
+              "debian-cloud/debian-12",
+              "debian-cloud/debian-11",
+              "ubuntu-os-cloud/ubuntu-2404-lts-amd64"));
   private final Set<String> networks = new java.util.TreeSet<>(List.of("default"));
   private final Map<String, String> preferredRanges = new ConcurrentHashMap<>(); // region -> cidr
   private final AtomicLong ids = new AtomicLong(1_000_000_000_000L);
@@ -257,7 +282,10 @@ public final class FakeCompute implements AutoCloseable {
     return this;
   }
 
-  /** New addresses of the region are drawn from this CIDR (it must be one of the region's published prefixes or inside one). */
+  /**
+   * New addresses of the region are drawn from this CIDR (it must be one of the region's published
+   * prefixes or inside one).
+   */
   public FakeCompute drawFrom(String region, String cidr) {
     if (cidr == null) {
       preferredRanges.remove(region);
@@ -267,7 +295,10 @@ public final class FakeCompute implements AutoCloseable {
     return this;
   }
 
-  /** The next {@code times} calls of the API method (e.g. compute.instances.insert) fail with the fault. */
+  /**
+   * The next {@code times} calls of the API method (e.g. compute.instances.insert) fail with the
+   * fault.
+   */
   public FakeCompute inject(String method, Fault fault, int times) {
     return inject(c -> c.method().equals(method), fault, times);
   }
@@ -279,7 +310,8 @@ public final class FakeCompute implements AutoCloseable {
 
   /** Every {@code n}th matching call fails with the fault, for ever. */
   public FakeCompute injectEvery(Predicate<Call> match, long n, Fault fault) {
-    injections.add(new Injection(match, fault, new AtomicLong(Long.MAX_VALUE), n, new AtomicLong()));
+    injections.add(
+        new Injection(match, fault, new AtomicLong(Long.MAX_VALUE), n, new AtomicLong()));
     return this;
   }
 
@@ -329,12 +361,14 @@ public final class FakeCompute implements AutoCloseable {
   }
 
   /** Creates an instance directly (as another tool or a person would), bypassing operations. */
-  public synchronized void putInstance(String zone, String name, Map<String, String> labels, Instant created) {
+  public synchronized void putInstance(
+      String zone, String name, Map<String, String> labels, Instant created) {
     putInstance(zone, name, labels, List.of(), created);
   }
 
   /** ... with network tags (what firewall rules target). */
-  public synchronized void putInstance(String zone, String name, Map<String, String> labels, List<String> tags, Instant created) {
+  public synchronized void putInstance(
+      String zone, String name, Map<String, String> labels, List<String> tags, Instant created) {
     ObjectNode i = JSON.createObjectNode();
     i.put("kind", "compute#instance");
     i.put("id", String.valueOf(ids.incrementAndGet()));
@@ -358,7 +392,13 @@ public final class FakeCompute implements AutoCloseable {
   }
 
   /** Creates a firewall rule directly (as another tool, a person or another cluster would). */
-  public synchronized void putFirewall(String name, String network, String description, List<String> targetTags, int port, Instant created) {
+  public synchronized void putFirewall(
+      String name,
+      String network,
+      String description,
+      List<String> targetTags,
+      int port,
+      Instant created) {
     ObjectNode f = JSON.createObjectNode();
     f.put("kind", "compute#firewall");
     f.put("id", String.valueOf(ids.incrementAndGet()));
@@ -378,7 +418,8 @@ public final class FakeCompute implements AutoCloseable {
   }
 
   /** Reserves an address directly (as another tool or a person would), bypassing operations. */
-  public synchronized void putAddress(String region, String name, Map<String, String> labels, Instant created) {
+  public synchronized void putAddress(
+      String region, String name, Map<String, String> labels, Instant created) {
     ObjectNode a = newAddress(region, name, "PREMIUM", created);
     ObjectNode l = a.putObject("labels");
     labels.forEach(l::put);
@@ -427,16 +468,33 @@ public final class FakeCompute implements AutoCloseable {
         calls.add(call);
         if (requireAuth) {
           String auth = exchange.getRequestHeaders().getFirst("Authorization");
-          if (auth == null || !auth.startsWith("Bearer ") || !tokens.containsKey(auth.substring(7))) {
-            error(exchange, 401, "authError", "Request is missing required authentication credential. Expected OAuth 2 access token.", "UNAUTHENTICATED");
+          if (auth == null
+              || !auth.startsWith("Bearer ")
+              || !tokens.containsKey(auth.substring(7))) {
+            error(
+                exchange,
+                401,
+                "authError",
+                "Request is missing required authentication credential. Expected OAuth 2 access token.",
+                "UNAUTHENTICATED");
             return;
           }
         }
         if (deniedPermissions.contains(route.permission())) {
-          error(exchange, 403, "forbidden", "Required '" + route.permission() + "' permission for '" + path.replace("/compute/v1/", "") + "'", "PERMISSION_DENIED");
+          error(
+              exchange,
+              403,
+              "forbidden",
+              "Required '"
+                  + route.permission()
+                  + "' permission for '"
+                  + path.replace("/compute/v1/", "")
+                  + "'",
+              "PERMISSION_DENIED");
           return;
         }
-        // The whole request is read before a fault is chosen: a fault may stand for the client dying
+        // The whole request is read before a fault is chosen: a fault may stand for the client
+        // dying
         // right after sending it (a test kills the operator process here), and GCE still has the
         // request and carries it out.
         JsonNode body = null;
@@ -452,7 +510,9 @@ public final class FakeCompute implements AutoCloseable {
         try {
           Object result = route.handler().handle(new Request(exchange, m, query, body, call));
           if (result instanceof MutationResult mr) {
-            result = operation(mr, query.get("requestId"), fault != null && fault.status() < 0 ? null : fault);
+            result =
+                operation(
+                    mr, query.get("requestId"), fault != null && fault.status() < 0 ? null : fault);
           }
           if (fault != null && fault.status() < 0) {
             return; // closes the connection with no response at all
@@ -463,7 +523,12 @@ public final class FakeCompute implements AutoCloseable {
         }
         return;
       }
-      error(exchange, 404, "notFound", "No such API path: " + exchange.getRequestMethod() + " " + path, "NOT_FOUND");
+      error(
+          exchange,
+          404,
+          "notFound",
+          "No such API path: " + exchange.getRequestMethod() + " " + path,
+          "NOT_FOUND");
     } catch (RuntimeException e) {
       try {
         error(exchange, 500, "backendError", "fake failed: " + e, null);
@@ -492,7 +557,8 @@ public final class FakeCompute implements AutoCloseable {
   }
 
   private void token(HttpExchange exchange) throws IOException {
-    Map<String, String> form = query(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+    Map<String, String> form =
+        query(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
     calls.add(new Call("oauth2.token", null, "/token", Map.of(), clock.instant()));
     String assertion = form.get("assertion");
     String email = null;
@@ -523,25 +589,35 @@ public final class FakeCompute implements AutoCloseable {
     exchange.getResponseBody().write(bytes);
   }
 
-  private static void error(HttpExchange exchange, int status, String reason, String message, String grpcStatus) throws IOException {
+  private static void error(
+      HttpExchange exchange, int status, String reason, String message, String grpcStatus)
+      throws IOException {
     ObjectNode root = JSON.createObjectNode();
     ObjectNode error = root.putObject("error");
     error.put("code", status);
     error.put("message", message);
     ObjectNode e = error.putArray("errors").addObject();
     e.put("message", message);
-    e.put("domain", reason.endsWith("RateLimitExceeded") || reason.equals("rateLimitExceeded") ? "usageLimits" : "global");
+    e.put(
+        "domain",
+        reason.endsWith("RateLimitExceeded") || reason.equals("rateLimitExceeded")
+            ? "usageLimits"
+            : "global");
     e.put("reason", reason);
-    error.put("status", grpcStatus != null ? grpcStatus : switch (status) {
-      case 400 -> "INVALID_ARGUMENT";
-      case 401 -> "UNAUTHENTICATED";
-      case 403 -> "PERMISSION_DENIED";
-      case 404 -> "NOT_FOUND";
-      case 409 -> "ALREADY_EXISTS";
-      case 429 -> "RESOURCE_EXHAUSTED";
-      case 503 -> "UNAVAILABLE";
-      default -> "INTERNAL";
-    });
+    error.put(
+        "status",
+        grpcStatus != null
+            ? grpcStatus
+            : switch (status) {
+              case 400 -> "INVALID_ARGUMENT";
+              case 401 -> "UNAUTHENTICATED";
+              case 403 -> "PERMISSION_DENIED";
+              case 404 -> "NOT_FOUND";
+              case 409 -> "ALREADY_EXISTS";
+              case 429 -> "RESOURCE_EXHAUSTED";
+              case 503 -> "UNAVAILABLE";
+              default -> "INTERNAL";
+            });
     send(exchange, status, root);
   }
 
@@ -580,7 +656,8 @@ public final class FakeCompute implements AutoCloseable {
         return first.snapshot();
       }
     }
-    String name = "operation-" + clock.millis() + "-" + Long.toHexString(random.nextLong() & 0xffffffffffffL);
+    String name =
+        "operation-" + clock.millis() + "-" + Long.toHexString(random.nextLong() & 0xffffffffffffL);
     ObjectNode json = JSON.createObjectNode();
     json.put("kind", "compute#operation");
     json.put("id", String.valueOf(ids.incrementAndGet()));
@@ -596,7 +673,12 @@ public final class FakeCompute implements AutoCloseable {
     } else if (mr.scope().startsWith("regions/")) {
       json.put("region", url(mr.scope()));
     }
-    Op op = new Op(json, mr.scope(), mr.effect(), fault != null && fault.operationErrorCode() != null ? fault : null);
+    Op op =
+        new Op(
+            json,
+            mr.scope(),
+            mr.effect(),
+            fault != null && fault.operationErrorCode() != null ? fault : null);
     operations.put(mr.scope() + "/" + name, op);
     unfinished.add(op);
     if (requestId != null && !requestId.isEmpty()) {
@@ -617,44 +699,150 @@ public final class FakeCompute implements AutoCloseable {
   // Routes
 
   private void route(String httpMethod, String path, String method, String permission, Handler h) {
-    routes.add(new Route(httpMethod, Pattern.compile("/compute/v1/projects/([^/]+)" + path), method, permission, h));
+    routes.add(
+        new Route(
+            httpMethod,
+            Pattern.compile("/compute/v1/projects/([^/]+)" + path),
+            method,
+            permission,
+            h));
   }
 
   private void routes() {
     String zone = "/zones/([^/]+)";
     String region = "/regions/([^/]+)";
     route("GET", region, "compute.regions.get", "compute.regions.get", this::getRegion);
-    route("GET", "/aggregated/instances", "compute.instances.aggregatedList", "compute.instances.list", r -> aggregated(r, "instances"));
-    route("GET", "/aggregated/addresses", "compute.addresses.aggregatedList", "compute.addresses.list", r -> aggregated(r, "addresses"));
-    route("POST", zone + "/instances", "compute.instances.insert", "compute.instances.create", this::insertInstance);
-    route("GET", zone + "/instances", "compute.instances.list", "compute.instances.list", r -> list(r, "compute#instanceList",
-        instancesOf(r.p(2))));
-    route("GET", zone + "/instances/([^/]+)", "compute.instances.get", "compute.instances.get", r -> copy(instance(r.p(2), r.p(3))));
-    route("DELETE", zone + "/instances/([^/]+)", "compute.instances.delete", "compute.instances.delete", this::deleteInstance);
-    route("POST", zone + "/instances/([^/]+)/addAccessConfig", "compute.instances.addAccessConfig", "compute.instances.addAccessConfig",
+    route(
+        "GET",
+        "/aggregated/instances",
+        "compute.instances.aggregatedList",
+        "compute.instances.list",
+        r -> aggregated(r, "instances"));
+    route(
+        "GET",
+        "/aggregated/addresses",
+        "compute.addresses.aggregatedList",
+        "compute.addresses.list",
+        r -> aggregated(r, "addresses"));
+    route(
+        "POST",
+        zone + "/instances",
+        "compute.instances.insert",
+        "compute.instances.create",
+        this::insertInstance);
+    route(
+        "GET",
+        zone + "/instances",
+        "compute.instances.list",
+        "compute.instances.list",
+        r -> list(r, "compute#instanceList", instancesOf(r.p(2))));
+    route(
+        "GET",
+        zone + "/instances/([^/]+)",
+        "compute.instances.get",
+        "compute.instances.get",
+        r -> copy(instance(r.p(2), r.p(3))));
+    route(
+        "DELETE",
+        zone + "/instances/([^/]+)",
+        "compute.instances.delete",
+        "compute.instances.delete",
+        this::deleteInstance);
+    route(
+        "POST",
+        zone + "/instances/([^/]+)/addAccessConfig",
+        "compute.instances.addAccessConfig",
+        "compute.instances.addAccessConfig",
         this::addAccessConfig);
-    route("POST", zone + "/instances/([^/]+)/deleteAccessConfig", "compute.instances.deleteAccessConfig",
-        "compute.instances.deleteAccessConfig", this::deleteAccessConfig);
-    route("POST", region + "/addresses", "compute.addresses.insert", "compute.addresses.create", this::insertAddress);
-    route("GET", region + "/addresses", "compute.addresses.list", "compute.addresses.list", r -> list(r, "compute#addressList",
-        addressesOf(r.p(2))));
-    route("GET", region + "/addresses/([^/]+)", "compute.addresses.get", "compute.addresses.get", r -> copy(address(r.p(2), r.p(3))));
-    route("DELETE", region + "/addresses/([^/]+)", "compute.addresses.delete", "compute.addresses.delete", this::deleteAddress);
-    route("POST", "/global/firewalls", "compute.firewalls.insert", "compute.firewalls.create", this::insertFirewall);
-    route("GET", "/global/firewalls", "compute.firewalls.list", "compute.firewalls.list", r -> list(r, "compute#firewallList", firewallList()));
-    route("GET", "/global/firewalls/([^/]+)", "compute.firewalls.get", "compute.firewalls.get", r -> copy(firewall(r.p(2))));
-    route("DELETE", "/global/firewalls/([^/]+)", "compute.firewalls.delete", "compute.firewalls.delete", this::deleteFirewall);
-    route("GET", zone + "/operations/([^/]+)", "compute.zoneOperations.get", "compute.zoneOperations.get",
+    route(
+        "POST",
+        zone + "/instances/([^/]+)/deleteAccessConfig",
+        "compute.instances.deleteAccessConfig",
+        "compute.instances.deleteAccessConfig",
+        this::deleteAccessConfig);
+    route(
+        "POST",
+        region + "/addresses",
+        "compute.addresses.insert",
+        "compute.addresses.create",
+        this::insertAddress);
+    route(
+        "GET",
+        region + "/addresses",
+        "compute.addresses.list",
+        "compute.addresses.list",
+        r -> list(r, "compute#addressList", addressesOf(r.p(2))));
+    route(
+        "GET",
+        region + "/addresses/([^/]+)",
+        "compute.addresses.get",
+        "compute.addresses.get",
+        r -> copy(address(r.p(2), r.p(3))));
+    route(
+        "DELETE",
+        region + "/addresses/([^/]+)",
+        "compute.addresses.delete",
+        "compute.addresses.delete",
+        this::deleteAddress);
+    route(
+        "POST",
+        "/global/firewalls",
+        "compute.firewalls.insert",
+        "compute.firewalls.create",
+        this::insertFirewall);
+    route(
+        "GET",
+        "/global/firewalls",
+        "compute.firewalls.list",
+        "compute.firewalls.list",
+        r -> list(r, "compute#firewallList", firewallList()));
+    route(
+        "GET",
+        "/global/firewalls/([^/]+)",
+        "compute.firewalls.get",
+        "compute.firewalls.get",
+        r -> copy(firewall(r.p(2))));
+    route(
+        "DELETE",
+        "/global/firewalls/([^/]+)",
+        "compute.firewalls.delete",
+        "compute.firewalls.delete",
+        this::deleteFirewall);
+    route(
+        "GET",
+        zone + "/operations/([^/]+)",
+        "compute.zoneOperations.get",
+        "compute.zoneOperations.get",
         r -> op("zones/" + r.p(2), r.p(3), false));
-    route("POST", zone + "/operations/([^/]+)/wait", "compute.zoneOperations.wait", "compute.zoneOperations.get",
+    route(
+        "POST",
+        zone + "/operations/([^/]+)/wait",
+        "compute.zoneOperations.wait",
+        "compute.zoneOperations.get",
         r -> op("zones/" + r.p(2), r.p(3), true));
-    route("GET", region + "/operations/([^/]+)", "compute.regionOperations.get", "compute.regionOperations.get",
+    route(
+        "GET",
+        region + "/operations/([^/]+)",
+        "compute.regionOperations.get",
+        "compute.regionOperations.get",
         r -> op("regions/" + r.p(2), r.p(3), false));
-    route("POST", region + "/operations/([^/]+)/wait", "compute.regionOperations.wait", "compute.regionOperations.get",
+    route(
+        "POST",
+        region + "/operations/([^/]+)/wait",
+        "compute.regionOperations.wait",
+        "compute.regionOperations.get",
         r -> op("regions/" + r.p(2), r.p(3), true));
-    route("GET", "/global/operations/([^/]+)", "compute.globalOperations.get", "compute.globalOperations.get",
+    route(
+        "GET",
+        "/global/operations/([^/]+)",
+        "compute.globalOperations.get",
+        "compute.globalOperations.get",
         r -> op("global", r.p(2), false));
-    route("POST", "/global/operations/([^/]+)/wait", "compute.globalOperations.wait", "compute.globalOperations.get",
+    route(
+        "POST",
+        "/global/operations/([^/]+)/wait",
+        "compute.globalOperations.wait",
+        "compute.globalOperations.get",
         r -> op("global", r.p(2), true));
   }
 
@@ -668,7 +856,10 @@ public final class FakeCompute implements AutoCloseable {
     checkProject(r);
     List<String> zones = zonesByRegion.get(r.p(2));
     if (zones == null) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/regions/" + r.p(2) + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/" + project + "/regions/" + r.p(2) + "' was not found");
     }
     ObjectNode n = JSON.createObjectNode();
     n.put("kind", "compute#region");
@@ -686,13 +877,25 @@ public final class FakeCompute implements AutoCloseable {
         return e.getKey();
       }
     }
-    throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/zones/" + zone + "' was not found");
+    throw new ApiError(
+        404,
+        "notFound",
+        "The resource 'projects/" + project + "/zones/" + zone + "' was not found");
   }
 
   private Object op(String scope, String name, boolean wait) {
     Op op = operations.get(scope + "/" + name);
     if (op == null) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/" + scope + "/operations/" + name + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/"
+              + project
+              + "/"
+              + scope
+              + "/operations/"
+              + name
+              + "' was not found");
     }
     ObjectNode s = op.snapshot();
     if (wait) {
@@ -713,8 +916,14 @@ public final class FakeCompute implements AutoCloseable {
 
   private static void validateName(String field, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new ApiError(400, "invalid", "Invalid value for field '" + field + "': '" + name
-          + "'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'");
+      throw new ApiError(
+          400,
+          "invalid",
+          "Invalid value for field '"
+              + field
+              + "': '"
+              + name
+              + "'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'");
     }
   }
 
@@ -723,18 +932,34 @@ public final class FakeCompute implements AutoCloseable {
       return;
     }
     if (labels.size() > 64) {
-      throw new ApiError(400, "invalid", "Invalid value for field 'resource.labels': too many labels (at most 64)");
+      throw new ApiError(
+          400,
+          "invalid",
+          "Invalid value for field 'resource.labels': too many labels (at most 64)");
     }
-    labels.fields().forEachRemaining(e -> {
-      if (!LABEL_KEY.matcher(e.getKey()).matches()) {
-        throw new ApiError(400, "invalid", "Invalid value for field 'resource.labels': '" + e.getKey()
-            + "'. Label keys must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-' (at most 63)");
-      }
-      if (!LABEL_VALUE.matcher(e.getValue().asText()).matches()) {
-        throw new ApiError(400, "invalid", "Invalid value for field 'resource.labels." + e.getKey() + "': '" + e.getValue().asText()
-            + "'. Label values may contain only lowercase letters, digits, '_' and '-' (at most 63)");
-      }
-    });
+    labels
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (!LABEL_KEY.matcher(e.getKey()).matches()) {
+                throw new ApiError(
+                    400,
+                    "invalid",
+                    "Invalid value for field 'resource.labels': '"
+                        + e.getKey()
+                        + "'. Label keys must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-' (at most 63)");
+              }
+              if (!LABEL_VALUE.matcher(e.getValue().asText()).matches()) {
+                throw new ApiError(
+                    400,
+                    "invalid",
+                    "Invalid value for field 'resource.labels."
+                        + e.getKey()
+                        + "': '"
+                        + e.getValue().asText()
+                        + "'. Label values may contain only lowercase letters, digits, '_' and '-' (at most 63)");
+              }
+            });
   }
 
   private synchronized Object insertInstance(Request r) {
@@ -747,28 +972,54 @@ public final class FakeCompute implements AutoCloseable {
     validateLabels(body.get("labels"));
     String machineType = last(body.path("machineType").asText(""));
     if (!machineTypes.contains(machineType)) {
-      throw new ApiError(400, "invalid", "Invalid value for field 'resource.machineType': '" + body.path("machineType").asText()
-          + "'. Machine type with name '" + machineType + "' does not exist in zone '" + zone + "'.");
+      throw new ApiError(
+          400,
+          "invalid",
+          "Invalid value for field 'resource.machineType': '"
+              + body.path("machineType").asText()
+              + "'. Machine type with name '"
+              + machineType
+              + "' does not exist in zone '"
+              + zone
+              + "'.");
     }
     JsonNode disk = body.path("disks").path(0).path("initializeParams").path("sourceImage");
-    Matcher img = Pattern.compile("(?:.*/)?projects/([^/]+)/global/images/family/([^/]+)").matcher(disk.asText(""));
+    Matcher img =
+        Pattern.compile("(?:.*/)?projects/([^/]+)/global/images/family/([^/]+)")
+            .matcher(disk.asText(""));
     if (!img.matches() || !images.contains(img.group(1) + "/" + img.group(2))) {
       throw new ApiError(404, "notFound", "The resource '" + disk.asText("") + "' was not found");
     }
     JsonNode nics = body.path("networkInterfaces");
     if (nics.size() != 1) {
-      throw new ApiError(400, "invalid", "Invalid value for field 'resource.networkInterfaces': exactly one is supported here");
+      throw new ApiError(
+          400,
+          "invalid",
+          "Invalid value for field 'resource.networkInterfaces': exactly one is supported here");
     }
     String network = last(nics.path(0).path("network").asText("global/networks/default"));
     if (!networks.contains(network)) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/global/networks/" + network + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/" + project + "/global/networks/" + network + "' was not found");
     }
     JsonNode configs = nics.path(0).path("accessConfigs");
     if (configs.size() > 1) {
       throw new ApiError(400, "invalid", "At most one access config currently supported.");
     }
-    if (instances.containsKey(zone + "/" + name) && !byRequestId.containsKey(r.query().getOrDefault("requestId", ""))) {
-      throw new ApiError(409, "alreadyExists", "The resource 'projects/" + project + "/zones/" + zone + "/instances/" + name + "' already exists");
+    if (instances.containsKey(zone + "/" + name)
+        && !byRequestId.containsKey(r.query().getOrDefault("requestId", ""))) {
+      throw new ApiError(
+          409,
+          "alreadyExists",
+          "The resource 'projects/"
+              + project
+              + "/zones/"
+              + zone
+              + "/instances/"
+              + name
+              + "' already exists");
     }
     String natIp = configs.size() == 1 ? configs.path(0).path("natIP").asText(null) : null;
     if (natIp != null) {
@@ -776,44 +1027,69 @@ public final class FakeCompute implements AutoCloseable {
     }
     String self = url("zones/" + zone + "/instances/" + name);
     ObjectNode instance = ((ObjectNode) body).deepCopy();
-    return new MutationResult("zones/" + zone, "insert", self, () -> {
-      if (instances.containsKey(zone + "/" + name)) {
-        return;
-      }
-      instance.put("kind", "compute#instance");
-      instance.put("id", String.valueOf(ids.incrementAndGet()));
-      instance.put("zone", url("zones/" + zone));
-      instance.put("status", "STAGING");
-      instance.put("creationTimestamp", clock.instant().toString());
-      instance.put("selfLink", self);
-      ObjectNode nic = (ObjectNode) instance.path("networkInterfaces").path(0);
-      nic.put("name", "nic0");
-      nic.put("networkIP", "10.156.0." + (2 + instances.size() % 250));
-      ArrayNode acs = nic.has("accessConfigs") ? (ArrayNode) nic.get("accessConfigs") : nic.putArray("accessConfigs");
-      if (acs.size() == 1) {
-        attach(region, self, (ObjectNode) acs.get(0));
-      }
-      instances.put(zone + "/" + name, instance);
-      if (!instance.has("labels")) {
-        instance.putObject("labels");
-      }
-    });
+    return new MutationResult(
+        "zones/" + zone,
+        "insert",
+        self,
+        () -> {
+          if (instances.containsKey(zone + "/" + name)) {
+            return;
+          }
+          instance.put("kind", "compute#instance");
+          instance.put("id", String.valueOf(ids.incrementAndGet()));
+          instance.put("zone", url("zones/" + zone));
+          instance.put("status", "STAGING");
+          instance.put("creationTimestamp", clock.instant().toString());
+          instance.put("selfLink", self);
+          ObjectNode nic = (ObjectNode) instance.path("networkInterfaces").path(0);
+          nic.put("name", "nic0");
+          nic.put("networkIP", "10.156.0." + (2 + instances.size() % 250));
+          ArrayNode acs =
+              nic.has("accessConfigs")
+                  ? (ArrayNode) nic.get("accessConfigs")
+                  : nic.putArray("accessConfigs");
+          if (acs.size() == 1) {
+            attach(region, self, (ObjectNode) acs.get(0));
+          }
+          instances.put(zone + "/" + name, instance);
+          if (!instance.has("labels")) {
+            instance.putObject("labels");
+          }
+        });
   }
 
   private ObjectNode reservedAddress(String region, String ip) {
     for (Map.Entry<String, ObjectNode> e : addresses.entrySet()) {
       if (e.getValue().path("address").asText().equals(ip)) {
         if (!e.getKey().startsWith(region + "/")) {
-          throw new ApiError(400, "invalid", "Invalid value for field 'natIP': '" + ip + "'. The specified external IP address '" + ip
-              + "' belongs to region '" + e.getKey().substring(0, e.getKey().indexOf('/')) + "', not '" + region + "'.");
+          throw new ApiError(
+              400,
+              "invalid",
+              "Invalid value for field 'natIP': '"
+                  + ip
+                  + "'. The specified external IP address '"
+                  + ip
+                  + "' belongs to region '"
+                  + e.getKey().substring(0, e.getKey().indexOf('/'))
+                  + "', not '"
+                  + region
+                  + "'.");
         }
         if (!e.getValue().path("status").asText().equals("RESERVED")) {
-          throw new ApiError(400, "invalid", "The IP address '" + ip + "' is already being used by another resource.");
+          throw new ApiError(
+              400,
+              "invalid",
+              "The IP address '" + ip + "' is already being used by another resource.");
         }
         return e.getValue();
       }
     }
-    throw new ApiError(400, "invalid", "Invalid value for field 'natIP': '" + ip + "'. Specified IP address is not reserved or not in the project.");
+    throw new ApiError(
+        400,
+        "invalid",
+        "Invalid value for field 'natIP': '"
+            + ip
+            + "'. Specified IP address is not reserved or not in the project.");
   }
 
   /** Fills an access config (ephemeral or static) and marks a static address IN_USE. */
@@ -853,10 +1129,21 @@ public final class FakeCompute implements AutoCloseable {
   private synchronized ObjectNode instance(String zone, String name) {
     ObjectNode i = instances.get(zone + "/" + name);
     if (i == null) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/zones/" + zone + "/instances/" + name + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/"
+              + project
+              + "/zones/"
+              + zone
+              + "/instances/"
+              + name
+              + "' was not found");
     }
     if (i.path("status").asText().equals("STAGING")
-        && Duration.between(Instant.parse(i.path("creationTimestamp").asText()), clock.instant()).toMillis() >= bootMillis) {
+        && Duration.between(Instant.parse(i.path("creationTimestamp").asText()), clock.instant())
+                .toMillis()
+            >= bootMillis) {
       i.put("status", "RUNNING");
     }
     return i;
@@ -879,14 +1166,18 @@ public final class FakeCompute implements AutoCloseable {
     String name = r.p(3);
     ObjectNode i = instance(zone, name);
     i.put("status", "STOPPING");
-    return new MutationResult("zones/" + zone, "delete", i.path("selfLink").asText(), () -> {
-      ObjectNode gone = instances.remove(zone + "/" + name);
-      if (gone != null) {
-        for (JsonNode ac : gone.path("networkInterfaces").path(0).path("accessConfigs")) {
-          detach((ObjectNode) ac);
-        }
-      }
-    });
+    return new MutationResult(
+        "zones/" + zone,
+        "delete",
+        i.path("selfLink").asText(),
+        () -> {
+          ObjectNode gone = instances.remove(zone + "/" + name);
+          if (gone != null) {
+            for (JsonNode ac : gone.path("networkInterfaces").path(0).path("accessConfigs")) {
+              detach((ObjectNode) ac);
+            }
+          }
+        });
   }
 
   private synchronized Object addAccessConfig(Request r) {
@@ -894,32 +1185,45 @@ public final class FakeCompute implements AutoCloseable {
     String zone = r.p(2);
     ObjectNode i = instance(zone, r.p(3));
     if (!"nic0".equals(r.query().get("networkInterface"))) {
-      throw new ApiError(400, "invalid", "Invalid value for field 'networkInterface': '" + r.query().get("networkInterface") + "'.");
+      throw new ApiError(
+          400,
+          "invalid",
+          "Invalid value for field 'networkInterface': '"
+              + r.query().get("networkInterface")
+              + "'.");
     }
     ArrayNode acs = (ArrayNode) i.path("networkInterfaces").path(0).get("accessConfigs");
     if (acs != null && acs.size() > 0) {
       throw new ApiError(400, "invalid", "At most one access config currently supported.");
     }
     String region = regionOfZone(zone);
-    ObjectNode config = r.body() == null ? JSON.createObjectNode() : ((ObjectNode) r.body()).deepCopy();
+    ObjectNode config =
+        r.body() == null ? JSON.createObjectNode() : ((ObjectNode) r.body()).deepCopy();
     String natIp = config.path("natIP").asText(null);
     if (natIp != null && !natIp.isEmpty()) {
       reservedAddress(region, natIp);
     }
     String self = i.path("selfLink").asText();
-    return new MutationResult("zones/" + zone, "addAccessConfig", self, () -> {
-      ObjectNode now = instances.get(zone + "/" + r.p(3));
-      if (now == null) {
-        return;
-      }
-      ObjectNode nic = (ObjectNode) now.path("networkInterfaces").path(0);
-      ArrayNode list = nic.has("accessConfigs") ? (ArrayNode) nic.get("accessConfigs") : nic.putArray("accessConfigs");
-      if (list.size() > 0) {
-        return;
-      }
-      attach(region, self, config);
-      list.add(config);
-    });
+    return new MutationResult(
+        "zones/" + zone,
+        "addAccessConfig",
+        self,
+        () -> {
+          ObjectNode now = instances.get(zone + "/" + r.p(3));
+          if (now == null) {
+            return;
+          }
+          ObjectNode nic = (ObjectNode) now.path("networkInterfaces").path(0);
+          ArrayNode list =
+              nic.has("accessConfigs")
+                  ? (ArrayNode) nic.get("accessConfigs")
+                  : nic.putArray("accessConfigs");
+          if (list.size() > 0) {
+            return;
+          }
+          attach(region, self, config);
+          list.add(config);
+        });
   }
 
   private synchronized Object deleteAccessConfig(Request r) {
@@ -935,21 +1239,28 @@ public final class FakeCompute implements AutoCloseable {
       }
     }
     if (!present) {
-      throw new ApiError(400, "invalid", "Invalid value for field 'accessConfig': '" + name + "'. Access config not found.");
+      throw new ApiError(
+          400,
+          "invalid",
+          "Invalid value for field 'accessConfig': '" + name + "'. Access config not found.");
     }
-    return new MutationResult("zones/" + zone, "deleteAccessConfig", i.path("selfLink").asText(), () -> {
-      ObjectNode now = instances.get(zone + "/" + r.p(3));
-      if (now == null) {
-        return;
-      }
-      ArrayNode list = (ArrayNode) now.path("networkInterfaces").path(0).get("accessConfigs");
-      for (int k = list.size() - 1; k >= 0; k--) {
-        if (list.get(k).path("name").asText().equals(name)) {
-          detach((ObjectNode) list.get(k));
-          list.remove(k);
-        }
-      }
-    });
+    return new MutationResult(
+        "zones/" + zone,
+        "deleteAccessConfig",
+        i.path("selfLink").asText(),
+        () -> {
+          ObjectNode now = instances.get(zone + "/" + r.p(3));
+          if (now == null) {
+            return;
+          }
+          ArrayNode list = (ArrayNode) now.path("networkInterfaces").path(0).get("accessConfigs");
+          for (int k = list.size() - 1; k >= 0; k--) {
+            if (list.get(k).path("name").asText().equals(name)) {
+              detach((ObjectNode) list.get(k));
+              list.remove(k);
+            }
+          }
+        });
   }
 
   private ObjectNode newAddress(String region, String name, String tier, Instant created) {
@@ -971,7 +1282,10 @@ public final class FakeCompute implements AutoCloseable {
     checkProject(r);
     String region = r.p(2);
     if (!zonesByRegion.containsKey(region)) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/regions/" + region + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/" + project + "/regions/" + region + "' was not found");
     }
     JsonNode body = r.body();
     String name = body.path("name").asText(null);
@@ -979,44 +1293,72 @@ public final class FakeCompute implements AutoCloseable {
     validateLabels(body.get("labels"));
     String tier = body.path("networkTier").asText("PREMIUM");
     if (!tier.equals("PREMIUM") && !tier.equals("STANDARD")) {
-      throw new ApiError(400, "invalid", "Invalid value for field 'resource.networkTier': '" + tier + "'.");
+      throw new ApiError(
+          400, "invalid", "Invalid value for field 'resource.networkTier': '" + tier + "'.");
     }
-    if (addresses.containsKey(region + "/" + name) && !byRequestId.containsKey(r.query().getOrDefault("requestId", ""))) {
-      throw new ApiError(409, "alreadyExists", "The resource 'projects/" + project + "/regions/" + region + "/addresses/" + name + "' already exists");
+    if (addresses.containsKey(region + "/" + name)
+        && !byRequestId.containsKey(r.query().getOrDefault("requestId", ""))) {
+      throw new ApiError(
+          409,
+          "alreadyExists",
+          "The resource 'projects/"
+              + project
+              + "/regions/"
+              + region
+              + "/addresses/"
+              + name
+              + "' already exists");
     }
-    return new MutationResult("regions/" + region, "insert", url("regions/" + region + "/addresses/" + name), () -> {
-      if (addresses.containsKey(region + "/" + name)) {
-        return;
-      }
-      ObjectNode a = newAddress(region, name, tier, clock.instant());
-      if (body.has("labels")) {
-        a.set("labels", body.get("labels").deepCopy());
-      }
-      if (body.has("description")) {
-        a.put("description", body.get("description").asText());
-      }
-      addresses.put(region + "/" + name, a);
-    });
+    return new MutationResult(
+        "regions/" + region,
+        "insert",
+        url("regions/" + region + "/addresses/" + name),
+        () -> {
+          if (addresses.containsKey(region + "/" + name)) {
+            return;
+          }
+          ObjectNode a = newAddress(region, name, tier, clock.instant());
+          if (body.has("labels")) {
+            a.set("labels", body.get("labels").deepCopy());
+          }
+          if (body.has("description")) {
+            a.put("description", body.get("description").asText());
+          }
+          addresses.put(region + "/" + name, a);
+        });
   }
 
   private synchronized ObjectNode address(String region, String name) {
     ObjectNode a = addresses.get(region + "/" + name);
     if (a == null) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/regions/" + region + "/addresses/" + name + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/"
+              + project
+              + "/regions/"
+              + region
+              + "/addresses/"
+              + name
+              + "' was not found");
     }
     return a;
   }
 
   private synchronized List<ObjectNode> addressesOf(String region) {
     if (!zonesByRegion.containsKey(region)) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/regions/" + region + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/" + project + "/regions/" + region + "' was not found");
     }
     List<ObjectNode> out = new ArrayList<>();
-    addresses.forEach((k, v) -> {
-      if (k.startsWith(region + "/")) {
-        out.add(v);
-      }
-    });
+    addresses.forEach(
+        (k, v) -> {
+          if (k.startsWith(region + "/")) {
+            out.add(v);
+          }
+        });
     return out;
   }
 
@@ -1026,16 +1368,30 @@ public final class FakeCompute implements AutoCloseable {
     String name = r.p(3);
     ObjectNode a = address(region, name);
     if (a.path("status").asText().equals("IN_USE")) {
-      throw new ApiError(400, "resourceInUseByAnotherResource", "The address resource 'projects/" + project + "/regions/" + region
-          + "/addresses/" + name + "' is already being used by '" + a.path("users").path(0).asText() + "'");
+      throw new ApiError(
+          400,
+          "resourceInUseByAnotherResource",
+          "The address resource 'projects/"
+              + project
+              + "/regions/"
+              + region
+              + "/addresses/"
+              + name
+              + "' is already being used by '"
+              + a.path("users").path(0).asText()
+              + "'");
     }
-    return new MutationResult("regions/" + region, "delete", a.path("selfLink").asText(), () -> {
-      ObjectNode gone = addresses.get(region + "/" + name);
-      if (gone != null && !gone.path("status").asText().equals("IN_USE")) {
-        addresses.remove(region + "/" + name);
-        usedIps.remove(gone.path("address").asText());
-      }
-    });
+    return new MutationResult(
+        "regions/" + region,
+        "delete",
+        a.path("selfLink").asText(),
+        () -> {
+          ObjectNode gone = addresses.get(region + "/" + name);
+          if (gone != null && !gone.path("status").asText().equals("IN_USE")) {
+            addresses.remove(region + "/" + name);
+            usedIps.remove(gone.path("address").asText());
+          }
+        });
   }
 
   private synchronized Object insertFirewall(Request r) {
@@ -1045,25 +1401,39 @@ public final class FakeCompute implements AutoCloseable {
     validateName("resource.name", name);
     String network = last(body.path("network").asText("global/networks/default"));
     if (!networks.contains(network)) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/global/networks/" + network + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/" + project + "/global/networks/" + network + "' was not found");
     }
-    if (firewalls.containsKey(name) && !byRequestId.containsKey(r.query().getOrDefault("requestId", ""))) {
-      throw new ApiError(409, "alreadyExists", "The resource 'projects/" + project + "/global/firewalls/" + name + "' already exists");
+    if (firewalls.containsKey(name)
+        && !byRequestId.containsKey(r.query().getOrDefault("requestId", ""))) {
+      throw new ApiError(
+          409,
+          "alreadyExists",
+          "The resource 'projects/" + project + "/global/firewalls/" + name + "' already exists");
     }
     ObjectNode fw = ((ObjectNode) body).deepCopy();
-    return new MutationResult("global", "insert", url("global/firewalls/" + name), () -> {
-      fw.put("kind", "compute#firewall");
-      fw.put("id", String.valueOf(ids.incrementAndGet()));
-      fw.put("creationTimestamp", clock.instant().toString());
-      fw.put("selfLink", url("global/firewalls/" + name));
-      firewalls.putIfAbsent(name, fw);
-    });
+    return new MutationResult(
+        "global",
+        "insert",
+        url("global/firewalls/" + name),
+        () -> {
+          fw.put("kind", "compute#firewall");
+          fw.put("id", String.valueOf(ids.incrementAndGet()));
+          fw.put("creationTimestamp", clock.instant().toString());
+          fw.put("selfLink", url("global/firewalls/" + name));
+          firewalls.putIfAbsent(name, fw);
+        });
   }
 
   private synchronized ObjectNode firewall(String name) {
     ObjectNode f = firewalls.get(name);
     if (f == null) {
-      throw new ApiError(404, "notFound", "The resource 'projects/" + project + "/global/firewalls/" + name + "' was not found");
+      throw new ApiError(
+          404,
+          "notFound",
+          "The resource 'projects/" + project + "/global/firewalls/" + name + "' was not found");
     }
     return f;
   }
@@ -1075,7 +1445,8 @@ public final class FakeCompute implements AutoCloseable {
   private synchronized Object deleteFirewall(Request r) {
     checkProject(r);
     ObjectNode f = firewall(r.p(2));
-    return new MutationResult("global", "delete", f.path("selfLink").asText(), () -> firewalls.remove(r.p(2)));
+    return new MutationResult(
+        "global", "delete", f.path("selfLink").asText(), () -> firewalls.remove(r.p(2)));
   }
 
   private static ObjectNode copy(ObjectNode n) {
@@ -1084,19 +1455,29 @@ public final class FakeCompute implements AutoCloseable {
     }
   }
 
-  /** An aggregated list: every zone (instances) or region (addresses) as a scope, filtered (no paging here: few scopes). */
+  /**
+   * An aggregated list: every zone (instances) or region (addresses) as a scope, filtered (no
+   * paging here: few scopes).
+   */
   private synchronized Object aggregated(Request r, String what) {
     checkProject(r);
     ObjectNode out = JSON.createObjectNode();
-    out.put("kind", what.equals("instances") ? "compute#instanceAggregatedList" : "compute#addressAggregatedList");
+    out.put(
+        "kind",
+        what.equals("instances")
+            ? "compute#instanceAggregatedList"
+            : "compute#addressAggregatedList");
     ObjectNode items = out.putObject("items");
     for (Map.Entry<String, List<String>> e : zonesByRegion.entrySet()) {
       List<String> scopes = what.equals("instances") ? e.getValue() : List.of(e.getKey());
       for (String scope : scopes) {
         List<ObjectNode> all = what.equals("instances") ? instancesOf(scope) : addressesOf(scope);
         ArrayNode list = JSON.createArrayNode();
-        all.stream().filter(n -> matches(n, r.query().get("filter"))).forEach(n -> list.add(n.deepCopy()));
-        ObjectNode scoped = items.putObject((what.equals("instances") ? "zones/" : "regions/") + scope);
+        all.stream()
+            .filter(n -> matches(n, r.query().get("filter")))
+            .forEach(n -> list.add(n.deepCopy()));
+        ObjectNode scoped =
+            items.putObject((what.equals("instances") ? "zones/" : "regions/") + scope);
         if (list.isEmpty()) {
           scoped.putObject("warning").put("code", "NO_RESULTS_ON_PAGE");
         } else {
@@ -1107,7 +1488,10 @@ public final class FakeCompute implements AutoCloseable {
     return out;
   }
 
-  /** A list response: filter, then a page of at most maxResults (default and cap 500) from pageToken. */
+  /**
+   * A list response: filter, then a page of at most maxResults (default and cap 500) from
+   * pageToken.
+   */
   private ObjectNode list(Request r, String kind, List<ObjectNode> all) {
     checkProject(r);
     String filter = r.query().get("filter");
@@ -1121,7 +1505,10 @@ public final class FakeCompute implements AutoCloseable {
     if (r.query().containsKey("maxResults")) {
       max = Integer.parseInt(r.query().get("maxResults"));
       if (max < 0 || max > 500) {
-        throw new ApiError(400, "invalid", "Invalid value for field 'maxResults': " + max + ". Must be between 0 and 500.");
+        throw new ApiError(
+            400,
+            "invalid",
+            "Invalid value for field 'maxResults': " + max + ". Must be between 0 and 500.");
       }
       if (max == 0) {
         max = 500;
@@ -1131,7 +1518,9 @@ public final class FakeCompute implements AutoCloseable {
     String token = r.query().get("pageToken");
     if (token != null && !token.isEmpty()) {
       try {
-        from = Integer.parseInt(new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8));
+        from =
+            Integer.parseInt(
+                new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8));
       } catch (RuntimeException e) {
         throw new ApiError(400, "invalid", "Invalid value for field 'pageToken': '" + token + "'.");
       }
@@ -1145,13 +1534,19 @@ public final class FakeCompute implements AutoCloseable {
       items.add(matched.get(k));
     }
     if (to < matched.size()) {
-      out.put("nextPageToken", Base64.getUrlEncoder().encodeToString(String.valueOf(to).getBytes(StandardCharsets.UTF_8)));
+      out.put(
+          "nextPageToken",
+          Base64.getUrlEncoder()
+              .encodeToString(String.valueOf(to).getBytes(StandardCharsets.UTF_8)));
     }
     out.put("selfLink", endpoint() + r.call().path());
     return out;
   }
 
-  /** GCE filter expressions: terms {@code field = "v"}, {@code field != "v"}, {@code field:*}, joined by AND or spaces. */
+  /**
+   * GCE filter expressions: terms {@code field = "v"}, {@code field != "v"}, {@code field:*},
+   * joined by AND or spaces.
+   */
   static boolean matches(JsonNode resource, String filter) {
     if (filter == null || filter.isBlank()) {
       return true;
@@ -1165,7 +1560,10 @@ public final class FakeCompute implements AutoCloseable {
         continue;
       }
       if (!m.find(at) || m.start() != at) {
-        throw new ApiError(400, "invalid", "Invalid value for field 'filter': '" + filter + "'. Invalid list filter expression.");
+        throw new ApiError(
+            400,
+            "invalid",
+            "Invalid value for field 'filter': '" + filter + "'. Invalid list filter expression.");
       }
       String field = m.group(1);
       String op = m.group(2);
@@ -1178,11 +1576,12 @@ public final class FakeCompute implements AutoCloseable {
         node = node == null ? null : node.get(part);
       }
       String actual = node == null || node.isNull() ? null : node.asText();
-      boolean ok = switch (op) {
-        case "=" -> value.equals(actual);
-        case "!=" -> !value.equals(actual);
-        default -> value.equals("*") ? actual != null : value.equals(actual);
-      };
+      boolean ok =
+          switch (op) {
+            case "=" -> value.equals(actual);
+            case "!=" -> !value.equals(actual);
+            default -> value.equals("*") ? actual != null : value.equals(actual);
+          };
       if (!ok) {
         return false;
       }
@@ -1195,15 +1594,20 @@ public final class FakeCompute implements AutoCloseable {
   // Address pool from Google's published ranges
 
   private void loadRanges() {
-    try (InputStream raw = FakeCompute.class.getResourceAsStream("/cloud-ranges/gcp_cloud_2025-07-24T191628.json.gz")) {
+    try (InputStream raw =
+        FakeCompute.class.getResourceAsStream(
+            "/cloud-ranges/gcp_cloud_2025-07-24T191628.json.gz")) {
       if (raw == null) {
-        throw new IllegalStateException("cloud-ranges/gcp_cloud_2025-07-24T191628.json.gz is not on the classpath");
+        throw new IllegalStateException(
+            "cloud-ranges/gcp_cloud_2025-07-24T191628.json.gz is not on the classpath");
       }
       JsonNode root = JSON.readTree(new GZIPInputStream(raw));
       for (JsonNode p : root.path("prefixes")) {
         String cidr = p.path("ipv4Prefix").asText(null);
         if (cidr != null) {
-          rangesByRegion.computeIfAbsent(p.path("scope").asText(), k -> new ArrayList<>()).add(range(cidr));
+          rangesByRegion
+              .computeIfAbsent(p.path("scope").asText(), k -> new ArrayList<>())
+              .add(range(cidr));
         }
       }
     } catch (IOException e) {

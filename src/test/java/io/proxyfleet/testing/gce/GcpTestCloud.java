@@ -16,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Service-account keys, Secrets and CloudProfiles that point the gcp adapter at a {@link FakeCompute}. */
+/**
+ * Service-account keys, Secrets and CloudProfiles that point the gcp adapter at a {@link
+ * FakeCompute}.
+ */
 public final class GcpTestCloud {
 
   public static final String SECRET = "gcp-key";
@@ -24,16 +27,18 @@ public final class GcpTestCloud {
   private GcpTestCloud() {}
 
   /**
-   * A real service-account key JSON (fresh RSA key) whose token_uri is the fake's token endpoint; the
-   * account is registered with the fake unless {@code accepted} is false.
+   * A real service-account key JSON (fresh RSA key) whose token_uri is the fake's token endpoint;
+   * the account is registered with the fake unless {@code accepted} is false.
    */
   public static String serviceAccountKey(FakeCompute fake, String email, boolean accepted) {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
       g.initialize(2048);
       byte[] pkcs8 = g.generateKeyPair().getPrivate().getEncoded();
-      String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
-          + "\n-----END PRIVATE KEY-----\n";
+      String pem =
+          "-----BEGIN PRIVATE KEY-----\n"
+              + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pkcs8)
+              + "\n-----END PRIVATE KEY-----\n";
       ObjectNode key = new ObjectMapper().createObjectNode();
       key.put("type", "service_account");
       key.put("project_id", fake.project());
@@ -53,10 +58,12 @@ public final class GcpTestCloud {
 
   /** A reader holding one Secret "gcp-key" with key.json. */
   public static SecretReader secrets(String keyJson) {
-    return (ns, name) -> SECRET.equals(name) ? Optional.of(Map.of("key.json", keyJson)) : Optional.empty();
+    return (ns, name) ->
+        SECRET.equals(name) ? Optional.of(Map.of("key.json", keyJson)) : Optional.empty();
   }
 
-  public static GcpProviderSpec spec(FakeCompute fake, String addressMode, List<GcpRegionSpec> regions) {
+  public static GcpProviderSpec spec(
+      FakeCompute fake, String addressMode, List<GcpRegionSpec> regions) {
     GcpProviderSpec gcp = new GcpProviderSpec();
     gcp.setProject(fake.project());
     gcp.setEndpoint(fake.endpoint().toString());
@@ -70,7 +77,13 @@ public final class GcpTestCloud {
 
   public static CloudProfile profile(String name, GcpProviderSpec gcp, Map<String, String> tags) {
     CloudProfile p = new CloudProfile();
-    p.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("default").withUid("uid-" + name).withGeneration(1L).build());
+    p.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace("default")
+            .withUid("uid-" + name)
+            .withGeneration(1L)
+            .build());
     CloudProfileSpec spec = new CloudProfileSpec();
     spec.setProvider("gcp");
     spec.setGcp(gcp);

@@ -30,7 +30,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
@@ -68,18 +67,21 @@ public final class KubeApiServer implements AutoCloseable {
     this.port = freePort();
   }
 
-  /** Starts etcd and kube-apiserver from {@code bin} and waits until {@code /readyz} answers 200. */
+  /**
+   * Starts etcd and kube-apiserver from {@code bin} and waits until {@code /readyz} answers 200.
+   */
   public static KubeApiServer start(Path bin) {
     return start(bin, false);
   }
 
   /**
-   * As {@link #start(Path)}; with {@code audit} the server also writes an audit log of every request
-   * a ServiceAccount makes ({@link #AUDIT_POLICY}), read with {@link #auditEvents()}.
+   * As {@link #start(Path)}; with {@code audit} the server also writes an audit log of every
+   * request a ServiceAccount makes ({@link #AUDIT_POLICY}), read with {@link #auditEvents()}.
    */
   public static KubeApiServer start(Path bin, boolean audit) {
     try {
-      KubeApiServer server = new KubeApiServer(bin, Files.createTempDirectory("proxyfleet-kube"), audit);
+      KubeApiServer server =
+          new KubeApiServer(bin, Files.createTempDirectory("proxyfleet-kube"), audit);
       try {
         server.writeCredentials();
         server.startEtcd();
@@ -112,7 +114,8 @@ public final class KubeApiServer implements AutoCloseable {
    * response code) of every request made by a ServiceAccount, that is by the operators under test;
    * the admin's and the control plane's own requests are left out to keep the log small.
    */
-  public static final String AUDIT_POLICY = """
+  public static final String AUDIT_POLICY =
+      """
       apiVersion: audit.k8s.io/v1
       kind: Policy
       omitStages: [RequestReceived]
@@ -128,13 +131,18 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   /**
-   * Every audit event written so far, one per request (a watch also writes its
-   * {@code ResponseStarted} stage; only the last stage of each {@code auditID} is kept).
+   * Every audit event written so far, one per request (a watch also writes its {@code
+   * ResponseStarted} stage; only the last stage of each {@code auditID} is kept).
    */
   public List<com.fasterxml.jackson.databind.JsonNode> auditEvents() {
-    Path log = auditLog().orElseThrow(() -> new IllegalStateException("this server was started without an audit log"));
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byId = new java.util.LinkedHashMap<>();
+    Path log =
+        auditLog()
+            .orElseThrow(
+                () -> new IllegalStateException("this server was started without an audit log"));
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byId =
+        new java.util.LinkedHashMap<>();
     try {
       if (!Files.exists(log)) {
         return List.of();
@@ -168,8 +176,10 @@ public final class KubeApiServer implements AutoCloseable {
 
   /** A new client authenticating with {@code token}; the caller closes it. */
   public KubernetesClient client(String token) {
-    return new KubernetesClientBuilder().withConfig(config(token, "default"))
-        .withHttpClientFactory(new JdkHttpClientFactory()).build();
+    return new KubernetesClientBuilder()
+        .withConfig(config(token, "default"))
+        .withHttpClientFactory(new JdkHttpClientFactory())
+        .build();
   }
 
   public Config config(String token, String namespace) {
@@ -183,17 +193,33 @@ public final class KubeApiServer implements AutoCloseable {
         .build();
   }
 
-  /** A short-lived token for a ServiceAccount, issued through the TokenRequest API as a kubelet would. */
+  /**
+   * A short-lived token for a ServiceAccount, issued through the TokenRequest API as a kubelet
+   * would.
+   */
   public String serviceAccountToken(String namespace, String serviceAccount, Duration lifetime) {
-    TokenRequest request = new TokenRequestBuilder().withNewSpec()
-        .withExpirationSeconds(lifetime.toSeconds()).endSpec().build();
-    return admin().serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-        .tokenRequest(request).getStatus().getToken();
+    TokenRequest request =
+        new TokenRequestBuilder()
+            .withNewSpec()
+            .withExpirationSeconds(lifetime.toSeconds())
+            .endSpec()
+            .build();
+    return admin()
+        .serviceAccounts()
+        .inNamespace(namespace)
+        .withName(serviceAccount)
+        .tokenRequest(request)
+        .getStatus()
+        .getToken();
   }
 
-  /** Writes a kubeconfig for {@code token} (the admin's when null) whose context uses {@code namespace}. */
+  /**
+   * Writes a kubeconfig for {@code token} (the admin's when null) whose context uses {@code
+   * namespace}.
+   */
   public Path writeKubeconfig(Path file, String token, String namespace) {
-    String yaml = """
+    String yaml =
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -206,7 +232,8 @@ public final class KubeApiServer implements AutoCloseable {
         - name: real
           context: {cluster: real, user: user, namespace: %s}
         current-context: real
-        """.formatted(url(), token == null ? adminToken : token, namespace);
+        """
+            .formatted(url(), token == null ? adminToken : token, namespace);
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.writeString(file, yaml);
@@ -240,7 +267,9 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   private void writeCredentials() throws IOException {
-    Files.writeString(work.resolve("tokens.csv"), adminToken + ",proxyfleet-admin,admin-uid,\"system:masters\"\n");
+    Files.writeString(
+        work.resolve("tokens.csv"),
+        adminToken + ",proxyfleet-admin,admin-uid,\"system:masters\"\n");
     KeyPair keys;
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
@@ -256,41 +285,55 @@ public final class KubeApiServer implements AutoCloseable {
   private void startEtcd() {
     String client = "http://127.0.0.1:" + etcdPort;
     String peer = "http://127.0.0.1:" + etcdPeerPort;
-    etcd = launch("etcd", List.of(bin.resolve("etcd").toString(),
-        "--data-dir=" + work.resolve("etcd"),
-        "--listen-client-urls=" + client, "--advertise-client-urls=" + client,
-        "--listen-peer-urls=" + peer, "--initial-advertise-peer-urls=" + peer,
-        "--initial-cluster=default=" + peer,
-        // Tests do not need durability across a power cut; fsync on every write costs seconds.
-        "--unsafe-no-fsync",
-        "--log-level=warn"));
+    etcd =
+        launch(
+            "etcd",
+            List.of(
+                bin.resolve("etcd").toString(),
+                "--data-dir=" + work.resolve("etcd"),
+                "--listen-client-urls=" + client,
+                "--advertise-client-urls=" + client,
+                "--listen-peer-urls=" + peer,
+                "--initial-advertise-peer-urls=" + peer,
+                "--initial-cluster=default=" + peer,
+                // Tests do not need durability across a power cut; fsync on every write costs
+                // seconds.
+                "--unsafe-no-fsync",
+                "--log-level=warn"));
   }
 
   private void startApiServer() {
-    List<String> args = new ArrayList<>(List.of(bin.resolve("kube-apiserver").toString(),
-        "--etcd-servers=http://127.0.0.1:" + etcdPort,
-        "--bind-address=127.0.0.1",
-        "--secure-port=" + port,
-        "--cert-dir=" + work.resolve("certs"),
-        "--token-auth-file=" + work.resolve("tokens.csv"),
-        "--authorization-mode=RBAC",
-        "--service-account-key-file=" + work.resolve("sa.pub"),
-        "--service-account-signing-key-file=" + work.resolve("sa.key"),
-        "--service-account-issuer=https://kubernetes.default.svc",
-        "--api-audiences=https://kubernetes.default.svc",
-        "--service-cluster-ip-range=10.0.0.0/24",
-        "--endpoint-reconciler-type=none",
-        "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
-        "--enable-priority-and-fairness=false",
-        "--v=0"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                bin.resolve("kube-apiserver").toString(),
+                "--etcd-servers=http://127.0.0.1:" + etcdPort,
+                "--bind-address=127.0.0.1",
+                "--secure-port=" + port,
+                "--cert-dir=" + work.resolve("certs"),
+                "--token-auth-file=" + work.resolve("tokens.csv"),
+                "--authorization-mode=RBAC",
+                "--service-account-key-file=" + work.resolve("sa.pub"),
+                "--service-account-signing-key-file=" + work.resolve("sa.key"),
+                "--service-account-issuer=https://kubernetes.default.svc",
+                "--api-audiences=https://kubernetes.default.svc",
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--endpoint-reconciler-type=none",
+                "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
+                "--enable-priority-and-fairness=false",
+                "--v=0"));
     if (audit) {
       try {
         Files.writeString(work.resolve("audit-policy.yaml"), AUDIT_POLICY);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      args.addAll(List.of("--audit-policy-file=" + work.resolve("audit-policy.yaml"), "--audit-log-path=" + work.resolve("audit.log"),
-          "--audit-log-format=json", "--audit-log-mode=blocking"));
+      args.addAll(
+          List.of(
+              "--audit-policy-file=" + work.resolve("audit-policy.yaml"),
+              "--audit-log-path=" + work.resolve("audit.log"),
+              "--audit-log-format=json",
+              "--audit-log-mode=blocking"));
     }
     apiServer = launch("kube-apiserver", args);
     awaitReady();
@@ -308,14 +351,22 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   private void awaitReady() {
-    HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest readyz = HttpRequest.newBuilder(URI.create(url() + "/readyz"))
-        .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(5)).build();
+    HttpClient http =
+        HttpClient.newBuilder()
+            .sslContext(trustAll())
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    HttpRequest readyz =
+        HttpRequest.newBuilder(URI.create(url() + "/readyz"))
+            .header("Authorization", "Bearer " + adminToken)
+            .timeout(Duration.ofSeconds(5))
+            .build();
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     String last = "no answer";
     while (System.nanoTime() < deadline) {
       if (!apiServer.isAlive()) {
-        throw new IllegalStateException("kube-apiserver exited with " + apiServer.exitValue() + ": " + tail(log()));
+        throw new IllegalStateException(
+            "kube-apiserver exited with " + apiServer.exitValue() + ": " + tail(log()));
       }
       try {
         HttpResponse<String> r = http.send(readyz, HttpResponse.BodyHandlers.ofString());
@@ -332,7 +383,8 @@ public final class KubeApiServer implements AutoCloseable {
       // Polling a process that is still starting: nothing to wait on but time.
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
-    throw new IllegalStateException("kube-apiserver not ready after " + READY_TIMEOUT + ": " + last + "\n" + tail(log()));
+    throw new IllegalStateException(
+        "kube-apiserver not ready after " + READY_TIMEOUT + ": " + last + "\n" + tail(log()));
   }
 
   static String tail(Path file) {
@@ -368,20 +420,36 @@ public final class KubeApiServer implements AutoCloseable {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   /** The server's certificate is self-signed and made up at start: tests trust it blindly. */
   static SSLContext trustAll() {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, new TrustManager[] {new X509TrustManager() {
-        @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-        @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-        @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-      }}, new SecureRandom());
+      ctx.init(
+          null,
+          new TrustManager[] {
+            new X509TrustManager() {
+              @Override
+              public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+              @Override
+              public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+              @Override
+              public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+              }
+            }
+          },
+          new SecureRandom());
       return ctx;
     } catch (Exception e) {
       throw new IllegalStateException(e);

@@ -23,7 +23,8 @@ final class KubeBinaries {
     String configured = System.getProperty(DIR_PROPERTY, System.getenv("PROXYFLEET_KUBE_BIN"));
     if (configured != null && !configured.isBlank()) {
       Path dir = Path.of(configured);
-      if (Files.isExecutable(dir.resolve("kube-apiserver")) && Files.isExecutable(dir.resolve("etcd"))) {
+      if (Files.isExecutable(dir.resolve("kube-apiserver"))
+          && Files.isExecutable(dir.resolve("etcd"))) {
         return Optional.of(dir);
       }
       why[0] = DIR_PROPERTY + "=" + dir + " holds no kube-apiserver and etcd";
@@ -36,9 +37,7 @@ final class KubeBinaries {
     }
     try {
       Path log = Files.createTempFile("kube-build", ".log");
-      Process p = new ProcessBuilder("bash", script.toString())
-          .redirectError(log.toFile())
-          .start();
+      Process p = new ProcessBuilder("bash", script.toString()).redirectError(log.toFile()).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       // A cold build on two cores takes several minutes; more than 30 means something is wrong.
       if (!p.waitFor(30, TimeUnit.MINUTES)) {
@@ -48,8 +47,11 @@ final class KubeBinaries {
       }
       if (p.exitValue() != 0 || out.isEmpty()) {
         String tail = Files.readString(log);
-        why[0] = "src/test/kube/build.sh failed (exit " + p.exitValue() + "): "
-            + tail.substring(Math.max(0, tail.length() - 600)).trim();
+        why[0] =
+            "src/test/kube/build.sh failed (exit "
+                + p.exitValue()
+                + "): "
+                + tail.substring(Math.max(0, tail.length() - 600)).trim();
         return Optional.empty();
       }
       Files.deleteIfExists(log);

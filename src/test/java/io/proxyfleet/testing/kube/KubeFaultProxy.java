@@ -23,33 +23,52 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A plain-HTTP proxy in front of the real API server that can answer {@code 409 Conflict} to every
- * other write ({@code PUT}/{@code PATCH}) of each object, with the Status body the API server itself
- * sends, as happens when another writer keeps changing the same objects. (Counted per object: one
- * counter for all writes would starve a writer whose period happens to match the alternation.) Watches pass through as streams
- * (HTTP watches only: a WebSocket upgrade is answered 503, on which the Fabric8 client falls back to an
- * HTTP watch, as it does behind real proxies that cannot upgrade).
+ * other write ({@code PUT}/{@code PATCH}) of each object, with the Status body the API server
+ * itself sends, as happens when another writer keeps changing the same objects. (Counted per
+ * object: one counter for all writes would starve a writer whose period happens to match the
+ * alternation.) Watches pass through as streams (HTTP watches only: a WebSocket upgrade is answered
+ * 503, on which the Fabric8 client falls back to an HTTP watch, as it does behind real proxies that
+ * cannot upgrade).
  */
 public final class KubeFaultProxy implements AutoCloseable {
 
-  private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "transfer-encoding", "upgrade",
-      "http2-settings", "host", "keep-alive", "te", "trailer", "expect");
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "content-length",
+          "transfer-encoding",
+          "upgrade",
+          "http2-settings",
+          "host",
+          "keep-alive",
+          "te",
+          "trailer",
+          "expect");
 
   private final HttpServer server;
-  private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "kube-fault-proxy");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "kube-fault-proxy");
+            t.setDaemon(true);
+            return t;
+          });
   private final HttpClient upstream;
   private final String target;
   private volatile boolean conflictEveryOtherWrite;
-  private final java.util.Map<String, AtomicInteger> writes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, AtomicInteger> writes =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong conflictsSent = new AtomicLong();
 
   public KubeFaultProxy(String target) {
     this.target = target;
-    this.upstream = HttpClient.newBuilder().sslContext(KubeApiServer.trustAll()).version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).executor(threads).build();
+    this.upstream =
+        HttpClient.newBuilder()
+            .sslContext(KubeApiServer.trustAll())
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .executor(threads)
+            .build();
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     } catch (IOException e) {
@@ -80,26 +99,41 @@ public final class KubeFaultProxy implements AutoCloseable {
         return;
       }
       boolean write = method.equals("PUT") || method.equals("PATCH");
-      if (write && conflictEveryOtherWrite
-          && writes.computeIfAbsent(exchange.getRequestURI().getPath(), k -> new AtomicInteger()).incrementAndGet() % 2 == 0) {
+      if (write
+          && conflictEveryOtherWrite
+          && writes
+                      .computeIfAbsent(exchange.getRequestURI().getPath(), k -> new AtomicInteger())
+                      .incrementAndGet()
+                  % 2
+              == 0) {
         conflictsSent.incrementAndGet();
         exchange.getRequestBody().readAllBytes();
-        byte[] body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Operation cannot"
-            + " be fulfilled: the object has been modified; please apply your changes to the latest version and try again\","
-            + "\"reason\":\"Conflict\",\"code\":409}").getBytes(StandardCharsets.UTF_8);
+        byte[] body =
+            ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Operation cannot"
+                    + " be fulfilled: the object has been modified; please apply your changes to the latest version and try again\","
+                    + "\"reason\":\"Conflict\",\"code\":409}")
+                .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
         exchange.sendResponseHeaders(409, body.length);
         exchange.getResponseBody().write(body);
         return;
       }
       byte[] requestBody = exchange.getRequestBody().readAllBytes();
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target + exchange.getRequestURI()))
-          .method(method, requestBody.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(requestBody));
-      exchange.getRequestHeaders().forEach((name, values) -> {
-        if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
-          values.forEach(v -> request.header(name, v));
-        }
-      });
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create(target + exchange.getRequestURI()))
+              .method(
+                  method,
+                  requestBody.length == 0
+                      ? HttpRequest.BodyPublishers.noBody()
+                      : HttpRequest.BodyPublishers.ofByteArray(requestBody));
+      exchange
+          .getRequestHeaders()
+          .forEach(
+              (name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                  values.forEach(v -> request.header(name, v));
+                }
+              });
       HttpResponse<InputStream> response;
       try {
         response = upstream.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -110,14 +144,20 @@ public final class KubeFaultProxy implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      response.headers().map().forEach((name, values) -> {
-        if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
-          exchange.getResponseHeaders().put(name, values);
-        }
-      });
-      boolean empty = method.equals("HEAD") || response.statusCode() == 204 || response.statusCode() == 304;
+      response
+          .headers()
+          .map()
+          .forEach(
+              (name, values) -> {
+                if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                  exchange.getResponseHeaders().put(name, values);
+                }
+              });
+      boolean empty =
+          method.equals("HEAD") || response.statusCode() == 204 || response.statusCode() == 304;
       exchange.sendResponseHeaders(response.statusCode(), empty ? -1 : 0);
-      try (InputStream in = response.body(); OutputStream out = exchange.getResponseBody()) {
+      try (InputStream in = response.body();
+          OutputStream out = exchange.getResponseBody()) {
         byte[] buffer = new byte[16 * 1024];
         int n;
         // Flush every read: a watch is an endless stream of small events.

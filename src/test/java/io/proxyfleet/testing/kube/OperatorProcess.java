@@ -34,18 +34,26 @@ public final class OperatorProcess implements AutoCloseable {
    * HTTP endpoints listen on a free port of their own ({@link #httpPort()}): several operators run
    * at once in a test, and other builds on the machine may hold the default 8080.
    */
-  public static OperatorProcess start(Path kubeconfig, Path log, Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-        "-Dorg.slf4j.simpleLogger.showDateTime=true",
-        "-cp", System.getProperty("java.class.path"),
-        "io.proxyfleet.cli.Main", "operator"));
+  public static OperatorProcess start(
+      Path kubeconfig, Path log, Map<String, String> env, String... args) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.proxyfleet.cli.Main",
+                "operator"));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     builder.environment().remove("POD_NAME");
     builder.environment().remove("POD_NAMESPACE");
@@ -85,7 +93,10 @@ public final class OperatorProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** SIGTERM, as the kubelet sends at pod deletion; returns how long the process took to exit, or null if it did not within {@code limit}. */
+  /**
+   * SIGTERM, as the kubelet sends at pod deletion; returns how long the process took to exit, or
+   * null if it did not within {@code limit}.
+   */
   public Duration terminate(Duration limit) {
     long start = System.nanoTime();
     process.destroy();
@@ -128,7 +139,10 @@ public final class OperatorProcess implements AutoCloseable {
 
   /** Log lines that mention an authorization refusal. */
   public List<String> forbiddenLines() {
-    return log().lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).contains("forbidden")).toList();
+    return log()
+        .lines()
+        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).contains("forbidden"))
+        .toList();
   }
 
   @Override

@@ -27,9 +27,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class RealKube implements BeforeAllCallback, ParameterResolver {
 
-  private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(RealKube.class);
-  static final String HINT = "Real-API-server tests skipped: %s. Install Go 1.26 (src/test/kube/build.sh builds kube-apiserver "
-      + "and etcd from the Go module proxy), or run .ci/run.";
+  private static final ExtensionContext.Namespace STORE =
+      ExtensionContext.Namespace.create(RealKube.class);
+  static final String HINT =
+      "Real-API-server tests skipped: %s. Install Go 1.26 (src/test/kube/build.sh builds kube-apiserver "
+          + "and etcd from the Go module proxy), or run .ci/run.";
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -48,7 +50,11 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
 
   /** The shared server, started on first use; aborts (or fails under CI) when it cannot be had. */
   public static KubeApiServer server(ExtensionContext context) {
-    Shared shared = context.getRoot().getStore(STORE).getOrComputeIfAbsent(Shared.class, k -> Shared.start(), Shared.class);
+    Shared shared =
+        context
+            .getRoot()
+            .getStore(STORE)
+            .getOrComputeIfAbsent(Shared.class, k -> Shared.start(), Shared.class);
     if (shared.server == null) {
       String message = HINT.formatted(shared.why);
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
@@ -78,7 +84,8 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
       }
       KubeApiServer server;
       try {
-        // With an audit log, so RBAC tests can compare what the operator used with what it was granted.
+        // With an audit log, so RBAC tests can compare what the operator used with what it was
+        // granted.
         server = KubeApiServer.start(bin, true);
       } catch (RuntimeException e) {
         return new Shared(null, "kube-apiserver did not start: " + e.getMessage());
@@ -104,22 +111,51 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
   public static List<CustomResourceDefinition> installCrds(KubernetesClient admin, Path dir) {
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).sorted().toList();
+      files =
+          s.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+              .sorted()
+              .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    List<CustomResourceDefinition> installed = files.stream().map(f -> {
-      try (InputStream in = Files.newInputStream(f)) {
-        CustomResourceDefinition crd = admin.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        return admin.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }).toList();
+    List<CustomResourceDefinition> installed =
+        files.stream()
+            .map(
+                f -> {
+                  try (InputStream in = Files.newInputStream(f)) {
+                    CustomResourceDefinition crd =
+                        admin
+                            .getKubernetesSerialization()
+                            .unmarshal(in, CustomResourceDefinition.class);
+                    return admin
+                        .apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .resource(crd)
+                        .forceConflicts()
+                        .serverSideApply();
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                })
+            .toList();
     for (CustomResourceDefinition crd : installed) {
-      admin.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-              .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS);
+      admin
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .withName(crd.getMetadata().getName())
+          .waitUntilCondition(
+              c ->
+                  c != null
+                      && c.getStatus() != null
+                      && c.getStatus().getConditions().stream()
+                          .anyMatch(
+                              x ->
+                                  "Established".equals(x.getType())
+                                      && "True".equals(x.getStatus())),
+              60,
+              TimeUnit.SECONDS);
     }
     return installed;
   }
@@ -129,7 +165,8 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
    * (each test's temporary directory is deleted with it).
    */
   public static Path logFile(String testClass, String name) {
-    Path dir = Path.of(System.getProperty("proxyfleet.buildDir", "target"), "realserver-logs", testClass);
+    Path dir =
+        Path.of(System.getProperty("proxyfleet.buildDir", "target"), "realserver-logs", testClass);
     try {
       Files.createDirectories(dir);
       Path file = dir.resolve(name + ".log");
@@ -140,6 +177,8 @@ public final class RealKube implements BeforeAllCallback, ParameterResolver {
     }
   }
 
-  /** How long a test should wait for the operator on the real server (it is slower than the mock). */
+  /**
+   * How long a test should wait for the operator on the real server (it is slower than the mock).
+   */
   public static final Duration TIMEOUT = Duration.ofSeconds(60);
 }
