@@ -44,6 +44,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -86,6 +87,23 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
   private final String cluster;
   private final AddressAssignment addresses;
   private final Conditions conditions;
+
+  /**
+   * Rotation requests this process handled, by Proxy UID, until the informer shows them handled.
+   * JOSDK may start the next reconcile from a cached Proxy older than our own status write; without
+   * this the same request would swap the address a second time (an address and a rotation wasted).
+   */
+  private final Map<String, HandledRotation> handledRotations =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record HandledRotation(String request, Instant at) {}
+
+  /**
+   * How long a handled request is trusted over a cache that does not show it (the write may have
+   * failed).
+   */
+  static final Duration HANDLED_ROTATION_MEMORY = Duration.ofSeconds(30);
+
   private volatile DecisionLog decisions = DecisionLog.NONE;
 
   public ProxyReconciler(
@@ -250,6 +268,17 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
             .map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION))
             .orElse(null);
     boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
+    HandledRotation handled = handledRotations.get(uid);
+    if (handled != null) {
+      if (!rotationRequested || !handled.request().equals(request)) {
+        handledRotations.remove(uid);
+      } else if (handled.at().plus(HANDLED_ROTATION_MEMORY).isAfter(now)) {
+        // Our write of this request's outcome has not reached the cache yet: wait for it.
+        return UpdateControl.<Proxy>noUpdate().rescheduleAfter(Duration.ofMillis(500));
+      } else {
+        handledRotations.remove(uid);
+      }
+    }
     ProxyPhase recorded = status.getPhase();
 
     try {
@@ -438,6 +467,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     }
     if (request != null) {
       status.setIpRotationHandled(request);
+      handledRotations.put(
+          proxy.getMetadata().getUid(), new HandledRotation(request, Instant.now(clock)));
     }
     return serving(proxy, previous, status, checker);
   }

@@ -283,6 +283,31 @@ class ProxyReconcilerTest {
   }
 
   @Test
+  void aStaleCachedProxyDoesNotRotateTheSameRequestTwice() {
+    Proxy proxy = reconcile(newProxy());
+    String before = proxy.getStatus().getPublicIp();
+    Map<String, String> annotations =
+        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
+    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
+    proxy.getMetadata().setAnnotations(annotations);
+    // What the informer may still hold when the next reconcile starts: the request, not our answer.
+    Proxy stale = client.getKubernetesSerialization().clone(proxy);
+
+    Proxy after = reconcile(proxy);
+    String rotatedTo = after.getStatus().getPublicIp();
+    assertThat(rotatedTo).isNotEqualTo(before);
+
+    var again = reconciler.reconcile(stale, context());
+    assertThat(again.getResource()).as("nothing written from the stale copy").isEmpty();
+    assertThat(again.getScheduleDelay()).as("looked at again once the cache caught up").isPresent();
+    assertThat(network.openListeners()).isEqualTo(1);
+    // The cache catches up: the request shows handled, and nothing moves.
+    Proxy caughtUp = reconcile(after);
+    assertThat(caughtUp.getStatus().getPublicIp()).isEqualTo(rotatedTo);
+    assertThat(caughtUp.getStatus().getIpRotations()).isEqualTo(1);
+  }
+
+  @Test
   void cleanupShowsTerminatingWhileItTearsTheVmDown() {
     Proxy proxy = reconcile(newProxy());
     client.resource(proxy).patchStatus();
