@@ -288,6 +288,9 @@ public final class GceCloudProvider implements CloudProvider {
     }
     Optional<com.google.cloud.compute.v1.Instance> existing = pick(owned);
     if (existing.isPresent()) {
+      // The region's listing may predate it (an insert whose answer was lost): forget the listing,
+      // or the next lookup through it reports this instance gone.
+      invalidateInstances(region);
       return toInstance(region, existing.get());
     }
     String tag = firewall(spec.port());
@@ -351,6 +354,9 @@ public final class GceCloudProvider implements CloudProvider {
                                   .setInstanceResource(resource)
                                   .build()));
         } catch (CloudException e) {
+          // Whatever the error, GCE may have carried the insert out (a lost answer): a listing
+          // started before it must not be kept.
+          invalidateInstances(region);
           if (!(e.getCause() instanceof RuntimeException re && GcpErrors.alreadyExists(re))) {
             throw e;
           }

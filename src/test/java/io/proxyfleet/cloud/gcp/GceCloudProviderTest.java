@@ -162,6 +162,19 @@ class GceCloudProviderTest {
   }
 
   @Test
+  void anInsertWhoseAnswerWasLostIsNotHiddenByTheRegionsListing() throws Exception {
+    // Slow listings expire only after the snapshot TTL: a listing taken before the insert must not
+    // keep answering "no such instance" once GCE carried the insert out.
+    GceCloudProvider p = provider("Static", FAST.withSnapshotTtl(java.time.Duration.ofMinutes(5)));
+    String uid = UUID.randomUUID().toString();
+    assertThat(p.findInstance(EU, uid)).isEmpty();
+    fake.inject("compute.instances.insert", Fault.lostResponse(), 1);
+    assertThatThrownBy(() -> p.launch(launch(uid, "europe-west3-b")))
+        .isInstanceOf(io.proxyfleet.cloud.CloudException.class);
+    assertThat(p.findInstance(EU, uid)).map(Instance::id).contains("europe-west3-b/pf-" + uid);
+  }
+
+  @Test
   void staticAddressesAreReservedFromTheRegionsPublishedRangesAttachedRotatedAndReleased()
       throws Exception {
     GceCloudProvider p = provider("Static", FAST);
