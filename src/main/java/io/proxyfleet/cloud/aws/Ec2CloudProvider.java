@@ -241,6 +241,8 @@ public final class Ec2CloudProvider implements CloudProvider {
                     .toList());
     Optional<software.amazon.awssdk.services.ec2.model.Instance> existing = pick(owned);
     if (existing.isPresent()) {
+      // The region's listing may predate it (a RunInstances whose answer was lost): forget it.
+      r.instances.invalidate();
       return toInstance(r, existing.get());
     }
 
@@ -320,6 +322,8 @@ public final class Ec2CloudProvider implements CloudProvider {
         }
         return instance;
       } catch (CloudException e) {
+        // EC2 may have carried the request out (a lost answer): no listing from before it is kept.
+        r.instances.invalidate();
         String code = Ec2Errors.code(e);
         if (e.reason() == Reason.CAPACITY_UNAVAILABLE) {
           Instant until =
