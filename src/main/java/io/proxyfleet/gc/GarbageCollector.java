@@ -184,6 +184,16 @@ public final class GarbageCollector {
     proxies.stream()
         .filter(p -> p.getStatus() != null && p.getStatus().getInstanceId() != null)
         .forEach(p -> recorded.put(p.getMetadata().getUid(), p.getStatus().getInstanceId()));
+    // The address each serving proxy records: any other unattached address it owns is extra (an
+    // allocation whose answer was lost, say) and is billed for nothing.
+    Map<String, String> recordedAddress = new HashMap<>();
+    proxies.stream()
+        .filter(
+            p ->
+                p.getStatus() != null
+                    && p.getStatus().getPhase() == io.proxyfleet.api.ProxyPhase.Running
+                    && p.getStatus().getAddressId() != null)
+        .forEach(p -> recordedAddress.put(p.getMetadata().getUid(), p.getStatus().getAddressId()));
     Instant cutoff = Instant.now(clock).minus(minAge);
     // Two profiles may reach the same account (other credentials, other namespace): one pass acts
     // on each resource once.
@@ -244,6 +254,33 @@ public final class GarbageCollector {
             l.instances().stream().map(Instance::id).collect(Collectors.toSet());
         for (Address a : l.addresses()) {
           boolean attached = a.instanceId() != null && liveInstances.contains(a.instanceId());
+          String keeps = recordedAddress.get(a.ownerUid());
+          if (keeps != null
+              && !keeps.equals(a.id())
+              && a.instanceId() == null
+              && old(a.allocatedAt(), cutoff)
+              && handled.add(region + "/" + a.id())) {
+            l.provider().releaseAddress(region, a);
+            released.add(region + "/" + a.ip());
+            log.info(
+                "Released extra address {} in {} ({}): Proxy {} serves on {}",
+                a.ip(),
+                region,
+                l.key(),
+                a.ownerUid(),
+                keeps);
+            events.warning(
+                l.profile(),
+                "ExtraAddressReleased",
+                "Released address "
+                    + a.ip()
+                    + " in "
+                    + region
+                    + ": its Proxy (UID "
+                    + a.ownerUid()
+                    + ") serves on another address and this one was attached to nothing");
+            continue;
+          }
           if (orphaned(a.ownerUid(), owners)
               && old(a.allocatedAt(), cutoff)
               && !attached

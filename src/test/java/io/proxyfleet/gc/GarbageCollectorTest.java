@@ -204,6 +204,40 @@ class GarbageCollectorTest {
   }
 
   @Test
+  void aServingProxysExtraUnattachedAddressIsReleasedAfterTheMinimumAge() {
+    Proxy owner = proxy("f-serving", REGION);
+    OwnerTags tags = owner(CLUSTER, owner.getMetadata().getUid());
+    Instance vm = vmWithAddress(tags, REGION);
+    Address attached =
+        cloud.ledger().listAddresses(REGION, CLUSTER).stream()
+            .filter(a -> vm.id().equals(a.instanceId()))
+            .findFirst()
+            .orElseThrow();
+    io.proxyfleet.api.ProxyStatus status = new io.proxyfleet.api.ProxyStatus();
+    status.setPhase(io.proxyfleet.api.ProxyPhase.Running);
+    status.setInstanceId(vm.id());
+    status.setPublicIp(attached.ip());
+    status.setAddressId(attached.id());
+    owner.setStatus(status);
+    client.resource(owner).updateStatus();
+    // An allocation whose answer was lost: the proxy drew another and serves on that one.
+    Address extra = cloud.allocateAddress(REGION, tags, Optional.empty());
+
+    clock.advance(MIN_AGE.minusSeconds(1));
+    assertThat(collector.collect().releasedAddresses())
+        .as("younger than the minimum age: it may be a rotation in flight")
+        .isEmpty();
+    clock.advance(Duration.ofSeconds(1));
+    GarbageCollector.Report report = collector.collect();
+    assertThat(report.releasedAddresses()).containsExactly(REGION + "/" + extra.ip());
+    assertThat(report.terminatedInstances()).isEmpty();
+    assertThat(addresses(REGION, CLUSTER)).containsExactly(attached.ip());
+    assertThat(warnings("ExtraAddressReleased"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains(extra.ip()));
+  }
+
+  @Test
   void anotherClustersAndUntaggedResourcesAreNeverTouched() {
     vmWithAddress(owner("staging", "their-uid"), REGION);
     Subnet subnet = cloud.subnets(REGION).get(0);
