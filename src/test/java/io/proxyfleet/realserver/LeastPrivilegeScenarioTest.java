@@ -279,7 +279,9 @@ class LeastPrivilegeScenarioTest {
    *       Blocklist, written only when a Vantage inside finds an address blocked, and deleted with
    *       its fleet (VantageAgentRealServerTest and ReachabilityTest show those paths; this
    *       scenario has no vantage);
-   *   <li>patch on vantages/status: the Accepted condition, written only on a Vantage of a fleet.
+   *   <li>patch on vantages/status: the Accepted condition, written only on a Vantage of a fleet;
+   *   <li>get on vantages: the client reads the Vantage by name before that status patch (a run in
+   *       which another test's Vantage was left behind showed it refused).
    * </ul>
    */
   static final Set<RbacAudit.Permission> ALLOWANCE =
@@ -290,7 +292,8 @@ class LeastPrivilegeScenarioTest {
           new RbacAudit.Permission("proxyfleet.io", "cloudprofiles", "", "get"),
           new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "create"),
           new RbacAudit.Permission("proxyfleet.io", "blocklists", "", "delete"),
-          new RbacAudit.Permission("proxyfleet.io", "vantages", "status", "patch"));
+          new RbacAudit.Permission("proxyfleet.io", "vantages", "status", "patch"),
+          new RbacAudit.Permission("proxyfleet.io", "vantages", "", "get"));
 
   private static boolean stale(KubernetesClient admin, String name) {
     Blocklist list = admin.resources(Blocklist.class).withName(name).get();

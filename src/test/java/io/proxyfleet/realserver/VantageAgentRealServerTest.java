@@ -151,14 +151,6 @@ class VantageAgentRealServerTest {
       assertThat(status.getConditions())
           .anySatisfy(
               c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Reporting=True"));
-      String resourceVersion =
-          admin
-              .resources(Vantage.class)
-              .inNamespace(NS)
-              .withName("inside")
-              .get()
-              .getMetadata()
-              .getResourceVersion();
 
       // Nothing changed: a second agent process in the same minute has nothing to report but the
       // heartbeat; this one keeps its state, so a second round writes nothing.
@@ -181,7 +173,9 @@ class VantageAgentRealServerTest {
                 .get()
                 .getMetadata()
                 .getResourceVersion();
-        assertThat(afterFirst).isNotEqualTo(resourceVersion);
+        // (Its patch may leave the object as it was: the same results with a report time in the
+        // same
+        // second as the previous agent's, so the resourceVersion need not move here.)
         io.proxyfleet.vantage.ProbeAgent.Round second = probeAgent.runOnce();
         assertThat(second.probed()).isEqualTo(2);
         assertThat(second.reported()).as("unchanged results are not written again").isFalse();

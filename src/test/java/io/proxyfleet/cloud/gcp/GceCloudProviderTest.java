@@ -171,6 +171,10 @@ class GceCloudProviderTest {
     fake.inject("compute.instances.insert", Fault.lostResponse(), 1);
     assertThatThrownBy(() -> p.launch(launch(uid, "europe-west3-b")))
         .isInstanceOf(io.proxyfleet.cloud.CloudException.class);
+    // GCE carries the insert out on its own time; once it has, the listing must show it.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> fake.instances().containsKey("europe-west3-b/pf-" + uid));
     assertThat(p.findInstance(EU, uid)).map(Instance::id).contains("europe-west3-b/pf-" + uid);
   }
 
