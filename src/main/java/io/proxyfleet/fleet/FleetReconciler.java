@@ -304,8 +304,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     written.catchUp(id, status);
     status.setObservedGeneration(fleet.getMetadata().getGeneration());
     status.setSelector(ApiGroup.FLEET_LABEL + "=" + fleet.getMetadata().getName());
-    List<Proxy> proxies =
-        context.getSecondaryResources(Proxy.class).stream().filter(p -> ownedBy(p, fleet)).toList();
+    List<Proxy> proxies = ownProxies(fleet, context);
     Map<String, String> requests =
         requestedRotations.computeIfAbsent(id, k -> new ConcurrentHashMap<>());
     requests
@@ -812,8 +811,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
     summarizeProxies(
         status,
-        context.getSecondaryResources(Proxy.class).stream()
-            .filter(p -> ownedBy(p, fleet))
+        ownProxies(fleet, context).stream()
             .map(p -> view(p, lists, requests, checksRequired(fleet)))
             .toList(),
         null,
@@ -1281,6 +1279,39 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
               + " is burned or too blocked)";
       case ScaleUp -> "";
     };
+  }
+
+  /**
+   * The fleet's Proxies: JOSDK's secondary resources (which include what this process just created
+   * or patched) merged with the informer's own store, the newer version of each winning. The
+   * secondary-resource index alone was seen to miss a proxy the fleet had just created for as long
+   * as 30 s while the informer's store held it Running, so the fleet kept reporting it absent and
+   * its readyReplicas stayed stale.
+   */
+  private List<Proxy> ownProxies(ProxyFleet fleet, Context<ProxyFleet> context) {
+    Map<String, Proxy> byUid = new LinkedHashMap<>();
+    context.getSecondaryResources(Proxy.class).stream()
+        .filter(p -> ownedBy(p, fleet))
+        .forEach(p -> byUid.put(p.getMetadata().getUid(), p));
+    CachedReads informer = reads;
+    if (informer != null) {
+      for (Proxy p : informer.proxiesOf(fleet)) {
+        if (ownedBy(p, fleet)) {
+          byUid.merge(p.getMetadata().getUid(), p, (a, b) -> newer(b, a) ? b : a);
+        }
+      }
+    }
+    return List.copyOf(byUid.values());
+  }
+
+  /** Whether {@code a} is a later version than {@code b} (resourceVersions are etcd revisions). */
+  private static boolean newer(Proxy a, Proxy b) {
+    try {
+      return Long.parseLong(a.getMetadata().getResourceVersion())
+          > Long.parseLong(b.getMetadata().getResourceVersion());
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static boolean ownedBy(Proxy p, ProxyFleet fleet) {
