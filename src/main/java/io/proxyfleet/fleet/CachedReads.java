@@ -9,6 +9,7 @@ import io.proxyfleet.api.Proxy;
 import io.proxyfleet.api.ProxyFleet;
 import io.proxyfleet.api.Vantage;
 import io.proxyfleet.secrets.FleetSecrets;
+import io.proxyfleet.vantage.ClusterReads;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * seconds; before this they listed fleets, Proxies and Vantages on every pass (about 0.6 requests a
  * second per fleet). Objects returned are the caches' own: read them, never change them.
  */
-public final class CachedReads {
+public final class CachedReads implements ClusterReads {
 
   private final IndexerResourceCache<ProxyFleet> fleets;
   private final InformerEventSource<Proxy, ProxyFleet> proxies;
@@ -38,11 +39,13 @@ public final class CachedReads {
     this.secrets = secrets;
   }
 
+  @Override
   public List<ProxyFleet> fleets() {
     return fleets.list(f -> true).toList();
   }
 
   /** The fleet's Proxies, by its label (as the agent and kubectl select them). */
+  @Override
   public List<Proxy> proxiesOf(ProxyFleet fleet) {
     String name = fleet.getMetadata().getName();
     return proxies
@@ -54,6 +57,7 @@ public final class CachedReads {
         .toList();
   }
 
+  @Override
   public List<Vantage> vantagesIn(String namespace) {
     return vantages.list(namespace, v -> true).toList();
   }
@@ -62,6 +66,7 @@ public final class CachedReads {
    * The fleet's credentials Secret, trusted for a short while after it was read (see
    * FleetSecretCache).
    */
+  @Override
   public Optional<Secret> credentials(ProxyFleet fleet) {
     return secrets.get(
         new ResourceID(

@@ -265,7 +265,7 @@ public final class ProxyFleetOperator implements AutoCloseable {
     fleetReconciler
         .cachedReads()
         .ifPresentOrElse(
-            cached -> controller.readFrom(reads(cached)),
+            cached -> controller.readFrom(cached),
             () ->
                 log.warn(
                     "Reachability checks read the API server on every pass: the fleet controller's caches are not there"));
@@ -295,32 +295,6 @@ public final class ProxyFleetOperator implements AutoCloseable {
         tick.toMillis(),
         tick.toMillis(),
         java.util.concurrent.TimeUnit.MILLISECONDS);
-  }
-
-  /** The fleet controller's informer caches, as what a reachability pass reads. */
-  private static io.proxyfleet.vantage.ClusterReads reads(io.proxyfleet.fleet.CachedReads cached) {
-    return new io.proxyfleet.vantage.ClusterReads() {
-      @Override
-      public java.util.List<io.proxyfleet.api.ProxyFleet> fleets() {
-        return cached.fleets();
-      }
-
-      @Override
-      public java.util.List<io.proxyfleet.api.Proxy> proxiesOf(io.proxyfleet.api.ProxyFleet fleet) {
-        return cached.proxiesOf(fleet);
-      }
-
-      @Override
-      public java.util.List<io.proxyfleet.api.Vantage> vantagesIn(String namespace) {
-        return cached.vantagesIn(namespace);
-      }
-
-      @Override
-      public java.util.Optional<io.fabric8.kubernetes.api.model.Secret> credentials(
-          io.proxyfleet.api.ProxyFleet fleet) {
-        return cached.credentials(fleet);
-      }
-    };
   }
 
   /** The collector, for tests and tools that want a pass now instead of on the timer. */
