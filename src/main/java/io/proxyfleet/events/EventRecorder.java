@@ -48,6 +48,10 @@ public final class EventRecorder implements AutoCloseable {
   private final Clock clock;
   private final String component;
   private final ExecutorService[] lanes;
+
+  /** How long {@link #close()} waits for queued events. */
+  static final Duration DRAIN = Duration.ofSeconds(5);
+
   private final Map<String, Recent> recent =
       new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -227,13 +231,34 @@ public final class EventRecorder implements AutoCloseable {
     }
   }
 
-  /** Stops the writer lanes; events still queued are written first. */
+  /**
+   * Stops the writer lanes. Events still queued are written for up to {@link #DRAIN} so they land
+   * before the caller closes the client; what is left then is dropped and counted in one log line
+   * (a thousand "client already closed" warnings said nothing more).
+   */
   @Override
   public void close() {
-    if (lanes != null) {
-      for (ExecutorService lane : lanes) {
-        lane.shutdown();
+    if (lanes == null) {
+      return;
+    }
+    for (ExecutorService lane : lanes) {
+      lane.shutdown();
+    }
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    int dropped = 0;
+    for (ExecutorService lane : lanes) {
+      try {
+        if (!lane.awaitTermination(
+            Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          dropped += lane.shutdownNow().size();
+        }
+      } catch (InterruptedException e) {
+        dropped += lane.shutdownNow().size();
+        Thread.currentThread().interrupt();
       }
+    }
+    if (dropped > 0) {
+      log.warn("Dropped {} events still waiting to be written when the operator stopped", dropped);
     }
   }
 
