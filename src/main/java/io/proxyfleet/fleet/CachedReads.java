@@ -64,7 +64,7 @@ public final class CachedReads implements ClusterReads {
 
   /**
    * The fleet's credentials Secret, trusted for a short while after it was read (see
-   * FleetSecretCache).
+   * SecretsByName).
    */
   @Override
   public Optional<Secret> credentials(ProxyFleet fleet) {

@@ -51,6 +51,7 @@ import io.proxyfleet.planner.ProxyView;
 import io.proxyfleet.planner.SlotKey;
 import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.secrets.FleetSecrets;
+import io.proxyfleet.secrets.SecretsByName;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.status.Reason;
 import io.proxyfleet.status.SpecProblem;
@@ -120,8 +121,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
 
   private WriteThroughCache<Proxy> proxyEvents;
 
-  /** The fleets' own Secrets, read by name: no list/watch on Secrets (see FleetSecretCache). */
+  /** The fleets' own Secrets, read by name: no list/watch on Secrets (see SecretsByName). */
   private WriteThroughCache<Secret> ownSecrets;
+
+  private SecretsByName sharedSecrets;
 
   /** The informer caches, for the reachability checks; null until the controller is registered. */
   private volatile CachedReads reads;
@@ -219,7 +222,10 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     blocklists.addListener(
         name -> subscriptions.fleetsUsing(name).forEach(blocklistEvents::propagateEvent));
     useCaches(
-        WriteThroughCache.of(proxyInformer), new FleetSecretCache(context.getClient(), clock));
+        WriteThroughCache.of(proxyInformer),
+        new FleetSecretCache(
+            Optional.ofNullable(sharedSecrets)
+                .orElseGet(() -> new SecretsByName(context.getClient(), clock))));
     this.reads = new CachedReads(primaries, proxyInformer, vantageEvents, ownSecrets);
     return List.of(proxyInformer, profileEvents, vantageEvents, blocklistEvents);
   }
@@ -230,6 +236,14 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
    */
   public void recordDecisionsTo(DecisionLog log) {
     this.decisions = log;
+  }
+
+  /**
+   * Reads and writes the fleets' Secrets through {@code secrets}, the cache the proxy controller
+   * reads credentials from (without it, a cache of its own).
+   */
+  public void shareSecrets(SecretsByName secrets) {
+    this.sharedSecrets = secrets;
   }
 
   /** The caches the fleet writes through: the informers, or a test's maps. */

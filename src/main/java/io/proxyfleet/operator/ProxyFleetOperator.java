@@ -19,6 +19,7 @@ import io.proxyfleet.fleet.FleetReconciler;
 import io.proxyfleet.gc.GarbageCollector;
 import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.proxy.ProxyReconciler;
+import io.proxyfleet.secrets.SecretsByName;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -186,6 +187,10 @@ public final class ProxyFleetOperator implements AutoCloseable {
             settings.names(),
             settings.secrets(),
             fractions);
+    // The fleet writes its credentials through the cache the proxies launch from (set before
+    // registering: JOSDK may prepare the event sources, where the cache is wired, right away).
+    SecretsByName secrets = new SecretsByName(client, settings.clock());
+    fleetReconciler.shareSecrets(secrets);
     operator.register(
         fleetReconciler,
         c ->
@@ -194,14 +199,17 @@ public final class ProxyFleetOperator implements AutoCloseable {
                 .withName("proxyfleet")
                 .withRetry(retry())
                 .withReconciliationMaxInterval(settings.resync()));
-    operator.register(
+    ProxyReconciler proxyReconciler =
         new ProxyReconciler(
             providers,
             registry,
             proxyEvents,
             settings.clock(),
             settings.cluster(),
-            settings.maxAddressDraws()),
+            settings.maxAddressDraws());
+    proxyReconciler.readCredentialsThrough(secrets);
+    operator.register(
+        proxyReconciler,
         // Not generation-aware: the rotate-ip annotation is a request that does not bump
         // generation.
         c ->

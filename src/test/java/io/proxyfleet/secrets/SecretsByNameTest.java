@@ -1,11 +1,10 @@
-package io.proxyfleet.fleet;
+package io.proxyfleet.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.proxyfleet.embedded.EmbeddedKubernetes;
 import io.proxyfleet.replay.SimulatedClock;
 import java.time.Duration;
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The fleets' Secrets by name: trusted for a while, then asked for again, never listed. */
-class FleetSecretCacheTest {
+class SecretsByNameTest {
 
   static EmbeddedKubernetes api;
   static KubernetesClient client;
@@ -44,30 +43,28 @@ class FleetSecretCacheTest {
   @Test
   void aSecretSeenIsTrustedUntilItsTimeIsUpThenAskedForAgain() {
     SimulatedClock clock = new SimulatedClock(Instant.parse("2026-01-01T00:00:00Z"));
-    FleetSecretCache cache = new FleetSecretCache(client, clock);
-    ResourceID id = new ResourceID("cache-a", "default");
-    assertThat(cache.get(id)).isEmpty();
+    SecretsByName cache = new SecretsByName(client, clock);
+    assertThat(cache.get("default", "cache-a")).isEmpty();
     client.resource(secret("cache-a", "one")).create();
     // Absence is never trusted: the Secret is found as soon as it exists.
-    assertThat(cache.get(id)).isPresent();
+    assertThat(cache.get("default", "cache-a")).isPresent();
 
     client.secrets().inNamespace("default").withName("cache-a").delete();
-    clock.advance(FleetSecretCache.TRUSTED_FOR.minusSeconds(1));
-    assertThat(cache.get(id)).as("still trusted").isPresent();
+    clock.advance(SecretsByName.TRUSTED_FOR.minusSeconds(1));
+    assertThat(cache.get("default", "cache-a")).as("still trusted").isPresent();
     clock.advance(Duration.ofSeconds(2));
-    assertThat(cache.get(id)).as("asked the server again").isEmpty();
+    assertThat(cache.get("default", "cache-a")).as("asked the server again").isEmpty();
   }
 
   @Test
-  void whatTheFleetWroteIsUsedAndForgettingAsksTheServer() {
+  void whatTheOperatorWroteIsUsedAndForgettingAsksTheServer() {
     SimulatedClock clock = new SimulatedClock(Instant.parse("2026-01-01T00:00:00Z"));
-    FleetSecretCache cache = new FleetSecretCache(client, clock);
+    SecretsByName cache = new SecretsByName(client, clock);
     Secret written = client.resource(secret("cache-b", "two")).create();
     cache.remember(written);
     client.secrets().inNamespace("default").withName("cache-b").delete();
-    ResourceID id = ResourceID.fromResource(written);
-    assertThat(cache.get(id)).contains(written);
-    cache.forget(id);
-    assertThat(cache.get(id)).isEmpty();
+    assertThat(cache.get("default", "cache-b")).contains(written);
+    cache.forget("default", "cache-b");
+    assertThat(cache.get("default", "cache-b")).isEmpty();
   }
 }
