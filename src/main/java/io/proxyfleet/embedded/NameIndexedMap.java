@@ -29,6 +29,19 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
   private final Map<String, Set<AttributeSet>> byName = new HashMap<>();
   private final Map<String, Set<AttributeSet>> byPlural = new HashMap<>();
 
+  /** Writes per resource (plural), so a reader can tell whether its copy of one is current. */
+  private final Map<String, Long> writesByPlural = new HashMap<>();
+
+  /**
+   * How many times objects of this resource were stored or removed; {@code clear} counts as a write
+   * of every resource.
+   */
+  long writesOf(String plural) {
+    return writesByPlural.getOrDefault(plural, 0L) + cleared;
+  }
+
+  private long cleared;
+
   @Override
   public String put(AttributeSet key, String value) {
     String previous = super.put(key, value);
@@ -39,6 +52,7 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
     String plural = valueOf(key, PLURAL);
     if (plural != null) {
       byPlural.computeIfAbsent(plural, n -> new LinkedHashSet<>()).add(key);
+      writesByPlural.merge(plural, 1L, Long::sum);
     }
     return previous;
   }
@@ -53,7 +67,11 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
     String previous = super.remove(key);
     if (previous != null && key instanceof AttributeSet set) {
       unindex(byName, nameOf(set), set);
-      unindex(byPlural, valueOf(set, PLURAL), set);
+      String plural = valueOf(set, PLURAL);
+      unindex(byPlural, plural, set);
+      if (plural != null) {
+        writesByPlural.merge(plural, 1L, Long::sum);
+      }
     }
     return previous;
   }
@@ -74,6 +92,7 @@ final class NameIndexedMap extends LinkedHashMap<AttributeSet, String> {
     super.clear();
     byName.clear();
     byPlural.clear();
+    cleared++;
   }
 
   @Override

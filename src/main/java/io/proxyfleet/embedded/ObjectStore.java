@@ -98,6 +98,13 @@ final class ObjectStore extends KubernetesCrudDispatcher {
         : new MockResponse().setResponseCode(HttpURLConnection.HTTP_OK).setBody(found.getValue());
   }
 
+  /** How many times objects of this resource (plural) were stored or removed. */
+  long writesOf(String plural) {
+    synchronized (synchronizedIndexed) {
+      return indexed.writesOf(plural);
+    }
+  }
+
   @Override
   public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
     if (NameIndexedMap.nameOf(query) == null) {

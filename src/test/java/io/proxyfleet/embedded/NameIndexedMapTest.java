@@ -73,6 +73,29 @@ class NameIndexedMapTest {
   }
 
   @Test
+  void writesAreCountedPerResourceSoACopyOfOneResourceKnowsWhenItIsStale() {
+    NameIndexedMap map = new NameIndexedMap();
+    long crds = map.writesOf("customresourcedefinitions");
+    map.put(key("proxies", "a", "p1", "x"), "proxy 1");
+    map.remove(key("proxies", "a", "p1", "x"));
+    assertThat(map.writesOf("customresourcedefinitions"))
+        .as("writes to other resources leave it current")
+        .isEqualTo(crds);
+    map.put(key("customresourcedefinitions", "-", "proxies.proxyfleet.io", "x"), "crd");
+    long afterCreate = map.writesOf("customresourcedefinitions");
+    assertThat(afterCreate).isGreaterThan(crds);
+    map.remove(key("customresourcedefinitions", "-", "proxies.proxyfleet.io", "x"));
+    long afterDelete = map.writesOf("customresourcedefinitions");
+    assertThat(afterDelete).isGreaterThan(afterCreate);
+    map.remove(key("customresourcedefinitions", "-", "not-stored", "x"));
+    assertThat(map.writesOf("customresourcedefinitions"))
+        .as("removing nothing changes nothing")
+        .isEqualTo(afterDelete);
+    map.clear();
+    assertThat(map.writesOf("customresourcedefinitions")).isGreaterThan(afterDelete);
+  }
+
+  @Test
   void viewsAreReadOnlySoNothingBypassesTheIndex() {
     NameIndexedMap map = new NameIndexedMap();
     map.put(key("proxies", "a", "p1", "x"), "proxy 1");
