@@ -3,6 +3,7 @@ package io.proxyfleet.fleet;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -63,6 +64,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -641,23 +643,27 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             rotate -> {
               Proxy proxy = byName.get(rotate.name());
               String request = new RotationRequest(rotate.reason().name(), now).value();
-              // One merge patch of the annotation, by name: no read first, and no resourceVersion
-              // to be
-              // stale (the cached copy's would make an edit 409).
+              // One merge patch of the annotation on a stub naming the proxy: patch() by name
+              // reads the object first (a request per rotation for nothing), and the cached
+              // copy's resourceVersion could be stale and make the write 409.
               ObjectNode patch = JsonNodeFactory.instance.objectNode();
               patch
                   .putObject("metadata")
                   .putObject("annotations")
                   .put(ApiGroup.ROTATE_IP_ANNOTATION, request);
+              Proxy stub = new Proxy();
+              stub.setMetadata(
+                  new ObjectMetaBuilder()
+                      .withName(rotate.name())
+                      .withNamespace(proxy.getMetadata().getNamespace())
+                      .build());
               Proxy requested =
                   client
-                      .resources(Proxy.class)
-                      .inNamespace(proxy.getMetadata().getNamespace())
-                      .withName(rotate.name())
+                      .resource(stub)
                       .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
               // The next reconcile may run before the informer has this edit: remember the request
-              // so it
-              // is not made twice (a second rotation would waste an address and the budget).
+              // so it is not made twice (a second rotation would waste an address and the
+              // budget).
               seen.requests().put(requested.getMetadata().getUid(), request);
               return rotate.name()
                   + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet));
@@ -666,6 +672,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     // A list, not a map keyed by Create: creates are values (slot, subnet, reason), and equal ones
     // are distinct proxies. A map here once collapsed them to one create per subnet and pass.
     List<Map.Entry<FleetPlan.Create, Proxy>> newProxies = new ArrayList<>();
+    // Five random characters clash about once in thirty launches of a thousand proxies; a clash is
+    // a 409 that fails the pass and delays the last proxy by a retry, so names in use are skipped.
+    Set<String> names = new HashSet<>(byName.keySet());
     for (FleetPlan.Create create : plan.creates()) {
       newProxies.add(
           Map.entry(
@@ -674,7 +683,8 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
                   fleet,
                   create,
                   usable.profiles().get(create.slot().cloudProfile()),
-                  decision.step().subnets().get(create.slot()))));
+                  decision.step().subnets().get(create.slot()),
+                  names)));
     }
     DecisionLog.fleetPass(
         decisions,
@@ -1111,9 +1121,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
   }
 
   private Proxy newProxy(
-      ProxyFleet fleet, FleetPlan.Create create, CloudProfile profile, List<Subnet> subnets) {
+      ProxyFleet fleet,
+      FleetPlan.Create create,
+      CloudProfile profile,
+      List<Subnet> subnets,
+      Set<String> taken) {
     Proxy proxy = new Proxy();
-    proxy.getMetadata().setName(fleet.getMetadata().getName() + "-" + suffix());
+    String name;
+    do {
+      name = fleet.getMetadata().getName() + "-" + suffix();
+    } while (!taken.add(name));
+    proxy.getMetadata().setName(name);
     proxy.getMetadata().setNamespace(fleet.getMetadata().getNamespace());
     proxy
         .getMetadata()

@@ -297,6 +297,49 @@ class FleetReconcilerTest {
     assertThat(stored()).hasSize(12);
   }
 
+  @Test
+  void aNameAlreadyTakenIsDrawnAgainInsteadOfFailingThePassWithAConflict() {
+    CloudProfile profile = profile();
+    // Suffixes drawn: "bbbbb" (first pass); "bbbbb" again (taken by the first pass's proxy),
+    // "ccccc", "ccccc" again (taken earlier in the same pass), "ddddd".
+    int[] draws = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2};
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.random.RandomGenerator scripted =
+        new java.util.random.RandomGenerator() {
+          @Override
+          public long nextLong() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int nextInt(int bound) {
+            return draws[next.getAndIncrement()];
+          }
+        };
+    reconciler =
+        new FleetReconciler(
+            providers,
+            blocklists,
+            new BlocklistSubscriptions(),
+            new EventRecorder(client, Clock.fixed(NOW, ZoneOffset.UTC), "test"),
+            Clock.fixed(NOW, ZoneOffset.UTC),
+            scripted,
+            new SplittableRandom(3),
+            new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
+    reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
+
+    ProxyFleet fleet = reconcile(fleet(1, "manual"), profile);
+    fleet.getSpec().setReplicas(3);
+    reconcile(fleet, profile);
+
+    assertThat(stored())
+        .extracting(p -> p.getMetadata().getName())
+        .containsExactlyInAnyOrder("unit-bbbbb", "unit-ccccc", "unit-ddddd");
+    assertThat(proxyPosts.get()).as("no create was refused as a duplicate name").isEqualTo(3);
+    assertThat(next.get()).as("every scripted draw was used").isEqualTo(draws.length);
+  }
+
   /**
    * The endpoints Secret at the largest fleet the schema allows, with the longest links (MTProto,
    * per-proxy keys, a 253-character FakeTLS domain, a 57-character fleet name): it must stay under
