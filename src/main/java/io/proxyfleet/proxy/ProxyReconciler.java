@@ -328,6 +328,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       }
     }
     ProxyPhase recorded = status.getPhase();
+    // A VM launched in this pass is announced once: with its address when it gets one in the same
+    // pass (one event instead of Launched and IPAssigned, a thousand fewer writes per thousand
+    // launches), on its own otherwise.
+    StringBuilder launchedNote = new StringBuilder();
 
     try {
       CloudProvider provider = providers.forProfile(profile.get());
@@ -364,9 +368,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
                     credentials));
         status.setInstanceId(launched.id());
         status.setLaunchedAt(rfc3339(Optional.ofNullable(launched.launchedAt()).orElse(now)));
-        events.normal(
-            proxy,
-            "Launched",
+        launchedNote.append(
             "Launched instance "
                 + launched.id()
                 + " in "
@@ -376,6 +378,9 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
                 + ")");
         found = Optional.of(launched);
         decision = decide(proxy, seen.launched(launched));
+        if (!(decision instanceof ProxyStep.AssignAddress)) {
+          announceLaunch(proxy, launchedNote);
+        }
       }
       if (found.isPresent()) {
         Instance instance = found.get();
@@ -415,7 +420,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       }
       if (decision instanceof ProxyStep.AssignAddress assign) {
         return assign(
-            proxy, previous, status, assign, provider, found.get(), fleet, request, checker);
+            proxy,
+            previous,
+            status,
+            assign,
+            provider,
+            found.get(),
+            fleet,
+            request,
+            checker,
+            launchedNote);
       }
       if (decision instanceof ProxyStep.Serve) {
         status.setPublicIp(found.get().publicIp());
@@ -424,7 +438,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       }
       throw new IllegalStateException("no action for " + decision);
     } catch (CloudException e) {
+      announceLaunch(proxy, launchedNote);
       return onCloudError(proxy, previous, status, e, checker);
+    }
+  }
+
+  /** The Launched event of a VM this pass launched, if not announced yet. */
+  private void announceLaunch(Proxy proxy, StringBuilder note) {
+    if (!note.isEmpty()) {
+      events.normal(proxy, "Launched", note.toString());
+      note.setLength(0);
     }
   }
 
@@ -445,7 +468,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       Instance instance,
       Optional<ProxyFleet> fleet,
       String request,
-      BlockChecker checker) {
+      BlockChecker checker,
+      StringBuilder launchedNote) {
     String region = proxy.getSpec().getRegion();
     String oldIp = instance.publicIp();
     if (assign.rotation()) {
@@ -477,6 +501,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     ProxyStep.Decision after = ProxyStep.afterAssignment(result.clean());
     decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), after);
     if (after instanceof ProxyStep.Fail) {
+      announceLaunch(proxy, launchedNote);
       events.warning(
           proxy,
           Reason.NoCleanAddress.name(),
@@ -509,6 +534,12 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
               + " to "
               + fresh.ip()
               + (request == null ? "" : " (" + request + ")"));
+    } else if (!launchedNote.isEmpty()) {
+      events.normal(
+          proxy,
+          "Launched",
+          launchedNote + ", serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
+      launchedNote.setLength(0);
     } else {
       events.normal(
           proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());

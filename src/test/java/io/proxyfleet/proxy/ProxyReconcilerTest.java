@@ -252,6 +252,17 @@ class ProxyReconcilerTest {
             Conditions.find(status.getConditions(), "Ready").orElseThrow().getLastTransitionTime())
         .isEqualTo("2026-03-01T12:00:00Z");
     assertThat(status.getIpAssignedAt()).isEqualTo("2026-03-01T12:00:00Z");
+    assertThat(client.v1().events().inNamespace("default").list().getItems())
+        .as("a launch and its address in one pass are one event, not Launched and IPAssigned")
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getReason()).isEqualTo("Launched");
+              assertThat(e.getMessage())
+                  .startsWith("Launched instance ")
+                  .contains(" in local-71 (local-71-s0)")
+                  .endsWith(", serving on " + status.getPublicIp() + ":1080");
+            });
   }
 
   @Test
