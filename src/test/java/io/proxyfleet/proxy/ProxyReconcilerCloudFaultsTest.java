@@ -518,6 +518,33 @@ class ProxyReconcilerCloudFaultsTest {
     assertThat(cloud.ledger().launches()).isEqualTo(1);
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = Fault.class,
+      names = {"THROTTLED", "UNAUTHORIZED"})
+  void aRunningProxyWhoseCloudRefusesEveryCallKeepsServingAndChangesNothingInTheCloud(Fault fault) {
+    Pass running = reconcile(stored());
+    String ip = running.status().getPublicIp();
+    fault.on.accept(cloud);
+
+    Pass refused = reconcile(running.proxy());
+
+    // The VM still serves; what failed is the operator's view of it, and Ready's reason says so.
+    assertThat(refused.status().getPhase()).isEqualTo(ProxyPhase.Running);
+    assertThat(refused.status().getPublicIp()).isEqualTo(ip);
+    assertThat(status(refused.proxy(), "Ready")).isEqualTo("True");
+    assertThat(reason(refused.proxy(), "Ready")).isEqualTo(fault.reason);
+    assertThat(refused.requeue()).isEqualTo(Optional.ofNullable(fault.requeue));
+
+    fault.off.accept(cloud);
+    Pass after = reconcile(refused.proxy());
+
+    assertServesOnOneInstanceAndOneAddress(after.proxy());
+    assertThat(after.status().getPublicIp()).isEqualTo(ip);
+    assertThat(cloud.calls("launch")).isEqualTo(1);
+    assertThat(cloud.calls("allocateAddress")).isEqualTo(1);
+  }
+
   // ---- 5. The instance of a Running proxy is lost. ----
 
   @Test

@@ -40,6 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       zone is then held in {@link #unavailableZones(String)} as the adapters' {@link
  *       ZoneCapacity} does;
  *   <li>{@link #quotaExceeded(boolean)}: launches and allocations fail QUOTA_EXCEEDED;
+ *   <li>{@link #instanceLimit(int)}: launches fail QUOTA_EXCEEDED while that many instances it
+ *       launched live, as an account's running-instance quota does;
  *   <li>{@link #throttled(boolean)}, {@link #unauthorized(boolean)}: every call fails (verifyAccess
  *       too);
  *   <li>{@link #rejectSetting(String)}: verifyAccess fails INVALID with that message (a bad field);
@@ -69,6 +71,8 @@ public final class TestingCloudProvider implements CloudProvider {
   private final Map<String, Deque<Reason>> scripted = new ConcurrentHashMap<>();
   private final Map<String, Deque<Reason>> lostResponses = new ConcurrentHashMap<>();
   private volatile boolean quotaExceeded;
+  private volatile int instanceLimit = Integer.MAX_VALUE;
+  private final Set<String> launched = ConcurrentHashMap.newKeySet();
   private volatile boolean throttled;
   private volatile boolean unauthorized;
   private volatile String rejectedSetting;
@@ -133,6 +137,14 @@ public final class TestingCloudProvider implements CloudProvider {
 
   public void quotaExceeded(boolean on) {
     quotaExceeded = on;
+  }
+
+  /**
+   * At most this many live instances launched through this provider (instances arranged in the
+   * ledger directly do not count); Integer.MAX_VALUE lifts the limit.
+   */
+  public void instanceLimit(int limit) {
+    instanceLimit = limit;
   }
 
   public void throttled(boolean on) {
@@ -297,9 +309,16 @@ public final class TestingCloudProvider implements CloudProvider {
           Reason.QUOTA_EXCEEDED,
           "InstanceLimitExceeded: the instance quota of the account is spent");
     }
-    Instance launched = ledger.launch(spec.owner(), subnet, bootDelay);
+    int limit = instanceLimit;
+    if (limit != Integer.MAX_VALUE && liveInstances() >= limit) {
+      throw new CloudException(
+          Reason.QUOTA_EXCEEDED,
+          "InstanceLimitExceeded: the account may run " + limit + " instances");
+    }
+    Instance created = ledger.launch(spec.owner(), subnet, bootDelay);
+    launched.add(created.id());
     answer("launch");
-    return launched;
+    return created;
   }
 
   @Override
@@ -414,6 +433,11 @@ public final class TestingCloudProvider implements CloudProvider {
     synchronized (queue) {
       return queue.poll();
     }
+  }
+
+  private int liveInstances() {
+    launched.removeIf(id -> ledger.instance(id).isEmpty());
+    return launched.size();
   }
 
   private IpRange range(String region) {

@@ -140,6 +140,23 @@ class TestingCloudProviderTest {
   }
 
   @Test
+  void anInstanceLimitRefusesLaunchesBeyondItUntilAnInstanceIsGone() {
+    cloud.instanceLimit(2);
+    Instance first = launch("u1", "a");
+    launch("u2", "b");
+    fails(Reason.QUOTA_EXCEEDED, () -> launch("u3", "a"));
+    assertThat(launch("u1", "a").id())
+        .as("a repeated launch is no new instance")
+        .isEqualTo(first.id());
+    cloud.terminate("r1", first.id());
+    launch("u3", "a");
+    fails(Reason.QUOTA_EXCEEDED, () -> launch("u4", "c"));
+    cloud.instanceLimit(Integer.MAX_VALUE);
+    launch("u4", "c");
+    assertThat(cloud.listManagedInstances("r1", "c1")).hasSize(3);
+  }
+
+  @Test
   void aLostAnswerFailsTheCallAfterTheCloudActed() {
     cloud.loseResponseNext("launch", Reason.TRANSIENT, 1);
     fails(Reason.TRANSIENT, () -> launch("u1", "a"));
