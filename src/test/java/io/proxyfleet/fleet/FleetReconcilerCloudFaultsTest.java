@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.proxyfleet.api.CloudProfile;
@@ -192,6 +193,46 @@ class FleetReconcilerCloudFaultsTest {
     assertThat(cloud.ledger().allocations()).isEqualTo(6);
   }
 
+  @Test
+  void aLostInstanceIsReplacedAndTheFinalizerReleasesItsAddressLeavingOnePerProxy() {
+    fleetPass();
+    proxyPasses();
+    fleetPass();
+    assertThat(phases()).containsExactly(Map.entry(ProxyPhase.Running, 6L));
+    Proxy victim = storedProxies().get(0);
+    String lostAddress = victim.getStatus().getAddressId();
+    assertThat(cloud.loseInstance(victim.getStatus().getInstanceId())).isTrue();
+
+    proxyPasses();
+    assertThat(phases()).containsEntry(ProxyPhase.Failed, 1L).containsEntry(ProxyPhase.Running, 5L);
+    assertThat(instances()).hasSize(5);
+    assertThat(addresses()).as("the lost VM's address waits for the finalizer").hasSize(6);
+
+    for (int round = 0; round < 2; round++) {
+      fleetPass();
+      proxyPasses();
+    }
+    fleetPass();
+
+    List<Proxy> after = storedProxies();
+    assertThat(after).hasSize(6);
+    assertThat(after)
+        .extracting(p -> p.getMetadata().getUid())
+        .doesNotContain(victim.getMetadata().getUid());
+    assertThat(phases()).containsExactly(Map.entry(ProxyPhase.Running, 6L));
+    Set<String> uids =
+        after.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    assertThat(instances())
+        .extracting(Instance::ownerUid)
+        .containsExactlyInAnyOrderElementsOf(uids);
+    assertThat(addresses())
+        .allSatisfy(a -> assertThat(a.instanceId()).isNotNull())
+        .extracting(Address::ownerUid)
+        .containsExactlyInAnyOrderElementsOf(uids);
+    assertThat(cloud.ledger().address(lostAddress)).as("released by the cleanup").isEmpty();
+    assertThat(cloud.ledger().launches()).isEqualTo(7);
+  }
+
   // ---- Helpers. ----
 
   void fleetPass() {
@@ -199,15 +240,35 @@ class FleetReconcilerCloudFaultsTest {
     fleet = control.getResource().orElse(fleet);
   }
 
-  /** One proxy pass each, its status written back as JOSDK would and shown to the fleet. */
+  /**
+   * One proxy pass each, as JOSDK runs them: cleanup for a deleted Proxy (then its finalizer goes),
+   * reconcile for the others with the status written back; the fleet's informer then shows the
+   * server's Proxies.
+   */
   void proxyPasses() {
     for (Proxy stored : storedProxies()) {
+      if (stored.getMetadata().getDeletionTimestamp() != null) {
+        DeleteControl control = proxies.cleanup(stored, proxyContext());
+        if (control.isRemoveFinalizer()) {
+          client
+              .resources(Proxy.class)
+              .inNamespace("default")
+              .withName(stored.getMetadata().getName())
+              .edit(
+                  p -> {
+                    p.getMetadata().setFinalizers(List.of());
+                    return p;
+                  });
+        }
+        continue;
+      }
       UpdateControl<Proxy> control = proxies.reconcile(stored, proxyContext());
       if (control.isPatchStatus()) {
-        Proxy written = client.resource(control.getResource().orElseThrow()).patchStatus();
-        proxyCache.put(ResourceID.fromResource(written), written);
+        client.resource(control.getResource().orElseThrow()).patchStatus();
       }
     }
+    proxyCache.clear();
+    storedProxies().forEach(p -> proxyCache.put(ResourceID.fromResource(p), p));
   }
 
   List<Proxy> storedProxies() {

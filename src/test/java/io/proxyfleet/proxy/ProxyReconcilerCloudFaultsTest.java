@@ -274,6 +274,26 @@ class ProxyReconcilerCloudFaultsTest {
     assertThat(cloud.ledger().allocations()).isEqualTo(1);
   }
 
+  @Test
+  void anAllocationWhoseAnswerIsLostIsAdoptedNotDrawnAgain() {
+    cloud.loseResponseNext("allocateAddress", Reason.TRANSIENT, 1);
+
+    Pass first = reconcile(stored());
+
+    assertThat(reason(first.proxy(), "Ready")).isEqualTo("CloudError");
+    assertThat(addresses())
+        .as("reserved by the cloud all the same")
+        .singleElement()
+        .satisfies(a -> assertThat(a.instanceId()).isNull());
+    String reserved = addresses().get(0).id();
+
+    Pass second = reconcile(first.proxy());
+
+    assertServesOnOneInstanceAndOneAddress(second.proxy());
+    assertThat(second.status().getAddressId()).isEqualTo(reserved);
+    assertThat(cloud.calls("allocateAddress")).isEqualTo(1);
+  }
+
   // ---- 3. The address is drawn, attaching it fails. ----
 
   @Test
