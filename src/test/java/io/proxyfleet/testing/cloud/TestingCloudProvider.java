@@ -40,12 +40,16 @@ import java.util.concurrent.atomic.LongAdder;
  *       zone is then held in {@link #unavailableZones(String)} as the adapters' {@link
  *       ZoneCapacity} does;
  *   <li>{@link #quotaExceeded(boolean)}: launches and allocations fail QUOTA_EXCEEDED;
+ *   <li>{@link #instanceLimit(int)}: launches fail QUOTA_EXCEEDED while that many instances it
+ *       launched live, as an account's running-instance quota does;
  *   <li>{@link #throttled(boolean)}, {@link #unauthorized(boolean)}: every call fails (verifyAccess
  *       too);
  *   <li>{@link #rejectSetting(String)}: verifyAccess fails INVALID with that message (a bad field);
  *   <li>{@link #loseInstance(String)}: the instance vanishes behind the operator's back;
  *   <li>{@link #slowCalls(Duration)}: every call waits that long (real time) before it runs;
- *   <li>{@link #failNext(String, Reason, int)}: the next calls of one operation fail.
+ *   <li>{@link #failNext(String, Reason, int)}: the next calls of one operation fail;
+ *   <li>{@link #loseResponseNext(String, Reason, int)}: the next calls of one operation take effect
+ *       but answer an error, as a timeout or a dropped connection after the cloud acted does.
  * </ul>
  *
  * Calls are counted per operation ({@link CloudProvider} method names), failed ones included.
@@ -65,7 +69,10 @@ public final class TestingCloudProvider implements CloudProvider {
   private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
   private final Set<String> zonesWithoutCapacity = ConcurrentHashMap.newKeySet();
   private final Map<String, Deque<Reason>> scripted = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Reason>> lostResponses = new ConcurrentHashMap<>();
   private volatile boolean quotaExceeded;
+  private volatile int instanceLimit = Integer.MAX_VALUE;
+  private final Set<String> launched = ConcurrentHashMap.newKeySet();
   private volatile boolean throttled;
   private volatile boolean unauthorized;
   private volatile String rejectedSetting;
@@ -132,6 +139,14 @@ public final class TestingCloudProvider implements CloudProvider {
     quotaExceeded = on;
   }
 
+  /**
+   * At most this many live instances launched through this provider (instances arranged in the
+   * ledger directly do not count); Integer.MAX_VALUE lifts the limit.
+   */
+  public void instanceLimit(int limit) {
+    instanceLimit = limit;
+  }
+
   public void throttled(boolean on) {
     throttled = on;
   }
@@ -160,7 +175,27 @@ public final class TestingCloudProvider implements CloudProvider {
 
   /** The next {@code times} calls of {@code operation} fail with {@code reason}. */
   public void failNext(String operation, Reason reason, int times) {
-    Deque<Reason> queue = scripted.computeIfAbsent(operation, k -> new ArrayDeque<>());
+    enqueue(scripted, operation, reason, times);
+  }
+
+  /**
+   * The next {@code times} calls of {@code operation} change the ledger as a successful call would,
+   * then fail with {@code reason}: the caller cannot tell whether the cloud acted. Only operations
+   * that change something lose answers: launch, terminate, allocateAddress, associateAddress,
+   * releaseAddress.
+   */
+  public void loseResponseNext(String operation, Reason reason, int times) {
+    if (!Set.of("launch", "terminate", "allocateAddress", "associateAddress", "releaseAddress")
+        .contains(operation)) {
+      throw new IllegalArgumentException(
+          operation + " changes nothing: a lost answer to it is the same as failNext");
+    }
+    enqueue(lostResponses, operation, reason, times);
+  }
+
+  private static void enqueue(
+      Map<String, Deque<Reason>> queues, String operation, Reason reason, int times) {
+    Deque<Reason> queue = queues.computeIfAbsent(operation, k -> new ArrayDeque<>());
     synchronized (queue) {
       for (int i = 0; i < times; i++) {
         queue.add(reason);
@@ -251,6 +286,7 @@ public final class TestingCloudProvider implements CloudProvider {
     }
     Optional<Instance> existing = ledger.findInstance(spec.region(), spec.owner().proxyUid());
     if (existing.isPresent()) {
+      answer("launch");
       return existing.get();
     }
     Subnet subnet =
@@ -273,7 +309,16 @@ public final class TestingCloudProvider implements CloudProvider {
           Reason.QUOTA_EXCEEDED,
           "InstanceLimitExceeded: the instance quota of the account is spent");
     }
-    return ledger.launch(spec.owner(), subnet, bootDelay);
+    int limit = instanceLimit;
+    if (limit != Integer.MAX_VALUE && liveInstances() >= limit) {
+      throw new CloudException(
+          Reason.QUOTA_EXCEEDED,
+          "InstanceLimitExceeded: the account may run " + limit + " instances");
+    }
+    Instance created = ledger.launch(spec.owner(), subnet, bootDelay);
+    launched.add(created.id());
+    answer("launch");
+    return created;
   }
 
   @Override
@@ -281,6 +326,7 @@ public final class TestingCloudProvider implements CloudProvider {
     call("terminate");
     range(region);
     ledger.terminate(region, instanceId);
+    answer("terminate");
   }
 
   @Override
@@ -313,7 +359,9 @@ public final class TestingCloudProvider implements CloudProvider {
       throw new CloudException(
           Reason.QUOTA_EXCEEDED, "AddressLimitExceeded: the address quota of the account is spent");
     }
-    return ledger.allocate(region, owner, uniform(region, range));
+    Address allocated = ledger.allocate(region, owner, uniform(region, range));
+    answer("allocateAddress");
+    return allocated;
   }
 
   @Override
@@ -328,6 +376,7 @@ public final class TestingCloudProvider implements CloudProvider {
     call("associateAddress");
     range(region);
     ledger.associate(region, instanceId, address.id());
+    answer("associateAddress");
   }
 
   @Override
@@ -335,6 +384,7 @@ public final class TestingCloudProvider implements CloudProvider {
     call("releaseAddress");
     range(region);
     ledger.release(region, address.id());
+    answer("releaseAddress");
   }
 
   // ---- Internals. ----
@@ -360,16 +410,34 @@ public final class TestingCloudProvider implements CloudProvider {
       throw new CloudException(
           Reason.THROTTLED, "RequestLimitExceeded: " + operation + " was throttled");
     }
-    Deque<Reason> queue = scripted.get(operation);
-    if (queue != null) {
-      Reason reason;
-      synchronized (queue) {
-        reason = queue.poll();
-      }
-      if (reason != null) {
-        throw new CloudException(reason, operation + " failed (injected " + reason + ")");
-      }
+    Reason reason = next(scripted, operation);
+    if (reason != null) {
+      throw new CloudException(reason, operation + " failed (injected " + reason + ")");
     }
+  }
+
+  /** After the ledger changed: the answer is lost if the script says so. */
+  private void answer(String operation) {
+    Reason reason = next(lostResponses, operation);
+    if (reason != null) {
+      throw new CloudException(
+          reason, operation + " took effect but its answer was lost (injected " + reason + ")");
+    }
+  }
+
+  private static Reason next(Map<String, Deque<Reason>> queues, String operation) {
+    Deque<Reason> queue = queues.get(operation);
+    if (queue == null) {
+      return null;
+    }
+    synchronized (queue) {
+      return queue.poll();
+    }
+  }
+
+  private int liveInstances() {
+    launched.removeIf(id -> ledger.instance(id).isEmpty());
+    return launched.size();
   }
 
   private IpRange range(String region) {

@@ -140,6 +140,61 @@ class TestingCloudProviderTest {
   }
 
   @Test
+  void anInstanceLimitRefusesLaunchesBeyondItUntilAnInstanceIsGone() {
+    cloud.instanceLimit(2);
+    Instance first = launch("u1", "a");
+    launch("u2", "b");
+    fails(Reason.QUOTA_EXCEEDED, () -> launch("u3", "a"));
+    assertThat(launch("u1", "a").id())
+        .as("a repeated launch is no new instance")
+        .isEqualTo(first.id());
+    cloud.terminate("r1", first.id());
+    launch("u3", "a");
+    fails(Reason.QUOTA_EXCEEDED, () -> launch("u4", "c"));
+    cloud.instanceLimit(Integer.MAX_VALUE);
+    launch("u4", "c");
+    assertThat(cloud.listManagedInstances("r1", "c1")).hasSize(3);
+  }
+
+  @Test
+  void aLostAnswerFailsTheCallAfterTheCloudActed() {
+    cloud.loseResponseNext("launch", Reason.TRANSIENT, 1);
+    fails(Reason.TRANSIENT, () -> launch("u1", "a"));
+    Instance vm = cloud.findInstance("r1", "u1").orElseThrow();
+    assertThat(launch("u1", "a").id()).as("the next answer arrives").isEqualTo(vm.id());
+
+    cloud.loseResponseNext("allocateAddress", Reason.THROTTLED, 1);
+    fails(Reason.THROTTLED, () -> cloud.allocateAddress("r1", owner("u1"), Optional.empty()));
+    Address a = cloud.listManagedAddresses("r1", "c1").get(0);
+    assertThat(a.instanceId()).isNull();
+
+    cloud.loseResponseNext("associateAddress", Reason.TRANSIENT, 1);
+    fails(Reason.TRANSIENT, () -> cloud.associateAddress("r1", vm.id(), a));
+    assertThat(cloud.findInstance("r1", "u1").orElseThrow().publicIp()).isEqualTo(a.ip());
+
+    cloud.loseResponseNext("terminate", Reason.TRANSIENT, 1);
+    fails(Reason.TRANSIENT, () -> cloud.terminate("r1", vm.id()));
+    assertThat(cloud.findInstance("r1", "u1")).isEmpty();
+
+    cloud.loseResponseNext("releaseAddress", Reason.TRANSIENT, 1);
+    fails(Reason.TRANSIENT, () -> cloud.releaseAddress("r1", a));
+    assertThat(cloud.listManagedAddresses("r1", "c1")).isEmpty();
+    assertThat(cloud.callCounts())
+        .containsExactlyInAnyOrderEntriesOf(
+            java.util.Map.of(
+                "launch", 2L,
+                "findInstance", 3L,
+                "allocateAddress", 1L,
+                "listManagedAddresses", 2L,
+                "associateAddress", 1L,
+                "terminate", 1L,
+                "releaseAddress", 1L));
+    assertThatThrownBy(() -> cloud.loseResponseNext("findInstance", Reason.TRANSIENT, 1))
+        .as("a read changes nothing: failNext says the same")
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void slowCallsWaitBeforeAnsweringAndBootDelayKeepsInstancesPending() {
     List<Duration> waits = new ArrayList<>();
     cloud.withSleeper(waits::add).slowCalls(Duration.ofMillis(50));
