@@ -881,11 +881,20 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         proxy.getMetadata().getUid());
   }
 
+  /** Refused credentials and invalid requests do not get better by retrying every few seconds. */
+  static final Duration CLEANUP_REFUSED_RETRY = Duration.ofMinutes(5);
+
+  /**
+   * When a failed cleanup tries again: as a failed reconcile does ({@link ProxyStep#onCloudError}).
+   * Where a reconcile waits for its profile to change instead (unauthorized) or gives up (invalid),
+   * cleanup still owes the cloud a VM, so it tries again after {@link #CLEANUP_REFUSED_RETRY}; the
+   * profile's change wakes it earlier. Retrying those every 5 s, as cleanup once did, made deleting
+   * a large fleet with revoked credentials a storm of refused cloud calls and CleanupFailed events.
+   */
   private static Duration backoff(CloudException e) {
-    return switch (e.reason()) {
-      case THROTTLED -> Duration.ofSeconds(10);
-      case CAPACITY_UNAVAILABLE, QUOTA_EXCEEDED -> Duration.ofMinutes(1);
-      default -> Duration.ofSeconds(5);
-    };
+    return ProxyStep.onCloudError(e.reason(), ProxyPhase.Terminating) instanceof ProxyStep.Retry r
+            && r.backoff() != null
+        ? r.backoff()
+        : CLEANUP_REFUSED_RETRY;
   }
 }

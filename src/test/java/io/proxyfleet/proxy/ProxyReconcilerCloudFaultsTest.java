@@ -644,7 +644,8 @@ class ProxyReconcilerCloudFaultsTest {
     "terminate, loses its answer, TRANSIENT, 5, 0, 1",
     "releaseAddress, fails, THROTTLED, 10, 0, 1",
     "releaseAddress, loses its answer, TRANSIENT, 5, 0, 0",
-    "findInstance, fails, UNAUTHORIZED, 5, 1, 1"
+    "findInstance, fails, UNAUTHORIZED, 300, 1, 1",
+    "findInstance, fails, INVALID, 300, 1, 1"
   })
   void aCleanupThatFailsHalfWayKeepsTheFinalizerAndTheNextOneLeavesNothing(
       String operation,
