@@ -60,6 +60,13 @@ final class BenchCommand implements Callable<Integer> {
   int runs;
 
   @Option(
+      names = "--warmup",
+      defaultValue = "1",
+      description =
+          "Runs done first and discarded, so the JIT compiler has warmed up (an operator runs for days; its first minute is not its steady state). Default: ${DEFAULT-VALUE}.")
+  int warmup;
+
+  @Option(
       names = "--reconcile-threads",
       defaultValue = "16",
       description =
@@ -97,38 +104,52 @@ final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().maxMemory() >> 20,
                 kubeconfig == null ? "embedded (local mode)" : "cluster of " + kubeconfig)
             + ", reconcile threads "
-            + reconcileThreads);
+            + reconcileThreads
+            + ", "
+            + warmup
+            + " warm-up run(s) discarded");
     List<Long> startup = new ArrayList<>();
     List<Long> block10 = new ArrayList<>();
     List<Long> blockAll = new ArrayList<>();
     List<String> perProxy = new ArrayList<>();
     Map<String, Long> breakdown = Map.of();
     Map<String, Long> blockBreakdown = Map.of();
-    for (int run = 0; run < runs; run++) {
+    for (int run = -warmup; run < runs; run++) {
+      boolean counted = run >= 0;
       try (Target env = target();
           ProxyWatch proxies = new ProxyWatch(env.client())) {
         requests.reset();
         apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, 4));
         long t0 = System.nanoTime();
         waitFor(() -> runningClean(proxies.all(), replicas, Set.of()), Duration.ofMinutes(5));
-        startup.add(ms(t0));
+        long up = ms(t0);
         long launched = requests.count("fleet POST proxies");
-        perProxy.add(
+        String fleetRequests =
             String.format(
                 "%.2f (%d requests / %d proxies)",
                 (double) requests.total("fleet") / Math.max(1, launched),
                 requests.total("fleet"),
-                launched));
-        breakdown = requests.snapshot();
-
-        block10.add(blockAndWait(env.client(), proxies, 10));
+                launched);
+        Map<String, Long> applied = requests.snapshot();
+        long few = blockAndWait(env.client(), proxies, 10);
         requests.reset();
-        blockAll.add(blockAndWait(env.client(), proxies, replicas));
-        blockBreakdown = requests.snapshot();
+        long all = blockAndWait(env.client(), proxies, replicas);
+        if (counted) {
+          startup.add(up);
+          perProxy.add(fleetRequests);
+          breakdown = applied;
+          block10.add(few);
+          blockAll.add(all);
+          blockBreakdown = requests.snapshot();
+        }
       }
     }
+    boolean local = kubeconfig == null;
     report.add(
-        line("apply " + replicas + "-proxy fleet -> all Running", startup, "target < 5000 ms"));
+        line(
+            "apply " + replicas + "-proxy fleet -> all Running",
+            startup,
+            local ? "target < 5000 ms (1,000, local)" : "target < 10000 ms (1,000, real server)"));
     report.add(
         line(
             "blocklist change, 10 proxies affected -> all on clean IPs",
@@ -138,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
         line(
             "blocklist change, " + replicas + " proxies affected -> all on clean IPs",
             blockAll,
-            "target < 3000 ms"));
+            local ? "target < 3000 ms (100, local)" : "target < 10000 ms (1,000, real server)"));
     report.add(
         String.format(
             "%-62s %s  target <= 3",
