@@ -142,7 +142,19 @@ public final class ProxyStep {
    * the phase and is retried.
    */
   public static Decision onCloudError(CloudException.Reason error, ProxyPhase phase) {
-    ProxyPhase kept = phase == null ? ProxyPhase.Pending : phase;
+    return onCloudError(error, phase, false);
+  }
+
+  /**
+   * As {@link #onCloudError(CloudException.Reason, ProxyPhase)}, for a proxy whose instance was
+   * already launched ({@code launched}): a Pending proxy whose VM exists is Launching, not Pending,
+   * while it waits to retry (an address allocation refused right after the launch showed a live VM
+   * as Pending).
+   */
+  public static Decision onCloudError(
+      CloudException.Reason error, ProxyPhase phase, boolean launched) {
+    ProxyPhase recorded = phase == null ? ProxyPhase.Pending : phase;
+    ProxyPhase kept = recorded == ProxyPhase.Pending && launched ? ProxyPhase.Launching : recorded;
     return switch (error) {
       case INVALID -> new Fail(Reason.InvalidRequest);
       // Retrying will not help until the profile or its Secret changes; the profile informer wakes

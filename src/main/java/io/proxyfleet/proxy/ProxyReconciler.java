@@ -719,7 +719,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       ProxyStatus status,
       CloudException e,
       BlockChecker checker) {
-    ProxyStep.Decision decision = ProxyStep.onCloudError(e.reason(), status.getPhase());
+    ProxyStep.Decision decision =
+        ProxyStep.onCloudError(e.reason(), status.getPhase(), status.getInstanceId() != null);
     decisions.proxy(Instant.now(clock), proxy.getMetadata().getName(), decision);
     if (decision instanceof ProxyStep.Fail fail) {
       events.warning(proxy, fail.reason().name(), e.getMessage());

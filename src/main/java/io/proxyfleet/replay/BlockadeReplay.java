@@ -528,7 +528,8 @@ public final class BlockadeReplay {
       p.phase = ProxyPhase.Running;
       return p.phase != phaseBefore || !Objects.equals(ipBefore, p.publicIp);
     } catch (CloudException e) {
-      ProxyStep.Decision decision = ProxyStep.onCloudError(e.reason(), p.phase);
+      ProxyStep.Decision decision =
+          ProxyStep.onCloudError(e.reason(), p.phase, p.instanceId != null);
       decisions.proxy(now, p.name, decision);
       if (decision instanceof ProxyStep.Fail fail) {
         return fail(p, fail.reason());

@@ -182,6 +182,17 @@ class StepFunctionsTest {
     assertThat(ProxyStep.onCloudError(CloudException.Reason.THROTTLED, ProxyPhase.Rotating))
         .isEqualTo(
             new ProxyStep.Retry(Reason.Throttled, ProxyPhase.Rotating, Duration.ofSeconds(10)));
+    assertThat(ProxyStep.onCloudError(CloudException.Reason.QUOTA_EXCEEDED, null, true))
+        .as("a VM exists: Launching, not Pending")
+        .isEqualTo(
+            new ProxyStep.Retry(Reason.QuotaExceeded, ProxyPhase.Launching, Duration.ofMinutes(1)));
+    assertThat(ProxyStep.onCloudError(CloudException.Reason.QUOTA_EXCEEDED, null, false))
+        .isEqualTo(
+            new ProxyStep.Retry(Reason.QuotaExceeded, ProxyPhase.Pending, Duration.ofMinutes(1)));
+    assertThat(ProxyStep.onCloudError(CloudException.Reason.THROTTLED, ProxyPhase.Rotating, true))
+        .as("only Pending moves")
+        .isEqualTo(
+            new ProxyStep.Retry(Reason.Throttled, ProxyPhase.Rotating, Duration.ofSeconds(10)));
     assertThat(ProxyStep.onCloudError(CloudException.Reason.UNAUTHORIZED, null))
         .isEqualTo(new ProxyStep.Retry(Reason.Unauthorized, ProxyPhase.Pending, null));
     assertThat(ProxyStep.cleanup(Optional.of(vm(Instance.State.RUNNING, null))))

@@ -251,9 +251,8 @@ class ProxyReconcilerCloudFaultsTest {
     assertThat(first.status().getInstanceId()).isEqualTo(vm.id());
     assertThat(first.status().getZone()).isEqualTo(ZONE);
     assertThat(first.status().getPublicIp()).isNull();
-    // The phase a fresh proxy had when the call failed is kept (ProxyStep.onCloudError), though
-    // its instance now exists: Launched=True says how far it got.
-    assertThat(first.status().getPhase()).isEqualTo(ProxyPhase.Pending);
+    // Its VM exists, so it waits as Launching, not Pending (ProxyStep.onCloudError).
+    assertThat(first.status().getPhase()).isEqualTo(ProxyPhase.Launching);
     assertThat(ladder(first.proxy()))
         .containsExactly(
             "Launched=True/InstanceCreated",
