@@ -351,7 +351,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     if (StatusChange.changed(seen.previous(), seen.status())) {
       events.warning(fleet, Reason.InvalidSpec.name(), FleetStatusFactory.describe(invalid));
     }
-    return patchIfChanged(fleet, seen.previous(), seen.status(), null);
+    return patchIfChanged(context.getClient(), fleet, seen.previous(), seen.status(), null);
   }
 
   /**
@@ -816,7 +816,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       next =
           next == null || next.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : next;
     }
-    return patchIfChanged(fleet, seen.previous(), status, next);
+    return patchIfChanged(context.getClient(), fleet, seen.previous(), status, next);
   }
 
   @Override
@@ -1277,15 +1277,49 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
   }
 
+  /**
+   * Writes {@code status} when it differs from what the server holds: what this process last wrote
+   * there, or, when that is unknown or older than the informer's copy, the copy this pass started
+   * from.
+   *
+   * <p>The status replaces the whole of the server's (one JSON Patch {@code add /status}), written
+   * here rather than through {@code UpdateControl.patchStatus}: JOSDK sends the difference between
+   * the status and the cached fleet the pass started from, and when that copy was older than our
+   * own last write (the informer had not delivered it yet), a field whose stale value equalled the
+   * new one was left out, so the server kept the value written in between. A fleet whose proxies
+   * all came back stayed at "2 of 3 ready" that way; its own status write changes no generation, so
+   * no pass followed it, and the pass that computed 3 of 3 saw nothing to do. Comparing with our
+   * last write, and replacing status whole, leaves nothing to a stale base.
+   */
   private UpdateControl<ProxyFleet> patchIfChanged(
-      ProxyFleet fleet, ProxyFleetStatus previous, ProxyFleetStatus status, Duration next) {
-    UpdateControl<ProxyFleet> control;
-    if (StatusChange.changed(previous, status)) {
-      written.remember(ResourceID.fromResource(fleet), status);
+      KubernetesClient client,
+      ProxyFleet fleet,
+      ProxyFleetStatus previous,
+      ProxyFleetStatus status,
+      Duration next) {
+    ResourceID id = ResourceID.fromResource(fleet);
+    ProxyFleetStatus onServer =
+        written.lastWrittenIfNewer(id, fleet.getMetadata().getResourceVersion()).orElse(previous);
+    UpdateControl<ProxyFleet> control = UpdateControl.noUpdate();
+    if (StatusChange.changed(onServer, status)) {
+      ObjectNode add = JsonNodeFactory.instance.objectNode();
+      add.put("op", "add").put("path", "/status");
+      add.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
+      ProxyFleet stub = new ProxyFleet();
+      stub.setMetadata(
+          new ObjectMetaBuilder()
+              .withName(fleet.getMetadata().getName())
+              .withNamespace(fleet.getMetadata().getNamespace())
+              .build());
+      ProxyFleet stored =
+          client
+              .resource(stub)
+              .subresource("status")
+              .patch(
+                  PatchContext.of(PatchType.JSON),
+                  JsonNodeFactory.instance.arrayNode().add(add).toString());
+      written.remember(id, status, stored.getMetadata().getResourceVersion());
       fleet.setStatus(status);
-      control = UpdateControl.patchStatus(fleet);
-    } else {
-      control = UpdateControl.noUpdate();
     }
     return next == null ? control : control.rescheduleAfter(next);
   }

@@ -8,6 +8,7 @@ import io.proxyfleet.status.StatusChange;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,12 +25,47 @@ final class WrittenStatus {
 
   private final Map<ResourceID, ProxyFleetStatus> last = new ConcurrentHashMap<>();
 
+  /** The resourceVersion the server gave each fleet's last status write. */
+  private final Map<ResourceID, String> writtenAt = new ConcurrentHashMap<>();
+
   void remember(ResourceID fleet, ProxyFleetStatus status) {
     last.put(fleet, StatusChange.copy(status, ProxyFleetStatus.class));
   }
 
+  /** As {@link #remember(ResourceID, ProxyFleetStatus)}, with the version the write produced. */
+  void remember(ResourceID fleet, ProxyFleetStatus status, String resourceVersion) {
+    remember(fleet, status);
+    if (resourceVersion == null) {
+      writtenAt.remove(fleet);
+    } else {
+      writtenAt.put(fleet, resourceVersion);
+    }
+  }
+
+  /**
+   * The status this process last wrote, unless the copy at {@code cachedVersion} is at least as new
+   * (someone wrote after us, or the informer caught up): then the copy is what the server has.
+   * Versions are compared as numbers, as kube-apiserver's and the embedded API's are; one that is
+   * not a number makes the copy win.
+   */
+  Optional<ProxyFleetStatus> lastWrittenIfNewer(ResourceID fleet, String cachedVersion) {
+    ProxyFleetStatus mine = last.get(fleet);
+    String at = writtenAt.get(fleet);
+    if (mine == null || at == null) {
+      return Optional.empty();
+    }
+    try {
+      return cachedVersion != null && Long.parseLong(cachedVersion) >= Long.parseLong(at)
+          ? Optional.empty()
+          : Optional.of(mine);
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
   void forget(ResourceID fleet) {
     last.remove(fleet);
+    writtenAt.remove(fleet);
   }
 
   /** Brings {@code status} (read from the informer) up to what this process last wrote. */

@@ -233,6 +233,40 @@ class FleetReconcilerCloudFaultsTest {
     assertThat(cloud.ledger().launches()).isEqualTo(7);
   }
 
+  /**
+   * A pass that starts from a fleet copy older than the fleet's own last status write (JOSDK hands
+   * out the informer's copy, which may not have that write yet) must still bring the server to what
+   * it computes. Stale copy "6 ready", server "5 ready", computed "6 ready": comparing with the
+   * stale copy, or sending only its difference from the copy, left the server at 5 for good.
+   */
+  @Test
+  void aPassOnAStaleFleetCopyStillWritesWhatTheServerLacks() {
+    fleetPass();
+    proxyPasses();
+    fleetPass();
+    ProxyFleet allReady = serverFleet();
+    assertThat(allReady.getStatus().getReadyReplicas()).isEqualTo(6);
+
+    // One proxy is not ready for a moment; a pass on the current copy writes 5.
+    Proxy one = proxyCache.values().iterator().next();
+    Proxy launching = client.getKubernetesSerialization().clone(one);
+    launching.getStatus().setPhase(ProxyPhase.Launching);
+    proxyCache.put(ResourceID.fromResource(one), launching);
+    fleets.reconcile(serverFleet(), fleetContext());
+    assertThat(serverFleet().getStatus().getReadyReplicas()).isEqualTo(5);
+
+    // It serves again, and the next pass starts from the copy from before the write of 5.
+    proxyCache.put(ResourceID.fromResource(one), one);
+    fleets.reconcile(allReady, fleetContext());
+    assertThat(serverFleet().getStatus().getReadyReplicas())
+        .as("the server has what the pass computed, whatever copy it started from")
+        .isEqualTo(6);
+  }
+
+  ProxyFleet serverFleet() {
+    return client.resources(ProxyFleet.class).inNamespace("default").withName("unit").get();
+  }
+
   // ---- Helpers. ----
 
   void fleetPass() {

@@ -457,7 +457,8 @@ class FleetReconcilerTest {
     ProxyFleet fleet = fleet(2, "manual");
     fleet.getSpec().setCredentialsSecret("my-creds");
     var control = reconciler.reconcile(fleet, context(profile()));
-    ProxyFleet after = control.getResource().orElseThrow();
+    ProxyFleet after =
+        client.resources(ProxyFleet.class).inNamespace("default").withName("unit").get();
     var degraded =
         Conditions.find(after.getStatus().getConditions(), FleetReconciler.DEGRADED).orElseThrow();
     assertThat(degraded.getReason()).isEqualTo("CredentialsNotFound");
