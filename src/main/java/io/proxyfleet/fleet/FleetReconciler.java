@@ -113,6 +113,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
 
   private final FleetValidator validator = new FleetValidator();
   private final BlockedFractions exposure;
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(FleetReconciler.class);
+
   private final WrittenStatus written = new WrittenStatus();
   private volatile DecisionLog decisions = DecisionLog.NONE;
 
@@ -844,8 +847,18 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
         status,
         spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()),
         generation);
-    fleet.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(fleet);
+    // Written as every status is (see patchIfChanged) and remembered as our last write, so the
+    // next good pass compares with it instead of with an older write of ours.
+    try {
+      replaceStatus(context.getClient(), fleet, status);
+    } catch (KubernetesClientException write) {
+      log.warn(
+          "Could not write the error status of fleet {}/{}: {}",
+          fleet.getMetadata().getNamespace(),
+          fleet.getMetadata().getName(),
+          write.getMessage());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
   }
 
   /** Deletes the fleet's proxies and waits until their finalizers have torn the VMs down. */
@@ -1297,31 +1310,39 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
       ProxyFleetStatus previous,
       ProxyFleetStatus status,
       Duration next) {
-    ResourceID id = ResourceID.fromResource(fleet);
     ProxyFleetStatus onServer =
-        written.lastWrittenIfNewer(id, fleet.getMetadata().getResourceVersion()).orElse(previous);
-    UpdateControl<ProxyFleet> control = UpdateControl.noUpdate();
+        written
+            .lastWrittenIfNewer(
+                ResourceID.fromResource(fleet), fleet.getMetadata().getResourceVersion())
+            .orElse(previous);
     if (StatusChange.changed(onServer, status)) {
-      ObjectNode add = JsonNodeFactory.instance.objectNode();
-      add.put("op", "add").put("path", "/status");
-      add.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
-      ProxyFleet stub = new ProxyFleet();
-      stub.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(fleet.getMetadata().getName())
-              .withNamespace(fleet.getMetadata().getNamespace())
-              .build());
-      ProxyFleet stored =
-          client
-              .resource(stub)
-              .subresource("status")
-              .patch(
-                  PatchContext.of(PatchType.JSON),
-                  JsonNodeFactory.instance.arrayNode().add(add).toString());
-      written.remember(id, status, stored.getMetadata().getResourceVersion());
-      fleet.setStatus(status);
+      replaceStatus(client, fleet, status);
     }
+    UpdateControl<ProxyFleet> control = UpdateControl.noUpdate();
     return next == null ? control : control.rescheduleAfter(next);
+  }
+
+  /** Replaces the fleet's status on the server and remembers it as this process's last write. */
+  private void replaceStatus(KubernetesClient client, ProxyFleet fleet, ProxyFleetStatus status) {
+    ObjectNode add = JsonNodeFactory.instance.objectNode();
+    add.put("op", "add").put("path", "/status");
+    add.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
+    ProxyFleet stub = new ProxyFleet();
+    stub.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(fleet.getMetadata().getName())
+            .withNamespace(fleet.getMetadata().getNamespace())
+            .build());
+    ProxyFleet stored =
+        client
+            .resource(stub)
+            .subresource("status")
+            .patch(
+                PatchContext.of(PatchType.JSON),
+                JsonNodeFactory.instance.arrayNode().add(add).toString());
+    written.remember(
+        ResourceID.fromResource(fleet), status, stored.getMetadata().getResourceVersion());
+    fleet.setStatus(status);
   }
 
   private String describeReason(FleetPlan.Reason reason, Proxy proxy, List<String> lists) {

@@ -318,7 +318,12 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
     boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
     HandledRotation handled = handledRotations.get(uid);
     if (handled != null) {
-      if (!rotationRequested || !handled.request().equals(request)) {
+      // A retry follows a pass that failed, most often the status write that would have recorded
+      // the request handled (a conflict, the API down): there is no write of ours to wait for.
+      // Waiting anyway held the proxy's status back for the whole memory (30 s) after each
+      // failed write; the swap itself is not redone, since the VM's newer address is kept.
+      boolean lastPassFailed = context.getRetryInfo().isPresent();
+      if (lastPassFailed || !rotationRequested || !handled.request().equals(request)) {
         handledRotations.remove(uid);
       } else if (handled.at().plus(HANDLED_ROTATION_MEMORY).isAfter(now)) {
         // Our write of this request's outcome has not reached the cache yet: wait for it.

@@ -346,6 +346,7 @@ class FleetReconcilerCloudFaultsTest {
             (self, method, args) ->
                 switch (method.getName()) {
                   case "getClient" -> client;
+                  case "getRetryInfo" -> retryInfo();
                   case "getSecondaryResources" ->
                       args[0] == Proxy.class
                           ? new HashSet<>(proxyCache.values())
@@ -369,6 +370,7 @@ class FleetReconcilerCloudFaultsTest {
             (self, method, args) ->
                 switch (method.getName()) {
                   case "getClient" -> client;
+                  case "getRetryInfo" -> retryInfo();
                   case "getSecondaryResource" ->
                       args[0] == ProxyFleet.class
                           ? Optional.of(fleet)
@@ -377,4 +379,11 @@ class FleetReconcilerCloudFaultsTest {
                   default -> throw new UnsupportedOperationException(method.getName());
                 });
   }
+
+  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
+  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
+    return java.util.Optional.ofNullable(retrying);
+  }
+
+  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }

@@ -436,6 +436,7 @@ class OperatorAndReplayDecideAlikeTest {
               (self, method, args) ->
                   switch (method.getName()) {
                     case "getClient" -> client;
+                    case "getRetryInfo" -> retryInfo();
                     case "getSecondaryResources" ->
                         args[0] == Proxy.class
                             ? new java.util.LinkedHashSet<>(listed())
@@ -455,6 +456,7 @@ class OperatorAndReplayDecideAlikeTest {
               (self, method, args) ->
                   switch (method.getName()) {
                     case "getClient" -> client;
+                    case "getRetryInfo" -> retryInfo();
                     case "getSecondaryResource" ->
                         args[0] == ProxyFleet.class
                             ? Optional.of(fleet)
@@ -470,4 +472,11 @@ class OperatorAndReplayDecideAlikeTest {
   static Instant min(Instant a, Instant b) {
     return b == null || a.isBefore(b) ? a : b;
   }
+
+  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
+  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
+    return java.util.Optional.ofNullable(retrying);
+  }
+
+  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }

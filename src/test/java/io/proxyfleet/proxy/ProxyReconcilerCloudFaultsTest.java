@@ -819,6 +819,7 @@ class ProxyReconcilerCloudFaultsTest {
             (self, method, args) ->
                 switch (method.getName()) {
                   case "getClient" -> client;
+                  case "getRetryInfo" -> retryInfo();
                   case "getSecondaryResource" ->
                       args[0] == ProxyFleet.class
                           ? Optional.of(fleet)
@@ -827,4 +828,11 @@ class ProxyReconcilerCloudFaultsTest {
                   default -> throw new UnsupportedOperationException(method.getName());
                 });
   }
+
+  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
+  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
+    return java.util.Optional.ofNullable(retrying);
+  }
+
+  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }

@@ -215,6 +215,7 @@ class ProxyReconcilerTest {
             (self, method, args) ->
                 switch (method.getName()) {
                   case "getClient" -> client;
+                  case "getRetryInfo" -> retryInfo();
                   case "getSecondaryResource" ->
                       args[0] == ProxyFleet.class
                           ? Optional.of(fleet)
@@ -319,6 +320,46 @@ class ProxyReconcilerTest {
   }
 
   @Test
+  void aRotationWhoseStatusWriteFailedIsRecordedOnTheRetryWithoutASecondSwap() {
+    Proxy proxy = reconcile(newProxy());
+    String before = proxy.getStatus().getPublicIp();
+    Map<String, String> annotations =
+        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
+    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
+    proxy.getMetadata().setAnnotations(annotations);
+    // The pass swaps the address, then its status write fails (a conflict): JOSDK retries with
+    // the same cached Proxy, which shows the request unhandled.
+    Proxy unwritten = client.getKubernetesSerialization().clone(proxy);
+    String rotatedTo = reconcile(proxy).getStatus().getPublicIp();
+    assertThat(rotatedTo).isNotEqualTo(before);
+
+    retrying =
+        new io.javaoperatorsdk.operator.api.reconciler.RetryInfo() {
+          @Override
+          public int getAttemptCount() {
+            return 1;
+          }
+
+          @Override
+          public boolean isLastAttempt() {
+            return false;
+          }
+        };
+    var retry = reconciler.reconcile(unwritten, context());
+
+    assertThat(retry.isPatchStatus())
+        .as("the retry writes the outcome at once, not after the handled-request memory")
+        .isTrue();
+    ProxyStatus status = retry.getResource().orElseThrow().getStatus();
+    assertThat(status.getIpRotationHandled()).isEqualTo("Blocked@2026-03-01T12:00:00Z");
+    assertThat(status.getPublicIp())
+        .as("the address the failed pass attached")
+        .isEqualTo(rotatedTo);
+    assertThat(status.getIpRotations()).isEqualTo(1);
+    assertThat(network.openListeners()).as("no second swap").isEqualTo(1);
+  }
+
+  @Test
   void cleanupShowsTerminatingWhileItTearsTheVmDown() {
     Proxy proxy = reconcile(newProxy());
     client.resource(proxy).patchStatus();
@@ -330,4 +371,11 @@ class ProxyReconcilerTest {
     assertThat(reason(stored, "Ready")).isEqualTo("Terminating");
     assertThat(network.openListeners()).as("the VM is gone").isZero();
   }
+
+  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
+  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
+    return java.util.Optional.ofNullable(retrying);
+  }
+
+  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }
