@@ -9,6 +9,7 @@ import io.proxyfleet.api.Timestamps;
 import io.proxyfleet.planner.FleetPlan;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;
@@ -56,8 +57,14 @@ final class BlockRecovery {
             : RotationRequest.parse(now.getIpRotationHandled())
                 .filter(r -> FleetPlan.Reason.Blocked.name().equals(r.reason()))
                 .map(RotationRequest::requestedAt);
+    // The Proxy's times are whole seconds (ipAssignedAt, condition times), the request's carry
+    // milliseconds: a swap in the same second as the request looked like serving before the block
+    // and was not measured, which is every swap when the fleet's request wins the race.
     Optional<Instant> blockedSince =
-        Stream.of(recorded, requested).flatMap(Optional::stream).min(Comparator.naturalOrder());
+        Stream.of(recorded, requested)
+            .flatMap(Optional::stream)
+            .min(Comparator.naturalOrder())
+            .map(t -> t.truncatedTo(ChronoUnit.SECONDS));
     Optional<Instant> serving = Timestamps.parse(now.getIpAssignedAt());
     if (blockedSince.isEmpty() || serving.isEmpty() || serving.get().isBefore(blockedSince.get())) {
       return Optional.empty();

@@ -90,6 +90,18 @@ class BlockRecoveryTest {
   }
 
   @Test
+  void aSwapInTheSameSecondAsTheRequestIsARecoveryOfUnderASecond() {
+    // ipAssignedAt is written in whole seconds; the request carries milliseconds.
+    Proxy serving = proxy("52.58.1.1", null, null, "2026-11-27T09:00:00Z", ProxyPhase.Running);
+    Proxy rotated = proxy("3.120.9.9", null, null, "2026-11-27T10:00:05Z", ProxyPhase.Running);
+    rotated
+        .getStatus()
+        .setIpRotationHandled(
+            new RotationRequest("Blocked", Instant.parse("2026-11-27T10:00:05.300Z")).value());
+    assertThat(BlockRecovery.of(serving, rotated)).contains(Duration.ZERO);
+  }
+
+  @Test
   void theEarlierOfTheRecordedBlockAndTheRequestStartsTheClock() {
     Proxy rotated = proxy("3.120.9.9", null, null, "2026-11-27T10:00:42.500Z", ProxyPhase.Running);
     rotated
