@@ -28,12 +28,11 @@ import io.proxyfleet.proxy.ProxyReconciler;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.testing.cloud.SettableClock;
 import io.proxyfleet.testing.cloud.TestingCloudProvider;
+import io.proxyfleet.testing.reconcile.TestContexts;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -337,53 +336,21 @@ class FleetReconcilerCloudFaultsTest {
     return client.resource(client.getKubernetesSerialization().unmarshal(yaml, type)).create();
   }
 
-  @SuppressWarnings("unchecked")
   Context<ProxyFleet> fleetContext() {
-    return (Context<ProxyFleet>)
-        java.lang.reflect.Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {Context.class},
-            (self, method, args) ->
-                switch (method.getName()) {
-                  case "getClient" -> client;
-                  case "getRetryInfo" -> retryInfo();
-                  case "getSecondaryResources" ->
-                      args[0] == Proxy.class
-                          ? new HashSet<>(proxyCache.values())
-                          : args[0] == CloudProfile.class ? Set.of(profile) : Set.of();
-                  case "getSecondaryResourcesAsStream" ->
-                      (args[0] == Proxy.class
-                              ? new HashSet<>(proxyCache.values())
-                              : args[0] == CloudProfile.class ? Set.of(profile) : Set.of())
-                          .stream();
-                  case "toString" -> "test context";
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return TestContexts.context(
+        client,
+        type ->
+            type == Proxy.class
+                ? proxyCache.values()
+                : type == CloudProfile.class ? List.of(profile) : List.of());
   }
 
-  @SuppressWarnings("unchecked")
   Context<Proxy> proxyContext() {
-    return (Context<Proxy>)
-        java.lang.reflect.Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {Context.class},
-            (self, method, args) ->
-                switch (method.getName()) {
-                  case "getClient" -> client;
-                  case "getRetryInfo" -> retryInfo();
-                  case "getSecondaryResource" ->
-                      args[0] == ProxyFleet.class
-                          ? Optional.of(fleet)
-                          : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
-                  case "toString" -> "test context";
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return TestContexts.context(
+        client,
+        type ->
+            type == ProxyFleet.class
+                ? List.of(fleet)
+                : type == CloudProfile.class ? List.of(profile) : List.of());
   }
-
-  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
-  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
-    return java.util.Optional.ofNullable(retrying);
-  }
-
-  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }

@@ -31,14 +31,13 @@ import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.local.CustomResourceDefinitions;
 import io.proxyfleet.policy.BlockedFractions;
 import io.proxyfleet.status.Conditions;
+import io.proxyfleet.testing.reconcile.TestContexts;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -157,27 +156,13 @@ class FleetReconcilerTest {
     }
   }
 
-  @SuppressWarnings("unchecked")
   Context<ProxyFleet> context(CloudProfile profile) {
-    return (Context<ProxyFleet>)
-        java.lang.reflect.Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {Context.class},
-            (self, method, args) ->
-                switch (method.getName()) {
-                  case "getClient" -> client;
-                  case "getSecondaryResources" ->
-                      args[0] == Proxy.class
-                          ? new HashSet<>(proxyCache.values())
-                          : args[0] == CloudProfile.class ? Set.of(profile) : Set.of();
-                  case "getSecondaryResourcesAsStream" ->
-                      (args[0] == Proxy.class
-                              ? new HashSet<>(proxyCache.values())
-                              : args[0] == CloudProfile.class ? Set.of(profile) : Set.of())
-                          .stream();
-                  case "toString" -> "test context";
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return TestContexts.context(
+        client,
+        type ->
+            type == Proxy.class
+                ? proxyCache.values()
+                : type == CloudProfile.class ? List.of(profile) : List.of());
   }
 
   <T extends HasMetadata> T create(String yaml, Class<T> type) {

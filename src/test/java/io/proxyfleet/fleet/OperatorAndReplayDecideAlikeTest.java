@@ -31,6 +31,7 @@ import io.proxyfleet.replay.BlockadeReplay;
 import io.proxyfleet.replay.ReplaySettings;
 import io.proxyfleet.replay.SimulatedClock;
 import io.proxyfleet.replay.SimulatedCloud;
+import io.proxyfleet.testing.reconcile.TestContexts;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,8 +41,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -427,56 +426,27 @@ class OperatorAndReplayDecideAlikeTest {
       return out;
     }
 
-    @SuppressWarnings("unchecked")
     Context<ProxyFleet> context() {
-      return (Context<ProxyFleet>)
-          java.lang.reflect.Proxy.newProxyInstance(
-              getClass().getClassLoader(),
-              new Class<?>[] {Context.class},
-              (self, method, args) ->
-                  switch (method.getName()) {
-                    case "getClient" -> client;
-                    case "getRetryInfo" -> retryInfo();
-                    case "getSecondaryResources" ->
-                        args[0] == Proxy.class
-                            ? new java.util.LinkedHashSet<>(listed())
-                            : args[0] == CloudProfile.class ? Set.of(fast, slow) : Set.of();
-                    case "toString" -> "test context";
-                    default -> throw new UnsupportedOperationException(method.getName());
-                  });
+      return TestContexts.context(
+          client,
+          type ->
+              type == Proxy.class
+                  ? listed()
+                  : type == CloudProfile.class ? List.of(fast, slow) : List.of());
     }
 
-    @SuppressWarnings("unchecked")
     Context<Proxy> proxyContext(Proxy proxy) {
       CloudProfile profile = "slow".equals(proxy.getSpec().getCloudProfile()) ? slow : fast;
-      return (Context<Proxy>)
-          java.lang.reflect.Proxy.newProxyInstance(
-              getClass().getClassLoader(),
-              new Class<?>[] {Context.class},
-              (self, method, args) ->
-                  switch (method.getName()) {
-                    case "getClient" -> client;
-                    case "getRetryInfo" -> retryInfo();
-                    case "getSecondaryResource" ->
-                        args[0] == ProxyFleet.class
-                            ? Optional.of(fleet)
-                            : args[0] == CloudProfile.class
-                                ? Optional.of(profile)
-                                : Optional.empty();
-                    case "toString" -> "test context";
-                    default -> throw new UnsupportedOperationException(method.getName());
-                  });
+      return TestContexts.context(
+          client,
+          type ->
+              type == ProxyFleet.class
+                  ? List.of(fleet)
+                  : type == CloudProfile.class ? List.of(profile) : List.of());
     }
   }
 
   static Instant min(Instant a, Instant b) {
     return b == null || a.isBefore(b) ? a : b;
   }
-
-  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
-  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
-    return java.util.Optional.ofNullable(retrying);
-  }
-
-  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }

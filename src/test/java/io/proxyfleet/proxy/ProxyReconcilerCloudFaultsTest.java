@@ -30,6 +30,7 @@ import io.proxyfleet.local.CustomResourceDefinitions;
 import io.proxyfleet.status.Conditions;
 import io.proxyfleet.testing.cloud.SettableClock;
 import io.proxyfleet.testing.cloud.TestingCloudProvider;
+import io.proxyfleet.testing.reconcile.TestContexts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -810,29 +811,12 @@ class ProxyReconcilerCloudFaultsTest {
     return client.resource(client.getKubernetesSerialization().unmarshal(yaml, type)).create();
   }
 
-  @SuppressWarnings("unchecked")
   Context<Proxy> context() {
-    return (Context<Proxy>)
-        java.lang.reflect.Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {Context.class},
-            (self, method, args) ->
-                switch (method.getName()) {
-                  case "getClient" -> client;
-                  case "getRetryInfo" -> retryInfo();
-                  case "getSecondaryResource" ->
-                      args[0] == ProxyFleet.class
-                          ? Optional.of(fleet)
-                          : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
-                  case "toString" -> "test context";
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return TestContexts.context(
+        client,
+        type ->
+            type == ProxyFleet.class
+                ? List.of(fleet)
+                : type == CloudProfile.class ? List.of(profile) : List.of());
   }
-
-  /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
-  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
-    return java.util.Optional.ofNullable(retrying);
-  }
-
-  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
 }

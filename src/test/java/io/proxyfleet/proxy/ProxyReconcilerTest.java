@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.CloudProfile;
 import io.proxyfleet.api.Proxy;
@@ -29,6 +30,7 @@ import io.proxyfleet.embedded.EmbeddedKubernetes;
 import io.proxyfleet.events.EventRecorder;
 import io.proxyfleet.local.CustomResourceDefinitions;
 import io.proxyfleet.status.Conditions;
+import io.proxyfleet.testing.reconcile.TestContexts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -206,23 +208,14 @@ class ProxyReconcilerTest {
         Proxy.class);
   }
 
-  @SuppressWarnings("unchecked")
   Context<Proxy> context() {
-    return (Context<Proxy>)
-        java.lang.reflect.Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {Context.class},
-            (self, method, args) ->
-                switch (method.getName()) {
-                  case "getClient" -> client;
-                  case "getRetryInfo" -> retryInfo();
-                  case "getSecondaryResource" ->
-                      args[0] == ProxyFleet.class
-                          ? Optional.of(fleet)
-                          : args[0] == CloudProfile.class ? Optional.of(profile) : Optional.empty();
-                  case "toString" -> "test context";
-                  default -> throw new UnsupportedOperationException(method.getName());
-                });
+    return TestContexts.context(
+        client,
+        type ->
+            type == ProxyFleet.class
+                ? List.of(fleet)
+                : type == CloudProfile.class ? List.of(profile) : List.of(),
+        () -> Optional.ofNullable(retrying));
   }
 
   Proxy reconcile(Proxy proxy) {
@@ -334,7 +327,7 @@ class ProxyReconcilerTest {
     assertThat(rotatedTo).isNotEqualTo(before);
 
     retrying =
-        new io.javaoperatorsdk.operator.api.reconciler.RetryInfo() {
+        new RetryInfo() {
           @Override
           public int getAttemptCount() {
             return 1;
@@ -373,9 +366,5 @@ class ProxyReconcilerTest {
   }
 
   /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
-  java.util.Optional<io.javaoperatorsdk.operator.api.reconciler.RetryInfo> retryInfo() {
-    return java.util.Optional.ofNullable(retrying);
-  }
-
-  io.javaoperatorsdk.operator.api.reconciler.RetryInfo retrying;
+  RetryInfo retrying;
 }
