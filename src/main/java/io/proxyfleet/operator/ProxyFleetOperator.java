@@ -164,8 +164,8 @@ public final class ProxyFleetOperator implements AutoCloseable {
             });
     // Fleets aggregate theirs (one event per action), the others are rare: written in line.
     EventRecorder events = new EventRecorder(client, settings.clock(), "proxyfleet-operator");
-    // Proxies write two per launch and one per rotation: in the background, so a proxy's pass never
-    // waits for an event write.
+    // Proxies write one per launch and one per rotation: in the background, so a proxy's pass never
+    // waits for an event write, and folded per fleet in bursts (ten, then one with the count).
     proxyEvents = EventRecorder.async(client, settings.clock(), "proxyfleet-operator");
     fractions = new BlockedFractions(this::publishedRanges);
     operator.register(
