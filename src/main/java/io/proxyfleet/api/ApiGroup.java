@@ -16,9 +16,12 @@ public final class ApiGroup {
   public static final String FINALIZER = "proxyfleet.io/cleanup";
 
   /**
-   * Annotation on a Proxy asking for a new public IP on the same VM. Its value is an opaque request
-   * id; the proxy reconciler records the last id it served in {@code status.ipRotationHandled}. The
-   * fleet controller writes it for blocked proxies; an engineer may write it by hand.
+   * Annotation on a Proxy asking for a new public IP on the same VM, for an engineer to write by
+   * hand. Its value is an opaque request id; the proxy reconciler records the last id it served in
+   * {@code status.ipRotationHandled}. The fleet asks through its own status instead ({@code
+   * status.ipRotationRequests}, served into the Proxy's {@code status.fleetRotationHandled}): one
+   * write for a block of a thousand proxies rather than a thousand. Proxies still serve annotations
+   * an older operator wrote.
    */
   public static final String ROTATE_IP_ANNOTATION = "proxyfleet.io/rotate-ip";
 

@@ -1,11 +1,13 @@
 package io.proxyfleet.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Observed state of a fleet. Field names are a contract other tools rely on. */
 public class ProxyFleetStatus {
@@ -59,6 +61,22 @@ public class ProxyFleetStatus {
 
   @JsonPropertyDescription("Ready, Progressing and Degraded, following Kubernetes API conventions.")
   private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "Proxies the fleet wants on a new IP, by name: the request (<reason>-<epoch millis>) each"
+          + " proxy records in its status.fleetRotationHandled once served. An entry goes once its"
+          + " proxy served it or is gone.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private Map<String, String> ipRotationRequests = new TreeMap<>();
+
+  public Map<String, String> getIpRotationRequests() {
+    return ipRotationRequests;
+  }
+
+  public void setIpRotationRequests(Map<String, String> ipRotationRequests) {
+    this.ipRotationRequests =
+        ipRotationRequests == null ? new TreeMap<>() : new TreeMap<>(ipRotationRequests);
+  }
 
   public Long getObservedGeneration() {
     return observedGeneration;

@@ -41,6 +41,18 @@ public class ProxyStatus {
   private String ipRotationHandled;
 
   @JsonPropertyDescription(
+      "Last IP rotation its fleet requested (the fleet's status.ipRotationRequests) that this proxy served.")
+  private String fleetRotationHandled;
+
+  public String getFleetRotationHandled() {
+    return fleetRotationHandled;
+  }
+
+  public void setFleetRotationHandled(String fleetRotationHandled) {
+    this.fleetRotationHandled = fleetRotationHandled;
+  }
+
+  @JsonPropertyDescription(
       "Which blocklist and range block the current IP, e.g. 'manual (127.1.0.0/24)'.")
   private String blockedBy;
 

@@ -6,10 +6,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The value of the {@link ApiGroup#ROTATE_IP_ANNOTATION} annotation the fleet writes on a Proxy:
- * why it wants a new IP and when it decided so, as {@code <reason>-<epoch millis>}. Each request is
- * unique, so the Proxy reconciler handles it once ({@code status.ipRotationHandled}). People may
- * annotate by hand with any value; such a request rotates too but carries no reason or time.
+ * A fleet's request for a new IP on one of its proxies, as the fleet's {@code
+ * status.ipRotationRequests} holds it: why and when the fleet decided so, as {@code <reason>-<epoch
+ * millis>}. Each request is unique, so the Proxy reconciler serves it once ({@code
+ * status.fleetRotationHandled}). The {@link ApiGroup#ROTATE_IP_ANNOTATION} annotation (by hand, or
+ * written by an older operator) takes any value; one by hand rotates too but carries no reason or
+ * time.
  */
 public record RotationRequest(String reason, Instant requestedAt) {
 
@@ -36,5 +38,19 @@ public record RotationRequest(String reason, Instant requestedAt) {
         ? Optional.of(
             new RotationRequest(m.group(1), Instant.ofEpochMilli(Long.parseLong(m.group(2)))))
         : Optional.empty();
+  }
+
+  /**
+   * The fleet-written request a proxy served between two of its statuses: its fleet's (status field
+   * {@code fleetRotationHandled}) or one in the annotation ({@code ipRotationHandled}).
+   */
+  public static Optional<RotationRequest> servedBetween(ProxyStatus was, ProxyStatus now) {
+    if (!java.util.Objects.equals(now.getFleetRotationHandled(), was.getFleetRotationHandled())) {
+      return parse(now.getFleetRotationHandled());
+    }
+    if (!java.util.Objects.equals(now.getIpRotationHandled(), was.getIpRotationHandled())) {
+      return parse(now.getIpRotationHandled());
+    }
+    return Optional.empty();
   }
 }

@@ -329,6 +329,17 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     requests
         .keySet()
         .retainAll(proxies.stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet()));
+    // Requests published before (by this process, or by one that stopped) stay owed until served.
+    for (ProxyFleetStatus published : new ProxyFleetStatus[] {previous, status}) {
+      if (published != null && !published.getIpRotationRequests().isEmpty()) {
+        for (Proxy p : proxies) {
+          String request = published.getIpRotationRequests().get(p.getMetadata().getName());
+          if (request != null) {
+            requests.putIfAbsent(p.getMetadata().getUid(), request);
+          }
+        }
+      }
+    }
     return new Observed(
         id, previous, status, proxies, requests, fleet.getMetadata().getGeneration());
   }
@@ -346,6 +357,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             .toList(),
         null,
         Map.of());
+    publishRequests(seen.status(), seen.proxies(), seen.requests());
     statuses.invalid(
         seen.status(),
         invalid,
@@ -640,38 +652,20 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
                   + describeReason(delete.reason(), proxy, FleetBlocklists.inForce(fleet));
             });
     announce(fleet, "DeletingProxy", "Deleting", deleted.done());
-    ParallelWrites.Outcome<String> rotated =
-        writes.run(
-            plan.ipRotations(),
-            rotate -> {
-              Proxy proxy = byName.get(rotate.name());
-              String request = new RotationRequest(rotate.reason().name(), now).value();
-              // One merge patch of the annotation on a stub naming the proxy: patch() by name
-              // reads the object first (a request per rotation for nothing), and the cached
-              // copy's resourceVersion could be stale and make the write 409.
-              ObjectNode patch = JsonNodeFactory.instance.objectNode();
-              patch
-                  .putObject("metadata")
-                  .putObject("annotations")
-                  .put(ApiGroup.ROTATE_IP_ANNOTATION, request);
-              Proxy stub = new Proxy();
-              stub.setMetadata(
-                  new ObjectMetaBuilder()
-                      .withName(rotate.name())
-                      .withNamespace(proxy.getMetadata().getNamespace())
-                      .build());
-              Proxy requested =
-                  client
-                      .resource(stub)
-                      .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-              // The next reconcile may run before the informer has this edit: remember the request
-              // so it is not made twice (a second rotation would waste an address and the
-              // budget).
-              seen.requests().put(requested.getMetadata().getUid(), request);
-              return rotate.name()
-                  + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet));
-            });
-    announce(fleet, "RotatingIP", "Requested a new IP for", rotated.done());
+    // Rotation requests travel in the fleet's own status (status.ipRotationRequests), written once
+    // at the end of this pass: a block of a thousand proxies used to be a thousand merge patches of
+    // an annotation, a third of the API server's writes while the proxies waited for their swaps.
+    // Remembered here too, so the next pass neither repeats one nor loses it before the proxy's
+    // status shows it served.
+    List<String> rotated = new ArrayList<>();
+    for (FleetPlan.RotateIp rotate : plan.ipRotations()) {
+      Proxy proxy = byName.get(rotate.name());
+      String request = new RotationRequest(rotate.reason().name(), now).value();
+      seen.requests().put(proxy.getMetadata().getUid(), request);
+      rotated.add(
+          rotate.name() + describeReason(rotate.reason(), proxy, FleetBlocklists.inForce(fleet)));
+    }
+    announce(fleet, "RotatingIP", "Requested a new IP for", rotated);
     // A list, not a map keyed by Create: creates are values (slot, subnet, reason), and equal ones
     // are distinct proxies. A map here once collapsed them to one create per subnet and pass.
     List<Map.Entry<FleetPlan.Create, Proxy>> newProxies = new ArrayList<>();
@@ -727,7 +721,6 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             });
     announce(fleet, "LaunchingProxy", "Launching", created.done());
     deleted.throwIfFailed();
-    rotated.throwIfFailed();
     created.throwIfFailed();
     if (credentialsSecret.isPresent()) {
       publishEndpoints(
@@ -785,6 +778,7 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     }
     status.setEndpointsSecret(FleetSecrets.endpointsName(fleet));
     summarizeProxies(status, decision.views(), plan, usable.blockedFractions());
+    publishRequests(status, seen.proxies(), seen.requests());
     List<SpecProblem> problems = new ArrayList<>(decision.problems());
     for (SlotKey slot : plan.slotsWithoutSubnets()) {
       if (problems.stream().noneMatch(p -> p.field().startsWith("spec.placement"))
@@ -836,13 +830,13 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
     List<String> lists = spec == null ? List.of() : FleetBlocklists.inForce(fleet);
     Map<String, String> requests =
         requestedRotations.getOrDefault(ResourceID.fromResource(fleet), Map.of());
+    List<Proxy> proxies = ownProxies(fleet, context);
     summarizeProxies(
         status,
-        ownProxies(fleet, context).stream()
-            .map(p -> view(p, lists, requests, checksRequired(fleet)))
-            .toList(),
+        proxies.stream().map(p -> view(p, lists, requests, checksRequired(fleet))).toList(),
         null,
         Map.of());
+    publishRequests(status, proxies, requests);
     statuses.ready(
         status,
         spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas()),
@@ -1237,7 +1231,9 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             : p.getMetadata().getAnnotations().get(ApiGroup.ROTATE_IP_ANNOTATION);
     String handled = s == null ? null : s.getIpRotationHandled();
     String remembered = requests.get(p.getMetadata().getUid());
-    if (remembered != null && remembered.equals(handled)) {
+    if (remembered != null
+        && (remembered.equals(s == null ? null : s.getFleetRotationHandled())
+            || remembered.equals(handled))) {
       requests.remove(p.getMetadata().getUid(), remembered);
       remembered = null;
     }
@@ -1256,6 +1252,22 @@ public final class FleetReconciler implements Reconciler<ProxyFleet>, Cleaner<Pr
             p.getMetadata().getCreationTimestamp() == null
                 ? Instant.now(clock).toString()
                 : p.getMetadata().getCreationTimestamp()));
+  }
+
+  /**
+   * The rotation requests still owed, by proxy name, as the proxies read them. Served ones were
+   * dropped from {@code requests} by {@link #view}; a gone proxy's with it.
+   */
+  private static void publishRequests(
+      ProxyFleetStatus status, List<Proxy> proxies, Map<String, String> requests) {
+    Map<String, String> owed = new java.util.TreeMap<>();
+    for (Proxy p : proxies) {
+      String request = requests.get(p.getMetadata().getUid());
+      if (request != null) {
+        owed.put(p.getMetadata().getName(), request);
+      }
+    }
+    status.setIpRotationRequests(owed);
   }
 
   private void summarizeProxies(

@@ -110,6 +110,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
   private volatile DecisionLog decisions = DecisionLog.NONE;
 
+  private final FleetChanges fleetChanges = new FleetChanges();
+
   private volatile SecretsByName secrets;
 
   public ProxyReconciler(
@@ -185,24 +187,16 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
                     (Proxy p) ->
                         Set.of(
                             new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
-                .withSecondaryToPrimaryMapper(
-                    f ->
-                        primaries
-                            .list(
-                                p ->
-                                    Objects.equals(
-                                            p.getMetadata().getNamespace(),
-                                            f.getMetadata().getNamespace())
-                                        && f.getMetadata().getName().equals(p.getSpec().getFleet()))
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                // Only spec changes (blocklists) matter to proxies; fleet status churn must not fan
-                // out.
+                .withSecondaryToPrimaryMapper(f -> fleetChanges.proxiesToWake(f, primaries::list))
+                // Spec changes (blocklists) and new rotation requests matter to proxies; the rest
+                // of
+                // the fleet's status churn must not fan out.
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(
-                            now.getMetadata().getGeneration(),
-                            before.getMetadata().getGeneration()))
+                                now.getMetadata().getGeneration(),
+                                before.getMetadata().getGeneration())
+                            || !FleetChanges.requests(now).equals(FleetChanges.requests(before)))
                 .build(),
             context);
     InformerEventSource<CloudProfile, Proxy> profiles =
@@ -311,11 +305,9 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
         fleet
             .map(f -> FleetPolicy.launchTimeout(f.getSpec()))
             .orElse(FleetPolicy.DEFAULT_LAUNCH_TIMEOUT);
-    String request =
-        Optional.ofNullable(proxy.getMetadata().getAnnotations())
-            .map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION))
-            .orElse(null);
-    boolean rotationRequested = request != null && !request.equals(status.getIpRotationHandled());
+    Requests requests = Requests.of(proxy, fleet, status);
+    String request = requests.pending();
+    boolean rotationRequested = request != null;
     HandledRotation handled = handledRotations.get(uid);
     if (handled != null) {
       // A retry follows a pass that failed, most often the status write that would have recorded
@@ -432,7 +424,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
             provider,
             found.get(),
             fleet,
-            request,
+            requests,
             checker,
             launchedNote);
       }
@@ -472,9 +464,10 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
       CloudProvider provider,
       Instance instance,
       Optional<ProxyFleet> fleet,
-      String request,
+      Requests requests,
       BlockChecker checker,
       StringBuilder launchedNote) {
+    String request = requests.pending();
     String region = proxy.getSpec().getRegion();
     String oldIp = instance.publicIp();
     if (assign.rotation()) {
@@ -550,11 +543,95 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
           proxy, "IPAssigned", "Serving on " + fresh.ip() + ":" + proxy.getSpec().getPort());
     }
     if (request != null) {
-      status.setIpRotationHandled(request);
+      requests.served(status);
       handledRotations.put(
           proxy.getMetadata().getUid(), new HandledRotation(request, Instant.now(clock)));
     }
     return serving(proxy, previous, status, checker);
+  }
+
+  /**
+   * Which proxies a fleet's change concerns. A new spec (or a fleet seen for the first time, or
+   * deleted) concerns every proxy of the fleet; a status change only the proxies whose rotation
+   * request is new. Waking all thousand proxies for each status write that adds or drops a request
+   * would cost a cloud lookup each.
+   */
+  static final class FleetChanges {
+    private record Seen(Long generation, Map<String, String> requests) {}
+
+    private final Map<ResourceID, Seen> seen = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static Map<String, String> requests(ProxyFleet fleet) {
+      return fleet.getStatus() == null ? Map.of() : fleet.getStatus().getIpRotationRequests();
+    }
+
+    /** {@code proxies} lists the cached Proxies that pass a filter (the primary cache's list). */
+    Set<ResourceID> proxiesToWake(
+        ProxyFleet fleet,
+        java.util.function.Function<
+                java.util.function.Predicate<Proxy>, java.util.stream.Stream<Proxy>>
+            proxies) {
+      ResourceID id = ResourceID.fromResource(fleet);
+      Map<String, String> requests = Map.copyOf(requests(fleet));
+      Seen before = seen.put(id, new Seen(fleet.getMetadata().getGeneration(), requests));
+      boolean all =
+          before == null
+              || !Objects.equals(before.generation(), fleet.getMetadata().getGeneration())
+              || fleet.getMetadata().getDeletionTimestamp() != null;
+      return proxies
+          .apply(
+              p ->
+                  Objects.equals(p.getMetadata().getNamespace(), fleet.getMetadata().getNamespace())
+                      && fleet.getMetadata().getName().equals(p.getSpec().getFleet())
+                      && (all || isNew(p, requests, before.requests())))
+          .map(ResourceID::fromResource)
+          .collect(Collectors.toSet());
+    }
+
+    private static boolean isNew(Proxy p, Map<String, String> now, Map<String, String> before) {
+      String request = now.get(p.getMetadata().getName());
+      return request != null
+          && !request.equals(before.get(p.getMetadata().getName()))
+          && (p.getStatus() == null || !request.equals(p.getStatus().getFleetRotationHandled()));
+    }
+  }
+
+  /**
+   * The rotation requests a proxy can be asked to serve: its fleet's (an entry in the fleet's
+   * {@code status.ipRotationRequests}) and a person's (the {@link ApiGroup#ROTATE_IP_ANNOTATION}
+   * annotation). Each is served once, recorded in its own status field, so serving one never makes
+   * the other look new again (an annotation stays on the object after it was served).
+   */
+  record Requests(String fromFleet, String fromAnnotation) {
+
+    static Requests of(Proxy proxy, Optional<ProxyFleet> fleet, ProxyStatus status) {
+      String fleetRequest =
+          fleet
+              .map(ProxyFleet::getStatus)
+              .map(s -> s.getIpRotationRequests().get(proxy.getMetadata().getName()))
+              .filter(r -> !r.equals(status.getFleetRotationHandled()))
+              .orElse(null);
+      String annotation =
+          Optional.ofNullable(proxy.getMetadata().getAnnotations())
+              .map(a -> a.get(ApiGroup.ROTATE_IP_ANNOTATION))
+              .filter(r -> !r.equals(status.getIpRotationHandled()))
+              .orElse(null);
+      return new Requests(fleetRequest, annotation);
+    }
+
+    /** The request a swap now serves (both, when both wait), or null. */
+    String pending() {
+      return fromFleet != null ? fromFleet : fromAnnotation;
+    }
+
+    void served(ProxyStatus status) {
+      if (fromFleet != null) {
+        status.setFleetRotationHandled(fromFleet);
+      }
+      if (fromAnnotation != null) {
+        status.setIpRotationHandled(fromAnnotation);
+      }
+    }
   }
 
   private UpdateControl<Proxy> serving(

@@ -53,10 +53,9 @@ final class BlockDetection {
       return Optional.of(kindOf(now.getBlockedBy(), learned));
     }
     boolean rotatedForBlock =
-        !Objects.equals(now.getIpRotationHandled(), was.getIpRotationHandled())
-            && RotationRequest.parse(now.getIpRotationHandled())
-                .filter(r -> FleetPlan.Reason.Blocked.name().equals(r.reason()))
-                .isPresent();
+        RotationRequest.servedBetween(was, now)
+            .filter(r -> FleetPlan.Reason.Blocked.name().equals(r.reason()))
+            .isPresent();
     if (rotatedForBlock && was.getBlockedBy() == null) {
       return Optional.of(listOf.apply(before).map(list -> kindOf(list, learned)).orElse(Kind.list));
     }

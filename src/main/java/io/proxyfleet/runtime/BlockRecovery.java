@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -52,11 +51,9 @@ final class BlockRecovery {
                 .flatMap(Optional::stream)
                 .findFirst();
     Optional<Instant> requested =
-        Objects.equals(now.getIpRotationHandled(), was.getIpRotationHandled())
-            ? Optional.empty()
-            : RotationRequest.parse(now.getIpRotationHandled())
-                .filter(r -> FleetPlan.Reason.Blocked.name().equals(r.reason()))
-                .map(RotationRequest::requestedAt);
+        RotationRequest.servedBetween(was, now)
+            .filter(r -> FleetPlan.Reason.Blocked.name().equals(r.reason()))
+            .map(RotationRequest::requestedAt);
     // The Proxy's times are whole seconds (ipAssignedAt, condition times), the request's carry
     // milliseconds: a swap in the same second as the request looked like serving before the block
     // and was not measured, which is every swap when the fleet's request wins the race.

@@ -66,6 +66,9 @@ class FleetReconcilerTest {
   /** Fails the POSTs of Proxies numbered [failFrom, failTo) (1-based, counted over the test). */
   final AtomicInteger proxyPosts = new AtomicInteger();
 
+  /** PATCHes of Proxies (their metadata or status) the fleet sent. */
+  final AtomicInteger proxyPatches = new AtomicInteger();
+
   volatile int failFrom = Integer.MAX_VALUE;
   volatile int failTo = Integer.MAX_VALUE;
   final Map<ResourceID, Proxy> proxyCache = new ConcurrentHashMap<>();
@@ -79,6 +82,9 @@ class FleetReconcilerTest {
         new Interceptor() {
           @Override
           public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            if ("PATCH".equals(request.method()) && request.uri().getPath().contains("/proxies/")) {
+              proxyPatches.incrementAndGet();
+            }
             if ("POST".equals(request.method()) && request.uri().getPath().endsWith("/proxies")) {
               int n = proxyPosts.incrementAndGet();
               if (n >= failFrom && n < failTo) {
@@ -480,5 +486,112 @@ class FleetReconcilerTest {
     assertThat(degraded.getMessage())
         .contains("cloud quota exceeded in " + proxy.getSpec().getRegion())
         .contains("too many addresses");
+  }
+
+  /** Every proxy of the cache Running on an address of its region. */
+  void allServing() {
+    int n = 0;
+    for (Proxy proxy : proxyCache.values()) {
+      ProxyStatus status = new ProxyStatus();
+      status.setPhase(io.proxyfleet.api.ProxyPhase.Running);
+      status.setInstanceId("i-" + n);
+      status.setPublicIp(
+          "127." + proxy.getSpec().getRegion().substring("local-".length()) + ".0." + (++n));
+      status.setIpAssignedAt("2026-03-01T11:00:00Z");
+      proxy.setStatus(status);
+    }
+  }
+
+  /** Blocks each proxy's own address, nothing else of its region. */
+  void blockTheirAddresses() {
+    io.proxyfleet.block.BlockIndex.Builder index = io.proxyfleet.block.BlockIndex.builder();
+    for (Proxy proxy : proxyCache.values()) {
+      index.add(
+          io.proxyfleet.block.IpAddresses.parseRange(proxy.getStatus().getPublicIp() + "/32"));
+    }
+    blocklists.publish("manual", index.build());
+  }
+
+  @Test
+  void aBlockIsOneStatusWriteOfRequestsNotAWritePerProxyAndServedOnesAreDropped() {
+    CloudProfile profile = profile();
+    ProxyFleet fleet = reconcile(fleet(4, "manual"), profile);
+    allServing();
+    blockTheirAddresses();
+
+    ProxyFleet requested = reconcile(fleet, profile);
+
+    Map<String, String> requests = requested.getStatus().getIpRotationRequests();
+    assertThat(requests)
+        .as("one request per blocked proxy, in the fleet's status")
+        .containsOnlyKeys(
+            proxyCache.values().stream().map(p -> p.getMetadata().getName()).toList());
+    assertThat(requests.values())
+        .allSatisfy(
+            r ->
+                assertThat(io.proxyfleet.api.RotationRequest.parse(r))
+                    .hasValueSatisfying(q -> assertThat(q.reason()).isEqualTo("Blocked")));
+    assertThat(proxyPatches.get()).as("no write on any proxy").isZero();
+    assertThat(
+            client
+                .resources(ProxyFleet.class)
+                .inNamespace("default")
+                .withName("unit")
+                .get()
+                .getStatus()
+                .getIpRotationRequests())
+        .as("as stored")
+        .isEqualTo(requests);
+    assertThat(requested.getStatus().getRotations()).isEqualTo(4);
+
+    ProxyFleet again = reconcile(requested, profile);
+    assertThat(again.getStatus().getIpRotationRequests())
+        .as("owed until served, and not made again")
+        .isEqualTo(requests);
+    assertThat(again.getStatus().getRotations()).isEqualTo(4);
+
+    // Each proxy served its request: a clean address and the request recorded.
+    blocklists.publish("manual", io.proxyfleet.block.BlockIndex.EMPTY);
+    for (Proxy proxy : proxyCache.values()) {
+      proxy.getStatus().setFleetRotationHandled(requests.get(proxy.getMetadata().getName()));
+    }
+    ProxyFleet served = reconcile(again, profile);
+    assertThat(served.getStatus().getIpRotationRequests()).isEmpty();
+    assertThat(served.getStatus().getRotations()).isEqualTo(4);
+    assertThat(proxyPatches.get()).isZero();
+  }
+
+  @Test
+  void requestsPublishedByAnEarlierProcessStayOwedAndAreNotMadeTwice() {
+    CloudProfile profile = profile();
+    ProxyFleet fleet = reconcile(fleet(2, "manual"), profile);
+    allServing();
+    blockTheirAddresses();
+    ProxyFleet requested = reconcile(fleet, profile);
+    Map<String, String> requests = requested.getStatus().getIpRotationRequests();
+    assertThat(requests).hasSize(2);
+
+    // A new operator process: no memory, only the fleet as stored.
+    Clock clock = Clock.fixed(NOW.plusSeconds(1), ZoneOffset.UTC);
+    reconciler =
+        new FleetReconciler(
+            providers,
+            blocklists,
+            new BlocklistSubscriptions(),
+            new EventRecorder(client, clock, "test"),
+            clock,
+            new SplittableRandom(2),
+            new SplittableRandom(3),
+            new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
+    reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
+    ProxyFleet stored =
+        client.resources(ProxyFleet.class).inNamespace("default").withName("unit").get();
+
+    ProxyFleet after = reconcile(stored, profile);
+
+    assertThat(after.getStatus().getIpRotationRequests())
+        .as("the same requests, not new ones")
+        .isEqualTo(requests);
+    assertThat(after.getStatus().getRotations()).isEqualTo(2);
   }
 }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.proxyfleet.api.ApiGroup;
 import io.proxyfleet.api.CloudProfile;
 import io.proxyfleet.api.Proxy;
@@ -367,4 +368,80 @@ class ProxyReconcilerTest {
 
   /** What JOSDK tells a reconcile about earlier failed attempts; none unless a test sets it. */
   RetryInfo retrying;
+
+  static final String FLEET_REQUEST = "Blocked-1772366400000";
+
+  @Test
+  void aRequestInTheFleetsStatusAndOneInTheAnnotationAreEachServedOnce() {
+    Proxy proxy = reconcile(newProxy());
+    String first = proxy.getStatus().getPublicIp();
+    proxy.getMetadata().setAnnotations(Map.of(ApiGroup.ROTATE_IP_ANNOTATION, "by-hand"));
+    Proxy byHand = reconcile(proxy);
+    String second = byHand.getStatus().getPublicIp();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(byHand.getStatus().getIpRotationHandled()).isEqualTo("by-hand");
+    assertThat(byHand.getStatus().getFleetRotationHandled()).isNull();
+
+    fleet.setStatus(new io.proxyfleet.api.ProxyFleetStatus());
+    fleet.getStatus().setIpRotationRequests(Map.of("unit-abcde", FLEET_REQUEST, "other", "x-1"));
+    Proxy byFleet = reconcile(byHand);
+    assertThat(byFleet.getStatus().getPublicIp()).isNotIn(first, second);
+    assertThat(byFleet.getStatus().getFleetRotationHandled()).isEqualTo(FLEET_REQUEST);
+    assertThat(byFleet.getStatus().getIpRotationHandled())
+        .as("the annotation's record is its own")
+        .isEqualTo("by-hand");
+    assertThat(byFleet.getStatus().getIpRotations()).isEqualTo(2);
+    assertThat(client.v1().events().inNamespace("default").list().getItems())
+        .filteredOn(e -> "IPRotated".equals(e.getReason()))
+        .extracting(e -> e.getMessage())
+        .anyMatch(m -> m.endsWith("(" + FLEET_REQUEST + ")"));
+
+    Proxy settled = reconcile(reconcile(byFleet));
+    assertThat(settled.getStatus().getPublicIp())
+        .as("serving the fleet's request did not make the served annotation new, nor the reverse")
+        .isEqualTo(byFleet.getStatus().getPublicIp());
+    assertThat(settled.getStatus().getIpRotations()).isEqualTo(2);
+  }
+
+  @Test
+  void aFleetsStatusChangeWakesOnlyTheProxiesWithANewRequest() {
+    ProxyReconciler.FleetChanges changes = new ProxyReconciler.FleetChanges();
+    List<Proxy> proxies = new java.util.ArrayList<>();
+    for (String name : List.of("unit-a", "unit-b", "unit-c")) {
+      Proxy p = new Proxy();
+      p.setMetadata(
+          new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+              .withName(name)
+              .withNamespace("default")
+              .build());
+      p.setSpec(new io.proxyfleet.api.ProxySpec());
+      p.getSpec().setFleet("unit");
+      p.setStatus(new ProxyStatus());
+      proxies.add(p);
+    }
+    java.util.function.Function<java.util.function.Predicate<Proxy>, java.util.stream.Stream<Proxy>>
+        cache = filter -> proxies.stream().filter(filter);
+    fleet.getMetadata().setGeneration(1L);
+    fleet.setStatus(new io.proxyfleet.api.ProxyFleetStatus());
+
+    assertThat(changes.proxiesToWake(fleet, cache)).as("seen for the first time: all").hasSize(3);
+    assertThat(changes.proxiesToWake(fleet, cache)).as("nothing new").isEmpty();
+
+    fleet.getStatus().setIpRotationRequests(Map.of("unit-a", "Blocked-1", "unit-b", "Blocked-1"));
+    assertThat(changes.proxiesToWake(fleet, cache))
+        .extracting(ResourceID::getName)
+        .containsExactlyInAnyOrder("unit-a", "unit-b");
+
+    proxies.get(0).getStatus().setFleetRotationHandled("Blocked-1");
+    fleet
+        .getStatus()
+        .setIpRotationRequests(Map.of("unit-b", "Blocked-1", "unit-c", "MaxAge-2", "unit-a", "x"));
+    assertThat(changes.proxiesToWake(fleet, cache))
+        .as("a changed or added request wakes its proxy; one already asked for does not")
+        .extracting(ResourceID::getName)
+        .containsExactlyInAnyOrder("unit-a", "unit-c");
+
+    fleet.getMetadata().setGeneration(2L);
+    assertThat(changes.proxiesToWake(fleet, cache)).as("a new spec: all").hasSize(3);
+  }
 }
