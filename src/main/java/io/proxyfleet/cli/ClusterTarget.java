@@ -68,12 +68,19 @@ final class ClusterTarget implements BenchCommand.Target {
   @Override
   public void close() {
     try {
-      client.resources(ProxyFleet.class).inNamespace("default").withName("bench").delete();
-      client
-          .resources(ProxyFleet.class)
-          .inNamespace("default")
-          .withName("bench")
-          .waitUntilCondition(f -> f == null, 5, TimeUnit.MINUTES);
+      // Every fleet the bench made: "bench", and "bench-0".. of the heap measurement. Those were
+      // once left behind, so the next bench's operator first had to tear down 10,000 proxies and
+      // timed out.
+      List<ProxyFleet> made =
+          client.resources(ProxyFleet.class).inNamespace("default").list().getItems().stream()
+              .filter(f -> f.getMetadata().getName().matches("bench(-\\d+)?"))
+              .toList();
+      for (ProxyFleet fleet : made) {
+        client.resource(fleet).delete();
+      }
+      for (ProxyFleet fleet : made) {
+        client.resource(fleet).waitUntilCondition(f -> f == null, 10, TimeUnit.MINUTES);
+      }
       client.resources(Blocklist.class).withName("bench-manual").delete();
       client.resources(CloudProfile.class).inNamespace("default").withName("local").delete();
     } finally {
