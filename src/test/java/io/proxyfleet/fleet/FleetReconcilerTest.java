@@ -109,7 +109,12 @@ class FleetReconcilerTest {
     providers = new CloudProviders(List.of(new LocalCloudProviderFactory(network)));
     blocklists = new BlockIndexRegistry();
     blocklists.publish("manual", BlockIndex.EMPTY);
-    reconciler =
+    reconciler = newReconciler(clock);
+  }
+
+  /** A reconciler with no memory of earlier passes: a new operator process. */
+  FleetReconciler newReconciler(Clock clock) {
+    FleetReconciler fresh =
         new FleetReconciler(
             providers,
             blocklists,
@@ -119,7 +124,8 @@ class FleetReconcilerTest {
             new SplittableRandom(2),
             new SplittableRandom(3),
             new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
-    reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
+    fresh.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
+    return fresh;
   }
 
   @AfterEach
@@ -573,17 +579,7 @@ class FleetReconcilerTest {
 
     // A new operator process: no memory, only the fleet as stored.
     Clock clock = Clock.fixed(NOW.plusSeconds(1), ZoneOffset.UTC);
-    reconciler =
-        new FleetReconciler(
-            providers,
-            blocklists,
-            new BlocklistSubscriptions(),
-            new EventRecorder(client, clock, "test"),
-            clock,
-            new SplittableRandom(2),
-            new SplittableRandom(3),
-            new BlockedFractions(BlockedFractions.PublishedRanges.NONE));
-    reconciler.useCaches(new MapCache<>(proxyCache), new MapCache<>(secretCache));
+    reconciler = newReconciler(clock);
     ProxyFleet stored =
         client.resources(ProxyFleet.class).inNamespace("default").withName("unit").get();
 
