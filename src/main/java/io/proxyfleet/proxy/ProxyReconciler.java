@@ -52,7 +52,10 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -188,9 +191,8 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
                         Set.of(
                             new ResourceID(p.getSpec().getFleet(), p.getMetadata().getNamespace())))
                 .withSecondaryToPrimaryMapper(f -> fleetChanges.proxiesToWake(f, primaries::list))
-                // Spec changes (blocklists) and new rotation requests matter to proxies; the rest
-                // of
-                // the fleet's status churn must not fan out.
+                // Spec changes (blocklists) and new rotation requests matter to proxies; the
+                // rest of the fleet's status churn must not fan out.
                 .withOnUpdateFilter(
                     (now, before) ->
                         !Objects.equals(
@@ -567,10 +569,7 @@ public final class ProxyReconciler implements Reconciler<Proxy>, Cleaner<Proxy> 
 
     /** {@code proxies} lists the cached Proxies that pass a filter (the primary cache's list). */
     Set<ResourceID> proxiesToWake(
-        ProxyFleet fleet,
-        java.util.function.Function<
-                java.util.function.Predicate<Proxy>, java.util.stream.Stream<Proxy>>
-            proxies) {
+        ProxyFleet fleet, Function<Predicate<Proxy>, Stream<Proxy>> proxies) {
       ResourceID id = ResourceID.fromResource(fleet);
       Map<String, String> requests = Map.copyOf(requests(fleet));
       Seen before = seen.put(id, new Seen(fleet.getMetadata().getGeneration(), requests));
