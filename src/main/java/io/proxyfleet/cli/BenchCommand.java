@@ -119,7 +119,9 @@ final class BenchCommand implements Callable<Integer> {
       try (Target env = target();
           ProxyWatch proxies = new ProxyWatch(env.client())) {
         requests.reset();
-        apply(env, profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, 4));
+        apply(
+            env,
+            profileYaml() + blocklistYaml(List.of()) + fleetYaml(replicas, regionsFor(replicas)));
         long t0 = System.nanoTime();
         waitFor(() -> runningClean(proxies.all(), replicas, Set.of()), Duration.ofMinutes(5));
         long up = ms(t0);
@@ -177,12 +179,12 @@ final class BenchCommand implements Callable<Integer> {
         int fleetCount = Math.max(1, heapFleets);
         for (int f = 0; f < fleetCount; f++) {
           int size = heapReplicas / fleetCount + (f < heapReplicas % fleetCount ? 1 : 0);
-          // A local region has about 1,000 addresses: enough regions that none runs out.
           fleets
               .append(
                   fleetYaml(
                       fleetCount == 1 ? "bench" : "bench-" + f,
                       size,
+                      // A local region has about 1,000 addresses: enough that none runs out.
                       Math.max(8, (heapReplicas + 599) / 600)))
               .append("---\n");
         }
@@ -392,6 +394,15 @@ final class BenchCommand implements Callable<Integer> {
     return "apiVersion: proxyfleet.io/v1alpha1\nkind: Blocklist\nmetadata: {name: bench-manual}\nspec: {cidrs: "
         + cidrs
         + "}\n---\n";
+  }
+
+  /**
+   * Regions for the main runs' fleet: a local region has about 1,000 addresses, and a block of
+   * every proxy blocks a quarter of each region's with 250 proxies a region (as 1,000 in 4 regions
+   * always did). More per region and the fleet rightly avoids regions that much blocked.
+   */
+  static int regionsFor(int replicas) {
+    return Math.max(4, (replicas + 249) / 250);
   }
 
   static String fleetYaml(int replicas, int regions) {
