@@ -296,8 +296,9 @@ public final class EventRecorder implements AutoCloseable {
       }
       if (first && burstEnds != null) {
         Burst scheduled = burst;
-        burstEnds.schedule(
-            () -> endBurst(scheduled), BURST_WINDOW.toMillis(), TimeUnit.MILLISECONDS);
+        // At the window's end, not a whole window after its first folded event.
+        long left = Duration.between(now, burst.start.plus(BURST_WINDOW)).toMillis();
+        burstEnds.schedule(() -> endBurst(scheduled), Math.max(0, left), TimeUnit.MILLISECONDS);
       }
     }
     if (ended != null) {

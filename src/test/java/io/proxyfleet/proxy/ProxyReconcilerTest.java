@@ -223,6 +223,14 @@ class ProxyReconcilerTest {
     return reconciler.reconcile(proxy, context()).getResource().orElse(proxy);
   }
 
+  /** What an engineer does by hand: the rotate-ip annotation with a new value. */
+  static void askForNewIp(Proxy proxy, String request) {
+    Map<String, String> annotations =
+        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
+    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, request);
+    proxy.getMetadata().setAnnotations(annotations);
+  }
+
   static String reason(Proxy proxy, String type) {
     return Conditions.find(proxy.getStatus().getConditions(), type).orElseThrow().getReason();
   }
@@ -264,10 +272,7 @@ class ProxyReconcilerTest {
   void anIpSwapThatFailsHalfWayShowsRotatingAndFinishesOnTheNextPass() {
     Proxy proxy = reconcile(newProxy());
     String before = proxy.getStatus().getPublicIp();
-    Map<String, String> annotations =
-        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
-    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
-    proxy.getMetadata().setAnnotations(annotations);
+    askForNewIp(proxy, "Blocked@2026-03-01T12:00:00Z");
     associateFails = true;
 
     Proxy midway = reconcile(proxy);
@@ -292,10 +297,7 @@ class ProxyReconcilerTest {
   void aStaleCachedProxyDoesNotRotateTheSameRequestTwice() {
     Proxy proxy = reconcile(newProxy());
     String before = proxy.getStatus().getPublicIp();
-    Map<String, String> annotations =
-        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
-    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
-    proxy.getMetadata().setAnnotations(annotations);
+    askForNewIp(proxy, "Blocked@2026-03-01T12:00:00Z");
     // What the informer may still hold when the next reconcile starts: the request, not our answer.
     Proxy stale = client.getKubernetesSerialization().clone(proxy);
 
@@ -317,10 +319,7 @@ class ProxyReconcilerTest {
   void aRotationWhoseStatusWriteFailedIsRecordedOnTheRetryWithoutASecondSwap() {
     Proxy proxy = reconcile(newProxy());
     String before = proxy.getStatus().getPublicIp();
-    Map<String, String> annotations =
-        new HashMap<>(Optional.ofNullable(proxy.getMetadata().getAnnotations()).orElse(Map.of()));
-    annotations.put(ApiGroup.ROTATE_IP_ANNOTATION, "Blocked@2026-03-01T12:00:00Z");
-    proxy.getMetadata().setAnnotations(annotations);
+    askForNewIp(proxy, "Blocked@2026-03-01T12:00:00Z");
     // The pass swaps the address, then its status write fails (a conflict): JOSDK retries with
     // the same cached Proxy, which shows the request unhandled.
     Proxy unwritten = client.getKubernetesSerialization().clone(proxy);
@@ -375,7 +374,7 @@ class ProxyReconcilerTest {
   void aRequestInTheFleetsStatusAndOneInTheAnnotationAreEachServedOnce() {
     Proxy proxy = reconcile(newProxy());
     String first = proxy.getStatus().getPublicIp();
-    proxy.getMetadata().setAnnotations(Map.of(ApiGroup.ROTATE_IP_ANNOTATION, "by-hand"));
+    askForNewIp(proxy, "by-hand");
     Proxy byHand = reconcile(proxy);
     String second = byHand.getStatus().getPublicIp();
     assertThat(second).isNotEqualTo(first);
